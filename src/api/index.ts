@@ -1,0 +1,63 @@
+/**
+ * The governance API: /api/v1 (project-scoped) and /api/admin (instance admin), plus
+ * the OpenAPI 3.1 document generated from the same zod schemas that validate requests.
+ * Invariant: a request that fails validation answers 400 `InvalidRequest` with the
+ * zod issues as detail, in the standard error envelope.
+ */
+import { OpenAPIHono } from "@hono/zod-openapi";
+import type { AppEnv } from "../http/types";
+import { RegistryError } from "../core/errors";
+import { projectRoutes } from "./projects";
+import { repoRoutes } from "./repos";
+import { serviceAccountRoutes } from "./service-accounts";
+import { auditRoutes } from "./audit";
+import { adminUserRoutes, memberRoutes } from "./users";
+import { systemRoutes } from "./system";
+import { VERSION } from "../version";
+
+const validationHook = (result: { success: boolean; error?: { issues: unknown[] } }) => {
+  if (!result.success) {
+    throw new RegistryError("InvalidRequest", "the request is not valid", {
+      detail: (result.error?.issues ?? []).map((i) => {
+        const issue = i as { path: (string | number)[]; message: string; code: string };
+        return { path: issue.path.join("."), message: issue.message, code: issue.code };
+      }),
+    });
+  }
+};
+
+const openapi = () => new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+
+export function buildApi() {
+  const v1 = openapi();
+  for (const r of [projectRoutes, repoRoutes, serviceAccountRoutes, auditRoutes, memberRoutes]) {
+    (r as OpenAPIHono<AppEnv>).defaultHook = validationHook;
+    v1.route("/", r);
+  }
+  const admin = openapi();
+  for (const r of [adminUserRoutes]) {
+    (r as OpenAPIHono<AppEnv>).defaultHook = validationHook;
+    admin.route("/", r);
+  }
+
+  const root = openapi();
+  root.route("/", systemRoutes);
+  root.route("/api/v1", v1);
+  root.route("/api/admin", admin);
+  root.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
+    type: "http",
+    scheme: "bearer",
+    description: "A service-account (orbsa_…), user (orbu_…) or exchanged (orbx_…) token, or the instance-admin token",
+  });
+  root.doc31("/api/openapi.json", {
+    openapi: "3.1.0",
+    info: {
+      title: "OrbitalReg API",
+      version: VERSION,
+      description:
+        "Governance API of OrbitalReg. Errors use the envelope {\"error\": {\"code\", \"message\", \"request_id\"}}; lists take ?cursor=&limit= (default 50, max 500) and return next_cursor.",
+    },
+    servers: [{ url: "/" }],
+  });
+  return root;
+}

@@ -1,0 +1,47 @@
+/**
+ * Who is calling. Resolved once per request by auth/middleware.ts.
+ * Invariant: `anonymous` carries no identity; every other principal carries the
+ * token it authenticated with (null only for the instance admin's static secret),
+ * its optional project confinement, scopes and role override.
+ */
+import type { Role, Scope } from "../db/schema";
+
+export type Principal =
+  | { type: "anonymous" }
+  | { type: "instance_admin"; id: "admin"; name: "admin" }
+  | {
+      type: "user" | "service_account";
+      id: string;
+      name: string;
+      tokenId: string;
+      /** The project this credential is confined to, or null (user tokens). */
+      projectId: string | null;
+      /** null: not narrowed. */
+      scopes: Scope[] | null;
+      /** Role granted by the credential itself (OIDC exchange); null: use role bindings. */
+      role: Role | null;
+      /** Instance-wide admin flag of a user. */
+      isAdmin: boolean;
+    };
+
+export type Action = Scope; // read | write | delete | admin
+
+export const ANONYMOUS: Principal = { type: "anonymous" };
+export const INSTANCE_ADMIN: Principal = { type: "instance_admin", id: "admin", name: "admin" };
+
+const ROLE_ACTIONS: Record<Role, readonly Action[]> = {
+  reader: ["read"],
+  writer: ["read", "write", "delete"],
+  admin: ["read", "write", "delete", "admin"],
+};
+
+/** Whether a role, narrowed by token scopes, allows an action. */
+export function roleAllows(role: Role | null, scopes: Scope[] | null, action: Action): boolean {
+  if (!role || !ROLE_ACTIONS[role].includes(action)) return false;
+  return scopes === null || scopes.includes(action);
+}
+
+export function describe(p: Principal): { actorType: string; actorId: string | null; actorName: string | null } {
+  if (p.type === "anonymous") return { actorType: "anonymous", actorId: null, actorName: null };
+  return { actorType: p.type, actorId: p.id, actorName: p.name };
+}

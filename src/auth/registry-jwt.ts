@@ -1,0 +1,62 @@
+/**
+ * Short-lived registry JWTs for the Docker token flow (/v2/token).
+ * Invariants: HS256 only (the verifier pins the algorithm, so `none` or RS/HS
+ * confusion is refused); lifetime ≤ 5 minutes; `tid` names the token row (or "admin")
+ * whose validity is re-checked on every use.
+ */
+import { SignJWT, jwtVerify } from "jose";
+
+export const REGISTRY_JWT_TTL_SECONDS = 300;
+const ISSUER = "orbitalreg";
+const AUDIENCE = "orbitalreg-registry";
+
+export interface RegistryAccess {
+  type: string;
+  name: string;
+  actions: string[];
+}
+
+export interface RegistryClaims {
+  tid: string;
+  sub: string;
+  access: RegistryAccess[];
+}
+
+const keyOf = (secret: string) => new TextEncoder().encode(secret);
+
+export async function signRegistryJwt(claims: RegistryClaims, secret: string, now = Date.now()): Promise<string> {
+  const iat = Math.floor(now / 1000);
+  return new SignJWT({ tid: claims.tid, access: claims.access })
+    .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+    .setSubject(claims.sub)
+    .setIssuer(ISSUER)
+    .setAudience(AUDIENCE)
+    .setIssuedAt(iat)
+    .setNotBefore(iat - 5)
+    .setExpirationTime(iat + REGISTRY_JWT_TTL_SECONDS)
+    .setJti(crypto.randomUUID())
+    .sign(keyOf(secret));
+}
+
+export async function verifyRegistryJwt(token: string, secret: string, now = Date.now()): Promise<RegistryClaims | null> {
+  try {
+    const { payload } = await jwtVerify(token, keyOf(secret), {
+      algorithms: ["HS256"],
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      currentDate: new Date(now),
+    });
+    if (typeof payload.tid !== "string" || typeof payload.sub !== "string") return null;
+    return { tid: payload.tid, sub: payload.sub, access: (payload.access as RegistryAccess[]) ?? [] };
+  } catch {
+    return null;
+  }
+}
+
+/** The JWT signing key: an explicit secret, else one derived from the admin token. */
+export async function jwtSecretOf(env: { ORBITALREG_JWT_SECRET?: string; ORBITALREG_ADMIN_TOKEN?: string }): Promise<string> {
+  if (env.ORBITALREG_JWT_SECRET) return env.ORBITALREG_JWT_SECRET;
+  const base = env.ORBITALREG_ADMIN_TOKEN ?? "orbitalreg-unconfigured";
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`registry-jwt:${base}`));
+  return btoa(String.fromCharCode(...new Uint8Array(digest)));
+}

@@ -1,0 +1,129 @@
+/** Queries over users, service accounts, tokens and role bindings. */
+import { and, eq, isNull, sql } from "drizzle-orm";
+import type { Db } from "./client";
+import { roleBindings, serviceAccounts, tokens, users, type PrincipalType, type Role } from "./schema";
+import { pageWhere } from "./paging";
+import type { PageKey } from "../core/pagination";
+
+export type TokenRow = typeof tokens.$inferSelect;
+export type ServiceAccountRow = typeof serviceAccounts.$inferSelect;
+export type UserRow = typeof users.$inferSelect;
+
+export const findTokenByHash = (db: Db, tokenHash: string) =>
+  db.select().from(tokens).where(eq(tokens.tokenHash, tokenHash)).get();
+
+export const findToken = (db: Db, id: string) => db.select().from(tokens).where(eq(tokens.id, id)).get();
+
+export const insertToken = (db: Db, row: TokenRow) => db.insert(tokens).values(row);
+
+export const revokeToken = (db: Db, id: string, at: number) =>
+  db.update(tokens).set({ revokedAt: at }).where(and(eq(tokens.id, id), isNull(tokens.revokedAt)));
+
+export const touchToken = (db: Db, id: string, at: number) =>
+  db.update(tokens).set({ lastUsedAt: at }).where(eq(tokens.id, id));
+
+export const listTokens = (db: Db, type: PrincipalType, principalId: string, after: PageKey | null, limit: number) =>
+  db
+    .select()
+    .from(tokens)
+    .where(and(eq(tokens.principalType, type), eq(tokens.principalId, principalId), pageWhere(tokens, after)))
+    .orderBy(tokens.createdAt, tokens.id)
+    .limit(limit + 1)
+    .all();
+
+export const findUser = (db: Db, id: string) => db.select().from(users).where(eq(users.id, id)).get();
+export const findUserByName = (db: Db, username: string) =>
+  db.select().from(users).where(eq(users.username, username)).get();
+export const insertUser = (db: Db, row: UserRow) => db.insert(users).values(row);
+export const deleteUser = (db: Db, id: string) => db.delete(users).where(eq(users.id, id));
+export const listUsers = (db: Db, after: PageKey | null, limit: number) =>
+  db.select().from(users).where(pageWhere(users, after)).orderBy(users.createdAt, users.id).limit(limit + 1).all();
+
+export const findServiceAccount = (db: Db, projectId: string, id: string) =>
+  db
+    .select()
+    .from(serviceAccounts)
+    .where(and(eq(serviceAccounts.projectId, projectId), eq(serviceAccounts.id, id)))
+    .get();
+
+export const findServiceAccountById = (db: Db, id: string) =>
+  db.select().from(serviceAccounts).where(eq(serviceAccounts.id, id)).get();
+
+export const listServiceAccounts = (
+  db: Db,
+  projectId: string,
+  name: string | undefined,
+  after: PageKey | null,
+  limit: number,
+) =>
+  db
+    .select()
+    .from(serviceAccounts)
+    .where(
+      and(
+        eq(serviceAccounts.projectId, projectId),
+        name ? eq(serviceAccounts.name, name) : undefined,
+        pageWhere(serviceAccounts, after),
+      ),
+    )
+    .orderBy(serviceAccounts.createdAt, serviceAccounts.id)
+    .limit(limit + 1)
+    .all();
+
+export const insertServiceAccount = (db: Db, row: ServiceAccountRow) => db.insert(serviceAccounts).values(row);
+export const updateServiceAccount = (db: Db, id: string, patch: Partial<ServiceAccountRow>) =>
+  db.update(serviceAccounts).set(patch).where(eq(serviceAccounts.id, id));
+export const deleteServiceAccount = (db: Db, id: string) => db.delete(serviceAccounts).where(eq(serviceAccounts.id, id));
+
+export const deleteTokensOf = (db: Db, type: PrincipalType, principalId: string) =>
+  db.delete(tokens).where(and(eq(tokens.principalType, type), eq(tokens.principalId, principalId)));
+
+export const findRole = async (db: Db, projectId: string, type: PrincipalType, principalId: string) => {
+  const row = await db
+    .select({ role: roleBindings.role })
+    .from(roleBindings)
+    .where(
+      and(
+        eq(roleBindings.projectId, projectId),
+        eq(roleBindings.principalType, type),
+        eq(roleBindings.principalId, principalId),
+      ),
+    )
+    .get();
+  return row?.role ?? null;
+};
+
+export const upsertRoleBinding = (
+  db: Db,
+  row: { projectId: string; principalType: PrincipalType; principalId: string; role: Role; createdAt: number },
+) =>
+  db
+    .insert(roleBindings)
+    .values(row)
+    .onConflictDoUpdate({
+      target: [roleBindings.projectId, roleBindings.principalType, roleBindings.principalId],
+      set: { role: sql`excluded.role` },
+    });
+
+export const deleteRoleBinding = (db: Db, projectId: string, type: PrincipalType, principalId: string) =>
+  db
+    .delete(roleBindings)
+    .where(
+      and(
+        eq(roleBindings.projectId, projectId),
+        eq(roleBindings.principalType, type),
+        eq(roleBindings.principalId, principalId),
+      ),
+    );
+
+export const listRoleBindings = (db: Db, projectId: string) =>
+  db.select().from(roleBindings).where(eq(roleBindings.projectId, projectId)).orderBy(roleBindings.createdAt).all();
+
+export const projectIdsOf = async (db: Db, type: PrincipalType, principalId: string) =>
+  (
+    await db
+      .select({ projectId: roleBindings.projectId })
+      .from(roleBindings)
+      .where(and(eq(roleBindings.principalType, type), eq(roleBindings.principalId, principalId)))
+      .all()
+  ).map((r) => r.projectId);

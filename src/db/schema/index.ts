@@ -1,0 +1,4 @@
+export * from "./projects";
+export * from "./principals";
+export * from "./artifacts";
+export * from "./audit";

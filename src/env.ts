@@ -1,0 +1,26 @@
+/** The Worker's bindings and variables, as declared in wrangler.toml. */
+import type { UploadSession } from "./objects/upload-session";
+import type { ProjectQuota } from "./objects/project-quota";
+
+export interface Env {
+  DB: D1Database;
+  BLOBS: R2Bucket;
+  UPLOAD_SESSIONS: DurableObjectNamespace<UploadSession>;
+  QUOTAS: DurableObjectNamespace<ProjectQuota>;
+  EVENTS: Queue<unknown>;
+  JOBS: Queue<unknown>;
+  /** Instance-admin credential (a secret: `.dev.vars` locally, `wrangler secret put` in production). */
+  ORBITALREG_ADMIN_TOKEN?: string;
+  /** Key material for registry JWTs (/v2/token). Derived from the admin token when unset. */
+  ORBITALREG_JWT_SECRET?: string;
+  ORBITALREG_HELP_URL?: string;
+  ORBITALREG_BANNER?: string;
+  ORBITALREG_ALLOW_PRIVATE_WEBHOOKS?: string;
+}
+
+type OrbitalRegEnv = Env;
+declare global {
+  namespace Cloudflare {
+    interface Env extends OrbitalRegEnv {}
+  }
+}

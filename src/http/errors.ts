@@ -1,0 +1,38 @@
+/**
+ * Renders a RegistryError (or anything thrown) as a response in the caller's protocol.
+ * Invariants: every error response carries the request id; an unexpected exception
+ * becomes `InternalError` with a plain message (its detail goes to the log only); a
+ * 401 always carries the challenge its protocol expects.
+ */
+import type { Context } from "hono";
+import { RegistryError, isRegistryError } from "../core/errors";
+import type { AppEnv } from "./types";
+
+export type ErrorRenderer = (err: RegistryError, c: Context<AppEnv>) => Response;
+
+export function asRegistryError(err: unknown): RegistryError {
+  if (isRegistryError(err)) return err;
+  const status = (err as { status?: number })?.status;
+  if (status === 404) return new RegistryError("NotFoundRoute", "no such route");
+  console.error("unhandled error", err);
+  return new RegistryError("InternalError", "an internal error occurred; quote the request id when reporting it");
+}
+
+export function withHeaders(res: Response, err: RegistryError, extra: Record<string, string> = {}): Response {
+  for (const [k, v] of Object.entries({ ...extra, ...(err.headers ?? {}) })) res.headers.set(k, v);
+  return res;
+}
+
+/** The governance API's envelope: `{"error": {"code", "message", "request_id"}}`. */
+export const renderApiError: ErrorRenderer = (err, c) => {
+  const body: Record<string, unknown> = { code: err.code, message: err.message, request_id: c.get("requestId") };
+  if (err.detail !== undefined) body.detail = err.detail;
+  const res = c.json({ error: body }, err.status as 400);
+  return withHeaders(res, err, err.status === 401 ? { "WWW-Authenticate": 'Bearer realm="OrbitalReg"' } : {});
+};
+
+/** Plain-text errors with a Basic challenge: what pip, twine, Maven, Go and curl understand. */
+export const renderPlainError: ErrorRenderer = (err, c) => {
+  const res = c.text(`${err.message}\n`, err.status as 400);
+  return withHeaders(res, err, err.status === 401 ? { "WWW-Authenticate": 'Basic realm="OrbitalReg"' } : {});
+};

@@ -1,0 +1,56 @@
+/**
+ * Audit entries and domain events for governance changes.
+ * Invariant: callers put `auditQuery(...)` in the same `db.batch([...])` as the change
+ * it records, then call `emitEvent` only after that batch succeeded.
+ */
+import type { Scope } from "./scope";
+import { insertAudit, type AuditRow } from "../db/audit";
+import { describe } from "../auth/principal";
+import { newId } from "../core/ids";
+
+export interface AuditInput {
+  action: string;
+  resourceType: string;
+  resourceId: string | null;
+  projectId: string | null;
+  before?: unknown;
+  after?: unknown;
+}
+
+export function auditQuery(scope: Scope, input: AuditInput, now = Date.now()) {
+  const row: AuditRow = {
+    id: newId(),
+    createdAt: now,
+    ...describe(scope.access.principal),
+    action: input.action,
+    resourceType: input.resourceType,
+    resourceId: input.resourceId,
+    projectId: input.projectId,
+    before: input.before ?? null,
+    after: input.after ?? null,
+    requestId: scope.requestId,
+    ip: scope.ip,
+  };
+  return insertAudit(scope.db, row);
+}
+
+export interface DomainEvent {
+  type: string;
+  project_id: string | null;
+  data: Record<string, unknown>;
+}
+
+/**
+ * Enqueues a domain event for fan-out (webhooks, …). The envelope gets its id and
+ * timestamp here so every consumer sees the same ones.
+ */
+export async function emitEvent(scope: Scope, event: DomainEvent): Promise<void> {
+  const envelope = {
+    id: newId(),
+    occurred_at: new Date().toISOString(),
+    actor: describe(scope.access.principal),
+    request_id: scope.requestId,
+    ...event,
+  };
+  await scope.env.EVENTS.send(envelope, { contentType: "json" });
+}

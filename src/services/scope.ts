@@ -1,0 +1,19 @@
+/**
+ * What a use-case needs to know about the request it serves: bindings, the database,
+ * who is calling (and what they may do), and ids for audit and tracing.
+ * Built once per request by http/context.ts; pure data plus handles, no Hono types.
+ */
+import type { Env } from "../env";
+import type { Db } from "../db/client";
+import type { Access } from "../auth/access";
+
+export interface Scope {
+  env: Env;
+  db: Db;
+  access: Access;
+  requestId: string;
+  ip: string | null;
+  /** Public base URL of this registry as the client reached it (no trailing slash). */
+  baseUrl: string;
+  waitUntil: (p: Promise<unknown>) => void;
+}

@@ -1,0 +1,4 @@
+declare module "*.standalone.js" {
+  const text: string;
+  export default text;
+}
