@@ -105,9 +105,9 @@ systemRoutes.openapi(
           binding: "BLOBS",
           bucket: "orbitalreg-blobs",
           backup: [
-            "Blobs are immutable and content-addressed (blobs/sha256/<hex>): copy new keys to a second bucket with R2 Super Slurper / rclone sync",
+            "Blob objects (blobs/<uuid>) are written once and never changed: copy new keys to a second bucket (R2 Super Slurper, rclone sync)",
           ],
-          restore: ["Copy the objects back under the same keys; D1 rows name them by digest"],
+          restore: ["Copy the objects back under the same keys; D1 blobs rows map each digest to its key"],
         },
         consistency:
           "Restore D1 first, then R2: D1 rows point at blobs by digest, so a blob missing from R2 shows as a 404 on pull and a blob without a D1 row is garbage a GC run removes.",

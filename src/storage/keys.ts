@@ -1,0 +1,13 @@
+/**
+ * Every R2 key the registry writes. Nothing else in the code builds R2 keys.
+ *
+ *   blobs/<uuid>        bytes of one blob. The key is chosen when an upload starts, so
+ *                       finishing an upload never copies bytes; D1 `blobs` maps the
+ *                       digest to its key. Written once, never overwritten (R2 allows
+ *                       about one write per second per key, and content never changes).
+ *   health/probe        read (never written) by the readiness check.
+ *
+ * Invariant: a key under blobs/ that no D1 `blobs` row names is garbage (a failed or
+ * deduplicated upload) and may be deleted by a GC job.
+ */
+export const newBlobKey = (): string => `blobs/${crypto.randomUUID()}`;
