@@ -1,0 +1,65 @@
+/** Queries over the shared package model: packages → versions → files. */
+import { and, asc, eq, inArray, like, sql } from "drizzle-orm";
+import type { Db } from "./client";
+import { files, packages, versions } from "./schema";
+import { pageWhere } from "./paging";
+import type { PageKey } from "../core/pagination";
+
+export type PackageRow = typeof packages.$inferSelect;
+export type VersionRow = typeof versions.$inferSelect;
+export type FileRow = typeof files.$inferSelect;
+
+export const findPackage = (db: Db, repoId: string, name: string) =>
+  db.select().from(packages).where(and(eq(packages.repoId, repoId), eq(packages.name, name))).get();
+
+export const findPackageById = (db: Db, id: string) => db.select().from(packages).where(eq(packages.id, id)).get();
+
+export const listPackages = (db: Db, repoId: string, search: string | undefined, after: PageKey | null, limit: number) =>
+  db
+    .select()
+    .from(packages)
+    .where(and(eq(packages.repoId, repoId), search ? like(packages.name, `%${search.replace(/[%_]/g, "")}%`) : undefined, pageWhere(packages, after)))
+    .orderBy(packages.createdAt, packages.id)
+    .limit(limit + 1)
+    .all();
+
+export const insertPackage = (db: Db, row: PackageRow) => db.insert(packages).values(row).onConflictDoNothing();
+export const updatePackage = (db: Db, id: string, patch: Partial<PackageRow>) => db.update(packages).set(patch).where(eq(packages.id, id));
+export const deletePackage = (db: Db, id: string) => db.delete(packages).where(eq(packages.id, id));
+
+export const findVersion = (db: Db, packageId: string, version: string) =>
+  db.select().from(versions).where(and(eq(versions.packageId, packageId), eq(versions.version, version))).get();
+
+export const listVersions = (db: Db, packageId: string) =>
+  db.select().from(versions).where(eq(versions.packageId, packageId)).orderBy(asc(versions.createdAt), asc(versions.id)).all();
+
+export const insertVersion = (db: Db, row: VersionRow) => db.insert(versions).values(row);
+export const updateVersion = (db: Db, id: string, patch: Partial<VersionRow>) => db.update(versions).set(patch).where(eq(versions.id, id));
+export const deleteVersion = (db: Db, id: string) => db.delete(versions).where(eq(versions.id, id));
+
+export const filesOfVersions = (db: Db, versionIds: string[]) =>
+  versionIds.length === 0
+    ? Promise.resolve([] as FileRow[])
+    : db.select().from(files).where(inArray(files.versionId, versionIds)).orderBy(files.createdAt, files.id).all();
+
+export const findFileInVersion = (db: Db, versionId: string, name: string) =>
+  db.select().from(files).where(and(eq(files.versionId, versionId), eq(files.name, name))).get();
+
+/** A file by its name anywhere in the repo (tarball, wheel, crate, Maven path, generic path). */
+export const findFileByName = (db: Db, repoId: string, name: string) =>
+  db.select().from(files).where(and(eq(files.repoId, repoId), eq(files.name, name))).get();
+
+export const insertFile = (db: Db, row: FileRow) => db.insert(files).values(row);
+export const deleteFile = (db: Db, id: string) => db.delete(files).where(eq(files.id, id));
+
+/** How many files in this repo still point at each digest. */
+export const digestUseCounts = async (db: Db, repoId: string, digests: string[]) => {
+  if (digests.length === 0) return new Map<string, number>();
+  const rows = await db
+    .select({ digest: files.digest, n: sql<number>`count(*)` })
+    .from(files)
+    .where(and(eq(files.repoId, repoId), inArray(files.digest, digests)))
+    .groupBy(files.digest)
+    .all();
+  return new Map(rows.map((r) => [r.digest, r.n]));
+};
