@@ -50,10 +50,13 @@ if (migrate.status !== 0) {
 const defaults = [];
 if (optionValue("--ip") === undefined) defaults.push("--ip", "127.0.0.1");
 if (optionValue("--port") === undefined) defaults.push("--port", "8787");
+// wrangler's local trace collector (X_LOCAL_OBSERVABILITY, on by default since 4.1xx)
+// triples the Worker's CPU cost per request; see docs/performance.md. Opt back in with
+// X_LOCAL_OBSERVABILITY=true.
 const child = spawn(wrangler, ["dev", ...defaults, ...args], {
   cwd: root,
   stdio: "inherit",
-  env: { WRANGLER_SEND_METRICS: "false", ...process.env },
+  env: { WRANGLER_SEND_METRICS: "false", X_LOCAL_OBSERVABILITY: "false", ...process.env },
 });
 for (const sig of ["SIGINT", "SIGTERM"]) process.on(sig, () => child.kill(sig));
 child.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
