@@ -1,0 +1,81 @@
+// Bench helpers: servers under test, raw HTTP with keep-alive, and timing.
+import http from "node:http";
+import { spawn, spawnSync } from "node:child_process";
+import { createServer } from "node:net";
+
+export const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+
+export const freePort = () =>
+  new Promise((resolve) => {
+    const srv = createServer();
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+
+/** One HTTP request. `body` may be a Buffer, a readable stream, or undefined. Resolves {status, headers, body?}. */
+export function request(url, { method = "GET", headers = {}, body, sink = false } = {}) {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method, headers, agent }, (res) => {
+      if (sink) {
+        let bytes = 0;
+        res.on("data", (c) => (bytes += c.length));
+        res.on("end", () => resolve({ status: res.statusCode, headers: res.headers, bytes }));
+      } else {
+        const chunks = [];
+        res.on("data", (c) => chunks.push(c));
+        res.on("end", () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks) }));
+      }
+      res.on("error", reject);
+    });
+    req.on("error", reject);
+    if (body && typeof body.pipe === "function") body.pipe(req);
+    else req.end(body);
+  });
+}
+
+export async function expectStatus(res, ok, what) {
+  const list = Array.isArray(ok) ? ok : [ok];
+  if (!list.includes(res.status)) throw new Error(`${what}: HTTP ${res.status} ${res.body?.toString().slice(0, 500) ?? ""}`);
+  return res;
+}
+
+export async function waitFor(url, timeoutMs = 120_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const res = await request(url);
+      if (res.status < 500) return;
+    } catch {}
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${url}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+export function startProcess(cmd, args, opts = {}) {
+  const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"], ...opts });
+  let log = "";
+  child.stdout.on("data", (d) => (log = (log + d).slice(-20000)));
+  child.stderr.on("data", (d) => (log = (log + d).slice(-20000)));
+  return { child, log: () => log, stop: () => new Promise((r) => (child.exitCode !== null ? r() : (child.once("exit", r), child.kill("SIGTERM")))) };
+}
+
+/** Runs `hey` and extracts req/s and latency percentiles (ms). */
+export function hey(url, { n, c, method = "GET", headers = {} }) {
+  const args = ["-n", String(n), "-c", String(c), "-m", method, "-disable-compression"];
+  for (const [k, v] of Object.entries(headers)) args.push("-H", `${k}: ${v}`);
+  args.push(url);
+  const r = spawnSync("hey", args, { encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`hey failed: ${r.stderr}`);
+  const out = r.stdout;
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
+  const p = (q) => Number(new RegExp(`${q}% in ([\\d.]+) secs`).exec(out)?.[1]) * 1000;
+  const statuses = [...out.matchAll(/\[(\d+)\]\s+(\d+) responses/g)];
+  const ok = statuses.filter((m) => m[1].startsWith("2")).reduce((a, m) => a + Number(m[2]), 0);
+  const errors = out.split("Error distribution:")[1]?.trim() ?? "";
+  if (ok !== n) throw new Error(`hey: ${ok}/${n} requests answered 2xx for ${method} ${url}\n${statuses.map((m) => m[0]).join("\n")}\n${errors}`);
+  return { rps, p50: p(50), p99: p(99) };
+}
+
+export const mbps = (bytes, ms) => bytes / 1024 / 1024 / (ms / 1000);

@@ -1,0 +1,95 @@
+// The three things measured side by side: OrbitalReg, the floor Worker, and CNCF
+// distribution (Debian's docker-registry). Each exposes the same operations.
+import { createReadStream } from "node:fs";
+import { request, expectStatus } from "./lib.mjs";
+
+const OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json";
+
+/** An OCI registry (OrbitalReg or distribution) at `base`, image `name`, with optional auth header. */
+export function registryTarget(label, base, name, auth) {
+  const h = (extra = {}) => ({ ...(auth ? { Authorization: auth } : {}), ...extra });
+  const abs = (loc) => new URL(loc, base).href;
+  const withDigest = (loc, digest) => {
+    const u = new URL(loc, base);
+    u.searchParams.set("digest", digest);
+    return u.href;
+  };
+  return {
+    label,
+    async pushMonolithic(file, size, digest) {
+      const start = await expectStatus(await request(`${base}/v2/${name}/blobs/uploads/`, { method: "POST", headers: h({ "Content-Length": "0" }) }), 202, `${label} POST upload`);
+      await expectStatus(
+        await request(withDigest(start.headers.location, digest), {
+          method: "PUT",
+          headers: h({ "Content-Type": "application/octet-stream", "Content-Length": String(size) }),
+          body: createReadStream(file),
+        }),
+        201,
+        `${label} PUT blob`,
+      );
+    },
+    async pushChunked(file, size, digest, chunk) {
+      let loc = (await expectStatus(await request(`${base}/v2/${name}/blobs/uploads/`, { method: "POST", headers: h({ "Content-Length": "0" }) }), 202, `${label} POST`)).headers.location;
+      for (let off = 0; off < size; off += chunk) {
+        const end = Math.min(size, off + chunk) - 1;
+        const res = await expectStatus(
+          await request(abs(loc), {
+            method: "PATCH",
+            headers: h({ "Content-Type": "application/octet-stream", "Content-Length": String(end - off + 1), "Content-Range": `${off}-${end}` }),
+            body: createReadStream(file, { start: off, end }),
+          }),
+          202,
+          `${label} PATCH`,
+        );
+        loc = res.headers.location;
+      }
+      await expectStatus(await request(withDigest(loc, digest), { method: "PUT", headers: h({ "Content-Length": "0" }) }), 201, `${label} PUT`);
+    },
+    async pull(digest) {
+      const res = await request(`${base}/v2/${name}/blobs/${digest}`, { headers: h(), sink: true });
+      if (res.status !== 200) throw new Error(`${label} pull: HTTP ${res.status}`);
+      return res.bytes;
+    },
+    async putManifest(tag, bytes) {
+      await expectStatus(await request(`${base}/v2/${name}/manifests/${tag}`, { method: "PUT", headers: h({ "Content-Type": OCI_MANIFEST }), body: bytes }), 201, `${label} PUT manifest`);
+    },
+    manifestUrl: (tag) => `${base}/v2/${name}/manifests/${tag}`,
+    manifestHeaders: h({ Accept: OCI_MANIFEST }),
+  };
+}
+
+/** The floor Worker: the same byte movements with nothing but R2 in between. */
+export function floorTarget(base) {
+  return {
+    label: "floor",
+    async pushMonolithic(file, size, digest) {
+      await expectStatus(await request(`${base}/obj/${digest}`, { method: "PUT", headers: { "Content-Length": String(size) }, body: createReadStream(file) }), 201, "floor PUT");
+    },
+    async pushChunked(file, size, digest, chunk) {
+      const key = `chunked/${digest}/${Date.now()}`;
+      const { uploadId } = JSON.parse((await expectStatus(await request(`${base}/mpu/${key}`, { method: "POST" }), 200, "floor mpu")).body);
+      const parts = [];
+      let n = 1;
+      for (let off = 0; off < size; off += chunk, n++) {
+        const end = Math.min(size, off + chunk) - 1;
+        const res = await expectStatus(
+          await request(`${base}/mpu/${key}/${n}?uploadId=${encodeURIComponent(uploadId)}`, { method: "PUT", headers: { "Content-Length": String(end - off + 1) }, body: createReadStream(file, { start: off, end }) }),
+          200,
+          "floor part",
+        );
+        parts.push(JSON.parse(res.body));
+      }
+      await expectStatus(await request(`${base}/mpu/${key}/complete?uploadId=${encodeURIComponent(uploadId)}`, { method: "POST", body: JSON.stringify(parts) }), 201, "floor complete");
+    },
+    async pull(digest) {
+      const res = await request(`${base}/obj/${digest}`, { sink: true });
+      if (res.status !== 200) throw new Error(`floor pull: HTTP ${res.status}`);
+      return res.bytes;
+    },
+    async putManifest(tag, bytes) {
+      await expectStatus(await request(`${base}/obj/manifest-${tag}`, { method: "PUT", headers: { "Content-Length": String(bytes.length) }, body: bytes }), 201, "floor manifest");
+    },
+    manifestUrl: (tag) => `${base}/obj/manifest-${tag}`,
+    manifestHeaders: {},
+  };
+}
