@@ -1,13 +1,113 @@
 /**
- * One Durable Object per project holding its storage quota counters.
- * Invariant: reservations and releases of one project are serialized here, so
- * concurrent pushes can't overshoot the quota.
+ * One Durable Object per project: the project's storage usage and in-flight
+ * reservations. Every method runs its reads and writes synchronously after the one
+ * await that loads the quota configuration, so concurrent uploads of a project are
+ * serialized here and can't overshoot the Reject limit.
+ *
+ *   reserve(id, bytes):  used + reserved + bytes ≤ rejectAt  → hold bytes for `id`
+ *   link(digest, size, id?):  refs[digest]++; the first ref charges `size` (the
+ *       reservation `id`, if any, is consumed); refused if that would pass rejectAt
+ *   unlink(digest):  refs[digest]--; the last ref frees `size`
+ *   release(id):  drop a reservation (failed or finished upload)
+ *
+ * Usage counts each digest once per project however many repos link it. Reservations
+ * expire after their TTL so a crashed upload can't hold quota forever.
  */
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
+import { database } from "../db/client";
+import { findQuota } from "../db/quotas";
+import { NO_QUOTA, rejectAt, warningsCrossed, type QuotaConfig, type QuotaLimit } from "../core/quota";
+
+export interface QuotaUsage {
+  usedBytes: number;
+  reservedBytes: number;
+  blobs: number;
+}
+
+export type QuotaVerdict =
+  | { ok: true; usage: QuotaUsage; crossed: QuotaLimit[]; charged: boolean }
+  | { ok: false; usage: QuotaUsage; rejectAtBytes: number; limitBytes: number | null };
+
+const RESERVATION_TTL_MS = 6 * 60 * 60 * 1000;
 
 export class ProjectQuota extends DurableObject<Env> {
-  async usage(): Promise<{ used: number }> {
-    return { used: (await this.ctx.storage.get<number>("used")) ?? 0 };
+  private config: QuotaConfig | null = null;
+  private readonly sql: SqlStorage;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.sql = ctx.storage.sql;
+    this.sql.exec(`
+      CREATE TABLE IF NOT EXISTS charged (digest TEXT PRIMARY KEY, size INTEGER NOT NULL, refs INTEGER NOT NULL);
+      CREATE TABLE IF NOT EXISTS reservations (id TEXT PRIMARY KEY, bytes INTEGER NOT NULL, expires_at INTEGER NOT NULL);
+      CREATE TABLE IF NOT EXISTS totals (k INTEGER PRIMARY KEY CHECK (k = 0), used INTEGER NOT NULL, blobs INTEGER NOT NULL);
+      INSERT OR IGNORE INTO totals (k, used, blobs) VALUES (0, 0, 0);
+    `);
+  }
+
+  private async loadConfig(projectId: string): Promise<QuotaConfig> {
+    if (!this.config) {
+      const row = await findQuota(database(this.env.DB), projectId);
+      this.config = row ? { limitBytes: row.limitBytes, limits: row.limits } : NO_QUOTA;
+    }
+    return this.config;
+  }
+
+  /** Called after the configuration changed in D1. */
+  async reloadConfig(): Promise<void> {
+    this.config = null;
+  }
+
+  private usageNow(): QuotaUsage {
+    this.sql.exec("DELETE FROM reservations WHERE expires_at < ?", Date.now());
+    const t = this.sql.exec<{ used: number; blobs: number }>("SELECT used, blobs FROM totals WHERE k = 0").one();
+    const r = this.sql.exec<{ s: number | null }>("SELECT SUM(bytes) AS s FROM reservations").one();
+    return { usedBytes: t.used, reservedBytes: r.s ?? 0, blobs: t.blobs };
+  }
+
+  async usage(): Promise<QuotaUsage> {
+    return this.usageNow();
+  }
+
+  async reserve(projectId: string, id: string, bytes: number): Promise<QuotaVerdict> {
+    const cfg = await this.loadConfig(projectId);
+    const usage = this.usageNow();
+    const limit = rejectAt(cfg);
+    if (usage.usedBytes + usage.reservedBytes + bytes > limit) return { ok: false, usage, rejectAtBytes: limit, limitBytes: cfg.limitBytes };
+    this.sql.exec("INSERT OR REPLACE INTO reservations (id, bytes, expires_at) VALUES (?, ?, ?)", id, bytes, Date.now() + RESERVATION_TTL_MS);
+    return { ok: true, usage: this.usageNow(), crossed: [], charged: false };
+  }
+
+  async release(id: string): Promise<void> {
+    this.sql.exec("DELETE FROM reservations WHERE id = ?", id);
+  }
+
+  async link(projectId: string, digest: string, size: number, reservationId?: string): Promise<QuotaVerdict> {
+    const cfg = await this.loadConfig(projectId);
+    const existing = this.sql.exec<{ refs: number }>("SELECT refs FROM charged WHERE digest = ?", digest).toArray()[0];
+    if (reservationId) this.sql.exec("DELETE FROM reservations WHERE id = ?", reservationId);
+    if (existing) {
+      this.sql.exec("UPDATE charged SET refs = refs + 1 WHERE digest = ?", digest);
+      return { ok: true, usage: this.usageNow(), crossed: [], charged: false };
+    }
+    const before = this.usageNow();
+    const limit = rejectAt(cfg);
+    if (before.usedBytes + before.reservedBytes + size > limit) return { ok: false, usage: before, rejectAtBytes: limit, limitBytes: cfg.limitBytes };
+    this.sql.exec("INSERT INTO charged (digest, size, refs) VALUES (?, ?, 1)", digest, size);
+    this.sql.exec("UPDATE totals SET used = used + ?, blobs = blobs + 1 WHERE k = 0", size);
+    const after = this.usageNow();
+    return { ok: true, usage: after, crossed: warningsCrossed(cfg, before.usedBytes, after.usedBytes), charged: true };
+  }
+
+  async unlink(digest: string): Promise<QuotaUsage> {
+    const row = this.sql.exec<{ refs: number; size: number }>("SELECT refs, size FROM charged WHERE digest = ?", digest).toArray()[0];
+    if (row && row.refs <= 1) {
+      this.sql.exec("DELETE FROM charged WHERE digest = ?", digest);
+      this.sql.exec("UPDATE totals SET used = used - ?, blobs = blobs - 1 WHERE k = 0", row.size);
+    } else if (row) {
+      this.sql.exec("UPDATE charged SET refs = refs - 1 WHERE digest = ?", digest);
+    }
+    return this.usageNow();
   }
 }
