@@ -91,6 +91,7 @@ export async function updateServiceAccount(scope: Scope, projectId: string, id: 
     if (isUniqueViolation(e)) throw conflict("ServiceAccountNameInUse", `a service account named '${after.name}' already exists`);
     throw e;
   }
+  await emitEvent(scope, { type: "service_account.updated", project_id: projectId, data: { before, after } });
   return after;
 }
 
@@ -102,6 +103,7 @@ export async function deleteServiceAccount(scope: Scope, projectId: string, id: 
     q.deleteServiceAccount(scope.db, id),
     auditQuery(scope, { action: "service_account.delete", resourceType: "service_account", resourceId: id, projectId, before }),
   ]);
+  await emitEvent(scope, { type: "service_account.deleted", project_id: projectId, data: { service_account: before } });
 }
 
 export interface TokenInput {
