@@ -7,7 +7,7 @@
 import type { Scope } from "./scope";
 import { auditQuery } from "./audit";
 import { getProject } from "./projects";
-import { expiryOf, publicToken, type TokenInput } from "./service-accounts";
+import { expiryOf, publicToken, revokeTokenRow, type TokenInput } from "./service-accounts";
 import * as q from "../db/principals";
 import { isUniqueViolation } from "../db/errors";
 import { conflict, invalid, notFound } from "../core/errors";
@@ -88,11 +88,7 @@ export async function revokeUserToken(scope: Scope, userId: string, tokenId: str
   await getUser(scope, userId);
   const token = await q.findToken(scope.db, tokenId);
   if (!token || token.principalType !== "user" || token.principalId !== userId) throw notFound("Token", `token ${tokenId} not found`);
-  const now = Date.now();
-  await scope.db.batch([
-    q.revokeToken(scope.db, tokenId, now),
-    auditQuery(scope, { action: "token.revoke", resourceType: "token", resourceId: tokenId, projectId: null, before: publicToken(token) }, now),
-  ]);
+  await revokeTokenRow(scope, token, null);
 }
 
 async function projectAdmin(scope: Scope, projectId: string) {
