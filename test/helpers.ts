@@ -3,7 +3,7 @@
  * the public API (so fixtures exercise the same code paths as users).
  */
 import { SELF, env } from "cloudflare:test";
-import { expect, vi } from "vitest";
+import { expect, onTestFinished, vi } from "vitest";
 
 export const ADMIN = "test-admin-token";
 export const BASE = "http://registry.test";
@@ -116,12 +116,13 @@ export async function expireToken(tokenId: string) {
   await env.DB.prepare("UPDATE tokens SET expires_at = ? WHERE id = ?").bind(Date.now() - 1000, tokenId).run();
 }
 
-/** Records the domain events the Worker sends to the EVENTS queue from now on. */
+/** Records the domain events the Worker sends to the EVENTS queue from now until the test ends. */
 export function captureEvents() {
   const spy = vi.spyOn(env.EVENTS, "send");
+  spy.mockClear();
+  onTestFinished(() => spy.mockRestore());
   return {
     types: () => spy.mock.calls.map(([e]) => (e as { type: string }).type),
     events: () => spy.mock.calls.map(([e]) => e as { type: string; project_id: string | null; data: Record<string, any> }),
-    restore: () => spy.mockRestore(),
   };
 }

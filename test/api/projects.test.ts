@@ -50,7 +50,6 @@ describe("projects: happy path", () => {
     expect(remove.after).toBeNull();
     for (const r of rows) expect(r.actor).toEqual({ type: "instance_admin", id: "admin", name: "admin" });
     expect(events.types()).toEqual(["project.created", "project.updated", "project.deleted"]);
-    events.restore();
   });
 
   it("defaults the name to the slug", async () => {

@@ -73,7 +73,6 @@ describe("repos: happy path", () => {
     expect(rows[2]).toMatchObject({ before: { slug: renamed }, after: null });
     expect(rows.every((r) => r.actor.type === "service_account")).toBe(true);
     expect(events.types().filter((t) => t.startsWith("repo."))).toEqual(["repo.created", "repo.updated", "repo.deleted"]);
-    events.restore();
   });
 
   it("creates upstream and virtual repos", async () => {

@@ -44,7 +44,6 @@ describe("service accounts: happy path", () => {
     expect(rows[1]).toMatchObject({ before: { role: "reader", description: "CI" }, after: { role: "writer", description: "CI bot" } });
     expect(rows[2]).toMatchObject({ before: { role: "writer" }, after: null });
     expect(events.types()).toEqual(["service_account.created", "service_account.updated", "service_account.deleted"]);
-    events.restore();
   });
 
   it("filters by ?name= and pages with a default limit of 50", async () => {

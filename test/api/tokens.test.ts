@@ -153,7 +153,6 @@ describe("tokens: lifecycle", () => {
       expect(sent).not.toContain(t.token);
       expect(sent).not.toContain(await sha256Hex(t.token));
     }
-    events.restore();
   });
 
   it("answers 404 when revoking a token that isn't this account's", async () => {
