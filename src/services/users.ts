@@ -118,9 +118,11 @@ export async function setMember(scope: Scope, projectId: string, input: { princi
   const before = (await q.findRole(scope.db, projectId, input.principal_type, input.principal_id)) ?? null;
   const now = Date.now();
   const binding = { projectId, principalType: input.principal_type, principalId: input.principal_id, role: input.role, createdAt: now };
+  // A service account's role column and its binding are one fact: change both together.
+  const mirror = input.principal_type === "service_account" ? [q.updateServiceAccount(scope.db, input.principal_id, { role: input.role, updatedAt: now })] : [];
   await scope.db.batch([
     q.upsertRoleBinding(scope.db, binding),
-    ...(input.principal_type === "service_account" ? [q.updateServiceAccount(scope.db, input.principal_id, { role: input.role, updatedAt: now })] : []),
+    ...mirror,
     auditQuery(scope, { action: "member.set", resourceType: "role_binding", resourceId: input.principal_id, projectId, before: before && { role: before }, after: binding }, now),
   ]);
   await emitEvent(scope, { type: "member.set", project_id: projectId, data: { before: before && { role: before }, after: binding } });
