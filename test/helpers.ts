@@ -2,8 +2,8 @@
  * Test helpers: requests into the Worker under test and quick fixtures made through
  * the public API (so fixtures exercise the same code paths as users).
  */
-import { SELF } from "cloudflare:test";
-import { expect } from "vitest";
+import { SELF, env } from "cloudflare:test";
+import { expect, onTestFinished, vi } from "vitest";
 
 export const ADMIN = "test-admin-token";
 export const BASE = "http://registry.test";
@@ -25,8 +25,28 @@ export async function jsonOf<T = any>(res: Response, status?: number): Promise<T
   return (text ? JSON.parse(text) : null) as T;
 }
 
+/**
+ * Asserts a governance-API error: status, stable code, the envelope with the response's
+ * request id, and the 401/403 split (a challenge on 401, none on 403).
+ */
+export async function expectError(res: Response, status: number, code: string) {
+  const body = await jsonOf(res, status);
+  expect(body, JSON.stringify(body)).toMatchObject({ error: { code, message: expect.any(String) } });
+  expect(body.error.request_id).toBe(res.headers.get("x-request-id"));
+  if (status === 401) expect(res.headers.get("www-authenticate")).toMatch(/^Bearer realm="OrbitalReg"/);
+  else expect(res.headers.get("www-authenticate")).toBeNull();
+  return body.error as { code: string; message: string; request_id: string; detail?: unknown };
+}
+
 let counter = 0;
 export const unique = (prefix: string) => `${prefix}-${Date.now().toString(36)}-${(counter++).toString(36)}`;
+
+export const basic = (password: string, user = "ci") => `Basic ${btoa(`${user}:${password}`)}`;
+
+export async function sha256Hex(text: string) {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
 
 export async function createProject(slug = unique("proj")) {
   return jsonOf(await req("/api/v1/projects", { method: "POST", token: ADMIN, json: { slug } }), 201);
@@ -46,12 +66,16 @@ export async function createServiceAccount(projectId: string, role = "writer") {
   );
 }
 
-export async function mintToken(projectId: string, saId: string, extra: Record<string, unknown> = {}) {
-  const body = await jsonOf(
+/** Mints a service-account token as the instance admin; returns the whole response body. */
+export async function mintTokenFull(projectId: string, saId: string, extra: Record<string, unknown> = {}) {
+  return jsonOf(
     await req(`/api/v1/projects/${projectId}/service_accounts/${saId}/tokens`, { method: "POST", token: ADMIN, json: { name: "t", ...extra } }),
     201,
   );
-  return body.token as string;
+}
+
+export async function mintToken(projectId: string, saId: string, extra: Record<string, unknown> = {}) {
+  return (await mintTokenFull(projectId, saId, extra)).token as string;
 }
 
 /** A project with one service account of `role` and a token for it. */
@@ -60,4 +84,45 @@ export async function projectWithToken(role = "writer", tokenExtra: Record<strin
   const sa = await createServiceAccount(project.id, role);
   const token = await mintToken(project.id, sa.id, tokenExtra);
   return { project, sa, token };
+}
+
+export async function createUser(extra: Record<string, unknown> = {}) {
+  return jsonOf(await req("/api/admin/users", { method: "POST", token: ADMIN, json: { username: unique("user"), ...extra } }), 201);
+}
+
+export async function mintUserToken(userId: string, extra: Record<string, unknown> = {}) {
+  return jsonOf(await req(`/api/admin/users/${userId}/tokens`, { method: "POST", token: ADMIN, json: { name: "t", ...extra } }), 201);
+}
+
+export async function setMember(projectId: string, principalType: "user" | "service_account", principalId: string, role: string) {
+  return jsonOf(
+    await req(`/api/v1/projects/${projectId}/members`, {
+      method: "PUT",
+      token: ADMIN,
+      json: { principal_type: principalType, principal_id: principalId, role },
+    }),
+    200,
+  );
+}
+
+/** Audit entries matching `filter`, read through the API as the instance admin. */
+export async function audit(filter: Record<string, string>) {
+  const body = await jsonOf(await req(`/api/v1/audit?${new URLSearchParams({ limit: "500", ...filter })}`, { token: ADMIN }), 200);
+  return body.items as any[];
+}
+
+/** Moves a token's expiry into the past directly in D1 (the API refuses past expiries). */
+export async function expireToken(tokenId: string) {
+  await env.DB.prepare("UPDATE tokens SET expires_at = ? WHERE id = ?").bind(Date.now() - 1000, tokenId).run();
+}
+
+/** Records the domain events the Worker sends to the EVENTS queue from now until the test ends. */
+export function captureEvents() {
+  const spy = vi.spyOn(env.EVENTS, "send");
+  spy.mockClear();
+  onTestFinished(() => spy.mockRestore());
+  return {
+    types: () => spy.mock.calls.map(([e]) => (e as { type: string }).type),
+    events: () => spy.mock.calls.map(([e]) => e as { type: string; project_id: string | null; data: Record<string, any> }),
+  };
 }

@@ -20,6 +20,7 @@ export type ErrorCategory =
   | "Gone"
   | "PreconditionFailed"
   | "PayloadTooLarge"
+  | "UnsupportedMediaType"
   | "RangeNotSatisfiable"
   | "QuotaExceeded"
   | "Blocked"
@@ -37,6 +38,7 @@ const STATUS: Record<ErrorCategory, number> = {
   Gone: 410,
   PreconditionFailed: 412,
   PayloadTooLarge: 413,
+  UnsupportedMediaType: 415,
   RangeNotSatisfiable: 416,
   QuotaExceeded: 413,
   Blocked: 451,

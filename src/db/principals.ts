@@ -116,6 +116,9 @@ export const deleteRoleBinding = (db: Db, projectId: string, type: PrincipalType
       ),
     );
 
+export const deleteRoleBindingsOf = (db: Db, type: PrincipalType, principalId: string) =>
+  db.delete(roleBindings).where(and(eq(roleBindings.principalType, type), eq(roleBindings.principalId, principalId)));
+
 export const listRoleBindings = (db: Db, projectId: string) =>
   db.select().from(roleBindings).where(eq(roleBindings.projectId, projectId)).orderBy(roleBindings.createdAt).all();
 

@@ -1,19 +1,35 @@
 /**
  * Renders a RegistryError (or anything thrown) as a response in the caller's protocol.
  * Invariants: every error response carries the request id; an unexpected exception
- * becomes `InternalError` with a plain message (its detail goes to the log only); a
- * 401 always carries the challenge its protocol expects.
+ * becomes `InternalError` with a plain message (its detail goes to the log only), but a
+ * client error Hono raises itself (malformed JSON → 400, wrong media type → 415) keeps
+ * its status; a 401 always carries the challenge its protocol expects.
  */
 import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
 import { RegistryError, isRegistryError } from "../core/errors";
 import type { AppEnv } from "./types";
 
 export type ErrorRenderer = (err: RegistryError, c: Context<AppEnv>) => Response;
 
+/** Codes for the client errors Hono itself raises (malformed JSON, wrong media type, …). */
+const HTTP_EXCEPTION_CODES: Record<number, string> = {
+  400: "InvalidRequest",
+  401: "UnauthorizedCredentialsRequired",
+  403: "ForbiddenAction",
+  404: "NotFoundRoute",
+  405: "MethodNotAllowed",
+  413: "PayloadTooLarge",
+  415: "UnsupportedMediaType",
+};
+
 export function asRegistryError(err: unknown): RegistryError {
   if (isRegistryError(err)) return err;
   const status = (err as { status?: number })?.status;
   if (status === 404) return new RegistryError("NotFoundRoute", "no such route");
+  if (err instanceof HTTPException && HTTP_EXCEPTION_CODES[err.status]) {
+    return new RegistryError(HTTP_EXCEPTION_CODES[err.status]!, err.message || "the request is not valid", { cause: err });
+  }
   console.error("unhandled error", err);
   return new RegistryError("InternalError", "an internal error occurred; quote the request id when reporting it");
 }

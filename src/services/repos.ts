@@ -77,7 +77,11 @@ function validate(input: RepoPatch) {
 
 export async function createRepo(scope: Scope, input: RepoInput) {
   const project = await q.findProject(scope.db, input.projectId);
-  if (!project) throw invalid("RepoProject", `project ${input.projectId} does not exist`);
+  if (!project) {
+    // Anonymous callers learn nothing about what exists: they get the 401 any create gets.
+    if (scope.access.principal.type === "anonymous") throw scope.access.denial("admin");
+    throw invalid("RepoProject", `project ${input.projectId} does not exist`);
+  }
   await scope.access.require("admin", { projectId: project.id });
   validate(input);
   const now = Date.now();

@@ -91,6 +91,7 @@ export async function updateServiceAccount(scope: Scope, projectId: string, id: 
     if (isUniqueViolation(e)) throw conflict("ServiceAccountNameInUse", `a service account named '${after.name}' already exists`);
     throw e;
   }
+  await emitEvent(scope, { type: "service_account.updated", project_id: projectId, data: { before, after } });
   return after;
 }
 
@@ -102,6 +103,7 @@ export async function deleteServiceAccount(scope: Scope, projectId: string, id: 
     q.deleteServiceAccount(scope.db, id),
     auditQuery(scope, { action: "service_account.delete", resourceType: "service_account", resourceId: id, projectId, before }),
   ]);
+  await emitEvent(scope, { type: "service_account.deleted", project_id: projectId, data: { service_account: before } });
 }
 
 export interface TokenInput {
@@ -141,6 +143,7 @@ export async function mintServiceAccountToken(scope: Scope, projectId: string, s
     q.insertToken(scope.db, row),
     auditQuery(scope, { action: "token.create", resourceType: "token", resourceId: row.id, projectId, after: publicToken(row) }, now),
   ]);
+  await emitEvent(scope, { type: "token.created", project_id: projectId, data: { token: publicToken(row) } });
   return { token: plaintext, row };
 }
 
@@ -156,11 +159,23 @@ export async function revokeServiceAccountToken(scope: Scope, projectId: string,
   if (!token || token.principalType !== "service_account" || token.principalId !== saId) {
     throw notFound("Token", `token ${tokenId} not found`);
   }
+  await revokeTokenRow(scope, token, projectId);
+}
+
+/**
+ * Revokes a token row the caller was allowed to reach, with its audit row and event.
+ * Revoking an already revoked token changes nothing and records nothing.
+ */
+export async function revokeTokenRow(scope: Scope, token: q.TokenRow, projectId: string | null) {
+  if (token.revokedAt !== null) return;
   const now = Date.now();
+  const before = publicToken(token);
+  const after = { ...before, revokedAt: now };
   await scope.db.batch([
-    q.revokeToken(scope.db, tokenId, now),
-    auditQuery(scope, { action: "token.revoke", resourceType: "token", resourceId: tokenId, projectId, before: publicToken(token) }, now),
+    q.revokeToken(scope.db, token.id, now),
+    auditQuery(scope, { action: "token.revoke", resourceType: "token", resourceId: token.id, projectId, before, after }, now),
   ]);
+  await emitEvent(scope, { type: "token.revoked", project_id: projectId, data: { token: after } });
 }
 
 /** A token row as it may be shown: no hash. */

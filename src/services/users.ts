@@ -2,12 +2,15 @@
  * Users (instance-admin managed) and project membership.
  * Invariants: only instance admins manage users and their tokens; project admins
  * manage who holds which role in their project. User tokens are not confined to a
- * project: what they reach follows the user's role bindings.
+ * project: what they reach follows the user's role bindings. Deleting a user deletes
+ * its tokens and bindings in the same batch. A service account's binding mirrors its
+ * `role` column: setting it here updates the account too, and it can't be removed
+ * (change the role or delete the account).
  */
 import type { Scope } from "./scope";
-import { auditQuery } from "./audit";
+import { auditQuery, emitEvent } from "./audit";
 import { getProject } from "./projects";
-import { expiryOf, publicToken, type TokenInput } from "./service-accounts";
+import { expiryOf, publicToken, revokeTokenRow, type TokenInput } from "./service-accounts";
 import * as q from "../db/principals";
 import { isUniqueViolation } from "../db/errors";
 import { conflict, invalid, notFound } from "../core/errors";
@@ -52,6 +55,7 @@ export async function createUser(scope: Scope, input: { username: string; email?
     if (isUniqueViolation(e)) throw conflict("UserNameInUse", `user '${input.username}' already exists`);
     throw e;
   }
+  await emitEvent(scope, { type: "user.created", project_id: null, data: { user: row } });
   return row;
 }
 
@@ -59,9 +63,11 @@ export async function deleteUser(scope: Scope, id: string) {
   const before = await getUser(scope, id);
   await scope.db.batch([
     q.deleteTokensOf(scope.db, "user", id),
+    q.deleteRoleBindingsOf(scope.db, "user", id),
     q.deleteUser(scope.db, id),
     auditQuery(scope, { action: "user.delete", resourceType: "user", resourceId: id, projectId: null, before }),
   ]);
+  await emitEvent(scope, { type: "user.deleted", project_id: null, data: { user: before } });
 }
 
 export async function mintUserToken(scope: Scope, userId: string, input: TokenInput) {
@@ -75,6 +81,7 @@ export async function mintUserToken(scope: Scope, userId: string, input: TokenIn
     q.insertToken(scope.db, row),
     auditQuery(scope, { action: "token.create", resourceType: "token", resourceId: row.id, projectId: null, after: publicToken(row) }, now),
   ]);
+  await emitEvent(scope, { type: "token.created", project_id: null, data: { token: publicToken(row) } });
   return { token: plaintext, row };
 }
 
@@ -88,11 +95,7 @@ export async function revokeUserToken(scope: Scope, userId: string, tokenId: str
   await getUser(scope, userId);
   const token = await q.findToken(scope.db, tokenId);
   if (!token || token.principalType !== "user" || token.principalId !== userId) throw notFound("Token", `token ${tokenId} not found`);
-  const now = Date.now();
-  await scope.db.batch([
-    q.revokeToken(scope.db, tokenId, now),
-    auditQuery(scope, { action: "token.revoke", resourceType: "token", resourceId: tokenId, projectId: null, before: publicToken(token) }, now),
-  ]);
+  await revokeTokenRow(scope, token, null);
 }
 
 async function projectAdmin(scope: Scope, projectId: string) {
@@ -115,10 +118,14 @@ export async function setMember(scope: Scope, projectId: string, input: { princi
   const before = (await q.findRole(scope.db, projectId, input.principal_type, input.principal_id)) ?? null;
   const now = Date.now();
   const binding = { projectId, principalType: input.principal_type, principalId: input.principal_id, role: input.role, createdAt: now };
+  // A service account's role column and its binding are one fact: change both together.
+  const mirror = input.principal_type === "service_account" ? [q.updateServiceAccount(scope.db, input.principal_id, { role: input.role, updatedAt: now })] : [];
   await scope.db.batch([
     q.upsertRoleBinding(scope.db, binding),
+    ...mirror,
     auditQuery(scope, { action: "member.set", resourceType: "role_binding", resourceId: input.principal_id, projectId, before: before && { role: before }, after: binding }, now),
   ]);
+  await emitEvent(scope, { type: "member.set", project_id: projectId, data: { before: before && { role: before }, after: binding } });
   return binding;
 }
 
@@ -126,9 +133,13 @@ export async function removeMember(scope: Scope, projectId: string, type: Princi
   await projectAdmin(scope, projectId);
   const before = await q.findRole(scope.db, projectId, type, principalId);
   if (!before) throw notFound("Member", "no such member");
+  if (type === "service_account") {
+    throw conflict("MemberServiceAccount", "a service account always holds its role in its project: change the role or delete the account");
+  }
   await scope.db.batch([
     q.deleteRoleBinding(scope.db, projectId, type, principalId),
     auditQuery(scope, { action: "member.remove", resourceType: "role_binding", resourceId: principalId, projectId, before: { role: before } }),
   ]);
+  await emitEvent(scope, { type: "member.removed", project_id: projectId, data: { principal_type: type, principal_id: principalId, before: { role: before } } });
 }
 

@@ -1,0 +1,287 @@
+/**
+ * The shared security matrix every governance route runs (no credentials, malformed,
+ * unknown, expired and revoked tokens, a token of another project, a token missing the
+ * scope the route needs), the credential forms clients send, request ids, and the
+ * OpenAPI document's completeness.
+ */
+import { env } from "cloudflare:test";
+import { beforeAll, describe, expect, it } from "vitest";
+import { buildApi } from "../../src/api";
+import {
+  ADMIN,
+  basic,
+  createProject,
+  createRepo,
+  createServiceAccount,
+  createUser,
+  expectError,
+  expireToken,
+  jsonOf,
+  mintTokenFull,
+  mintUserToken,
+  req,
+  setMember,
+  sha256Hex,
+  unique,
+} from "../helpers";
+
+/** What a route needs: a read or admin grant in the fixture project, the instance admin, or nothing (filtered lists). */
+type Need = "read" | "admin" | "instance" | "list";
+
+interface Fixtures {
+  project: { id: string };
+  repo: { id: string };
+  sa: { id: string };
+  saToken: { id: string };
+  user: { id: string };
+  userToken: { id: string };
+  /** Full-power credential for positive controls: an admin SA of the project. */
+  projectAdmin: string;
+  otherProject: string;
+  /** Tokens of the project's admin SA lacking exactly one scope. */
+  withoutRead: string;
+  withoutAdmin: string;
+  /** An admin user's token without the admin scope. */
+  adminUserWithoutAdmin: string;
+  expired: string;
+  revoked: string;
+}
+
+interface RouteCase {
+  method: string;
+  path: string;
+  need: Need;
+  url: (f: Fixtures) => string;
+  body?: (f: Fixtures) => unknown;
+}
+
+const v1 = (p: string) => `/api/v1${p}`;
+const ROUTES: RouteCase[] = [
+  { method: "GET", path: v1("/projects"), need: "list", url: () => v1("/projects") },
+  { method: "POST", path: v1("/projects"), need: "instance", url: () => v1("/projects"), body: () => ({ slug: unique("m") }) },
+  { method: "GET", path: v1("/projects/{id}"), need: "read", url: (f) => v1(`/projects/${f.project.id}`) },
+  { method: "PATCH", path: v1("/projects/{id}"), need: "admin", url: (f) => v1(`/projects/${f.project.id}`), body: () => ({ description: "x" }) },
+  { method: "DELETE", path: v1("/projects/{id}"), need: "instance", url: (f) => v1(`/projects/${f.project.id}`) },
+  { method: "GET", path: v1("/repos"), need: "list", url: () => v1("/repos") },
+  { method: "POST", path: v1("/repos"), need: "admin", url: () => v1("/repos"), body: (f) => ({ project_id: f.project.id, slug: unique("m"), format: "npm" }) },
+  { method: "GET", path: v1("/repos/{id}"), need: "read", url: (f) => v1(`/repos/${f.repo.id}`) },
+  { method: "PATCH", path: v1("/repos/{id}"), need: "admin", url: (f) => v1(`/repos/${f.repo.id}`), body: () => ({ description: "x" }) },
+  { method: "DELETE", path: v1("/repos/{id}"), need: "admin", url: (f) => v1(`/repos/${f.repo.id}`) },
+  { method: "GET", path: v1("/projects/{id}/service_accounts"), need: "admin", url: (f) => v1(`/projects/${f.project.id}/service_accounts`) },
+  { method: "POST", path: v1("/projects/{id}/service_accounts"), need: "admin", url: (f) => v1(`/projects/${f.project.id}/service_accounts`), body: () => ({ name: unique("m") }) },
+  { method: "GET", path: v1("/projects/{id}/service_accounts/{sa}"), need: "admin", url: (f) => v1(`/projects/${f.project.id}/service_accounts/${f.sa.id}`) },
+  { method: "PATCH", path: v1("/projects/{id}/service_accounts/{sa}"), need: "admin", url: (f) => v1(`/projects/${f.project.id}/service_accounts/${f.sa.id}`), body: () => ({ role: "admin" }) },
+  { method: "DELETE", path: v1("/projects/{id}/service_accounts/{sa}"), need: "admin", url: (f) => v1(`/projects/${f.project.id}/service_accounts/${f.sa.id}`) },
+  { method: "POST", path: v1("/projects/{id}/service_accounts/{sa}/tokens"), need: "admin", url: (f) => v1(`/projects/${f.project.id}/service_accounts/${f.sa.id}/tokens`), body: () => ({ name: "m" }) },
+  { method: "GET", path: v1("/projects/{id}/service_accounts/{sa}/tokens"), need: "admin", url: (f) => v1(`/projects/${f.project.id}/service_accounts/${f.sa.id}/tokens`) },
+  { method: "DELETE", path: v1("/projects/{id}/service_accounts/{sa}/tokens/{token}"), need: "admin", url: (f) => v1(`/projects/${f.project.id}/service_accounts/${f.sa.id}/tokens/${f.saToken.id}`) },
+  { method: "GET", path: v1("/audit"), need: "admin", url: (f) => v1(`/audit?project_id=${f.project.id}`) },
+  { method: "GET", path: v1("/projects/{id}/members"), need: "admin", url: (f) => v1(`/projects/${f.project.id}/members`) },
+  { method: "PUT", path: v1("/projects/{id}/members"), need: "admin", url: (f) => v1(`/projects/${f.project.id}/members`), body: (f) => ({ principal_type: "user", principal_id: f.user.id, role: "admin" }) },
+  { method: "DELETE", path: v1("/projects/{id}/members/{type}/{principal}"), need: "admin", url: (f) => v1(`/projects/${f.project.id}/members/user/${f.user.id}`) },
+  { method: "GET", path: "/api/admin/users", need: "instance", url: () => "/api/admin/users" },
+  { method: "POST", path: "/api/admin/users", need: "instance", url: () => "/api/admin/users", body: () => ({ username: unique("m") }) },
+  { method: "GET", path: "/api/admin/users/{id}", need: "instance", url: (f) => `/api/admin/users/${f.user.id}` },
+  { method: "DELETE", path: "/api/admin/users/{id}", need: "instance", url: (f) => `/api/admin/users/${f.user.id}` },
+  { method: "POST", path: "/api/admin/users/{id}/tokens", need: "instance", url: (f) => `/api/admin/users/${f.user.id}/tokens`, body: () => ({ name: "m" }) },
+  { method: "GET", path: "/api/admin/users/{id}/tokens", need: "instance", url: (f) => `/api/admin/users/${f.user.id}/tokens` },
+  { method: "DELETE", path: "/api/admin/users/{id}/tokens/{token}", need: "instance", url: (f) => `/api/admin/users/${f.user.id}/tokens/${f.userToken.id}` },
+  { method: "GET", path: "/health/backup", need: "instance", url: () => "/health/backup" },
+];
+
+let f: Fixtures;
+
+beforeAll(async () => {
+  const project = await createProject();
+  const repo = await createRepo(project.id, "npm");
+  const sa = await createServiceAccount(project.id, "writer");
+  const saToken = await mintTokenFull(project.id, sa.id);
+  const user = await createUser();
+  await setMember(project.id, "user", user.id, "writer");
+  const userToken = await mintUserToken(user.id);
+  const admin = await createServiceAccount(project.id, "admin");
+  const mint = async (extra: Record<string, unknown> = {}) => mintTokenFull(project.id, admin.id, extra);
+  const other = await createProject();
+  const otherAdmin = await createServiceAccount(other.id, "admin");
+  const expired = await mint();
+  await expireToken(expired.id);
+  const revoked = await mint();
+  expect((await req(v1(`/projects/${project.id}/service_accounts/${admin.id}/tokens/${revoked.id}`), { method: "DELETE", token: ADMIN })).status).toBe(204);
+  const adminUser = await createUser({ is_admin: true });
+  f = {
+    project,
+    repo,
+    sa,
+    saToken,
+    user,
+    userToken,
+    projectAdmin: (await mint()).token,
+    otherProject: (await mintTokenFull(other.id, otherAdmin.id)).token,
+    withoutRead: (await mint({ scopes: ["write", "delete", "admin"] })).token,
+    withoutAdmin: (await mint({ scopes: ["read", "write", "delete"] })).token,
+    adminUserWithoutAdmin: (await mintUserToken(adminUser.id, { scopes: ["read", "write", "delete"] })).token,
+    expired: expired.token,
+    revoked: revoked.token,
+  };
+});
+
+const call = (r: RouteCase, authorization: string | null) => {
+  const headers: Record<string, string> = authorization ? { Authorization: authorization } : {};
+  return req(r.url(f), { method: r.method, headers, ...(r.body ? { json: r.body(f) } : {}) });
+};
+const bearer = (t: string) => `Bearer ${t}`;
+
+describe("security matrix: every route", () => {
+  it.each(ROUTES.map((r) => [`${r.method} ${r.path}`, r] as const))("%s", async (_name, r) => {
+    // Credentials that are not valid fail with 401 on every route, never fall back to anonymous.
+    const invalid = ["definitely-not-a-token", `orbsa_${"A".repeat(43)}`, "orbu_nope", "a.b.c", f.expired, f.revoked];
+    for (const t of invalid) await expectError(await call(r, bearer(t)), 401, "UnauthorizedInvalidToken");
+    await expectError(await call(r, basic(f.revoked)), 401, "UnauthorizedInvalidToken");
+
+    if (r.need === "list") {
+      // Lists filter instead of refusing: nobody sees the fixture project's private data.
+      for (const auth of [null, bearer(f.otherProject)]) {
+        const body = await jsonOf(await call(r, auth), 200);
+        const ids = body.items.map((i: { id: string; project_id?: string }) => i.project_id ?? i.id);
+        expect(ids).not.toContain(f.project.id);
+      }
+      const own = await jsonOf(await call(r, bearer(f.projectAdmin)), 200);
+      expect(own.items.length).toBeGreaterThan(0);
+      return;
+    }
+
+    await expectError(await call(r, null), 401, "UnauthorizedCredentialsRequired");
+    await expectError(await call(r, bearer(f.otherProject)), 403, "ForbiddenInsufficientPermissions");
+    const lacking =
+      r.need === "read" ? [f.withoutRead] : r.need === "admin" ? [f.withoutAdmin] : [f.adminUserWithoutAdmin, f.projectAdmin];
+    for (const t of lacking) await expectError(await call(r, bearer(t)), 403, "ForbiddenInsufficientPermissions");
+
+    // Positive control (reads only, so the fixtures survive): the right credential gets through.
+    if (r.method === "GET") {
+      const res = await call(r, bearer(r.need === "instance" ? ADMIN : f.projectAdmin));
+      expect(res.status, await res.clone().text()).toBe(200);
+    }
+  });
+
+  it("covers every authenticated operation in the OpenAPI document", async () => {
+    const doc = await jsonOf(await req("/api/openapi.json"), 200);
+    const secured: string[] = [];
+    for (const [path, ops] of Object.entries<Record<string, { security?: unknown[] }>>(doc.paths)) {
+      for (const [method, op] of Object.entries(ops)) if (op.security?.length) secured.push(`${method.toUpperCase()} ${path}`);
+    }
+    expect(ROUTES.map((r) => `${r.method} ${r.path}`).sort()).toEqual(secured.sort());
+  });
+});
+
+describe("credential forms", () => {
+  it("accepts a token as Bearer, as a Basic password with any username, and raw", async () => {
+    const path = v1(`/projects/${f.project.id}`);
+    const forms = [
+      `Bearer ${f.projectAdmin}`,
+      `bearer ${f.projectAdmin}`,
+      `Token ${f.projectAdmin}`,
+      basic(f.projectAdmin),
+      basic(f.projectAdmin, ""),
+      basic(f.projectAdmin, "someone@example.com"),
+      f.projectAdmin, // cargo: no scheme at all
+      `  Bearer   ${f.projectAdmin}  `,
+    ];
+    for (const authorization of forms) {
+      const res = await req(path, { headers: { Authorization: authorization } });
+      expect(res.status, authorization).toBe(200);
+    }
+    for (const authorization of [basic(ADMIN), ADMIN, `Bearer ${ADMIN}`]) {
+      expect((await req("/api/admin/users", { headers: { Authorization: authorization } })).status).toBe(200);
+    }
+  });
+
+  it("refuses a wrong Basic password and treats a username without password as no credential", async () => {
+    const path = v1(`/projects/${f.project.id}`);
+    await expectError(await req(path, { headers: { Authorization: basic("orbsa_wrong") } }), 401, "UnauthorizedInvalidToken");
+    await expectError(await req(path, { headers: { Authorization: basic(`${ADMIN}x`) } }), 401, "UnauthorizedInvalidToken");
+    await expectError(await req(path, { headers: { Authorization: basic("", f.projectAdmin) } }), 401, "UnauthorizedCredentialsRequired");
+  });
+
+  it("confines a token that carries its own role (as OIDC-exchanged ones do) to its project", async () => {
+    // No API mints these yet, so write the row the way the exchange will: hash only.
+    const secret = `orbx_${crypto.randomUUID().replace(/-/g, "")}`;
+    await env.DB.prepare(
+      "INSERT INTO tokens (id, token_hash, prefix, name, principal_type, principal_id, project_id, role, created_at) VALUES (?, ?, ?, 'oidc', 'service_account', ?, ?, 'admin', ?)",
+    )
+      .bind(crypto.randomUUID(), await sha256Hex(secret), secret.slice(0, 11), f.sa.id, f.project.id, Date.now())
+      .run();
+    const other = await createProject();
+    const create = (projectId: string) =>
+      req(v1("/repos"), { method: "POST", token: secret, json: { project_id: projectId, slug: unique("x"), format: "npm" } });
+    await jsonOf(await create(f.project.id), 201);
+    await expectError(await create(other.id), 403, "ForbiddenInsufficientPermissions");
+    await expectError(await req(v1(`/projects/${other.id}`), { token: secret }), 403, "ForbiddenInsufficientPermissions");
+  });
+
+  it("keeps 401 (who are you?) and 403 (not you) apart", async () => {
+    const path = v1(`/projects/${f.project.id}/service_accounts`);
+    const anon = await req(path);
+    await expectError(anon, 401, "UnauthorizedCredentialsRequired");
+    const reader = await createServiceAccount(f.project.id, "reader");
+    const readerToken = (await mintTokenFull(f.project.id, reader.id)).token;
+    await expectError(await req(path, { token: readerToken }), 403, "ForbiddenInsufficientPermissions");
+  });
+});
+
+describe("request ids", () => {
+  it("puts an X-Request-Id on every response, success or failure", async () => {
+    const project = await createProject();
+    const responses = [
+      await req(v1(`/projects/${project.id}`), { token: ADMIN }),
+      await req(v1("/projects"), { method: "POST", token: ADMIN, json: { slug: unique("rid") } }),
+      await req(v1(`/projects/${project.id}`), { method: "DELETE", token: ADMIN }),
+      await req(v1("/projects"), { method: "POST", token: ADMIN, json: {} }),
+      await req(v1("/projects"), { method: "POST", token: "orbsa_bad" }),
+      await req(v1("/projects"), { method: "POST", token: f.projectAdmin, json: { slug: "x" } }),
+      await req("/api/v1/nowhere"),
+      await req("/api/openapi.json"),
+      await req("/api/docs"),
+      await req("/health/live"),
+    ];
+    const ids = responses.map((r) => r.headers.get("x-request-id"));
+    expect(responses.map((r) => r.status)).toEqual([200, 201, 204, 400, 401, 403, 404, 200, 200, 200]);
+    for (const id of ids) expect(id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it("echoes a well-formed incoming request id and replaces a malformed one", async () => {
+    const ok = await req(v1("/projects/nope"), { token: ADMIN, headers: { "X-Request-Id": "trace-0123456789" } });
+    expect(ok.headers.get("x-request-id")).toBe("trace-0123456789");
+    expect((await expectError(ok, 404, "NotFoundProject")).request_id).toBe("trace-0123456789");
+    for (const bad of ["short", "has spaces in it", "x".repeat(129), "<script>alert(1)</script>"]) {
+      const res = await req("/health/live", { headers: { "X-Request-Id": bad } });
+      expect(res.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+    }
+  });
+});
+
+describe("OpenAPI document", () => {
+  it("lists every API route with its standard errors and security", async () => {
+    const doc = await jsonOf(await req("/api/openapi.json"), 200);
+    expect(doc.openapi).toBe("3.1.0");
+    expect(doc.components.securitySchemes.bearerAuth).toMatchObject({ type: "http", scheme: "bearer" });
+    // Every route the API app registers, except the document itself.
+    const routes = buildApi()
+      .routes.filter((r) => r.method !== "ALL" && r.path !== "/api/openapi.json")
+      .map((r) => `${r.method} ${r.path.replace(/:([A-Za-z_]+)/g, "{$1}")}`);
+    const documented = Object.entries<Record<string, unknown>>(doc.paths).flatMap(([path, ops]) =>
+      Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`),
+    );
+    expect(routes.length).toBeGreaterThan(30);
+    expect([...new Set(routes)].sort()).toEqual([...new Set(documented)].sort());
+    for (const [path, ops] of Object.entries<Record<string, any>>(doc.paths)) {
+      for (const [method, op] of Object.entries<any>(ops)) {
+        expect(op.summary, `${method} ${path}`).toEqual(expect.any(String));
+        if (!op.security) continue;
+        for (const status of ["400", "401", "403", "404", "500"]) {
+          expect(op.responses[status]?.content?.["application/json"]?.schema, `${method} ${path} ${status}`).toEqual({ $ref: "#/components/schemas/Error" });
+        }
+      }
+    }
+  });
+});
