@@ -7,15 +7,30 @@
  *   stays visible); a digest already known reuses the existing object and deletes the
  *   new one (deduplication); a new digest gets its `blobs` row.
  * - A repo reads a blob only through its `repo_blobs` link; linking is idempotent.
+ * - Quotas: a body of known length is reserved in the project's quota before a byte is
+ *   written; a new link is charged before it is written to D1 (services/quotas.ts), so a
+ *   push over the Reject limit fails and leaves no object, row or link behind.
  * - Two concurrent uploads of the same new digest race on `insert … on conflict do
  *   nothing`: the loser sees the winner's row and deletes its own object.
  */
 import type { Scope } from "./scope";
 import * as q from "../db/blobs";
+import { findRepo } from "../db/projects";
 import { newBlobKey } from "../storage/keys";
 import { deleteObject, getObject, putStream, type PutOptions } from "../storage/blob-store";
-import { RegistryError } from "../core/errors";
+import { RegistryError, notFound } from "../core/errors";
 import { sha256Digest } from "../core/digest";
+import { chargeLink, releaseReservation, reserveBytes, unchargeLink } from "./quotas";
+
+/** A repo id, or the repo with its project id when the caller already has it. */
+export type RepoRef = string | { id: string; projectId: string };
+
+async function resolveRepo(scope: Scope, ref: RepoRef): Promise<{ id: string; projectId: string }> {
+  if (typeof ref !== "string") return ref;
+  const repo = await findRepo(scope.db, ref);
+  if (!repo) throw notFound("Repo", `repository ${ref} not found`);
+  return repo;
+}
 
 export interface IngestOptions extends PutOptions {
   /** The digest the client declared; the upload fails if the bytes differ. */
@@ -30,38 +45,68 @@ export interface IngestedBlob {
   created: boolean;
 }
 
-export async function ingestBlob(scope: Scope, repoId: string, body: ReadableStream<Uint8Array>, opts: IngestOptions = {}): Promise<IngestedBlob> {
+export async function ingestBlob(scope: Scope, ref: RepoRef, body: ReadableStream<Uint8Array>, opts: IngestOptions = {}): Promise<IngestedBlob> {
+  const repo = await resolveRepo(scope, ref);
+  const reservation = opts.length != null ? await reserveBytes(scope, repo.projectId, opts.length) : null;
   const key = newBlobKey();
-  const { size, sha256 } = await putStream(scope.env.BLOBS, key, body, opts);
-  const digest = sha256Digest(sha256);
+  let stored: { size: number; sha256: string };
+  try {
+    stored = await putStream(scope.env.BLOBS, key, body, opts);
+  } catch (e) {
+    await releaseReservation(scope, repo.projectId, reservation);
+    throw e;
+  }
+  const digest = sha256Digest(stored.sha256);
   if (opts.expectedDigest && opts.expectedDigest !== digest) {
-    await deleteObject(scope.env.BLOBS, key);
+    await Promise.all([deleteObject(scope.env.BLOBS, key), releaseReservation(scope, repo.projectId, reservation)]);
     throw new RegistryError("InvalidDigestMismatch", `the content's digest is ${digest}, not ${opts.expectedDigest}`, {
       protocolCode: "DIGEST_INVALID",
     });
   }
-  const { created } = await recordBlob(scope, repoId, { digest, size, key, mediaType: opts.mediaType ?? null });
-  return { digest, size, created };
+  const { created } = await recordBlob(scope, repo, { digest, size: stored.size, key, mediaType: opts.mediaType ?? null }, reservation);
+  return { digest, size: stored.size, created };
 }
 
 /**
  * Records that `key` holds `digest` and links it to the repo. Used by ingestBlob and by
- * multi-request uploads (OCI) that wrote the object themselves.
+ * multi-request uploads (OCI) that wrote the object themselves. On any failure the
+ * object at `key` is deleted unless it is the one the blob row names.
  */
 export async function recordBlob(
   scope: Scope,
-  repoId: string,
+  ref: RepoRef,
   b: { digest: string; size: number; key: string; mediaType: string | null },
+  reservationId: string | null = null,
 ): Promise<{ created: boolean }> {
-  const now = Date.now();
+  const repo = await resolveRepo(scope, ref);
   const existing = await q.findBlob(scope.db, b.digest);
-  if (!existing) {
-    await scope.db.batch([
-      q.insertBlobIfAbsent(scope.db, { digest: b.digest, r2Key: b.key, size: b.size, mediaType: b.mediaType, createdAt: now }),
-      q.linkBlob(scope.db, repoId, b.digest, now),
-    ]);
-  } else {
-    await q.linkBlob(scope.db, repoId, b.digest, now).run();
+  const dropOurs = () => (existing?.r2Key === b.key ? Promise.resolve() : deleteObject(scope.env.BLOBS, b.key));
+  if (existing && (await q.findLinkedBlob(scope.db, repo.id, b.digest))) {
+    await Promise.all([dropOurs(), releaseReservation(scope, repo.projectId, reservationId)]);
+    return { created: false };
+  }
+  try {
+    await chargeLink(scope, repo.projectId, b.digest, existing?.size ?? b.size, reservationId);
+  } catch (e) {
+    await dropOurs();
+    throw e;
+  }
+  const now = Date.now();
+  try {
+    const linked = existing
+      ? await q.linkBlob(scope.db, repo.id, b.digest, now).run()
+      : (
+          await scope.db.batch([
+            q.insertBlobIfAbsent(scope.db, { digest: b.digest, r2Key: b.key, size: b.size, mediaType: b.mediaType, createdAt: now }),
+            q.linkBlob(scope.db, repo.id, b.digest, now),
+          ])
+        )[1];
+    // A concurrent request linked the same digest first: its charge stands, ours goes.
+    if ((linked as D1Result).meta?.changes === 0) await unchargeLink(scope, repo.projectId, b.digest);
+  } catch (e) {
+    await unchargeLink(scope, repo.projectId, b.digest);
+    await dropOurs();
+    throw e;
   }
   const winner = existing ?? (await q.findBlob(scope.db, b.digest));
   const created = winner?.r2Key === b.key;
@@ -69,17 +114,20 @@ export async function recordBlob(
   return { created };
 }
 
-/** Links an already-stored blob to another repo (cross-repo mount). */
-export async function linkExistingBlob(scope: Scope, repoId: string, digest: string): Promise<q.BlobRow | undefined> {
+/** Links an already-stored blob to another repo (cross-repo mount), charging the quota. */
+export async function linkExistingBlob(scope: Scope, ref: RepoRef, digest: string): Promise<q.BlobRow | undefined> {
   const blob = await q.findBlob(scope.db, digest);
-  if (blob) await q.linkBlob(scope.db, repoId, digest, Date.now()).run();
+  if (blob) await recordBlob(scope, ref, { digest, size: blob.size, key: blob.r2Key, mediaType: blob.mediaType });
   return blob;
 }
 
 export const findRepoBlob = (scope: Scope, repoId: string, digest: string) => q.findLinkedBlob(scope.db, repoId, digest);
 
-export async function unlinkBlob(scope: Scope, repoId: string, digest: string): Promise<void> {
-  await q.unlinkBlob(scope.db, repoId, digest).run();
+/** Removes a repo's link to a blob and gives the bytes back to the quota. */
+export async function unlinkBlob(scope: Scope, ref: RepoRef, digest: string): Promise<void> {
+  const repo = await resolveRepo(scope, ref);
+  const removed = await q.unlinkBlob(scope.db, repo.id, digest).run();
+  if (removed.meta.changes > 0) await unchargeLink(scope, repo.projectId, digest);
 }
 
 /** Opens a blob this repo may read, optionally a byte range of it. */

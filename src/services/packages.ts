@@ -18,7 +18,7 @@ import type { Scope } from "./scope";
 import type { OpenedRepo } from "./repos";
 import { emitEvent } from "./audit";
 import * as q from "../db/packages";
-import { unlinkBlob as unlinkQuery } from "../db/blobs";
+import { unlinkBlob } from "./blobs";
 import { isUniqueViolation } from "../db/errors";
 import { RegistryError, conflict, notFound } from "../core/errors";
 import { newId } from "../core/ids";
@@ -153,7 +153,7 @@ export async function setVersionFlags(scope: Scope, version: q.VersionRow, flags
 export async function deleteVersion(scope: Scope, opened: OpenedRepo, pkg: q.PackageRow, version: q.VersionRow) {
   const files = await q.filesOfVersions(scope.db, [version.id]);
   await q.deleteVersion(scope.db, version.id).run();
-  await unlinkUnused(scope, opened.repo.id, files.map((f) => f.digest));
+  await unlinkUnused(scope, opened.repo, files.map((f) => f.digest));
   await emitEvent(scope, {
     type: "artifact.deleted",
     project_id: opened.project.id,
@@ -164,7 +164,7 @@ export async function deleteVersion(scope: Scope, opened: OpenedRepo, pkg: q.Pac
 /** Removes one file (e.g. a generic path, a Maven file); drops the version when it was the last. */
 export async function deleteFile(scope: Scope, opened: OpenedRepo, file: q.FileRow) {
   await q.deleteFile(scope.db, file.id).run();
-  await unlinkUnused(scope, opened.repo.id, [file.digest]);
+  await unlinkUnused(scope, opened.repo, [file.digest]);
   await emitEvent(scope, {
     type: "artifact.deleted",
     project_id: opened.project.id,
@@ -176,7 +176,7 @@ export async function deletePackage(scope: Scope, opened: OpenedRepo, pkg: q.Pac
   const versions = await q.listVersions(scope.db, pkg.id);
   const files = await q.filesOfVersions(scope.db, versions.map((v) => v.id));
   await q.deletePackage(scope.db, pkg.id).run();
-  await unlinkUnused(scope, opened.repo.id, files.map((f) => f.digest));
+  await unlinkUnused(scope, opened.repo, files.map((f) => f.digest));
   await emitEvent(scope, {
     type: "artifact.deleted",
     project_id: opened.project.id,
@@ -184,11 +184,10 @@ export async function deletePackage(scope: Scope, opened: OpenedRepo, pkg: q.Pac
   });
 }
 
-async function unlinkUnused(scope: Scope, repoId: string, digests: string[]) {
+async function unlinkUnused(scope: Scope, repo: { id: string; projectId: string }, digests: string[]) {
   const unique = [...new Set(digests)];
-  const uses = await q.digestUseCounts(scope.db, repoId, unique);
-  const unused = unique.filter((d) => !uses.get(d));
-  if (unused.length) await scope.db.batch(unused.map((d) => unlinkQuery(scope.db, repoId, d)) as unknown as Parameters<typeof scope.db.batch>[0]);
+  const uses = await q.digestUseCounts(scope.db, repo.id, unique);
+  for (const digest of unique.filter((d) => !uses.get(d))) await unlinkBlob(scope, repo, digest);
 }
 
 export function requirePackage<T>(value: T | undefined | null, what: string): T {

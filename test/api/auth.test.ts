@@ -87,6 +87,12 @@ const ROUTES: RouteCase[] = [
   { method: "GET", path: "/api/admin/users/{id}/tokens", need: "instance", url: (f) => `/api/admin/users/${f.user.id}/tokens` },
   { method: "DELETE", path: "/api/admin/users/{id}/tokens/{token}", need: "instance", url: (f) => `/api/admin/users/${f.user.id}/tokens/${f.userToken.id}` },
   { method: "GET", path: "/health/backup", need: "instance", url: () => "/health/backup" },
+  { method: "GET", path: v1("/projects/{id}/quota"), need: "read", url: (f) => v1(`/projects/${f.project.id}/quota`) },
+  { method: "PUT", path: "/api/admin/projects/{id}/quota", need: "instance", url: (f) => `/api/admin/projects/${f.project.id}/quota`, body: () => ({ limit_bytes: 1000 }) },
+  { method: "DELETE", path: "/api/admin/projects/{id}/quota", need: "instance", url: (f) => `/api/admin/projects/${f.project.id}/quota` },
+  { method: "POST", path: "/api/admin/projects/{id}/quota/limits", need: "instance", url: (f) => `/api/admin/projects/${f.project.id}/quota/limits`, body: () => ({ type: "Warning", threshold_percent: 80 }) },
+  { method: "PUT", path: "/api/admin/projects/{id}/quota/limits/{limit_id}", need: "instance", url: (f) => `/api/admin/projects/${f.project.id}/quota/limits/nope`, body: () => ({ threshold_percent: 90 }) },
+  { method: "DELETE", path: "/api/admin/projects/{id}/quota/limits/{limit_id}", need: "instance", url: (f) => `/api/admin/projects/${f.project.id}/quota/limits/nope` },
 ];
 
 let f: Fixtures;

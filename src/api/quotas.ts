@@ -1,0 +1,99 @@
+/**
+ * Project storage quotas: read at /api/v1/projects/{id}/quota (project members), set
+ * by instance admins at /api/admin/projects/{id}/quota and …/quota/limits, with limits
+ * of type Warning or Reject at a percentage of the quota (as in Quay).
+ */
+import { OpenAPIHono, z } from "@hono/zod-openapi";
+import type { AppEnv } from "../http/types";
+import { apiRoute, json, jsonBody } from "./route";
+import * as quotas from "../services/quotas";
+import type { QuotaConfig, QuotaLimit } from "../core/quota";
+
+const tags = ["Quotas"];
+const param = (name: string) => z.string().openapi({ param: { name, in: "path" } });
+const ProjectParam = z.object({ id: param("id") });
+const LimitParam = z.object({ id: param("id"), limit_id: param("limit_id") });
+const LimitType = z.enum(["Warning", "Reject"]);
+
+const Limit = z.object({ id: z.string(), type: LimitType, threshold_percent: z.number() }).openapi("QuotaLimit");
+const Quota = z
+  .object({
+    project_id: z.string(),
+    limit_bytes: z.number().int().nullable(),
+    limits: z.array(Limit),
+    usage: z.object({ used_bytes: z.number().int(), reserved_bytes: z.number().int(), blobs: z.number().int(), percent_used: z.number().nullable() }),
+  })
+  .openapi("Quota");
+const QuotaSet = z.object({ limit_bytes: z.number().int().min(0).nullable() }).openapi("QuotaSet");
+const LimitCreate = z.object({ type: LimitType, threshold_percent: z.number().gt(0).max(100) }).openapi("QuotaLimitCreate");
+const LimitUpdate = LimitCreate.partial().openapi("QuotaLimitUpdate");
+
+const limitOut = (l: QuotaLimit) => ({ id: l.id, type: l.type, threshold_percent: l.thresholdPercent });
+const quotaOut = (projectId: string, config: QuotaConfig, usage: quotas.QuotaView["usage"]) => ({
+  project_id: projectId,
+  limit_bytes: config.limitBytes,
+  limits: config.limits.map(limitOut),
+  usage: {
+    used_bytes: usage.usedBytes,
+    reserved_bytes: usage.reservedBytes,
+    blobs: usage.blobs,
+    percent_used: config.limitBytes ? Math.round((usage.usedBytes / config.limitBytes) * 10000) / 100 : null,
+  },
+});
+
+export const quotaRoutes = new OpenAPIHono<AppEnv>();
+quotaRoutes.openapi(
+  apiRoute({ method: "get", path: "/projects/{id}/quota", tags, summary: "A project's quota and usage", request: { params: ProjectParam }, responses: { 200: json(Quota, "Quota and usage") } }),
+  async (c) => {
+    const id = c.req.valid("param").id;
+    const view = await quotas.getQuota(c.var.scope, id);
+    return c.json(quotaOut(id, view.config, view.usage), 200);
+  },
+);
+
+export const adminQuotaRoutes = new OpenAPIHono<AppEnv>();
+const reply = async (c: { var: AppEnv["Variables"] }, id: string) => {
+  const view = await quotas.getQuota(c.var.scope, id);
+  return quotaOut(id, view.config, view.usage);
+};
+
+adminQuotaRoutes.openapi(
+  apiRoute({ method: "put", path: "/projects/{id}/quota", tags, summary: "Set a project's quota (null: unlimited)", request: { params: ProjectParam, ...jsonBody(QuotaSet) }, responses: { 200: json(Quota, "The quota") } }),
+  async (c) => {
+    const id = c.req.valid("param").id;
+    await quotas.setQuotaLimitBytes(c.var.scope, id, c.req.valid("json").limit_bytes);
+    return c.json(await reply(c, id), 200);
+  },
+);
+adminQuotaRoutes.openapi(
+  apiRoute({ method: "delete", path: "/projects/{id}/quota", tags, summary: "Remove a project's quota", request: { params: ProjectParam }, responses: { 204: { description: "Removed" } } }),
+  async (c) => {
+    await quotas.setQuotaLimitBytes(c.var.scope, c.req.valid("param").id, null);
+    return c.body(null, 204);
+  },
+);
+adminQuotaRoutes.openapi(
+  apiRoute({ method: "post", path: "/projects/{id}/quota/limits", tags, summary: "Add a Warning or Reject limit", request: { params: ProjectParam, ...jsonBody(LimitCreate) }, responses: { 201: json(Limit, "The limit") } }),
+  async (c) => {
+    const body = c.req.valid("json");
+    const { limit } = await quotas.addQuotaLimit(c.var.scope, c.req.valid("param").id, body.type, body.threshold_percent);
+    return c.json(limitOut(limit), 201);
+  },
+);
+adminQuotaRoutes.openapi(
+  apiRoute({ method: "put", path: "/projects/{id}/quota/limits/{limit_id}", tags, summary: "Change a limit", request: { params: LimitParam, ...jsonBody(LimitUpdate) }, responses: { 200: json(Quota, "The quota") } }),
+  async (c) => {
+    const { id, limit_id } = c.req.valid("param");
+    const body = c.req.valid("json");
+    await quotas.updateQuotaLimit(c.var.scope, id, limit_id, { type: body.type, thresholdPercent: body.threshold_percent });
+    return c.json(await reply(c, id), 200);
+  },
+);
+adminQuotaRoutes.openapi(
+  apiRoute({ method: "delete", path: "/projects/{id}/quota/limits/{limit_id}", tags, summary: "Remove a limit", request: { params: LimitParam }, responses: { 204: { description: "Removed" } } }),
+  async (c) => {
+    const { id, limit_id } = c.req.valid("param");
+    await quotas.deleteQuotaLimit(c.var.scope, id, limit_id);
+    return c.body(null, 204);
+  },
+);
