@@ -1,11 +1,11 @@
-import { describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { env } from "cloudflare:test";
 import { ingestBlob, unlinkBlob } from "../src/services/blobs";
 import { database } from "../src/db/client";
 import { Access } from "../src/auth/access";
 import { INSTANCE_ADMIN } from "../src/auth/principal";
 import type { Scope } from "../src/services/scope";
-import { ADMIN, createProject, createRepo, jsonOf, projectWithToken, req } from "./helpers";
+import { ADMIN, captureEvents, createProject, createRepo, jsonOf, projectWithToken, req } from "./helpers";
 
 function scope(): Scope {
   const db = database(env.DB);
@@ -79,16 +79,12 @@ describe("project quotas", () => {
     await setQuota(project.id, 100_000);
     await addLimit(project.id, "Warning", 50);
     await addLimit(project.id, "Reject", 80);
-    const sent: any[] = [];
-    const spy = vi.spyOn(env.EVENTS, "send").mockImplementation(async (body: unknown) => void sent.push(body));
-    try {
-      const s = scope();
-      for (let i = 0; i < 4; i++) await ingestBlob(s, repo.id, blob(4000 + i, 15_000)(), { length: 15_000 }); // 60 000
-      await expect(ingestBlob(s, repo.id, blob(4010, 25_000)(), { length: 25_000 })).rejects.toMatchObject({ code: "QuotaExceededStorage" });
-      await ingestBlob(s, repo.id, blob(4011, 20_000)(), { length: 20_000 }); // exactly 80 000
-    } finally {
-      spy.mockRestore();
-    }
+    const events = captureEvents();
+    const s = scope();
+    for (let i = 0; i < 4; i++) await ingestBlob(s, repo.id, blob(4000 + i, 15_000)(), { length: 15_000 }); // 60 000
+    await expect(ingestBlob(s, repo.id, blob(4010, 25_000)(), { length: 25_000 })).rejects.toMatchObject({ code: "QuotaExceededStorage" });
+    await ingestBlob(s, repo.id, blob(4011, 20_000)(), { length: 20_000 }); // exactly 80 000
+    const sent = events.events();
     const warnings = sent.filter((e) => e.type === "quota.exceeded" && !e.data.rejected);
     const rejections = sent.filter((e) => e.type === "quota.exceeded" && e.data.rejected);
     expect(warnings).toHaveLength(1);
