@@ -88,7 +88,7 @@ describe("project quotas", () => {
     const warnings = sent.filter((e) => e.type === "quota.exceeded" && !e.data.rejected);
     const rejections = sent.filter((e) => e.type === "quota.exceeded" && e.data.rejected);
     expect(warnings).toHaveLength(1);
-    expect(warnings[0].data.limits).toEqual([{ type: "Warning", threshold_percent: 50 }]);
+    expect(warnings[0]!.data.limits).toEqual([{ type: "Warning", threshold_percent: 50 }]);
     expect(rejections).toHaveLength(1);
     const q = await quotaOf(project.id);
     expect(q.usage.used_bytes).toBe(80_000);
