@@ -2,6 +2,8 @@
 import { buildApp } from "./app";
 import { handleQueue } from "./queues";
 import type { Env } from "./env";
+import { checkReadiness } from "./services/health";
+import { database } from "./db/client";
 
 export { UploadSession } from "./objects/upload-session";
 export { ProjectQuota } from "./objects/project-quota";
@@ -11,7 +13,9 @@ const app = buildApp();
 export default {
   fetch: app.fetch,
   queue: (batch, env) => handleQueue(batch, env),
-  async scheduled(_controller, _env, _ctx) {
-    // Periodic jobs (upload expiry, retention) are enqueued here as they are built.
+  async scheduled(_controller, env, ctx) {
+    // Record store health so /health/backup can say when D1 and R2 last answered.
+    const { record } = await checkReadiness(database(env.DB), env.BLOBS);
+    ctx.waitUntil(record);
   },
 } satisfies ExportedHandler<Env>;

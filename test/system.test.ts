@@ -48,3 +48,16 @@ describe("system endpoints", () => {
     expect((await bundle.text()).length).toBeGreaterThan(100_000);
   });
 });
+
+describe("cron trigger", () => {
+  it("records store health that the backup report quotes", async () => {
+    const { createScheduledController, createExecutionContext, waitOnExecutionContext, env } = await import("cloudflare:test");
+    const worker = (await import("../src/index")).default;
+    await env.DB.prepare("DELETE FROM health_checks").run();
+    const ctx = createExecutionContext();
+    await worker.scheduled(createScheduledController({ scheduledTime: Date.now(), cron: "*/15 * * * *" }), env, ctx);
+    await waitOnExecutionContext(ctx);
+    const report = await jsonOf(await req("/health/backup", { token: ADMIN }), 200);
+    expect(Date.now() - Date.parse(report.last_ready_ok_at)).toBeLessThan(60_000);
+  });
+});

@@ -6,8 +6,8 @@
 import { OpenAPIHono, createRoute, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../http/types";
 import { apiRoute, json } from "./route";
-import { pingDb, readHealth, recordHealth } from "../db/audit";
-import { probeBlobStore } from "../storage/health";
+import { readHealth } from "../db/audit";
+import { checkReadiness } from "../services/health";
 import { VERSION } from "../version";
 import { REPO_FORMATS } from "../db/schema";
 import { iso } from "./schemas";
@@ -49,24 +49,11 @@ systemRoutes.openapi(
   (c) => c.json({ status: "ok" as const }, 200),
 );
 
-async function timed(fn: () => Promise<unknown>) {
-  const start = Date.now();
-  try {
-    await fn();
-    return { ok: true, latency_ms: Date.now() - start, error: null };
-  } catch (e) {
-    return { ok: false, latency_ms: Date.now() - start, error: String((e as Error).message ?? e) };
-  }
-}
-
 systemRoutes.openapi(
   createRoute({ method: "get", path: "/health/ready", tags: ["System"], summary: "Readiness: D1 and R2 answer", responses: { 200: json(Ready, "Ready"), 503: json(Ready, "Not ready") } }),
   async (c) => {
-    const db = c.var.scope.db;
-    const [d1, r2] = await Promise.all([timed(() => pingDb(db)), timed(() => probeBlobStore(c.env.BLOBS))]);
-    const ok = d1.ok && r2.ok;
-    const now = Date.now();
-    if (d1.ok) c.var.scope.waitUntil(recordHealth(db, "ready", ok, ok ? null : `r2: ${r2.error}`, now).run());
+    const { ok, d1, r2, record } = await checkReadiness(c.var.scope.db, c.env.BLOBS);
+    c.var.scope.waitUntil(record);
     const body = { status: ok ? ("ok" as const) : ("unavailable" as const), checks: { d1, r2 } };
     return ok ? c.json(body, 200) : c.json(body, 503);
   },
