@@ -2,3 +2,4 @@ export * from "./projects";
 export * from "./principals";
 export * from "./artifacts";
 export * from "./audit";
+export * from "./oci";
