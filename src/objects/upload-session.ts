@@ -109,7 +109,9 @@ export class UploadSession extends DurableObject<Env> {
       }
       if (!body) return { ok: true, offset: m.offset };
       try {
-        await this.consume(m, body);
+        if (!(await this.consume(m, body))) {
+          return { ok: false, code: "InvalidUploadInterrupted", message: "the request body ended early; resume from the reported offset", protocolCode: "BLOB_UPLOAD_INVALID", offset: m.offset };
+        }
       } catch (e) {
         this.hasher = null;
         if (e instanceof TooLarge) return { ok: false, code: "PayloadTooLargeUpload", message: e.message, protocolCode: "SIZE_INVALID", offset: m.offset };
@@ -119,7 +121,8 @@ export class UploadSession extends DurableObject<Env> {
     });
   }
 
-  private async consume(m: UploadMeta, body: ReadableStream<Uint8Array>) {
+  /** Reads the whole body into parts and tail; false when the body broke off (what arrived is kept). */
+  private async consume(m: UploadMeta, body: ReadableStream<Uint8Array>): Promise<boolean> {
     if (m.offset === 0 && !this.hasher) {
       const digest = new crypto.DigestStream("SHA-256");
       this.hasher = { writer: digest.getWriter(), digest: digest.digest, bytes: 0 };
@@ -155,7 +158,8 @@ export class UploadSession extends DurableObject<Env> {
       }
     }
     await this.persistTail(m, pending, pendingBytes);
-    if (failure) throw failure;
+    if (failure) console.warn("upload body interrupted", String(failure));
+    return !failure;
   }
 
   /** Uploads tail pieces + `head` (exactly one PART_SIZE part), then drops the tail. */
