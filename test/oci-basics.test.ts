@@ -212,6 +212,9 @@ describe("OCI manifests and tags", () => {
     const r = await ociRepo();
     await pushImage(r.name, r.token, "v1");
     expect((await errorsOf(await oci(`/v2/${r.name}/manifests/nope`, { auth: r.token }), 404))[0]!.code).toBe("MANIFEST_UNKNOWN");
+    // a malformed tag names nothing: 404 on reads (the conformance suite's ".INVALID_MANIFEST_NAME")
+    expect((await errorsOf(await oci(`/v2/${r.name}/manifests/.INVALID_MANIFEST_NAME`, { auth: r.token }), 404))[0]!.code).toBe("MANIFEST_UNKNOWN");
+    expect((await oci(`/v2/${r.name}/manifests/.INVALID_MANIFEST_NAME`, { method: "HEAD", auth: r.token })).status).toBe(404);
     expect((await errorsOf(await oci(`/v2/${r.name}/manifests/sha256:${"e".repeat(64)}`, { auth: r.token }), 404))[0]!.code).toBe("MANIFEST_UNKNOWN");
   });
 

@@ -21,7 +21,7 @@ import { RegistryError } from "../core/errors";
 import { sha256Digest } from "../core/digest";
 import { hex, newId } from "../core/ids";
 import { accepts, MAX_MANIFEST_BYTES, parseManifest, type ParsedManifest } from "../core/oci-manifest";
-import { parseReference } from "../core/oci-names";
+import { isTag, parseReference } from "../core/oci-names";
 
 /** Manifests up to this size live inline in D1 (one query per HEAD/GET); larger ones in R2. */
 export const INLINE_MANIFEST_MAX = 1024 * 1024;
@@ -165,9 +165,15 @@ function labelsOf(scope: Scope, img: OpenedImage, digest: string, m: ParsedManif
   return out;
 }
 
+/** For reads and deletes a malformed tag can't name anything: 404, as the spec's conformance suite expects. */
+function lookupReference(reference: string) {
+  if (!reference.includes(":") && !isTag(reference)) throw manifestUnknown(reference);
+  return parseReference(reference);
+}
+
 /** Finds a manifest by tag or digest; the body only when `withBody`. Honours Accept. */
 export async function getManifest(scope: Scope, img: OpenedImage, reference: string, withBody: boolean, accept: string | null) {
-  const ref = parseReference(reference);
+  const ref = lookupReference(reference);
   const row = await q.findManifest(scope.db, img.repo.id, img.name.image, ref, withBody);
   if (!row) throw manifestUnknown(reference);
   if (!accepts(accept, row.mediaType)) throw manifestUnknown(reference, `the manifest is ${row.mediaType}, which the Accept header does not list`);
@@ -181,7 +187,7 @@ export async function getManifest(scope: Scope, img: OpenedImage, reference: str
 
 /** DELETE by tag removes the tag; by digest the manifest and every tag on it. */
 export async function deleteManifest(scope: Scope, img: OpenedImage, reference: string) {
-  const ref = parseReference(reference);
+  const ref = lookupReference(reference);
   const { repo, name } = img;
   const now = Date.now();
   if ("tag" in ref) {
