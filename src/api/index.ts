@@ -13,6 +13,7 @@ import { serviceAccountRoutes } from "./service-accounts";
 import { auditRoutes } from "./audit";
 import { adminUserRoutes, memberRoutes } from "./users";
 import { systemRoutes } from "./system";
+import { ociRoutes } from "./oci";
 import { VERSION } from "../version";
 
 const validationHook = (result: { success: boolean; error?: { issues: unknown[] } }) => {
@@ -30,7 +31,7 @@ const openapi = () => new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
 export function buildApi() {
   const v1 = openapi();
-  for (const r of [projectRoutes, repoRoutes, serviceAccountRoutes, auditRoutes, memberRoutes]) {
+  for (const r of [projectRoutes, repoRoutes, serviceAccountRoutes, auditRoutes, memberRoutes, ociRoutes]) {
     (r as OpenAPIHono<AppEnv>).defaultHook = validationHook;
     v1.route("/", r);
   }

@@ -172,3 +172,7 @@ export const reposLinking = (db: Db, digest: string, limit = 25) =>
     .where(eq(repoBlobs.digest, digest))
     .limit(limit)
     .all();
+
+/** Whether any image of the repo holds a manifest with this digest. */
+export const manifestInRepo = async (db: Db, repoId: string, digest: string) =>
+  !!(await db.select({ one: sql<number>`1` }).from(ociManifests).where(and(eq(ociManifests.repoId, repoId), eq(ociManifests.digest, digest))).limit(1).get());

@@ -12,7 +12,7 @@
  */
 import type { Scope } from "./scope";
 import type { OpenedImage } from "./oci-access";
-import { emitEvent } from "./audit";
+import { auditQuery, emitEvent } from "./audit";
 import * as q from "../db/oci";
 import { describe } from "../auth/principal";
 import { RegistryError } from "../core/errors";
@@ -98,7 +98,11 @@ export async function restoreTag(scope: Scope, img: OpenedImage, tag: string, di
   const current = await q.findTag(scope.db, img.repo.id, img.name.image, tag);
   if (current?.digest === digest) return { tag, digest, changed: false };
   if (current) assertTagMutable(img, tag);
-  await scope.db.batch(tagChange(scope, img, { tag, from: current?.digest ?? null, to: digest, action: "restore" }, Date.now()) as unknown as Parameters<typeof scope.db.batch>[0]);
+  const now = Date.now();
+  await scope.db.batch([
+    ...tagChange(scope, img, { tag, from: current?.digest ?? null, to: digest, action: "restore" }, now),
+    auditQuery(scope, { action: "tag.restore", resourceType: "tag", resourceId: `${img.name.full}:${tag}`, projectId: img.project.id, before: { digest: current?.digest ?? null }, after: { digest } }, now),
+  ] as unknown as Parameters<typeof scope.db.batch>[0]);
   await emitEvent(scope, {
     type: "artifact.uploaded",
     project_id: img.project.id,
