@@ -202,6 +202,25 @@ describe("OCI manifests and tags", () => {
     expect((await putManifest(r.name, r.token, "foreign", foreign)).res.status).toBe(201);
   });
 
+  it("stores manifests over 1 MiB in R2 and serves them byte for byte", async () => {
+    const r = await ociRepo();
+    const config = await pushBlob(r.name, r.token, "{}");
+    const doc = {
+      schemaVersion: 2,
+      mediaType: OCI_MANIFEST,
+      config: { mediaType: "application/vnd.oci.image.config.v1+json", digest: config.digest, size: config.size },
+      layers: [],
+      annotations: { "org.example.big": "x".repeat(1_500_000), "org.example.small": "yes" },
+    };
+    const put = await putManifest(r.name, r.token, "big", doc);
+    expect(put.res.status).toBe(201);
+    const get = await oci(`/v2/${r.name}/manifests/big`, { auth: r.token });
+    expect(get.headers.get("content-length")).toBe(String(put.size));
+    expect(await sha256(new Uint8Array(await get.arrayBuffer()))).toBe(put.digest);
+    const head = await oci(`/v2/${r.name}/manifests/${put.digest}`, { method: "HEAD", auth: r.token });
+    expect(head.headers.get("docker-content-digest")).toBe(put.digest);
+  });
+
   it("refuses manifests larger than 4 MiB with SIZE_INVALID", async () => {
     const r = await ociRepo();
     const res = await oci(`/v2/${r.name}/manifests/big`, { method: "PUT", auth: r.token, body: new Uint8Array(4 * 1024 * 1024 + 1), headers: { "Content-Type": OCI_MANIFEST } });

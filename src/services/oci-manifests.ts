@@ -23,6 +23,11 @@ import { hex, newId } from "../core/ids";
 import { accepts, MAX_MANIFEST_BYTES, parseManifest, type ParsedManifest } from "../core/oci-manifest";
 import { isTag, parseReference } from "../core/oci-names";
 
+/** Annotations become labels only within these bounds (the manifest itself keeps them all). */
+const MAX_ANNOTATION_LABELS = 100;
+const MAX_LABEL_KEY = 255;
+const MAX_LABEL_VALUE = 4096;
+
 /** Manifests up to this size live inline in D1 (one query per HEAD/GET); larger ones in R2. */
 export const INLINE_MANIFEST_MAX = 1024 * 1024;
 
@@ -152,7 +157,9 @@ function refsOf(scope: Scope, img: OpenedImage, digest: string, m: ParsedManifes
 }
 
 function labelsOf(scope: Scope, img: OpenedImage, digest: string, m: ParsedManifest, now: number) {
-  const entries = Object.entries(m.annotations).filter(([, v]) => typeof v === "string");
+  const entries = Object.entries(m.annotations)
+    .filter(([k, v]) => typeof v === "string" && k.length <= MAX_LABEL_KEY && v.length <= MAX_LABEL_VALUE)
+    .slice(0, MAX_ANNOTATION_LABELS);
   const out = [];
   for (let i = 0; i < entries.length; i += 10) {
     out.push(
