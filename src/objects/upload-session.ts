@@ -19,7 +19,8 @@
  *   recomputed at finish by streaming the finished object (hashObject).
  * - An upload idle for UPLOAD_TTL_MS is expired by the alarm: the multipart upload is
  *   aborted and all state deleted. Finish and cancel delete all state too.
- * - Errors cross the RPC boundary as values (UploadFailure), never as exceptions.
+ * - Expected failures (unknown session, wrong offset, broken body, too many parts) cross
+ *   the RPC boundary as values (UploadFailure); only unexpected ones (R2 errors) throw.
  */
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
