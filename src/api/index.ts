@@ -14,6 +14,7 @@ import { auditRoutes } from "./audit";
 import { adminUserRoutes, memberRoutes } from "./users";
 import { systemRoutes } from "./system";
 import { adminQuotaRoutes, quotaRoutes } from "./quotas";
+import { ociRoutes } from "./oci";
 import { VERSION } from "../version";
 
 const validationHook = (result: { success: boolean; error?: { issues: unknown[] } }) => {
@@ -31,7 +32,7 @@ const openapi = () => new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
 export function buildApi() {
   const v1 = openapi();
-  for (const r of [projectRoutes, repoRoutes, serviceAccountRoutes, auditRoutes, memberRoutes, quotaRoutes]) {
+  for (const r of [projectRoutes, repoRoutes, serviceAccountRoutes, auditRoutes, memberRoutes, quotaRoutes, ociRoutes]) {
     (r as OpenAPIHono<AppEnv>).defaultHook = validationHook;
     v1.route("/", r);
   }

@@ -8,7 +8,8 @@
  *   the wire never says which check failed (the reason goes to the log).
  * - `last_used_at` is written at most once a minute per token, off the request path.
  * - Registry JWTs minted by /v2/token carry the token id they were minted from and
- *   are re-checked against that token row, so revoking a token kills its JWTs too.
+ *   are re-checked against that token row, so revoking a token kills its JWTs too; a
+ *   JWT minted for an anonymous caller (`tid: "anonymous"`) is the anonymous principal.
  */
 import type { Db } from "../db/client";
 import { findServiceAccountById, findToken, findTokenByHash, findUser, touchToken, type TokenRow } from "../db/principals";
@@ -46,6 +47,8 @@ export async function authenticate(secret: string | null, ctx: AuthContext): Pro
     const claims = await verifyRegistryJwt(secret, ctx.jwtSecret, now);
     if (!claims) throw invalidToken();
     if (claims.tid === "admin") return INSTANCE_ADMIN;
+    // Minted by /v2/token for a caller without credentials: public pulls only.
+    if (claims.tid === "anonymous") return ANONYMOUS;
     const row = await findToken(ctx.db, claims.tid);
     if (!row) throw invalidToken();
     return principalOfToken(row, ctx, now);

@@ -5,6 +5,10 @@
  *                       finishing an upload never copies bytes; D1 `blobs` maps the
  *                       digest to its key. Written once, never overwritten (R2 allows
  *                       about one write per second per key, and content never changes).
+ *                       Multi-request (OCI chunked) uploads get their key when the upload
+ *                       starts and write it as an R2 multipart upload part by part; until
+ *                       `complete()` the key holds no object. Bytes that don't fill a part
+ *                       yet live in the upload's Durable Object, never in R2.
  *   health/probe        read (never written) by the readiness check.
  *
  * Invariant: a key under blobs/ that no D1 `blobs` row names is garbage (a failed or

@@ -24,13 +24,18 @@ import {
   sha256Hex,
   unique,
 } from "../helpers";
+import { pushImage } from "../oci-helpers";
 
 /** What a route needs: a read or admin grant in the fixture project, the instance admin, or nothing (filtered lists). */
-type Need = "read" | "admin" | "instance" | "list";
+type Need = "read" | "write" | "admin" | "instance" | "list";
 
 interface Fixtures {
   project: { id: string };
   repo: { id: string };
+  /** A docker repo with one pushed image (`app:v1`) whose manifest carries one label. */
+  ociRepo: { id: string };
+  manifestDigest: string;
+  labelId: string;
   sa: { id: string };
   saToken: { id: string };
   user: { id: string };
@@ -41,6 +46,7 @@ interface Fixtures {
   /** Tokens of the project's admin SA lacking exactly one scope. */
   withoutRead: string;
   withoutAdmin: string;
+  withoutWrite: string;
   /** An admin user's token without the admin scope. */
   adminUserWithoutAdmin: string;
   expired: string;
@@ -87,6 +93,12 @@ const ROUTES: RouteCase[] = [
   { method: "GET", path: "/api/admin/users/{id}/tokens", need: "instance", url: (f) => `/api/admin/users/${f.user.id}/tokens` },
   { method: "DELETE", path: "/api/admin/users/{id}/tokens/{token}", need: "instance", url: (f) => `/api/admin/users/${f.user.id}/tokens/${f.userToken.id}` },
   { method: "GET", path: "/health/backup", need: "instance", url: () => "/health/backup" },
+  { method: "GET", path: v1("/repos/{id}/tag_history"), need: "read", url: (f) => v1(`/repos/${f.ociRepo.id}/tag_history?image=app`) },
+  { method: "POST", path: v1("/repos/{id}/tags/{tag}/restore"), need: "write", url: (f) => v1(`/repos/${f.ociRepo.id}/tags/v1/restore`), body: (f) => ({ image: "app", manifest_digest: f.manifestDigest }) },
+  { method: "GET", path: v1("/repos/{id}/manifests/{digest}/labels"), need: "read", url: (f) => v1(`/repos/${f.ociRepo.id}/manifests/${f.manifestDigest}/labels`) },
+  { method: "POST", path: v1("/repos/{id}/manifests/{digest}/labels"), need: "write", url: (f) => v1(`/repos/${f.ociRepo.id}/manifests/${f.manifestDigest}/labels`), body: () => ({ key: "k", value: "v" }) },
+  { method: "GET", path: v1("/repos/{id}/manifests/{digest}/labels/{label_id}"), need: "read", url: (f) => v1(`/repos/${f.ociRepo.id}/manifests/${f.manifestDigest}/labels/${f.labelId}`) },
+  { method: "DELETE", path: v1("/repos/{id}/manifests/{digest}/labels/{label_id}"), need: "write", url: (f) => v1(`/repos/${f.ociRepo.id}/manifests/${f.manifestDigest}/labels/${f.labelId}`) },
   { method: "GET", path: v1("/projects/{id}/quota"), need: "read", url: (f) => v1(`/projects/${f.project.id}/quota`) },
   { method: "PUT", path: "/api/admin/projects/{id}/quota", need: "instance", url: (f) => `/api/admin/projects/${f.project.id}/quota`, body: () => ({ limit_bytes: 1000 }) },
   { method: "DELETE", path: "/api/admin/projects/{id}/quota", need: "instance", url: (f) => `/api/admin/projects/${f.project.id}/quota` },
@@ -114,17 +126,28 @@ beforeAll(async () => {
   const revoked = await mint();
   expect((await req(v1(`/projects/${project.id}/service_accounts/${admin.id}/tokens/${revoked.id}`), { method: "DELETE", token: ADMIN })).status).toBe(204);
   const adminUser = await createUser({ is_admin: true });
+  const projectAdmin = (await mint()).token;
+  const ociRepo = await createRepo(project.id, "docker");
+  const { manifest } = await pushImage(`${project.slug}/${ociRepo.slug}/app`, projectAdmin, "v1");
+  const label = await jsonOf(
+    await req(v1(`/repos/${ociRepo.id}/manifests/${manifest.digest}/labels`), { method: "POST", token: ADMIN, json: { key: "team", value: "core" } }),
+    201,
+  );
   f = {
     project,
     repo,
+    ociRepo,
+    manifestDigest: manifest.digest,
+    labelId: label.id,
     sa,
     saToken,
     user,
     userToken,
-    projectAdmin: (await mint()).token,
+    projectAdmin,
     otherProject: (await mintTokenFull(other.id, otherAdmin.id)).token,
     withoutRead: (await mint({ scopes: ["write", "delete", "admin"] })).token,
     withoutAdmin: (await mint({ scopes: ["read", "write", "delete"] })).token,
+    withoutWrite: (await mint({ scopes: ["read", "delete", "admin"] })).token,
     adminUserWithoutAdmin: (await mintUserToken(adminUser.id, { scopes: ["read", "write", "delete"] })).token,
     expired: expired.token,
     revoked: revoked.token,
@@ -159,7 +182,13 @@ describe("security matrix: every route", () => {
     await expectError(await call(r, null), 401, "UnauthorizedCredentialsRequired");
     await expectError(await call(r, bearer(f.otherProject)), 403, "ForbiddenInsufficientPermissions");
     const lacking =
-      r.need === "read" ? [f.withoutRead] : r.need === "admin" ? [f.withoutAdmin] : [f.adminUserWithoutAdmin, f.projectAdmin];
+      r.need === "read"
+        ? [f.withoutRead]
+        : r.need === "write"
+          ? [f.withoutWrite]
+          : r.need === "admin"
+            ? [f.withoutAdmin]
+            : [f.adminUserWithoutAdmin, f.projectAdmin];
     for (const t of lacking) await expectError(await call(r, bearer(t)), 403, "ForbiddenInsufficientPermissions");
 
     // Positive control (reads only, so the fixtures survive): the right credential gets through.

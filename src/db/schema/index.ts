@@ -3,3 +3,4 @@ export * from "./principals";
 export * from "./artifacts";
 export * from "./audit";
 export * from "./quotas";
+export * from "./oci";

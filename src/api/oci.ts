@@ -1,0 +1,132 @@
+/**
+ * Container-registry governance on top of the OCI protocol (after Quay's API):
+ *   GET  /api/v1/repos/{id}/tag_history?image=&tag=        every move of a tag (retention window)
+ *   POST /api/v1/repos/{id}/tags/{tag}/restore              the time machine
+ *   GET|POST /api/v1/repos/{id}/manifests/{digest}/labels   manifest labels
+ *   GET|DELETE /api/v1/repos/{id}/manifests/{digest}/labels/{label_id}
+ * Images may have several path segments, so they travel in `image` (query or body).
+ */
+import { OpenAPIHono, z } from "@hono/zod-openapi";
+import type { AppEnv } from "../http/types";
+import { apiRoute, json, jsonBody } from "./route";
+import { iso } from "./schemas";
+import * as labels from "../services/oci-labels";
+import { restoreTag, tagHistory } from "../services/oci-tags";
+import type { LabelRow, TagHistoryRow } from "../db/oci";
+
+const tags = ["Container images"];
+export const ociRoutes = new OpenAPIHono<AppEnv>();
+
+const param = (name: string) => z.string().openapi({ param: { name, in: "path" } });
+const Image = z.string().min(1).max(255).openapi({ description: "Image name inside the repo (may contain '/')", example: "team/app" });
+
+const TagEvent = z
+  .object({
+    id: z.string(),
+    image: z.string(),
+    tag: z.string(),
+    action: z.enum(["create", "move", "delete", "restore"]),
+    digest: z.string().nullable(),
+    previous_digest: z.string().nullable(),
+    actor_type: z.string(),
+    actor_name: z.string().nullable(),
+    created_at: z.string(),
+  })
+  .openapi("TagEvent");
+const tagEventOut = (r: TagHistoryRow) => ({
+  id: r.id,
+  image: r.image,
+  tag: r.tag,
+  action: r.action,
+  digest: r.digest,
+  previous_digest: r.previousDigest,
+  actor_type: r.actorType,
+  actor_name: r.actorName,
+  created_at: iso(r.createdAt)!,
+});
+
+const Label = z
+  .object({ id: z.string(), key: z.string(), value: z.string(), media_type: z.string(), source: z.enum(["manifest", "api"]), created_at: z.string() })
+  .openapi("ManifestLabel");
+const labelOut = (l: LabelRow) => ({ id: l.id, key: l.key, value: l.value, media_type: l.mediaType, source: l.source, created_at: iso(l.createdAt)! });
+const LabelCreate = z
+  .object({ key: z.string().min(1).max(255), value: z.string().max(4096), media_type: z.enum(labels.LABEL_MEDIA_TYPES).optional() })
+  .openapi("ManifestLabelCreate");
+
+ociRoutes.openapi(
+  apiRoute({
+    method: "get",
+    path: "/repos/{id}/tag_history",
+    tags,
+    summary: "Tag history: every create, move, delete and restore of an image's tags, newest first",
+    request: { params: z.object({ id: param("id") }), query: z.object({ image: Image, tag: z.string().optional(), limit: z.coerce.number().int().min(1).max(500).optional() }) },
+    responses: { 200: json(z.object({ items: z.array(TagEvent) }), "Tag events within the retention window") },
+  }),
+  async (c) => {
+    const { image, tag, limit } = c.req.valid("query");
+    const img = await labels.openImageById(c.var.scope, c.req.valid("param").id, image, "read");
+    return c.json({ items: (await tagHistory(c.var.scope, img, tag, limit)).map(tagEventOut) }, 200);
+  },
+);
+
+ociRoutes.openapi(
+  apiRoute({
+    method: "post",
+    path: "/repos/{id}/tags/{tag}/restore",
+    tags,
+    summary: "Restore a tag to a digest it pointed at within the retention window",
+    request: { params: z.object({ id: param("id"), tag: param("tag") }), ...jsonBody(z.object({ image: Image, manifest_digest: z.string() }).openapi("TagRestore")) },
+    responses: { 201: json(z.object({ image: z.string(), tag: z.string(), digest: z.string(), changed: z.boolean() }), "Restored") },
+  }),
+  async (c) => {
+    const { id, tag } = c.req.valid("param");
+    const body = c.req.valid("json");
+    const img = await labels.openImageById(c.var.scope, id, body.image, "write");
+    const result = await restoreTag(c.var.scope, img, tag, body.manifest_digest);
+    return c.json({ image: body.image, ...result }, 201);
+  },
+);
+
+const ManifestParam = z.object({ id: param("id"), digest: param("digest") });
+const LabelParam = ManifestParam.extend({ label_id: param("label_id") });
+
+ociRoutes.openapi(
+  apiRoute({
+    method: "get",
+    path: "/repos/{id}/manifests/{digest}/labels",
+    tags,
+    summary: "List a manifest's labels",
+    request: { params: ManifestParam, query: z.object({ filter: z.string().optional().openapi({ description: "Only labels whose key starts with this prefix" }) }) },
+    responses: { 200: json(z.object({ labels: z.array(Label) }), "Labels") },
+  }),
+  async (c) => {
+    const { id, digest } = c.req.valid("param");
+    return c.json({ labels: (await labels.listLabels(c.var.scope, id, digest, c.req.valid("query").filter)).map(labelOut) }, 200);
+  },
+);
+
+ociRoutes.openapi(
+  apiRoute({ method: "post", path: "/repos/{id}/manifests/{digest}/labels", tags, summary: "Add a label to a manifest", request: { params: ManifestParam, ...jsonBody(LabelCreate) }, responses: { 201: json(Label, "Created") } }),
+  async (c) => {
+    const { id, digest } = c.req.valid("param");
+    const b = c.req.valid("json");
+    return c.json(labelOut(await labels.addLabel(c.var.scope, id, digest, { key: b.key, value: b.value, mediaType: b.media_type })), 201);
+  },
+);
+
+ociRoutes.openapi(
+  apiRoute({ method: "get", path: "/repos/{id}/manifests/{digest}/labels/{label_id}", tags, summary: "Get one label", request: { params: LabelParam }, responses: { 200: json(Label, "The label") } }),
+  async (c) => {
+    const { id, digest, label_id } = c.req.valid("param");
+    return c.json(labelOut(await labels.getLabel(c.var.scope, id, digest, label_id)), 200);
+  },
+);
+
+ociRoutes.openapi(
+  apiRoute({ method: "delete", path: "/repos/{id}/manifests/{digest}/labels/{label_id}", tags, summary: "Delete a label added through the API", request: { params: LabelParam }, responses: { 204: { description: "Deleted" } } }),
+  async (c) => {
+    const { id, digest, label_id } = c.req.valid("param");
+    await labels.deleteLabel(c.var.scope, id, digest, label_id);
+    return c.body(null, 204);
+  },
+);

@@ -1,0 +1,178 @@
+/** Queries over OCI manifests, tags, tag history, manifest references and labels. */
+import { and, asc, desc, eq, gt, gte, inArray, isNotNull, or, sql, type SQL } from "drizzle-orm";
+import type { Db } from "./client";
+import { blobs, ociLabels, ociManifestRefs, ociManifests, ociTagHistory, ociTags, projects, repoBlobs, repos } from "./schema";
+
+export type ManifestRow = typeof ociManifests.$inferSelect;
+export type ManifestRefRow = typeof ociManifestRefs.$inferSelect;
+export type TagRow = typeof ociTags.$inferSelect;
+export type TagHistoryRow = typeof ociTagHistory.$inferSelect;
+export type LabelRow = typeof ociLabels.$inferSelect;
+
+/** Everything but the body: what HEAD needs. */
+const meta = {
+  repoId: ociManifests.repoId,
+  image: ociManifests.image,
+  digest: ociManifests.digest,
+  mediaType: ociManifests.mediaType,
+  artifactType: ociManifests.artifactType,
+  size: ociManifests.size,
+  subjectDigest: ociManifests.subjectDigest,
+  annotations: ociManifests.annotations,
+  createdAt: ociManifests.createdAt,
+};
+export type ManifestMeta = Omit<ManifestRow, "body">;
+
+const inImage = (repoId: string, image: string) => and(eq(ociManifests.repoId, repoId), eq(ociManifests.image, image));
+
+/** One query whether the reference is a digest or a tag; the body only when asked for. */
+export function findManifest(db: Db, repoId: string, image: string, ref: { digest: string } | { tag: string }, withBody: boolean) {
+  const cols = withBody ? { ...meta, body: ociManifests.body } : meta;
+  if ("digest" in ref) return db.select(cols).from(ociManifests).where(and(inImage(repoId, image), eq(ociManifests.digest, ref.digest))).get();
+  return db
+    .select(cols)
+    .from(ociTags)
+    .innerJoin(ociManifests, and(eq(ociManifests.repoId, ociTags.repoId), eq(ociManifests.image, ociTags.image), eq(ociManifests.digest, ociTags.digest)))
+    .where(and(eq(ociTags.repoId, repoId), eq(ociTags.image, image), eq(ociTags.tag, ref.tag)))
+    .get();
+}
+
+export const manifestsIn = (db: Db, repoId: string, image: string, digests: string[]) =>
+  digests.length === 0
+    ? Promise.resolve([] as ManifestMeta[])
+    : db.select(meta).from(ociManifests).where(and(inImage(repoId, image), inArray(ociManifests.digest, digests))).all();
+
+/** Blobs (digest, size) this repo may read among `digests`. */
+export const linkedBlobsIn = (db: Db, repoId: string, digests: string[]) =>
+  digests.length === 0
+    ? Promise.resolve([] as { digest: string; size: number }[])
+    : db
+        .select({ digest: blobs.digest, size: blobs.size })
+        .from(repoBlobs)
+        .innerJoin(blobs, eq(repoBlobs.digest, blobs.digest))
+        .where(and(eq(repoBlobs.repoId, repoId), inArray(repoBlobs.digest, digests)))
+        .all();
+
+export const insertManifest = (db: Db, row: ManifestRow) => db.insert(ociManifests).values(row).onConflictDoNothing();
+export const insertRefs = (db: Db, rows: ManifestRefRow[]) => db.insert(ociManifestRefs).values(rows).onConflictDoNothing();
+export const deleteManifest = (db: Db, repoId: string, image: string, digest: string) =>
+  db.delete(ociManifests).where(and(inImage(repoId, image), eq(ociManifests.digest, digest)));
+export const deleteRefsOf = (db: Db, repoId: string, image: string, digest: string) =>
+  db.delete(ociManifestRefs).where(and(eq(ociManifestRefs.repoId, repoId), eq(ociManifestRefs.image, image), eq(ociManifestRefs.parentDigest, digest)));
+
+/** Whether any manifest of the repo still references `digest` (as blob or child). */
+export const isReferenced = async (db: Db, repoId: string, digest: string) =>
+  !!(await db
+    .select({ one: sql<number>`1` })
+    .from(ociManifestRefs)
+    .where(and(eq(ociManifestRefs.repoId, repoId), eq(ociManifestRefs.childDigest, digest)))
+    .limit(1)
+    .get());
+
+export const imageExists = async (db: Db, repoId: string, image: string) =>
+  !!(await db.select({ one: sql<number>`1` }).from(ociManifests).where(inImage(repoId, image)).limit(1).get());
+
+// Tags
+const tagKey = (repoId: string, image: string, tag: string) => and(eq(ociTags.repoId, repoId), eq(ociTags.image, image), eq(ociTags.tag, tag));
+
+export const findTag = (db: Db, repoId: string, image: string, tag: string) => db.select().from(ociTags).where(tagKey(repoId, image, tag)).get();
+
+export const upsertTag = (db: Db, row: TagRow) =>
+  db.insert(ociTags).values(row).onConflictDoUpdate({ target: [ociTags.repoId, ociTags.image, ociTags.tag], set: { digest: row.digest, updatedAt: row.updatedAt } });
+
+export const deleteTag = (db: Db, repoId: string, image: string, tag: string) => db.delete(ociTags).where(tagKey(repoId, image, tag));
+
+export const tagsOf = (db: Db, repoId: string, image: string, digest: string) =>
+  db.select().from(ociTags).where(and(eq(ociTags.repoId, repoId), eq(ociTags.image, image), eq(ociTags.digest, digest))).all();
+
+export const listTags = (db: Db, repoId: string, image: string, last: string | undefined, limit: number) =>
+  db
+    .select({ tag: ociTags.tag })
+    .from(ociTags)
+    .where(and(eq(ociTags.repoId, repoId), eq(ociTags.image, image), last !== undefined ? gt(ociTags.tag, last) : undefined))
+    .orderBy(asc(ociTags.tag))
+    .limit(limit)
+    .all();
+
+export const insertTagHistory = (db: Db, row: TagHistoryRow) => db.insert(ociTagHistory).values(row);
+
+export const tagHistory = (db: Db, repoId: string, image: string, tag: string | undefined, since: number, limit: number) =>
+  db
+    .select()
+    .from(ociTagHistory)
+    .where(and(eq(ociTagHistory.repoId, repoId), eq(ociTagHistory.image, image), tag ? eq(ociTagHistory.tag, tag) : undefined, gte(ociTagHistory.createdAt, since)))
+    .orderBy(desc(ociTagHistory.createdAt), desc(ociTagHistory.id))
+    .limit(limit)
+    .all();
+
+/** Whether `tag` pointed at `digest` at or after `since` (the time machine's window). */
+export const tagPointedAt = async (db: Db, repoId: string, image: string, tag: string, digest: string, since: number) =>
+  !!(await db
+    .select({ one: sql<number>`1` })
+    .from(ociTagHistory)
+    .where(
+      and(
+        eq(ociTagHistory.repoId, repoId),
+        eq(ociTagHistory.image, image),
+        eq(ociTagHistory.tag, tag),
+        or(eq(ociTagHistory.digest, digest), eq(ociTagHistory.previousDigest, digest)),
+        gte(ociTagHistory.createdAt, since),
+      ),
+    )
+    .limit(1)
+    .get());
+
+// Referrers
+export const referrersOf = (db: Db, repoId: string, image: string, subject: string, artifactType?: string) =>
+  db
+    .select(meta)
+    .from(ociManifests)
+    .where(and(inImage(repoId, image), eq(ociManifests.subjectDigest, subject), artifactType ? eq(ociManifests.artifactType, artifactType) : undefined))
+    .orderBy(asc(ociManifests.createdAt), asc(ociManifests.digest))
+    .all();
+
+// Catalog: `<project>/<repo>/<image>` of every image with a manifest, among visible repos.
+export function catalog(db: Db, visible: { projectIds: string[] | null }, last: string | undefined, limit: number) {
+  const full = sql<string>`${projects.slug} || '/' || ${repos.slug} || '/' || ${ociManifests.image}`;
+  const conditions: (SQL | undefined)[] = [
+    inArray(repos.format, ["docker", "helm"]),
+    visible.projectIds === null
+      ? undefined
+      : visible.projectIds.length
+        ? or(inArray(repos.projectId, visible.projectIds), eq(repos.visibility, "public"))
+        : eq(repos.visibility, "public"),
+    last !== undefined ? sql`${full} > ${last}` : undefined,
+  ];
+  return db
+    .selectDistinct({ name: full })
+    .from(ociManifests)
+    .innerJoin(repos, eq(repos.id, ociManifests.repoId))
+    .innerJoin(projects, eq(projects.id, repos.projectId))
+    .where(and(...conditions))
+    .orderBy(asc(full))
+    .limit(limit)
+    .all();
+}
+
+// Labels
+export const listLabels = (db: Db, repoId: string, digest: string) =>
+  db.select().from(ociLabels).where(and(eq(ociLabels.repoId, repoId), eq(ociLabels.digest, digest))).orderBy(asc(ociLabels.createdAt), asc(ociLabels.id)).all();
+export const insertLabels = (db: Db, rows: LabelRow[]) => db.insert(ociLabels).values(rows);
+export const findLabel = (db: Db, repoId: string, id: string) => db.select().from(ociLabels).where(and(eq(ociLabels.repoId, repoId), eq(ociLabels.id, id))).get();
+export const deleteLabel = (db: Db, repoId: string, id: string) => db.delete(ociLabels).where(and(eq(ociLabels.repoId, repoId), eq(ociLabels.id, id)));
+export const hasLabels = async (db: Db, repoId: string, digest: string) =>
+  !!(await db.select({ one: sql<number>`1` }).from(ociLabels).where(and(eq(ociLabels.repoId, repoId), eq(ociLabels.digest, digest), isNotNull(ociLabels.id))).limit(1).get());
+
+/** Repos that link `digest` (for automatic mounts), a bounded sample. */
+export const reposLinking = (db: Db, digest: string, limit = 25) =>
+  db
+    .select({ id: repos.id, projectId: repos.projectId, visibility: repos.visibility })
+    .from(repoBlobs)
+    .innerJoin(repos, eq(repos.id, repoBlobs.repoId))
+    .where(eq(repoBlobs.digest, digest))
+    .limit(limit)
+    .all();
+
+/** Whether any image of the repo holds a manifest with this digest. */
+export const manifestInRepo = async (db: Db, repoId: string, digest: string) =>
+  !!(await db.select({ one: sql<number>`1` }).from(ociManifests).where(and(eq(ociManifests.repoId, repoId), eq(ociManifests.digest, digest))).limit(1).get());

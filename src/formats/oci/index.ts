@@ -1,0 +1,50 @@
+/**
+ * The OCI Distribution v1.1 mount (`/v2`). Image names span several path segments,
+ * so one catch-all route parses the path (core/oci-names.ts `parseOciPath`) and
+ * dispatches on (resource, method) to the handler tables of the resource files.
+ * Invariant: every response under /v2 carries `Docker-Distribution-API-Version`.
+ */
+import { Hono } from "hono";
+import type { AppEnv } from "../../http/types";
+import type { FormatMount } from "..";
+import type { Ctx } from "./http";
+import { API_VERSION_HEADER, renderOciError } from "./errors";
+import { base, catalogRoute, token } from "./base";
+import { blob } from "./blobs";
+import { upload, uploads } from "./uploads";
+import { manifest } from "./manifests";
+import { tags } from "./tags";
+import { referrersRoute } from "./referrers";
+import { parseOciPath, type OciRoute } from "../../core/oci-names";
+import { RegistryError } from "../../core/errors";
+
+type Handler = (c: Ctx, r: never) => Promise<Response>;
+const HANDLERS: Record<OciRoute["kind"], Partial<Record<string, Handler>>> = {
+  base,
+  catalog: catalogRoute,
+  token,
+  tags,
+  manifest,
+  blob,
+  uploads,
+  upload,
+  referrers: referrersRoute,
+};
+
+const app = new Hono<AppEnv>();
+app.all("*", async (c) => {
+  const route = parseOciPath(c.req.path.replace(/^\/v2/, ""));
+  if (!route) throw new RegistryError("NotFoundRoute", `no OCI route for ${c.req.path}`, { protocolCode: "NAME_INVALID" });
+  const handler = HANDLERS[route.kind][c.req.method];
+  if (!handler) {
+    throw new RegistryError("MethodNotAllowedOci", `${c.req.method} is not supported on ${c.req.path}`, {
+      protocolCode: "UNSUPPORTED",
+      headers: { Allow: Object.keys(HANDLERS[route.kind]).join(", ") },
+    });
+  }
+  const res = await handler(c, route as never);
+  for (const [k, v] of Object.entries(API_VERSION_HEADER)) res.headers.set(k, v);
+  return res;
+});
+
+export const ociMount: FormatMount = { prefix: "/v2", app, renderError: renderOciError };

@@ -1,0 +1,47 @@
+/**
+ * `/v2/<name>/manifests/<reference>`: GET/HEAD by tag or digest (honouring Accept),
+ * PUT (201 with Location, Docker-Content-Digest and OCI-Subject), DELETE (202).
+ * Invariant: the body served is byte for byte what was pushed, with its own media type.
+ */
+import type { Ctx } from "./http";
+import { contentLength, empty, manifestUrl } from "./http";
+import type { OciRoute } from "../../core/oci-names";
+import { openImage } from "../../services/oci-access";
+import { deleteManifest, getManifest, putManifest, readManifestBody } from "../../services/oci-manifests";
+
+type ManifestRoute = Extract<OciRoute, { kind: "manifest" }>;
+
+async function fetchManifest(c: Ctx, r: ManifestRoute, withBody: boolean) {
+  const img = await openImage(c.var.scope, r.name, "read");
+  const { meta, body } = await getManifest(c.var.scope, img, r.reference, withBody, c.req.header("accept") ?? null);
+  const headers = {
+    "Content-Type": meta.mediaType,
+    "Content-Length": String(meta.size),
+    "Docker-Content-Digest": meta.digest,
+    ETag: `"${meta.digest}"`,
+  };
+  return new Response(body, { status: 200, headers });
+}
+
+export const manifest = {
+  HEAD: (c: Ctx, r: ManifestRoute) => fetchManifest(c, r, false),
+  GET: (c: Ctx, r: ManifestRoute) => fetchManifest(c, r, true),
+  PUT: async (c: Ctx, r: ManifestRoute) => {
+    const img = await openImage(c.var.scope, r.name, "write");
+    const bytes = await readManifestBody(c.req.raw.body, contentLength(c));
+    const result = await putManifest(c.var.scope, img, {
+      reference: r.reference,
+      contentType: c.req.header("content-type") ?? null,
+      bytes,
+      tags: c.req.queries("tag") ?? [],
+    });
+    const headers: Record<string, string> = { Location: manifestUrl(r.name, result.digest), "Docker-Content-Digest": result.digest };
+    if (result.subject) headers["OCI-Subject"] = result.subject;
+    return empty(201, headers);
+  },
+  DELETE: async (c: Ctx, r: ManifestRoute) => {
+    const img = await openImage(c.var.scope, r.name, "delete");
+    await deleteManifest(c.var.scope, img, r.reference);
+    return empty(202, {});
+  },
+};
