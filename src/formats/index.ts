@@ -4,7 +4,8 @@
  */
 import type { Hono } from "hono";
 import type { AppEnv } from "../http/types";
-import type { ErrorRenderer } from "../http/errors";
+import { renderPlainError, type ErrorRenderer } from "../http/errors";
+import { genericApp } from "./generic";
 
 export interface FormatMount {
   prefix: string;
@@ -12,4 +13,4 @@ export interface FormatMount {
   renderError: ErrorRenderer;
 }
 
-export const formatMounts: FormatMount[] = [];
+export const formatMounts: FormatMount[] = [{ prefix: "/generic", app: genericApp, renderError: renderPlainError }];

@@ -5,7 +5,8 @@
  * - `ingestBlob` writes to a fresh R2 key, hashes while streaming, and only then
  *   decides: a digest mismatch deletes the object and fails (nothing half-written
  *   stays visible); a digest already known reuses the existing object and deletes the
- *   new one (deduplication); a new digest gets its `blobs` row.
+ *   new one (deduplication); a new digest gets its `blobs` row. Declared extra
+ *   checksums (sha1/md5/sha512) are verified the same way as the declared digest.
  * - A repo reads a blob only through its `repo_blobs` link; linking is idempotent.
  * - Two concurrent uploads of the same new digest race on `insert … on conflict do
  *   nothing`: the loser sees the winner's row and deletes its own object.
@@ -13,13 +14,15 @@
 import type { Scope } from "./scope";
 import * as q from "../db/blobs";
 import { newBlobKey } from "../storage/keys";
-import { deleteObject, getObject, putStream, type PutOptions } from "../storage/blob-store";
+import { deleteObject, getObject, putStream, type ChecksumAlgorithm, type PutOptions, type PutResult } from "../storage/blob-store";
 import { RegistryError } from "../core/errors";
 import { sha256Digest } from "../core/digest";
 
 export interface IngestOptions extends PutOptions {
   /** The digest the client declared; the upload fails if the bytes differ. */
   expectedDigest?: string;
+  /** Other digests the client declared (lowercase hex); checked like expectedDigest. */
+  expectedChecksums?: PutResult["checksums"];
   mediaType?: string | null;
 }
 
@@ -28,20 +31,26 @@ export interface IngestedBlob {
   size: number;
   /** false when the bytes were already stored (deduplicated). */
   created: boolean;
+  /** Extra digests asked for with `checksums` (lowercase hex). */
+  checksums: PutResult["checksums"];
 }
 
 export async function ingestBlob(scope: Scope, repoId: string, body: ReadableStream<Uint8Array>, opts: IngestOptions = {}): Promise<IngestedBlob> {
   const key = newBlobKey();
-  const { size, sha256 } = await putStream(scope.env.BLOBS, key, body, opts);
+  const expected = Object.entries(opts.expectedChecksums ?? {}) as [ChecksumAlgorithm, string][];
+  const algorithms = [...new Set([...(opts.checksums ?? []), ...expected.map(([alg]) => alg)])];
+  const { size, sha256, checksums } = await putStream(scope.env.BLOBS, key, body, { ...opts, checksums: algorithms });
   const digest = sha256Digest(sha256);
-  if (opts.expectedDigest && opts.expectedDigest !== digest) {
+  const mismatch =
+    opts.expectedDigest && opts.expectedDigest !== digest
+      ? `the content's digest is ${digest}, not ${opts.expectedDigest}`
+      : expected.filter(([alg, hex]) => checksums[alg] !== hex.toLowerCase()).map(([alg, hex]) => `the content's ${alg} is ${checksums[alg]}, not ${hex}`)[0];
+  if (mismatch) {
     await deleteObject(scope.env.BLOBS, key);
-    throw new RegistryError("InvalidDigestMismatch", `the content's digest is ${digest}, not ${opts.expectedDigest}`, {
-      protocolCode: "DIGEST_INVALID",
-    });
+    throw new RegistryError("InvalidDigestMismatch", mismatch, { protocolCode: "DIGEST_INVALID" });
   }
   const { created } = await recordBlob(scope, repoId, { digest, size, key, mediaType: opts.mediaType ?? null });
-  return { digest, size, created };
+  return { digest, size, created, checksums };
 }
 
 /**

@@ -180,9 +180,21 @@ export async function deletePackage(scope: Scope, opened: OpenedRepo, pkg: q.Pac
   await emitEvent(scope, {
     type: "artifact.deleted",
     project_id: opened.project.id,
-    data: { format: opened.repo.format, repo_id: opened.repo.id, package: pkg.displayName, versions: versions.map((v) => v.version) },
+    data: {
+      format: opened.repo.format,
+      repo_id: opened.repo.id,
+      package: pkg.displayName,
+      versions: versions.map((v) => v.version),
+      files: files.map((f) => ({ name: f.name, digest: f.digest, size: f.size })),
+    },
   });
 }
+
+/**
+ * Unlinks blobs from the repo when no file of the repo points at them: for a format
+ * that ingested a blob and then refused the upload (bad metadata, checksum mismatch).
+ */
+export const releaseUnusedBlobs = (scope: Scope, repoId: string, digests: string[]) => unlinkUnused(scope, repoId, digests);
 
 async function unlinkUnused(scope: Scope, repoId: string, digests: string[]) {
   const unique = [...new Set(digests)];
