@@ -6,6 +6,7 @@ import type { Hono } from "hono";
 import type { AppEnv } from "../http/types";
 import { renderPlainError, type ErrorRenderer } from "../http/errors";
 import { genericApp } from "./generic";
+import { cargoApp, renderCargoError } from "./cargo";
 
 export interface FormatMount {
   prefix: string;
@@ -13,4 +14,7 @@ export interface FormatMount {
   renderError: ErrorRenderer;
 }
 
-export const formatMounts: FormatMount[] = [{ prefix: "/generic", app: genericApp, renderError: renderPlainError }];
+export const formatMounts: FormatMount[] = [
+  { prefix: "/generic", app: genericApp, renderError: renderPlainError },
+  { prefix: "/cargo", app: cargoApp, renderError: renderCargoError },
+];

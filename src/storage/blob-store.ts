@@ -88,7 +88,7 @@ export async function putStream(bucket: R2Bucket, key: string, body: ReadableStr
   } catch (e) {
     await bucket.delete(key).catch(() => undefined);
     if (e instanceof RegistryError) throw e;
-    if (opts.length != null && String(e).includes("length")) {
+    if (opts.length != null && /length|expected bytes/.test(String(e))) {
       throw new RegistryError("InvalidBodyLength", "the body did not match its declared Content-Length", { cause: e, protocolCode: "SIZE_INVALID" });
     }
     throw e;
