@@ -7,6 +7,7 @@ import type { AppEnv } from "../http/types";
 import { renderPlainError, type ErrorRenderer } from "../http/errors";
 import { genericApp } from "./generic";
 import { cargoApp, renderCargoError } from "./cargo";
+import { goApp } from "./go";
 
 export interface FormatMount {
   prefix: string;
@@ -17,4 +18,5 @@ export interface FormatMount {
 export const formatMounts: FormatMount[] = [
   { prefix: "/generic", app: genericApp, renderError: renderPlainError },
   { prefix: "/cargo", app: cargoApp, renderError: renderCargoError },
+  { prefix: "/go", app: goApp, renderError: renderPlainError },
 ];
