@@ -21,7 +21,7 @@ describe("zip reader", () => {
     const zip = await buildZip({ "a.txt": "alpha" });
     await expect(readCentralDirectory(bytesSource(zip.slice(0, 10)))).rejects.toThrow("too short");
     const corrupt = zip.slice();
-    corrupt[30 + 5] ^= 0xff; // flip a data byte
+    corrupt[30 + 5] = corrupt[30 + 5]! ^ 0xff; // flip a data byte
     const src = bytesSource(corrupt);
     await expect(readEntry(src, (await readCentralDirectory(src))[0]!, 100)).rejects.toThrow("CRC-32");
     await expect(readEntry(bytesSource(zip), (await readCentralDirectory(bytesSource(zip)))[0]!, 3)).rejects.toThrow("larger than");
