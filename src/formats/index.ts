@@ -8,6 +8,7 @@ import { renderPlainError, type ErrorRenderer } from "../http/errors";
 import { genericApp } from "./generic";
 import { cargoApp, renderCargoError } from "./cargo";
 import { goApp } from "./go";
+import { mavenApp } from "./maven";
 
 export interface FormatMount {
   prefix: string;
@@ -19,4 +20,5 @@ export const formatMounts: FormatMount[] = [
   { prefix: "/generic", app: genericApp, renderError: renderPlainError },
   { prefix: "/cargo", app: cargoApp, renderError: renderCargoError },
   { prefix: "/go", app: goApp, renderError: renderPlainError },
+  { prefix: "/maven", app: mavenApp, renderError: renderPlainError },
 ];
