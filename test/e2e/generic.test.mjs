@@ -36,3 +36,16 @@ test("curl uploads, downloads (whole and ranged) and deletes a generic file", as
   assert.equal(code(["-u", `ci:${token}`, url]), "404");
   assert.equal(code(["-u", `ci:${token}`, "-T", file, `${URL_}/generic/${project.slug}/${repo.slug}/a%2Fb`]), "400");
 });
+
+test("the README's generic-files commands work as written", async () => {
+  const { project, repo, token } = await setup("generic");
+  const readme = readFileSync("README.md", "utf8");
+  const block = readme.split("<!-- generic:begin -->")[1].split("<!-- generic:end -->")[0];
+  const script = block.replace(/^\s*```sh\n/, "").replace(/```\s*$/, "");
+  const out = run("bash", ["-euo", "pipefail", "-c", script], { env: { ...process.env, BASE: URL_, P: project.slug, REPO: repo.slug, TOKEN: token } });
+  assert.match(out, /"size":100000/);
+  assert.match(out, /^same$/m);
+  assert.match(out, /^\s*10$/m);
+  assert.match(out, /x-checksum-sha256: [a-f0-9]{64}/i);
+  assert.match(out, /^204$/m);
+});
