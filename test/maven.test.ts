@@ -92,6 +92,14 @@ describe("maven repository", () => {
     expect((await m.put(`${V}/lib-2.0-20261122.061500-1.jar`, "changed")).status).toBe(409);
   });
 
+  it("accepts concurrent uploads of several files of a new artifact version", async () => {
+    const m = await mavenRepo();
+    const names = ["lib-3.0.jar", "lib-3.0.pom", "lib-3.0-sources.jar", "lib-3.0-javadoc.jar"];
+    const res = await Promise.all(names.map((n) => m.put(`${G}/3.0/${n}`, n)));
+    expect(res.map((r) => r.status)).toEqual([201, 201, 201, 201]);
+    for (const n of names) expect(await (await m.get(`${G}/3.0/${n}`)).text()).toBe(n);
+  });
+
   it("refuses paths outside the layout", async () => {
     const m = await mavenRepo();
     expect((await m.put(`${G}/1.0/other-1.0.jar`, "x")).status).toBe(400);
