@@ -81,6 +81,7 @@ describe("GOPROXY", () => {
     expect(await msg(await put(`${ESC}/@v/v2.0.0.zip`, await moduleZip("v2.0.0")), 400)).toMatch(/\/v2 suffix/);
     expect(await msg(await put(`${ESC}/@v/v1.0.0.mod`, "module example.com/wrong\n"), 400)).toMatch(/declares/);
     expect((await put(`${ESC}/@v/list`, "x")).status).toBe(400);
+    expect((await put(`${ESC}/@v/v1.0.0.mod`, `module ${MOD}\n${"// pad\n".repeat(2_500_000)}`)).status).toBe(413);
     expect((await req(`${base}/${ESC}/@v/v1.0.0.info`, { token })).status).toBe(404);
   });
 

@@ -28,6 +28,7 @@ describe("maven repository", () => {
     expect((await m.put(`${G}/1.0/lib-1.0.jar.sha1`, "not hex!")).status).toBe(400);
     expect((await m.put(`${G}/1.0/lib-9.jar.sha1`, "ab")).status).toBe(400);
     expect((await m.put(`${G}/1.0/lib-1.0-missing.jar.sha1`, "ab")).status).toBe(404);
+    expect((await m.put(`${G}/1.0/lib-1.0.jar.sha1`, "a".repeat(5000))).status).toBe(413);
 
     const got = await m.get(`${G}/1.0/lib-1.0.jar`);
     expect(got.status).toBe(200);

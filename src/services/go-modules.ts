@@ -22,7 +22,8 @@ import type { FileRow } from "../db/packages";
 import { assertModulePath, assertVersionFitsPath, checkModuleZip, moduleOfGoMod, MAX_ZIP_BYTES, MAX_GO_MOD_BYTES } from "../core/go-module";
 import { readCentralDirectory, readEntry, type ZipSource } from "../core/zip";
 import { highest } from "../core/semver";
-import { conflict, invalid, notFound } from "../core/errors";
+import { RegistryError, conflict, invalid, notFound } from "../core/errors";
+import { readCapped } from "../core/byte-reader";
 
 const zipName = (module: string, version: string) => `${module}/@v/${version}.zip`;
 const modName = (module: string, version: string) => `${module}/@v/${version}.mod`;
@@ -85,8 +86,8 @@ export async function uploadZip(scope: Scope, opened: OpenedRepo, module: string
 export async function uploadMod(scope: Scope, opened: OpenedRepo, module: string, version: string, body: ReadableStream<Uint8Array>, length: number | null) {
   assertModulePath(module);
   assertVersionFitsPath(module, version);
-  const bytes = new Uint8Array(await new Response(body).arrayBuffer());
-  if (bytes.byteLength > MAX_GO_MOD_BYTES || (length !== null && bytes.byteLength !== length)) throw invalid("ModuleMod", "the .mod body is too large or truncated");
+  const bytes = await readCapped(body, MAX_GO_MOD_BYTES, () => new RegistryError("PayloadTooLargeModuleMod", `a .mod is at most ${MAX_GO_MOD_BYTES} bytes`));
+  if (length !== null && bytes.byteLength !== length) throw invalid("ModuleMod", "the .mod body does not match its Content-Length");
   const declared = moduleOfGoMod(new TextDecoder().decode(bytes));
   if (declared !== module) throw invalid("ModuleMod", `the .mod declares module ${declared ?? "(none)"}, not ${module}`);
   const mod = await ingestBlob(scope, opened.repo.id, bytesStream(bytes), { length: bytes.byteLength, mediaType: "text/plain" });

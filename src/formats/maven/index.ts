@@ -11,7 +11,8 @@ import { sendFile } from "../../http/download";
 import { openRepo } from "../../services/repos";
 import * as maven from "../../services/maven";
 import { parseMavenPath } from "../../core/maven";
-import { invalid } from "../../core/errors";
+import { RegistryError } from "../../core/errors";
+import { readCapped } from "../../core/byte-reader";
 import type { Action } from "../../auth/principal";
 
 async function target(c: Context<AppEnv>, action: Action) {
@@ -21,9 +22,8 @@ async function target(c: Context<AppEnv>, action: Action) {
 }
 
 async function readText(c: Context<AppEnv>, max: number): Promise<string> {
-  const text = await c.req.text();
-  if (text.length > max) throw invalid("Body", `the body is larger than ${max} bytes`);
-  return text;
+  const tooLarge = () => new RegistryError("PayloadTooLargeBody", `the body is larger than ${max} bytes`);
+  return new TextDecoder().decode(await readCapped(c.req.raw.body, max, tooLarge));
 }
 
 export const mavenApp = new Hono<AppEnv>();
