@@ -5,9 +5,14 @@ import assert from "node:assert/strict";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { homedir } from "node:os";
 import { URL_, run, scratch, setup, unique } from "./lib.mjs";
 
-const CARGO = process.env.CARGO_BIN ?? "cargo";
+// rustup installs cargo under ~/.cargo/bin, which a non-login shell may not have on PATH.
+const rustupCargo = join(homedir(), ".cargo", "bin", "cargo");
+const onPath = spawnSync("cargo", ["--version"]).status === 0;
+const CARGO = process.env.CARGO_BIN ?? (onPath || !existsSync(rustupCargo) ? "cargo" : rustupCargo);
 
 function crate(dir, name, version, { deps = "", lib = "" } = {}) {
   mkdirSync(join(dir, "src"), { recursive: true });
