@@ -39,9 +39,20 @@ describe("blob ingestion", () => {
     const b = await bytes(100_000, 7_000);
     const s = scope();
     const stored = await ingestBlob(s, repo.id, b.stream(), { length: 100_000, expectedDigest: b.digest });
-    expect(stored).toEqual({ digest: b.digest, size: 100_000, created: true });
+    expect(stored).toEqual({ digest: b.digest, size: 100_000, created: true, checksums: {} });
     const read = await readBlob(s, repo.id, b.digest, { offset: 10, length: 5 });
     expect(new Uint8Array(await new Response(read!.object.body).arrayBuffer())).toEqual(b.data.slice(10, 15));
+  });
+
+  it("computes extra checksums in the same pass when asked", async () => {
+    const repo = await createRepo((await createProject()).id, "generic");
+    const data = new TextEncoder().encode("hello\n");
+    const stream = new ReadableStream<Uint8Array>({ start: (c) => (c.enqueue(data), c.close()) });
+    const stored = await ingestBlob(scope(), repo.id, stream, { length: data.length, checksums: ["sha1", "md5", "sha512"] });
+    expect(stored.digest).toBe("sha256:5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03");
+    expect(stored.checksums.sha1).toBe("f572d396fae9206628714fb2ce00f72e94f2258f");
+    expect(stored.checksums.md5).toBe("b1946ac92492d2347c6235b4d2611184");
+    expect(stored.checksums.sha512).toMatch(/^e7c22b994c59d9cf2b48e549b1e24666/);
   });
 
   it("re-chunks a body of unknown length into equal multipart parts", async () => {

@@ -4,6 +4,10 @@ export function isUniqueViolation(e: unknown): boolean {
   return text.includes("UNIQUE constraint failed") || text.includes("PRIMARY KEY");
 }
 
+export function isForeignKeyViolation(e: unknown): boolean {
+  return errorText(e).includes("FOREIGN KEY constraint failed");
+}
+
 function errorText(e: unknown): string {
   let out = "";
   for (let cur: unknown = e, depth = 0; cur && depth < 5; depth++) {

@@ -4,8 +4,12 @@
  */
 import type { Hono } from "hono";
 import type { AppEnv } from "../http/types";
-import type { ErrorRenderer } from "../http/errors";
+import { renderPlainError, type ErrorRenderer } from "../http/errors";
 import { ociMount } from "./oci";
+import { genericApp } from "./generic";
+import { cargoApp, renderCargoError } from "./cargo";
+import { goApp } from "./go";
+import { mavenApp } from "./maven";
 
 export interface FormatMount {
   prefix: string;
@@ -13,4 +17,10 @@ export interface FormatMount {
   renderError: ErrorRenderer;
 }
 
-export const formatMounts: FormatMount[] = [ociMount];
+export const formatMounts: FormatMount[] = [
+  ociMount,
+  { prefix: "/generic", app: genericApp, renderError: renderPlainError },
+  { prefix: "/cargo", app: cargoApp, renderError: renderCargoError },
+  { prefix: "/go", app: goApp, renderError: renderPlainError },
+  { prefix: "/maven", app: mavenApp, renderError: renderPlainError },
+];

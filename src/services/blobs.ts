@@ -5,7 +5,8 @@
  * - `ingestBlob` writes to a fresh R2 key, hashes while streaming, and only then
  *   decides: a digest mismatch deletes the object and fails (nothing half-written
  *   stays visible); a digest already known reuses the existing object and deletes the
- *   new one (deduplication); a new digest gets its `blobs` row.
+ *   new one (deduplication); a new digest gets its `blobs` row. Declared extra
+ *   checksums (sha1/md5/sha512) are verified the same way as the declared digest.
  * - A repo reads a blob only through its `repo_blobs` link; linking is idempotent.
  * - Quotas: a body of known length is reserved in the project's quota before a byte is
  *   written; a new link is charged before it is written to D1 (services/quotas.ts), so a
@@ -17,7 +18,7 @@ import type { Scope } from "./scope";
 import * as q from "../db/blobs";
 import { findRepo } from "../db/projects";
 import { newBlobKey } from "../storage/keys";
-import { deleteObject, getObject, putStream, type PutOptions } from "../storage/blob-store";
+import { deleteObject, getObject, putStream, type ChecksumAlgorithm, type PutOptions, type PutResult } from "../storage/blob-store";
 import { RegistryError, notFound } from "../core/errors";
 import { sha256Digest } from "../core/digest";
 import { chargeLink, releaseReservation, reserveBytes, unchargeLink } from "./quotas";
@@ -35,6 +36,8 @@ async function resolveRepo(scope: Scope, ref: RepoRef): Promise<{ id: string; pr
 export interface IngestOptions extends PutOptions {
   /** The digest the client declared; the upload fails if the bytes differ. */
   expectedDigest?: string;
+  /** Other digests the client declared (lowercase hex); checked like expectedDigest. */
+  expectedChecksums?: PutResult["checksums"];
   mediaType?: string | null;
 }
 
@@ -43,28 +46,35 @@ export interface IngestedBlob {
   size: number;
   /** false when the bytes were already stored (deduplicated). */
   created: boolean;
+  /** Extra digests asked for with `checksums` (lowercase hex). */
+  checksums: PutResult["checksums"];
 }
 
 export async function ingestBlob(scope: Scope, ref: RepoRef, body: ReadableStream<Uint8Array>, opts: IngestOptions = {}): Promise<IngestedBlob> {
   const repo = await resolveRepo(scope, ref);
   const reservation = opts.length != null ? await reserveBytes(scope, repo.projectId, opts.length) : null;
   const key = newBlobKey();
-  let stored: { size: number; sha256: string };
+  const expected = Object.entries(opts.expectedChecksums ?? {}) as [ChecksumAlgorithm, string][];
+  const algorithms = [...new Set([...(opts.checksums ?? []), ...expected.map(([alg]) => alg)])];
+  let stored: PutResult;
   try {
-    stored = await putStream(scope.env.BLOBS, key, body, opts);
+    stored = await putStream(scope.env.BLOBS, key, body, { ...opts, checksums: algorithms });
   } catch (e) {
     await releaseReservation(scope, repo.projectId, reservation);
     throw e;
   }
-  const digest = sha256Digest(stored.sha256);
-  if (opts.expectedDigest && opts.expectedDigest !== digest) {
+  const { size, sha256, checksums } = stored;
+  const digest = sha256Digest(sha256);
+  const mismatch =
+    opts.expectedDigest && opts.expectedDigest !== digest
+      ? `the content's digest is ${digest}, not ${opts.expectedDigest}`
+      : expected.filter(([alg, hex]) => checksums[alg] !== hex.toLowerCase()).map(([alg, hex]) => `the content's ${alg} is ${checksums[alg]}, not ${hex}`)[0];
+  if (mismatch) {
     await Promise.all([deleteObject(scope.env.BLOBS, key), releaseReservation(scope, repo.projectId, reservation)]);
-    throw new RegistryError("InvalidDigestMismatch", `the content's digest is ${digest}, not ${opts.expectedDigest}`, {
-      protocolCode: "DIGEST_INVALID",
-    });
+    throw new RegistryError("InvalidDigestMismatch", mismatch, { protocolCode: "DIGEST_INVALID" });
   }
-  const { created } = await recordBlob(scope, repo, { digest, size: stored.size, key, mediaType: opts.mediaType ?? null }, reservation);
-  return { digest, size: stored.size, created };
+  const { created } = await recordBlob(scope, repo, { digest, size, key, mediaType: opts.mediaType ?? null }, reservation);
+  return { digest, size, created, checksums };
 }
 
 /**

@@ -9,7 +9,8 @@
  *   (`ConflictVersionExists`) unless the caller allows adding files to it (PyPI adds
  *   wheels to a release, Maven SNAPSHOTs add timestamped builds); a file name that
  *   exists with other content is always refused (`ConflictFileExists`), the same
- *   content is an idempotent no-op.
+ *   content is an idempotent no-op. A publish that loses a race with a concurrent one
+ *   (unique or foreign-key failure of its batch) re-reads and retries, up to 3 times.
  * - Removing files unlinks their blobs from the repo when no other file of the repo
  *   still points at them, so quotas follow what the repo can read.
  * - Every publish emits `artifact.uploaded`, every removal `artifact.deleted`.
@@ -18,8 +19,8 @@ import type { Scope } from "./scope";
 import type { OpenedRepo } from "./repos";
 import { emitEvent } from "./audit";
 import * as q from "../db/packages";
-import { unlinkBlob } from "./blobs";
-import { isUniqueViolation } from "../db/errors";
+import { unlinkBlob, type RepoRef } from "./blobs";
+import { isForeignKeyViolation, isUniqueViolation } from "../db/errors";
 import { RegistryError, conflict, notFound } from "../core/errors";
 import { newId } from "../core/ids";
 import { nameAllowed } from "../core/names";
@@ -59,7 +60,26 @@ export function assertNameAllowed(opened: OpenedRepo, name: string) {
   }
 }
 
+/** A concurrent publish to the same package/version committed between our reads and our batch. */
+class RaceLost extends Error {}
+const PUBLISH_ATTEMPTS = 3;
+
 export async function publishVersion(scope: Scope, opened: OpenedRepo, input: PublishInput): Promise<PublishedVersion> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await attemptPublish(scope, opened, input);
+    } catch (e) {
+      // Re-read and try again: the retry sees the winner's rows, so it appends (Maven
+      // files uploaded in parallel) or refuses with ConflictVersionExists/FileExists.
+      if (!(e instanceof RaceLost)) throw e;
+      if (attempt >= PUBLISH_ATTEMPTS) {
+        throw conflict("VersionExists", `${input.displayName ?? input.name}@${input.version} was published concurrently`);
+      }
+    }
+  }
+}
+
+async function attemptPublish(scope: Scope, opened: OpenedRepo, input: PublishInput): Promise<PublishedVersion> {
   assertNameAllowed(opened, input.name);
   const repoId = opened.repo.id;
   const now = Date.now();
@@ -111,8 +131,9 @@ export async function publishVersion(scope: Scope, opened: OpenedRepo, input: Pu
   try {
     await scope.db.batch(statements as unknown as Parameters<typeof scope.db.batch>[0]);
   } catch (e) {
-    // A concurrent publish of the same package/version/file won the race.
-    if (isUniqueViolation(e)) throw conflict("VersionExists", `${input.displayName ?? input.name}@${input.version} was published concurrently`);
+    // A concurrent publish of the same package/version/file won the race (a package row
+    // inserted by the winner makes ours a no-op, and our version then fails its foreign key).
+    if (isUniqueViolation(e) || isForeignKeyViolation(e)) throw new RaceLost();
     throw e;
   }
   for (const f of newFiles) {
@@ -180,13 +201,25 @@ export async function deletePackage(scope: Scope, opened: OpenedRepo, pkg: q.Pac
   await emitEvent(scope, {
     type: "artifact.deleted",
     project_id: opened.project.id,
-    data: { format: opened.repo.format, repo_id: opened.repo.id, package: pkg.displayName, versions: versions.map((v) => v.version) },
+    data: {
+      format: opened.repo.format,
+      repo_id: opened.repo.id,
+      package: pkg.displayName,
+      versions: versions.map((v) => v.version),
+      files: files.map((f) => ({ name: f.name, digest: f.digest, size: f.size })),
+    },
   });
 }
 
-async function unlinkUnused(scope: Scope, repo: { id: string; projectId: string }, digests: string[]) {
+/**
+ * Unlinks blobs from the repo when no file of the repo points at them: for a format
+ * that ingested a blob and then refused the upload (bad metadata, checksum mismatch).
+ */
+export const releaseUnusedBlobs = (scope: Scope, repo: RepoRef, digests: string[]) => unlinkUnused(scope, repo, digests);
+
+async function unlinkUnused(scope: Scope, repo: RepoRef, digests: string[]) {
   const unique = [...new Set(digests)];
-  const uses = await q.digestUseCounts(scope.db, repo.id, unique);
+  const uses = await q.digestUseCounts(scope.db, typeof repo === "string" ? repo : repo.id, unique);
   for (const digest of unique.filter((d) => !uses.get(d))) await unlinkBlob(scope, repo, digest);
 }
 

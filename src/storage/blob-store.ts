@@ -10,6 +10,8 @@
  *   all parts but the last to be the same size), so at most one part is in memory.
  * - A body longer than `maxBytes` (or than its declared length) aborts the write and
  *   leaves no object behind.
+ * - `checksums` asks for extra digests (sha1, md5, sha512) computed in the same pass,
+ *   for formats that serve them (Maven, generic); they describe the same bytes.
  */
 import { RegistryError } from "../core/errors";
 import { hex } from "../core/ids";
@@ -17,9 +19,14 @@ import { hex } from "../core/ids";
 export const PART_SIZE = 8 * 1024 * 1024;
 export const SINGLE_PUT_MAX = 4 * 1024 * 1024 * 1024;
 
+export type ChecksumAlgorithm = "sha1" | "md5" | "sha512";
+const DIGEST_NAMES: Record<ChecksumAlgorithm, string> = { sha1: "SHA-1", md5: "MD5", sha512: "SHA-512" };
+
 export interface PutResult {
   size: number;
   sha256: string;
+  /** Lowercase hex of each extra digest asked for in `checksums`. */
+  checksums: Partial<Record<ChecksumAlgorithm, string>>;
 }
 
 export interface PutOptions {
@@ -28,36 +35,46 @@ export interface PutOptions {
   /** Refuse bodies larger than this. */
   maxBytes?: number;
   contentType?: string;
+  /** Extra digests to compute while streaming. */
+  checksums?: readonly ChecksumAlgorithm[];
 }
 
 const tooLarge = (max: number) =>
   new RegistryError("PayloadTooLargeBody", `the body is larger than the ${max} bytes allowed here`, { protocolCode: "SIZE_INVALID" });
 
 /** A pass-through stream that hashes and counts what flows through it. */
-export function hashingStream(maxBytes: number) {
+export function hashingStream(maxBytes: number, extra: readonly ChecksumAlgorithm[] = []) {
   const digest = new crypto.DigestStream("SHA-256");
   const writer = digest.getWriter();
+  const extras = extra.map((alg) => {
+    const d = new crypto.DigestStream(DIGEST_NAMES[alg]);
+    return { alg, d, w: d.getWriter() };
+  });
   let size = 0;
   const transform = new TransformStream<Uint8Array, Uint8Array>({
     async transform(chunk, controller) {
       size += chunk.byteLength;
       if (size > maxBytes) throw tooLarge(maxBytes);
-      await writer.write(chunk);
+      await Promise.all([writer.write(chunk), ...extras.map((e) => e.w.write(chunk))]);
       controller.enqueue(chunk);
     },
     async flush() {
-      await writer.close();
+      await Promise.all([writer.close(), ...extras.map((e) => e.w.close())]);
     },
   });
   return {
     transform,
-    result: async (): Promise<PutResult> => ({ size, sha256: hex(new Uint8Array(await digest.digest)) }),
+    result: async (): Promise<PutResult> => {
+      const checksums: PutResult["checksums"] = {};
+      for (const e of extras) checksums[e.alg] = hex(new Uint8Array(await e.d.digest));
+      return { size, sha256: hex(new Uint8Array(await digest.digest)), checksums };
+    },
   };
 }
 
 export async function putStream(bucket: R2Bucket, key: string, body: ReadableStream<Uint8Array>, opts: PutOptions = {}): Promise<PutResult> {
   const max = Math.min(opts.maxBytes ?? Number.MAX_SAFE_INTEGER, opts.length ?? Number.MAX_SAFE_INTEGER);
-  const hashing = hashingStream(max);
+  const hashing = hashingStream(max, opts.checksums);
   const hashed = body.pipeThrough(hashing.transform);
   const httpMetadata = opts.contentType ? { contentType: opts.contentType } : undefined;
   try {
@@ -71,7 +88,7 @@ export async function putStream(bucket: R2Bucket, key: string, body: ReadableStr
   } catch (e) {
     await bucket.delete(key).catch(() => undefined);
     if (e instanceof RegistryError) throw e;
-    if (opts.length != null && String(e).includes("length")) {
+    if (opts.length != null && /length|expected bytes/.test(String(e))) {
       throw new RegistryError("InvalidBodyLength", "the body did not match its declared Content-Length", { cause: e, protocolCode: "SIZE_INVALID" });
     }
     throw e;

@@ -1,0 +1,60 @@
+/**
+ * Maven 2 repository at `/maven/<project>/<repo>/<path…>`: GET/HEAD and PUT of
+ * artifacts, POMs and checksums; maven-metadata.xml maintained by the server.
+ * Invariants: 401 carries `WWW-Authenticate: Basic` (Maven sends credentials only after
+ * a challenge); every file and every maven-metadata.xml answers all four checksums;
+ * responses to generated documents are computed per request (no stale metadata).
+ */
+import { Hono, type Context } from "hono";
+import type { AppEnv } from "../../http/types";
+import { sendFile } from "../../http/download";
+import { openRepo } from "../../services/repos";
+import * as maven from "../../services/maven";
+import { parseMavenPath } from "../../core/maven";
+import { RegistryError } from "../../core/errors";
+import { readCapped } from "../../core/byte-reader";
+import type { Action } from "../../auth/principal";
+
+async function target(c: Context<AppEnv>, action: Action) {
+  const raw = new URL(c.req.url).pathname.split("/").slice(4).join("/");
+  const opened = await openRepo(c.get("scope"), c.req.param("project")!, c.req.param("repo")!, action, ["maven"]);
+  return { opened, path: parseMavenPath(raw) };
+}
+
+async function readText(c: Context<AppEnv>, max: number): Promise<string> {
+  const tooLarge = () => new RegistryError("PayloadTooLargeBody", `the body is larger than ${max} bytes`);
+  return new TextDecoder().decode(await readCapped(c.req.raw.body, max, tooLarge));
+}
+
+export const mavenApp = new Hono<AppEnv>();
+
+mavenApp.get("/:project/:repo/*", async (c) => {
+  const scope = c.get("scope");
+  const { opened, path: p } = await target(c, "read");
+  if (p.kind === "metadata") {
+    const xml = await maven.metadataXml(scope, opened, p);
+    if (p.checksum) return c.text(await maven.digestText(xml, p.checksum), 200, { "Cache-Control": "no-cache" });
+    return c.body(xml, 200, { "Content-Type": "application/xml", "Cache-Control": "no-cache" });
+  }
+  const file = await maven.getFile(scope, opened, p);
+  if (p.checksum) return c.text(maven.checksumOf(file, p.checksum));
+  return sendFile(c, opened.repo.id, file, { headers: { "X-Checksum-Sha1": maven.checksumOf(file, "sha1"), "X-Checksum-Sha256": maven.checksumOf(file, "sha256") } });
+});
+
+mavenApp.put("/:project/:repo/*", async (c) => {
+  const scope = c.get("scope");
+  const { opened, path: p } = await target(c, "write");
+  if (p.kind === "metadata") {
+    // The server maintains metadata itself: the client's merged copy is read and dropped.
+    await readText(c, p.checksum ? maven.MAX_CHECKSUM_BODY : maven.MAX_METADATA_BODY);
+    return c.body(null, 201);
+  }
+  if (p.checksum) {
+    await maven.verifyChecksum(scope, opened, p, p.checksum, await readText(c, maven.MAX_CHECKSUM_BODY));
+    return c.body(null, 201);
+  }
+  const length = c.req.header("content-length");
+  const body = c.req.raw.body ?? new ReadableStream<Uint8Array>({ start: (ctl) => ctl.close() });
+  const { created } = await maven.putFile(scope, opened, p, body, length === undefined ? null : Number(length));
+  return c.body(null, created ? 201 : 200);
+});

@@ -1,0 +1,118 @@
+import { describe, expect, it } from "vitest";
+import { createRepo, jsonOf, projectWithToken, req, unique, createServiceAccount, mintToken } from "./helpers";
+
+const sha256 = async (s: string) =>
+  [...new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(s)))].map((b) => b.toString(16).padStart(2, "0")).join("");
+
+async function genericRepo(visibility = "private") {
+  const { project, token, sa } = await projectWithToken("writer");
+  const repo = await createRepo(project.id, "generic", { visibility });
+  return { project, repo, token, sa, base: `/generic/${project.slug}/${repo.slug}` };
+}
+
+describe("generic files", () => {
+  it("stores a file, returns it with checksums, ranges, HEAD, and deletes it", async () => {
+    const { base, token } = await genericRepo();
+    const body = "hello generic world\n";
+    const put = await req(`${base}/tools/v1/hello.txt`, { method: "PUT", token, body, headers: { "X-Checksum-Sha256": await sha256(body), "Content-Type": "text/plain" } });
+    const stored = await jsonOf(put, 201);
+    expect(stored).toMatchObject({ path: "tools/v1/hello.txt", size: body.length, sha256: await sha256(body), media_type: "text/plain" });
+    expect(stored.sha1).toMatch(/^[a-f0-9]{40}$/);
+
+    const get = await req(`${base}/tools/v1/hello.txt`, { token });
+    expect(get.status).toBe(200);
+    expect(await get.text()).toBe(body);
+    expect(get.headers.get("x-checksum-sha256")).toBe(await sha256(body));
+    expect(get.headers.get("x-checksum-sha1")).toBe(stored.sha1);
+    expect(get.headers.get("x-checksum-md5")).toBe(stored.md5);
+    expect(get.headers.get("content-type")).toBe("text/plain");
+    expect(get.headers.get("etag")).toBe(`"sha256:${await sha256(body)}"`);
+
+    const part = await req(`${base}/tools/v1/hello.txt`, { token, headers: { Range: "bytes=6-12" } });
+    expect(part.status).toBe(206);
+    expect(part.headers.get("content-range")).toBe(`bytes 6-12/${body.length}`);
+    expect(await part.text()).toBe("generic");
+    const beyond = await req(`${base}/tools/v1/hello.txt`, { token, headers: { Range: "bytes=500-" } });
+    expect(beyond.status).toBe(416);
+    expect(beyond.headers.get("content-range")).toBe(`bytes */${body.length}`);
+
+    const head = await req(`${base}/tools/v1/hello.txt`, { method: "HEAD", token });
+    expect(head.status).toBe(200);
+    expect(head.headers.get("content-length")).toBe(String(body.length));
+    expect(await head.text()).toBe("");
+
+    expect((await req(`${base}/tools/v1/hello.txt`, { method: "DELETE", token })).status).toBe(204);
+    expect((await req(`${base}/tools/v1/hello.txt`, { token })).status).toBe(404);
+    expect((await req(`${base}/tools/v1/hello.txt`, { method: "DELETE", token })).status).toBe(404);
+  });
+
+  it("serves a default Content-Type and accepts a chunked body without length", async () => {
+    const { base, token } = await genericRepo();
+    const stream = new ReadableStream({ start: (c) => (c.enqueue(new TextEncoder().encode("abc")), c.enqueue(new TextEncoder().encode("def")), c.close()) });
+    await jsonOf(await req(`${base}/bin/data`, { method: "PUT", token, body: stream, duplex: "half" } as RequestInit), 201);
+    const get = await req(`${base}/bin/data`, { token });
+    expect(get.headers.get("content-type")).toBe("application/octet-stream");
+    expect(await get.text()).toBe("abcdef");
+  });
+
+  it("refuses declared checksums that don't match, and stores nothing", async () => {
+    const { base, token } = await genericRepo();
+    const bad = await req(`${base}/a.bin`, { method: "PUT", token, body: "x", headers: { "X-Checksum-Sha256": "0".repeat(64) } });
+    expect(bad.status).toBe(400);
+    expect(await bad.text()).toContain("digest");
+    const badSha1 = await req(`${base}/a.bin`, { method: "PUT", token, body: "x", headers: { "X-Checksum-Sha1": "0".repeat(40) } });
+    expect(badSha1.status).toBe(400);
+    expect((await req(`${base}/a.bin`, { token })).status).toBe(404);
+    const malformed = await req(`${base}/a.bin`, { method: "PUT", token, body: "x", headers: { "X-Checksum-Sha256": "xyz" } });
+    expect(malformed.status).toBe(400);
+  });
+
+  it("is idempotent for the same bytes and overwrites only with the delete permission", async () => {
+    const { base, token, project, sa } = await genericRepo();
+    expect((await req(`${base}/f.txt`, { method: "PUT", token, body: "one" })).status).toBe(201);
+    expect((await req(`${base}/f.txt`, { method: "PUT", token, body: "one" })).status).toBe(200);
+    const writeOnly = await mintToken(project.id, sa.id, { scopes: ["read", "write"] });
+    const refused = await req(`${base}/f.txt`, { method: "PUT", token: writeOnly, body: "two" });
+    expect(refused.status).toBe(409);
+    expect(await (await req(`${base}/f.txt`, { token })).text()).toBe("one");
+    expect((await req(`${base}/f.txt`, { method: "PUT", token, body: "two" })).status).toBe(201);
+    expect(await (await req(`${base}/f.txt`, { token })).text()).toBe("two");
+    expect((await req(`${base}/f.txt`, { method: "DELETE", token: writeOnly })).status).toBe(403);
+  });
+
+  it("refuses odd paths", async () => {
+    const { base, token } = await genericRepo();
+    for (const p of ["a%2Fb", "a%5Cb", "x%00y", "dir/", "a//b", "what%3F", "%20x"]) {
+      const res = await req(`${base}/${p}`, { method: "PUT", token, body: "x" });
+      expect(res.status, p).toBe(400);
+    }
+  });
+
+  it("gates reads and writes: anonymous 401 with Basic, other project 403, reader can't push, public reads", async () => {
+    const { base, token } = await genericRepo();
+    await req(`${base}/secret.txt`, { method: "PUT", token, body: "s" });
+    const anon = await req(`${base}/secret.txt`);
+    expect(anon.status).toBe(401);
+    expect(anon.headers.get("www-authenticate")).toMatch(/^Basic /);
+    const anonPut = await req(`${base}/new.txt`, { method: "PUT", body: "n" });
+    expect(anonPut.status).toBe(401);
+    const other = await projectWithToken("admin");
+    expect((await req(`${base}/secret.txt`, { token: other.token })).status).toBe(403);
+    expect((await req(`${base}/x.txt`, { method: "PUT", token: other.token, body: "x" })).status).toBe(403);
+
+    const pub = await genericRepo("public");
+    await req(`${pub.base}/open.txt`, { method: "PUT", token: pub.token, body: "open" });
+    expect(await (await req(`${pub.base}/open.txt`)).text()).toBe("open");
+    expect((await req(`${pub.base}/open2.txt`, { method: "PUT", body: "x" })).status).toBe(401);
+    const reader = await createServiceAccount(pub.project.id, "reader");
+    const readerToken = await mintToken(pub.project.id, reader.id);
+    expect((await req(`${pub.base}/open2.txt`, { method: "PUT", token: readerToken, body: "x" })).status).toBe(403);
+  });
+
+  it("answers 404 for a repo of another format", async () => {
+    const { project, token } = await projectWithToken("writer");
+    const npmRepo = await createRepo(project.id, "npm");
+    expect((await req(`/generic/${project.slug}/${npmRepo.slug}/x`, { token })).status).toBe(404);
+    expect((await req(`/generic/${project.slug}/${unique("nope")}/x`, { token })).status).toBe(404);
+  });
+});
