@@ -5,6 +5,7 @@
 import type { Hono } from "hono";
 import type { AppEnv } from "../http/types";
 import type { ErrorRenderer } from "../http/errors";
+import { npmApp, renderNpmError } from "./npm";
 
 export interface FormatMount {
   prefix: string;
@@ -12,4 +13,4 @@ export interface FormatMount {
   renderError: ErrorRenderer;
 }
 
-export const formatMounts: FormatMount[] = [];
+export const formatMounts: FormatMount[] = [{ prefix: "/npm", app: npmApp, renderError: renderNpmError }];

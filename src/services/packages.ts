@@ -128,6 +128,7 @@ export async function publishVersion(scope: Scope, opened: OpenedRepo, input: Pu
 export const findPackage = (scope: Scope, repoId: string, name: string) => q.findPackage(scope.db, repoId, name);
 export const findVersion = (scope: Scope, packageId: string, version: string) => q.findVersion(scope.db, packageId, version);
 export const findFileByName = (scope: Scope, repoId: string, name: string) => q.findFileByName(scope.db, repoId, name);
+export const filesOfVersion = (scope: Scope, versionId: string) => q.filesOfVersions(scope.db, [versionId]);
 
 /** Every version of a package with its files, oldest first. */
 export async function versionsWithFiles(scope: Scope, packageId: string) {
