@@ -6,6 +6,7 @@ import type { Hono } from "hono";
 import type { AppEnv } from "../http/types";
 import type { ErrorRenderer } from "../http/errors";
 import { npmApp, renderNpmError } from "./npm";
+import { pypiApp, renderPypiError } from "./pypi";
 
 export interface FormatMount {
   prefix: string;
@@ -13,4 +14,7 @@ export interface FormatMount {
   renderError: ErrorRenderer;
 }
 
-export const formatMounts: FormatMount[] = [{ prefix: "/npm", app: npmApp, renderError: renderNpmError }];
+export const formatMounts: FormatMount[] = [
+  { prefix: "/npm", app: npmApp, renderError: renderNpmError },
+  { prefix: "/pypi", app: pypiApp, renderError: renderPypiError },
+];
