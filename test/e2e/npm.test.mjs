@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { mkdirSync, writeFileSync, readFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
-import { URL_, HOSTPORT, scratch, setup, run } from "./lib.mjs";
+import { URL_, api, scratch, setup, run } from "./lib.mjs";
 
 test("npm publish, install, dist-tag, deprecate, unpublish", async () => {
   const { project, repo, token } = await setup("npm");
@@ -15,7 +15,11 @@ test("npm publish, install, dist-tag, deprecate, unpublish", async () => {
   const work = scratch("npm");
   const userconfig = join(work, "user.npmrc");
   writeFileSync(userconfig, "");
-  const npmrc = [`registry=${registry}`, `@e2e:registry=${registry}`, `//${HOSTPORT}/npm/${project.slug}/${repo.slug}/:_authToken=${token}`, "fund=false", "audit=false", "update-notifier=false", ""].join("\n");
+  // The .npmrc exactly as the client-setup endpoint hands it out, with the token pasted in.
+  const setupInfo = await api(`/api/v1/repos/${repo.id}/client-setup`);
+  const fromApi = setupInfo.sections.find((s) => s.filename === ".npmrc").content.replace("<TOKEN>", token);
+  assert.ok(fromApi.startsWith(`registry=${registry}\n`), fromApi);
+  const npmrc = `${fromApi}fund=false\naudit=false\nupdate-notifier=false\n`;
   const env = { ...process.env, npm_config_userconfig: userconfig, npm_config_cache: join(work, "cache"), NO_UPDATE_NOTIFIER: "1" };
   const npm = (cwd, ...args) => run("npm", args, { cwd, env });
   const npmFails = (cwd, ...args) => {

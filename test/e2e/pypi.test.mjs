@@ -1,13 +1,14 @@
 // twine 4 and pip 23 against the registry: build an sdist and a wheel locally with
-// Debian's setuptools (no network), upload both with twine (again with
-// --skip-existing), then pip-install from the simple index with --index-url only,
-// into a fresh venv, from the wheel and from the sdist.
+// Debian's setuptools (no network), upload both with twine (again, with
+// --skip-existing, and through the ~/.pypirc the client-setup endpoint hands out), then
+// pip-install into fresh venvs with only our index (its pip.conf, or --index-url):
+// the wheel (using PEP 658 metadata) and the sdist.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync, writeFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
-import { URL_, HOSTPORT, scratch, setup, run } from "./lib.mjs";
+import { URL_, api, scratch, setup, run } from "./lib.mjs";
 
 const SYSTEM_PYTHON = "/usr/bin/python3"; // Debian's, which has python3-setuptools and python3-wheel
 
@@ -43,20 +44,29 @@ test("twine upload, pip install from the simple index", async () => {
   assert.notEqual(clash.status, 0);
   assert.match(clash.stdout + clash.stderr, /409 Conflict[\s\S]*File already exists/);
   twine("--skip-existing", ...v1b);
+
+  // pip.conf and ~/.pypirc exactly as the client-setup endpoint hands them out.
+  const setupInfo = await api(`/api/v1/repos/${repo.id}/client-setup`);
+  const fileOf = (name) => setupInfo.sections.find((s) => s.filename === name).content.replaceAll("<TOKEN>", token);
+  const pipConf = join(work, "pip.conf");
+  writeFileSync(pipConf, fileOf("~/.config/pip/pip.conf"));
+  const index = fileOf("~/.config/pip/pip.conf").match(/^index-url = (.+)$/m)[1];
+  const pypirc = join(work, ".pypirc");
+  writeFileSync(pypirc, fileOf("~/.pypirc"));
+  const repoName = setupInfo.sections.find((s) => s.id === "pypirc").commands[0].split(" ")[3];
   const v2 = buildProject(join(work, "v2"), "1.1.0");
-  twine(...v2);
+  run("twine", ["upload", "--non-interactive", "--disable-progress-bar", "--config-file", pypirc, "-r", repoName, ...v2], { env });
 
   const badToken = spawnSync("twine", ["upload", "--non-interactive", "--repository-url", `${base}/`, "-u", "__token__", "-p", "orbsa_wrong", ...v2], { env, encoding: "utf8" });
   assert.notEqual(badToken.status, 0);
   assert.match(badToken.stdout + badToken.stderr, /401|403/);
 
-  const index = `http://__token__:${token}@${HOSTPORT}/pypi/${project.slug}/${repo.slug}/simple/`;
   const venv = join(work, "venv");
   run("python3", ["-m", "venv", venv], { env });
   const pip = (...args) => run(join(venv, "bin", "pip"), args, { env });
   const py = (code) => run(join(venv, "bin", "python"), ["-c", code], { env }).trim();
 
-  const out = pip("install", "-v", "--index-url", index, "demo-pkg");
+  const out = run(join(venv, "bin", "pip"), ["install", "-v", "demo-pkg"], { env: { ...env, PIP_CONFIG_FILE: pipConf } });
   assert.match(out, /Obtaining dependency information for demo-pkg from \S+\.whl\.metadata/); // PEP 658
   assert.match(out, /Successfully installed Demo\.Pkg-1\.1\.0|Successfully installed demo-pkg-1\.1\.0|Successfully installed Demo-Pkg-1\.1\.0/i);
   assert.match(out, /\.whl/);
