@@ -9,6 +9,8 @@ import type { AppEnv } from "../http/types";
 import { RegistryError } from "../core/errors";
 import { projectRoutes } from "./projects";
 import { repoRoutes } from "./repos";
+import { packageRoutes } from "./packages";
+import { clientSetupRoutes } from "./client-setup";
 import { serviceAccountRoutes } from "./service-accounts";
 import { auditRoutes } from "./audit";
 import { adminUserRoutes, memberRoutes } from "./users";
@@ -32,7 +34,7 @@ const openapi = () => new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
 export function buildApi() {
   const v1 = openapi();
-  for (const r of [projectRoutes, repoRoutes, serviceAccountRoutes, auditRoutes, memberRoutes, quotaRoutes, ociRoutes]) {
+  for (const r of [projectRoutes, repoRoutes, packageRoutes, clientSetupRoutes, serviceAccountRoutes, auditRoutes, memberRoutes, quotaRoutes, ociRoutes]) {
     (r as OpenAPIHono<AppEnv>).defaultHook = validationHook;
     v1.route("/", r);
   }

@@ -164,3 +164,69 @@ export const AuditQuery = PageQuery.extend({
   since: z.string().datetime().optional(),
   until: z.string().datetime().optional(),
 });
+
+// Packages (the shared package model of every language format)
+export const PackageFile = z
+  .object({
+    id: z.string(),
+    name: z.string().openapi({ example: "demo_pkg-1.0.0-py3-none-any.whl" }),
+    size: z.number().int(),
+    digest: z.string().openapi({ example: "sha256:4f1c…" }),
+    media_type: z.string().nullable(),
+    created_at: Timestamp,
+  })
+  .openapi("PackageFile");
+export const Package = z
+  .object({
+    id: z.string(),
+    repo_id: z.string(),
+    name: z.string().openapi({ description: "The name as published (e.g. `Demo.Pkg`, `@scope/name`)" }),
+    key: z.string().openapi({ description: "The normalized lookup key (PyPI: PEP 503)" }),
+    description: z.string().nullable(),
+    created_at: Timestamp,
+    updated_at: Timestamp,
+  })
+  .openapi("Package");
+export const PackageVersion = z
+  .object({
+    id: z.string(),
+    version: z.string(),
+    yanked: z.string().nullable().openapi({ description: "Yank reason (\"\" when yanked without one), null when not yanked" }),
+    deprecated: z.string().nullable(),
+    metadata: z.record(z.string(), z.unknown()),
+    files: z.array(PackageFile),
+    created_at: Timestamp,
+    updated_at: Timestamp,
+  })
+  .openapi("PackageVersion");
+export const PackageVersionPage = z
+  .object({ package: Package, items: z.array(PackageVersion), next_cursor: z.string().nullable() })
+  .openapi("PackageVersionPage");
+export const PackageVersionUpdate = z
+  .object({
+    yanked: z.string().max(1000).nullable().optional().openapi({ description: "A reason (\"\" for none) to yank, null to unyank (PEP 592)" }),
+    deprecated: z.string().max(1000).nullable().optional().openapi({ description: "A deprecation message, null to undeprecate" }),
+  })
+  .openapi("PackageVersionUpdate");
+
+// Client set-up
+export const ClientSetupSection = z
+  .object({
+    id: z.string(),
+    title: z.string(),
+    description: z.string(),
+    filename: z.string().nullable().openapi({ description: "File to create or edit (`~` is the home directory)" }),
+    content: z.string().nullable(),
+    commands: z.array(z.string()),
+  })
+  .openapi("ClientSetupSection");
+export const ClientSetup = z
+  .object({
+    repo_id: z.string(),
+    format: z.enum(REPO_FORMATS),
+    registry_url: z.string(),
+    anonymous_read: z.boolean(),
+    token_placeholder: z.string(),
+    sections: z.array(ClientSetupSection),
+  })
+  .openapi("ClientSetup");

@@ -3,6 +3,7 @@ import { iso } from "./schemas";
 import type { ProjectRow, RepoRow } from "../db/projects";
 import type { ServiceAccountRow, TokenRow, UserRow } from "../db/principals";
 import type { AuditRow } from "../db/audit";
+import type { FileRow, PackageRow, VersionRow } from "../db/packages";
 
 export const projectOut = (p: ProjectRow) => ({
   id: p.id,
@@ -105,3 +106,29 @@ function snakeKeys(value: unknown): unknown {
     Object.entries(value as Record<string, unknown>).map(([k, v]) => [k.replace(/[A-Z]/g, (m) => `_${m.toLowerCase()}`), v]),
   );
 }
+
+export const packageOut = (p: PackageRow) => {
+  const m = p.metadata as { description?: unknown; summary?: unknown };
+  const description = typeof m.description === "string" ? m.description : typeof m.summary === "string" ? m.summary : null;
+  return { id: p.id, repo_id: p.repoId, name: p.displayName, key: p.name, description, created_at: iso(p.createdAt)!, updated_at: iso(p.updatedAt)! };
+};
+
+export const packageFileOut = (f: FileRow) => ({
+  id: f.id,
+  name: f.name,
+  size: f.size,
+  digest: f.digest,
+  media_type: f.mediaType,
+  created_at: iso(f.createdAt)!,
+});
+
+export const packageVersionOut = ({ version: v, files }: { version: VersionRow; files: FileRow[] }) => ({
+  id: v.id,
+  version: v.version,
+  yanked: v.yanked,
+  deprecated: v.deprecated,
+  metadata: v.metadata,
+  files: files.map(packageFileOut),
+  created_at: iso(v.createdAt)!,
+  updated_at: iso(v.updatedAt)!,
+});

@@ -2,7 +2,7 @@
  * One internal error model for every protocol and the governance API.
  *
  * Invariants:
- * - `code` is stable PascalCase and starts with its category (NotFound…, Conflict…,
+ * - `code` is stable PascalCase and starts with its category (NotFound…, NotAcceptable…, Conflict…,
  *   Invalid…, Unauthorized…, Forbidden…, QuotaExceeded…, Blocked…, Unavailable…, Internal…).
  * - The HTTP status is derived from the category alone, so a code can never drift
  *   away from its status. Protocol renderers (OCI, npm, Cargo, …) translate the same
@@ -16,6 +16,7 @@ export type ErrorCategory =
   | "Forbidden"
   | "NotFound"
   | "MethodNotAllowed"
+  | "NotAcceptable"
   | "Conflict"
   | "Gone"
   | "PreconditionFailed"
@@ -34,6 +35,7 @@ const STATUS: Record<ErrorCategory, number> = {
   Forbidden: 403,
   NotFound: 404,
   MethodNotAllowed: 405,
+  NotAcceptable: 406,
   Conflict: 409,
   Gone: 410,
   PreconditionFailed: 412,

@@ -33,6 +33,16 @@ export const findVersion = (db: Db, packageId: string, version: string) =>
 export const listVersions = (db: Db, packageId: string) =>
   db.select().from(versions).where(eq(versions.packageId, packageId)).orderBy(asc(versions.createdAt), asc(versions.id)).all();
 
+/** One keyset page of a package's versions, oldest first (limit+1 rows, see core/pagination). */
+export const listVersionsPage = (db: Db, packageId: string, after: PageKey | null, limit: number) =>
+  db
+    .select()
+    .from(versions)
+    .where(and(eq(versions.packageId, packageId), pageWhere(versions, after)))
+    .orderBy(asc(versions.createdAt), asc(versions.id))
+    .limit(limit + 1)
+    .all();
+
 export const insertVersion = (db: Db, row: VersionRow) => db.insert(versions).values(row);
 export const updateVersion = (db: Db, id: string, patch: Partial<VersionRow>) => db.update(versions).set(patch).where(eq(versions.id, id));
 export const deleteVersion = (db: Db, id: string) => db.delete(versions).where(eq(versions.id, id));

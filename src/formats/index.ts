@@ -10,6 +10,8 @@ import { genericApp } from "./generic";
 import { cargoApp, renderCargoError } from "./cargo";
 import { goApp } from "./go";
 import { mavenApp } from "./maven";
+import { npmApp, renderNpmError } from "./npm";
+import { pypiApp, renderPypiError } from "./pypi";
 
 export interface FormatMount {
   prefix: string;
@@ -23,4 +25,6 @@ export const formatMounts: FormatMount[] = [
   { prefix: "/cargo", app: cargoApp, renderError: renderCargoError },
   { prefix: "/go", app: goApp, renderError: renderPlainError },
   { prefix: "/maven", app: mavenApp, renderError: renderPlainError },
+  { prefix: "/npm", app: npmApp, renderError: renderNpmError },
+  { prefix: "/pypi", app: pypiApp, renderError: renderPypiError },
 ];

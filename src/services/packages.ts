@@ -14,10 +14,13 @@
  * - Removing files unlinks their blobs from the repo when no other file of the repo
  *   still points at them, so quotas follow what the repo can read.
  * - Every publish emits `artifact.uploaded`, every removal `artifact.deleted`.
+ * - A yank/deprecation changed through the governance API (`updateVersionStatus`) is
+ *   audited in the same batch and emits `artifact.updated`; `setVersionFlags` is the
+ *   protocols' own path (npm deprecate, cargo yank) and writes the flags only.
  */
 import type { Scope } from "./scope";
 import type { OpenedRepo } from "./repos";
-import { emitEvent } from "./audit";
+import { auditQuery, emitEvent } from "./audit";
 import * as q from "../db/packages";
 import { unlinkBlob, type RepoRef } from "./blobs";
 import { isForeignKeyViolation, isUniqueViolation } from "../db/errors";
@@ -149,6 +152,7 @@ async function attemptPublish(scope: Scope, opened: OpenedRepo, input: PublishIn
 export const findPackage = (scope: Scope, repoId: string, name: string) => q.findPackage(scope.db, repoId, name);
 export const findVersion = (scope: Scope, packageId: string, version: string) => q.findVersion(scope.db, packageId, version);
 export const findFileByName = (scope: Scope, repoId: string, name: string) => q.findFileByName(scope.db, repoId, name);
+export const filesOfVersion = (scope: Scope, versionId: string) => q.filesOfVersions(scope.db, [versionId]);
 
 /** Every version of a package with its files, oldest first. */
 export async function versionsWithFiles(scope: Scope, packageId: string) {
@@ -168,6 +172,41 @@ export async function updatePackageMetadata(scope: Scope, pkg: q.PackageRow, met
 
 export async function setVersionFlags(scope: Scope, version: q.VersionRow, flags: { yanked?: string | null; deprecated?: string | null; metadata?: Record<string, unknown> }) {
   await q.updateVersion(scope.db, version.id, { ...flags, updatedAt: Date.now() }).run();
+}
+
+/** One page of a package's versions, each with its files, oldest first. */
+export async function pageOfVersions(scope: Scope, packageId: string, cursor?: string, limit?: number) {
+  const n = clampLimit(limit);
+  const page = toPage(await q.listVersionsPage(scope.db, packageId, decodeCursor(cursor), n), n);
+  const files = await q.filesOfVersions(scope.db, page.items.map((v) => v.id));
+  return { items: page.items.map((v) => ({ version: v, files: files.filter((f) => f.versionId === v.id) })), nextCursor: page.nextCursor };
+}
+
+/** Yank/unyank or (un)deprecate a version from the governance API: audited, then `artifact.updated`. */
+export async function updateVersionStatus(
+  scope: Scope,
+  opened: OpenedRepo,
+  pkg: q.PackageRow,
+  version: q.VersionRow,
+  flags: { yanked?: string | null; deprecated?: string | null },
+) {
+  const now = Date.now();
+  const after: q.VersionRow = { ...version, ...flags, updatedAt: now };
+  const before = { yanked: version.yanked, deprecated: version.deprecated };
+  await scope.db.batch([
+    q.updateVersion(scope.db, version.id, { ...flags, updatedAt: now }),
+    auditQuery(
+      scope,
+      { action: "artifact.update", resourceType: "version", resourceId: version.id, projectId: opened.project.id, before, after: { yanked: after.yanked, deprecated: after.deprecated } },
+      now,
+    ),
+  ]);
+  await emitEvent(scope, {
+    type: "artifact.updated",
+    project_id: opened.project.id,
+    data: { format: opened.repo.format, repo_id: opened.repo.id, package: pkg.displayName, version: version.version, yanked: after.yanked, deprecated: after.deprecated },
+  });
+  return after;
 }
 
 /** Removes a version and its files; unlinks blobs nothing else in the repo uses. */

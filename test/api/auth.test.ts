@@ -36,6 +36,8 @@ interface Fixtures {
   ociRepo: { id: string };
   manifestDigest: string;
   labelId: string;
+  /** A generic repo holding one file, `docs/a.txt` (package `docs/a.txt`, version `current`). */
+  genericRepo: { id: string };
   sa: { id: string };
   saToken: { id: string };
   user: { id: string };
@@ -99,6 +101,10 @@ const ROUTES: RouteCase[] = [
   { method: "POST", path: v1("/repos/{id}/manifests/{digest}/labels"), need: "write", url: (f) => v1(`/repos/${f.ociRepo.id}/manifests/${f.manifestDigest}/labels`), body: () => ({ key: "k", value: "v" }) },
   { method: "GET", path: v1("/repos/{id}/manifests/{digest}/labels/{label_id}"), need: "read", url: (f) => v1(`/repos/${f.ociRepo.id}/manifests/${f.manifestDigest}/labels/${f.labelId}`) },
   { method: "DELETE", path: v1("/repos/{id}/manifests/{digest}/labels/{label_id}"), need: "write", url: (f) => v1(`/repos/${f.ociRepo.id}/manifests/${f.manifestDigest}/labels/${f.labelId}`) },
+  { method: "GET", path: v1("/repos/{id}/packages"), need: "read", url: (f) => v1(`/repos/${f.genericRepo.id}/packages`) },
+  { method: "GET", path: v1("/repos/{id}/packages/{name}/versions"), need: "read", url: (f) => v1(`/repos/${f.genericRepo.id}/packages/${encodeURIComponent("docs/a.txt")}/versions`) },
+  { method: "PATCH", path: v1("/repos/{id}/packages/{name}/versions/{version}"), need: "write", url: (f) => v1(`/repos/${f.genericRepo.id}/packages/${encodeURIComponent("docs/a.txt")}/versions/current`), body: () => ({ deprecated: "old" }) },
+  { method: "GET", path: v1("/repos/{id}/client-setup"), need: "read", url: (f) => v1(`/repos/${f.repo.id}/client-setup`) },
   { method: "GET", path: v1("/projects/{id}/quota"), need: "read", url: (f) => v1(`/projects/${f.project.id}/quota`) },
   { method: "PUT", path: "/api/admin/projects/{id}/quota", need: "instance", url: (f) => `/api/admin/projects/${f.project.id}/quota`, body: () => ({ limit_bytes: 1000 }) },
   { method: "DELETE", path: "/api/admin/projects/{id}/quota", need: "instance", url: (f) => `/api/admin/projects/${f.project.id}/quota` },
@@ -129,6 +135,9 @@ beforeAll(async () => {
   const projectAdmin = (await mint()).token;
   const ociRepo = await createRepo(project.id, "docker");
   const { manifest } = await pushImage(`${project.slug}/${ociRepo.slug}/app`, projectAdmin, "v1");
+  const genericRepo = await createRepo(project.id, "generic");
+  const put = await req(`/generic/${project.slug}/${genericRepo.slug}/docs/a.txt`, { method: "PUT", token: projectAdmin, body: "hello" });
+  expect(put.status, await put.clone().text()).toBeLessThan(300);
   const label = await jsonOf(
     await req(v1(`/repos/${ociRepo.id}/manifests/${manifest.digest}/labels`), { method: "POST", token: ADMIN, json: { key: "team", value: "core" } }),
     201,
@@ -139,6 +148,7 @@ beforeAll(async () => {
     ociRepo,
     manifestDigest: manifest.digest,
     labelId: label.id,
+    genericRepo,
     sa,
     saToken,
     user,

@@ -1,0 +1,40 @@
+/**
+ * /api/v1/repos/{id}/client-setup: the files and commands that configure each format's
+ * own clients for a repo (core/client-setup.ts), with the token left as a placeholder.
+ */
+import { OpenAPIHono, z } from "@hono/zod-openapi";
+import type { AppEnv } from "../http/types";
+import { apiRoute, json } from "./route";
+import { ClientSetup } from "./schemas";
+import { getRepo } from "../services/repos";
+import { findProject } from "../db/projects";
+import { clientSetup, TOKEN } from "../core/client-setup";
+import { notFound } from "../core/errors";
+
+export const clientSetupRoutes = new OpenAPIHono<AppEnv>();
+
+clientSetupRoutes.openapi(
+  apiRoute({
+    method: "get",
+    path: "/repos/{id}/client-setup",
+    tags: ["Repositories"],
+    summary: "Client set-up: config files and commands for the repo's format",
+    request: {
+      params: z.object({ id: z.string().openapi({ param: { name: "id", in: "path" } }) }),
+      query: z.object({
+        artifact: z.string().max(200).optional().openapi({ description: "Package or image name to use in the example commands" }),
+        version: z.string().max(100).optional().openapi({ description: "Version or tag to use in the example commands" }),
+      }),
+    },
+    responses: { 200: json(ClientSetup, "Set-up sections") },
+  }),
+  async (c) => {
+    const scope = c.var.scope;
+    const repo = await getRepo(scope, c.req.valid("param").id);
+    const project = await findProject(scope.db, repo.projectId);
+    if (!project) throw notFound("Repo", "repository not found");
+    const { artifact, version } = c.req.valid("query");
+    const setup = clientSetup({ format: repo.format, baseUrl: scope.baseUrl, project: project.slug, repo: repo.slug, visibility: repo.visibility, artifact, version });
+    return c.json({ repo_id: repo.id, token_placeholder: TOKEN, ...setup, format: repo.format }, 200);
+  },
+);

@@ -1,0 +1,69 @@
+/**
+ * /api/v1/repos/{id}/packages: the artifacts of every language format (npm, PyPI,
+ * Maven, Cargo, Go, generic) with their versions and files, and version status
+ * (yank/deprecate). Names in the path are URL-encoded (`%40scope%2Fname`).
+ */
+import { OpenAPIHono, z } from "@hono/zod-openapi";
+import type { AppEnv } from "../http/types";
+import { apiRoute, json, jsonBody } from "./route";
+import { Package, PackageVersion, PackageVersionPage, PackageVersionUpdate, PageQuery, pageOf } from "./schemas";
+import { packageOut, packageVersionOut, page } from "./serialize";
+import * as artifacts from "../services/artifacts";
+
+const tags = ["Packages"];
+export const packageRoutes = new OpenAPIHono<AppEnv>();
+
+const param = (name: string, description?: string) => z.string().openapi({ param: { name, in: "path" }, description });
+const RepoParam = z.object({ id: param("id") });
+const NameParam = z.object({ id: param("id"), name: param("name", "Package name, URL-encoded") });
+const VersionParam = NameParam.extend({ version: param("version") });
+
+packageRoutes.openapi(
+  apiRoute({
+    method: "get",
+    path: "/repos/{id}/packages",
+    tags,
+    summary: "List a repository's packages (`?search=` matches names)",
+    request: { params: RepoParam, query: PageQuery.extend({ search: z.string().max(200).optional() }) },
+    responses: { 200: json(pageOf(Package, "PackagePage"), "A page of packages, oldest first") },
+  }),
+  async (c) => {
+    const { search, cursor, limit } = c.req.valid("query");
+    return c.json(page(await artifacts.listRepoPackages(c.var.scope, c.req.valid("param").id, search, cursor, limit), packageOut), 200);
+  },
+);
+
+packageRoutes.openapi(
+  apiRoute({
+    method: "get",
+    path: "/repos/{id}/packages/{name}/versions",
+    tags,
+    summary: "List a package's versions with their files (name, size, digest, media type)",
+    request: { params: NameParam, query: PageQuery },
+    responses: { 200: json(PackageVersionPage, "The package and a page of its versions, oldest first") },
+  }),
+  async (c) => {
+    const { id, name } = c.req.valid("param");
+    const { cursor, limit } = c.req.valid("query");
+    const result = await artifacts.listPackageVersions(c.var.scope, id, name, cursor, limit);
+    return c.json({ package: packageOut(result.package), ...page(result.page, packageVersionOut) }, 200);
+  },
+);
+
+packageRoutes.openapi(
+  apiRoute({
+    method: "patch",
+    path: "/repos/{id}/packages/{name}/versions/{version}",
+    tags,
+    summary: "Yank/unyank or (un)deprecate a version (write permission; audited)",
+    request: { params: VersionParam, ...jsonBody(PackageVersionUpdate) },
+    responses: { 200: json(PackageVersion, "The updated version") },
+  }),
+  async (c) => {
+    const { id, name, version } = c.req.valid("param");
+    const body = c.req.valid("json");
+    const flags = Object.fromEntries(Object.entries(body).filter(([, v]) => v !== undefined)) as { yanked?: string | null; deprecated?: string | null };
+    const result = await artifacts.setVersionStatus(c.var.scope, id, name, version, flags);
+    return c.json(packageVersionOut(result), 200);
+  },
+);

@@ -1,0 +1,194 @@
+/**
+ * The npm registry protocol at `/npm/<project>/<repo>/…`: a thin router over the npm
+ * use-cases (publish.ts, document.ts) and the packument builders (packument.ts).
+ *
+ * Invariants:
+ * - Routing works on the raw path (routes.ts), so `@scope%2fname` and `@scope/name`
+ *   reach the same package.
+ * - Reads need `read` (anonymous on public repos), publishing, deprecating and
+ *   dist-tags need `write`, unpublishing needs `delete` (services/repos.ts openRepo).
+ * - Errors are npm's `{"error": "…"}`; a 401 carries a Bearer challenge.
+ */
+import { Hono, type Context } from "hono";
+import type { AppEnv } from "../../http/types";
+import type { ErrorRenderer } from "../../http/errors";
+import { withHeaders } from "../../http/errors";
+import { readJsonCapped } from "../../http/body";
+import { openRepo, type OpenedRepo } from "../../services/repos";
+import { filesOfVersion, listPackages } from "../../services/packages";
+import { readBlob } from "../../services/blobs";
+import { RegistryError, notFound } from "../../core/errors";
+import type { Action } from "../../auth/principal";
+import { parseNpmPath, tarballName, versionOfTarball, type NpmRoute } from "./routes";
+import { ABBREVIATED, abbreviatedPackument, fullPackument, packageMeta, servedManifest } from "./packument";
+import { hasAttachments, publishPackument, type Packument } from "./publish";
+import * as doc from "./document";
+
+/** Largest publish body: the packument is JSON with the tarball inlined as base64. */
+export const MAX_PUBLISH_BYTES = 128 * 1024 * 1024;
+
+export const renderNpmError: ErrorRenderer = (err, c) => {
+  const res = c.json({ error: err.message, code: err.code }, err.status as 400);
+  return withHeaders(res, err, err.status === 401 ? { "WWW-Authenticate": 'Bearer realm="OrbitalReg"' } : {});
+};
+
+type Ctx = Context<AppEnv>;
+interface Req {
+  c: Ctx;
+  route: NpmRoute;
+  registryUrl: string;
+  open: (action: Action) => Promise<OpenedRepo>;
+}
+
+export const npmApp = new Hono<AppEnv>();
+npmApp.all("/:project/:repo/*", handle);
+npmApp.all("/:project/:repo", handle);
+
+async function handle(c: Ctx) {
+  const { project, repo } = c.req.param() as { project: string; repo: string };
+  const prefix = `/npm/${project}/${repo}`;
+  const path = new URL(c.req.url).pathname;
+  const rest = path.startsWith(`${prefix}/`) ? path.slice(prefix.length + 1) : "";
+  const route = parseNpmPath(rest);
+  const registryUrl = `${c.var.scope.baseUrl}${prefix}`;
+  const open = (action: Action) => openRepo(c.var.scope, project, repo, action, ["npm"]);
+  const r: Req = { c, route, registryUrl, open };
+  const method = c.req.method === "HEAD" ? "GET" : c.req.method;
+  const handler = HANDLERS[`${method} ${route.kind}`];
+  if (!handler) {
+    if (route.kind === "unknown") throw notFound("Route", "Not found");
+    throw new RegistryError("MethodNotAllowed", `${c.req.method} is not supported here`);
+  }
+  return handler(r);
+}
+
+const HANDLERS: Record<string, (r: Req) => Promise<Response>> = {
+  "GET ping": async ({ c, open }) => {
+    await open("read");
+    return c.json({}, 200);
+  },
+  "GET whoami": async ({ c, open }) => {
+    await open("read");
+    const p = c.var.scope.access.principal;
+    if (p.type === "anonymous") throw new RegistryError("UnauthorizedCredentialsRequired", "this command requires you to be logged in");
+    return c.json({ username: p.name }, 200);
+  },
+  "GET search": search,
+  "GET packument": getPackument,
+  "GET version": getVersion,
+  "GET tarball": getTarball,
+  "GET distTags": async ({ c, route, open }) => {
+    const opened = await open("read");
+    return c.json(await doc.getDistTags(c.var.scope, opened, nameOf(route)), 200);
+  },
+  "PUT distTag": async ({ c, route, open }) => {
+    const opened = await open("write");
+    const r = route as Extract<NpmRoute, { kind: "distTag" }>;
+    await doc.putDistTag(c.var.scope, opened, r.name, r.tag, await readJsonCapped(c.req.raw, 64 * 1024));
+    return c.json({ ok: true }, 201);
+  },
+  "DELETE distTag": async ({ c, route, open }) => {
+    const opened = await open("write");
+    const r = route as Extract<NpmRoute, { kind: "distTag" }>;
+    await doc.deleteDistTag(c.var.scope, opened, r.name, r.tag);
+    return c.json({ ok: true }, 200);
+  },
+  "PUT packument": async ({ c, route, open }) => {
+    const opened = await open("write");
+    const r = route as Extract<NpmRoute, { kind: "packument" }>;
+    const body = (await readJsonCapped(c.req.raw, MAX_PUBLISH_BYTES)) as Packument;
+    if (typeof body !== "object" || body === null || Array.isArray(body)) throw new RegistryError("InvalidPackument", "the body must be a JSON packument");
+    if (r.rev === undefined && hasAttachments(body)) {
+      await publishPackument(c.var.scope, opened, r.name, body);
+      return c.json({ ok: true, id: r.name }, 201);
+    }
+    await doc.updateDocument(c.var.scope, opened, r.name, body, r.rev);
+    return c.json({ ok: true, id: r.name }, 200);
+  },
+  "DELETE packument": async ({ c, route, open }) => {
+    const opened = await open("delete");
+    const r = route as Extract<NpmRoute, { kind: "packument" }>;
+    await doc.unpublishPackage(c.var.scope, opened, r.name, r.rev);
+    return c.json({ ok: true }, 200);
+  },
+  "DELETE tarball": async ({ c, route, open }) => {
+    const opened = await open("delete");
+    const r = route as Extract<NpmRoute, { kind: "tarball" }>;
+    const version = versionOfTarball(r.name, r.file);
+    if (version) await doc.unpublishTarball(c.var.scope, opened, r.name, version, r.rev);
+    return c.json({ ok: true }, 200);
+  },
+};
+
+const nameOf = (route: NpmRoute) => (route as { name: string }).name;
+
+async function getPackument({ c, route, registryUrl, open }: Req) {
+  const opened = await open("read");
+  const { pkg, versions } = await doc.loadPackage(c.var.scope, opened, nameOf(route));
+  const accept = c.req.header("accept") ?? "";
+  const abbreviated = accept.includes(ABBREVIATED) && c.req.query("write") !== "true";
+  if (abbreviated) {
+    return new Response(JSON.stringify(abbreviatedPackument(registryUrl, pkg, versions)), {
+      headers: { "Content-Type": `${ABBREVIATED}; charset=utf-8`, Vary: "Accept" },
+    });
+  }
+  return c.json(fullPackument(registryUrl, pkg, versions), 200, { Vary: "Accept" });
+}
+
+async function getVersion({ c, route, registryUrl, open }: Req) {
+  const opened = await open("read");
+  const r = route as Extract<NpmRoute, { kind: "version" }>;
+  const { pkg, versions } = await doc.loadPackage(c.var.scope, opened, r.name);
+  const wanted = packageMeta(pkg)["dist-tags"]?.[r.spec] ?? r.spec;
+  const found = versions.find((v) => v.version.version === wanted);
+  if (!found) throw notFound("Version", `${r.name}@${r.spec} not found`);
+  return c.json(servedManifest(registryUrl, pkg, found.version), 200);
+}
+
+async function getTarball({ c, route, open }: Req) {
+  const opened = await open("read");
+  const r = route as Extract<NpmRoute, { kind: "tarball" }>;
+  const version = versionOfTarball(r.name, r.file);
+  const missing = () => notFound("Tarball", `${r.name}/-/${r.file} not found`);
+  if (!version) throw missing();
+  const { pkg, versions } = await doc.loadPackage(c.var.scope, opened, r.name);
+  const v = versions.find((x) => x.version.version === version);
+  const file = v && (await filesOfVersion(c.var.scope, v.version.id)).find((f) => f.name === tarballName(pkg.displayName, version));
+  if (!file) throw missing();
+  const read = await readBlob(c.var.scope, opened.repo.id, file.digest);
+  if (!read) throw missing();
+  const headers = {
+    "Content-Type": "application/octet-stream",
+    "Content-Length": String(file.size),
+    ETag: `"${file.digest}"`,
+    "Cache-Control": opened.repo.visibility === "public" ? "public, max-age=31536000, immutable" : "private, max-age=31536000, immutable",
+  };
+  return new Response(c.req.method === "HEAD" ? null : read.object.body, { headers });
+}
+
+async function search({ c, open }: Req) {
+  const opened = await open("read");
+  const text = (c.req.query("text") ?? "").trim();
+  const size = Math.min(Math.max(Number(c.req.query("size") ?? 20) || 20, 1), 250);
+  const from = Math.max(Number(c.req.query("from") ?? 0) || 0, 0);
+  const page = await listPackages(c.var.scope, opened.repo.id, text || undefined, undefined, Math.min(from + size, 500));
+  const objects = page.items.slice(from, from + size).map((pkg) => {
+    const meta = packageMeta(pkg);
+    return {
+      package: {
+        name: pkg.displayName,
+        scope: pkg.displayName.startsWith("@") ? pkg.displayName.slice(1, pkg.displayName.indexOf("/")) : "unscoped",
+        version: meta["dist-tags"]?.latest ?? "",
+        description: meta.description ?? "",
+        keywords: meta.keywords ?? [],
+        date: new Date(pkg.updatedAt).toISOString(),
+        links: {},
+        publisher: { username: "" },
+        maintainers: [],
+      },
+      score: { final: 1, detail: { quality: 1, popularity: 1, maintenance: 1 } },
+      searchScore: 1,
+    };
+  });
+  return c.json({ objects, total: Math.min(page.items.length, from + size), time: new Date().toISOString() }, 200);
+}

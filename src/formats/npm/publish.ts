@@ -1,0 +1,167 @@
+/**
+ * `npm publish`: a PUT of the packument carrying one new version and its tarball as a
+ * base64 `_attachments` entry.
+ *
+ * Invariants:
+ * - The tarball's bytes must match every digest the manifest declares
+ *   (`dist.integrity` sha512/sha384/sha256/sha1 SRI entries, `dist.shasum` sha1) and the
+ *   attachment's `length`; otherwise nothing is stored.
+ * - A version that exists, or existed and was unpublished, is refused with 403 as npmjs
+ *   does: a name@version always means the same bytes.
+ * - The version, its file and the package's dist-tags land in one atomic publish
+ *   (services/packages.ts); a first publish always gets a `latest` tag.
+ * - Dist-tags are read-modify-written on the package row without serialization: two
+ *   concurrent publishes of one package can lose one's tag change (last writer wins),
+ *   never a version.
+ */
+import type { Scope } from "../../services/scope";
+import type { OpenedRepo } from "../../services/repos";
+import { ingestBlob } from "../../services/blobs";
+import { findPackage, findVersion, publishVersion } from "../../services/packages";
+import { RegistryError, invalid, isRegistryError } from "../../core/errors";
+import { hex } from "../../core/ids";
+import { assertDistTag, assertNpmName, tarballName } from "./routes";
+import { parseSemver } from "./semver";
+import { distTagsOf, packageMeta, type Manifest } from "./packument";
+
+export type Packument = Record<string, unknown> & {
+  name?: unknown;
+  _id?: unknown;
+  versions?: unknown;
+  "dist-tags"?: unknown;
+  _attachments?: unknown;
+};
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+export const hasAttachments = (doc: Packument) => isObject(doc._attachments) && Object.keys(doc._attachments).length > 0;
+
+export const cannotPublishOver = (name: string, version: string) =>
+  new RegistryError("ForbiddenVersionExists", `You cannot publish over the previously published versions: ${version} (${name}).`);
+
+const SRI_ALGORITHMS: Record<string, string> = { sha512: "SHA-512", sha384: "SHA-384", sha256: "SHA-256", sha1: "SHA-1" };
+
+async function digestOf(alg: string, bytes: Uint8Array) {
+  return new Uint8Array(await crypto.subtle.digest(alg, bytes));
+}
+
+const toBase64 = (bytes: Uint8Array) => (bytes as unknown as { toBase64(): string }).toBase64();
+
+/** Checks the declared integrity; returns the `dist` fields to store (filled in when absent). */
+export async function verifyIntegrity(bytes: Uint8Array, dist: Record<string, unknown>) {
+  const sha512 = toBase64(await digestOf("SHA-512", bytes));
+  const sha1 = hex(await digestOf("SHA-1", bytes));
+  const mismatch = (what: string) =>
+    new RegistryError("InvalidIntegrity", `the tarball does not match its declared ${what}`, { protocolCode: "EINTEGRITY" });
+  if (dist.integrity !== undefined) {
+    if (typeof dist.integrity !== "string") throw invalid("Integrity", "dist.integrity must be a string");
+    for (const entry of dist.integrity.trim().split(/\s+/)) {
+      const dash = entry.indexOf("-");
+      const alg = entry.slice(0, dash);
+      const value = entry.slice(dash + 1).split("?")[0];
+      const subtle = SRI_ALGORITHMS[alg];
+      if (dash < 1 || !subtle) continue;
+      const actual = alg === "sha512" ? sha512 : toBase64(await digestOf(subtle, bytes));
+      if (actual !== value) throw mismatch(`${alg} integrity`);
+    }
+  }
+  if (dist.shasum !== undefined && dist.shasum !== sha1) throw mismatch("shasum");
+  return { integrity: `sha512-${sha512}`, shasum: sha1 };
+}
+
+function decodeBase64(data: unknown): Uint8Array {
+  if (typeof data !== "string") throw invalid("Attachment", "the attachment has no base64 data");
+  try {
+    return (Uint8Array as unknown as { fromBase64(s: string): Uint8Array }).fromBase64(data);
+  } catch {
+    throw invalid("Attachment", "the attachment's data is not valid base64");
+  }
+}
+
+interface ParsedPublish {
+  version: string;
+  manifest: Manifest;
+  bytes: Uint8Array;
+  tags: Record<string, string>;
+}
+
+function parsePublish(name: string, doc: Packument): ParsedPublish {
+  if (!isObject(doc.versions)) throw invalid("Packument", "the packument has no versions");
+  const versions = Object.keys(doc.versions);
+  if (versions.length !== 1) throw invalid("Packument", "a publish must carry exactly one version");
+  const version = versions[0]!;
+  const manifest = doc.versions[version];
+  if (!isObject(manifest)) throw invalid("Packument", `versions["${version}"] is not an object`);
+  if (!parseSemver(version) || manifest.version !== version) {
+    throw invalid("PackageVersion", `'${version}' is not a valid semver version (or differs from the manifest's)`);
+  }
+  if (manifest.name !== name) throw invalid("Packument", `the manifest's name '${String(manifest.name)}' is not '${name}'`);
+  const attachments = doc._attachments as Record<string, unknown>;
+  const key = [`${name}-${version}.tgz`, tarballName(name, version)].find((k) => k in attachments);
+  const attachment = key ? attachments[key] : undefined;
+  if (!isObject(attachment)) throw invalid("Attachment", `the packument has no attachment for ${tarballName(name, version)}`);
+  const bytes = decodeBase64(attachment.data);
+  attachment.data = undefined; // let the base64 text be collected early
+  if (attachment.length !== undefined && attachment.length !== bytes.byteLength) {
+    throw invalid("Attachment", `the attachment is ${bytes.byteLength} bytes, not the declared ${String(attachment.length)}`);
+  }
+  const tags: Record<string, string> = {};
+  for (const [tag, v] of Object.entries(isObject(doc["dist-tags"]) ? doc["dist-tags"] : {})) {
+    if (v !== version) throw invalid("DistTag", `a publish can only tag the version it publishes (${tag} → ${String(v)})`);
+    tags[assertDistTag(tag)] = version;
+  }
+  return { version, manifest: manifest as Manifest, bytes, tags };
+}
+
+export async function publishPackument(scope: Scope, opened: OpenedRepo, urlName: string, doc: Packument) {
+  const name = assertNpmName(urlName);
+  if ((doc.name ?? doc._id) !== name) throw invalid("Packument", `the packument's name is not '${name}'`);
+  const { version, manifest, bytes, tags } = parsePublish(name, doc);
+
+  const existing = await findPackage(scope, opened.repo.id, name);
+  if (existing && (packageMeta(existing).unpublished?.[version] || (await findVersion(scope, existing.id, version)))) {
+    throw cannotPublishOver(name, version);
+  }
+  const dist = { ...(manifest.dist ?? {}) };
+  const checked = await verifyIntegrity(bytes, dist);
+  const blob = await ingestBlob(scope, opened.repo.id, new Blob([bytes]).stream(), {
+    length: bytes.byteLength,
+    mediaType: "application/octet-stream",
+    contentType: "application/octet-stream",
+  });
+
+  const stored: Manifest = { ...manifest, dist: { ...dist, ...checked, tarball: undefined } };
+  const readme = typeof stored.readme === "string" ? stored.readme : undefined;
+  delete stored.readme;
+  delete stored.readmeFilename;
+  const distTags = { ...(existing ? distTagsOf(existing) : {}), ...tags };
+  if (!distTags.latest) distTags.latest = version;
+  const isLatest = distTags.latest === version;
+  const packageMetadata: Record<string, unknown> = { "dist-tags": distTags };
+  if (isLatest) {
+    packageMetadata.description = typeof manifest.description === "string" ? manifest.description : undefined;
+    packageMetadata.keywords = Array.isArray(manifest.keywords) ? manifest.keywords : undefined;
+    if (readme !== undefined) packageMetadata.readme = readme;
+  }
+  try {
+    return await publishVersion(scope, opened, {
+      name,
+      displayName: name,
+      version,
+      versionMetadata: { manifest: stored },
+      packageMetadata,
+      files: [
+        {
+          name: tarballName(name, version),
+          digest: blob.digest,
+          size: blob.size,
+          mediaType: "application/octet-stream",
+          metadata: { integrity: checked.integrity, shasum: checked.shasum },
+        },
+      ],
+    });
+  } catch (e) {
+    if (isRegistryError(e) && e.code === "ConflictVersionExists") throw cannotPublishOver(name, version);
+    throw e;
+  }
+}

@@ -1,0 +1,109 @@
+/**
+ * The Python package index at `/pypi/<project>/<repo>/`: the simple API under
+ * `simple/` (PEP 503/691, negotiated by Accept), files under `files/<filename>` (with
+ * `<filename>.metadata` for PEP 658), and the legacy upload API at the repo's root
+ * (with or without a trailing slash, never redirected: twine aborts on redirects).
+ *
+ * Invariants:
+ * - Reads need `read` (anonymous on public repos), uploads `write`.
+ * - Errors are plain text with the message also in the status line (twine shows the
+ *   reason phrase); a 401 carries a Basic challenge, which pip and twine answer.
+ * - Project pages are served under the normalized name; other spellings redirect there.
+ */
+import { Hono, type Context } from "hono";
+import type { AppEnv } from "../../http/types";
+import { withHeaders, type ErrorRenderer } from "../../http/errors";
+import { openRepo } from "../../services/repos";
+import { findFileByName, findPackage, listPackages, versionsWithFiles } from "../../services/packages";
+import { readBlob } from "../../services/blobs";
+import { notFound } from "../../core/errors";
+import type { Action } from "../../auth/principal";
+import { normalizeName } from "./names";
+import { negotiate, projectHtml, projectJson, projectListHtml, projectListJson, type SimpleFile } from "./simple";
+import { CORE_METADATA_ROLE, uploadDistribution } from "./upload";
+
+export const renderPypiError: ErrorRenderer = (err, c) => {
+  const reason = err.message.replace(/[^\x20-\x7e]/g, "?").slice(0, 200);
+  const res = new Response(`${err.status} ${err.message}\n`, {
+    status: err.status,
+    statusText: reason,
+    headers: { "Content-Type": "text/plain; charset=utf-8", "X-Request-Id": c.get("requestId") },
+  });
+  return withHeaders(res, err, err.status === 401 ? { "WWW-Authenticate": 'Basic realm="OrbitalReg"' } : {});
+};
+
+type Ctx = Context<AppEnv>;
+const params = (c: Ctx) => c.req.param() as { project: string; repo: string; name?: string; filename?: string };
+const open = (c: Ctx, action: Action) => openRepo(c.var.scope, params(c).project, params(c).repo, action, ["pypi"]);
+const repoUrl = (c: Ctx) => `${c.var.scope.baseUrl}/pypi/${params(c).project}/${params(c).repo}`;
+
+export const pypiApp = new Hono<AppEnv>();
+
+async function upload(c: Ctx) {
+  const opened = await open(c, "write");
+  const result = await uploadDistribution(c.var.scope, opened, c.req.raw);
+  return c.text(result === "created" ? "OK\n" : "OK (this file was already uploaded with the same content)\n", 200);
+}
+for (const path of ["/:project/:repo", "/:project/:repo/", "/:project/:repo/legacy", "/:project/:repo/legacy/"]) pypiApp.post(path, upload);
+
+function respond(c: Ctx, body: { html: () => string; json: () => unknown }) {
+  const r = negotiate(c.req.header("accept"), c.req.query("format"));
+  const text = r.kind === "json" ? JSON.stringify(body.json()) : body.html();
+  return c.body(text, 200, { "Content-Type": r.contentType, Vary: "Accept" });
+}
+
+pypiApp.get("/:project/:repo/simple", (c) => c.redirect(`${new URL(c.req.url).pathname}/`, 301));
+pypiApp.get("/:project/:repo/simple/", async (c) => {
+  const opened = await open(c, "read");
+  const projects: { name: string; normalized: string }[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await listPackages(c.var.scope, opened.repo.id, undefined, cursor, 500);
+    for (const p of page.items) projects.push({ name: p.displayName, normalized: p.name });
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor);
+  projects.sort((a, b) => (a.normalized < b.normalized ? -1 : 1));
+  return respond(c, { html: () => projectListHtml(projects), json: () => projectListJson(projects) });
+});
+
+pypiApp.get("/:project/:repo/simple/:name", (c) => c.redirect(`${repoUrl(c)}/simple/${normalizeName(params(c).name!)}/`, 301));
+pypiApp.get("/:project/:repo/simple/:name/", async (c) => {
+  const opened = await open(c, "read");
+  const name = params(c).name!;
+  const normalized = normalizeName(name);
+  if (name !== normalized) return c.redirect(`${repoUrl(c)}/simple/${normalized}/`, 301);
+  const pkg = await findPackage(c.var.scope, opened.repo.id, normalized);
+  if (!pkg) throw notFound("Package", `no project named '${name}' in this repository`);
+  const versions = await versionsWithFiles(c.var.scope, pkg.id);
+  const files: SimpleFile[] = versions.flatMap(({ version, files }) =>
+    files
+      .filter((f) => f.metadata.role !== CORE_METADATA_ROLE)
+      .map((f) => ({
+        filename: f.name,
+        url: `${repoUrl(c)}/files/${encodeURIComponent(f.name)}`,
+        sha256: f.digest.slice("sha256:".length),
+        size: f.size,
+        uploadTime: f.createdAt,
+        requiresPython: (f.metadata.requires_python as string | null) ?? null,
+        yanked: version.yanked,
+        coreMetadataSha256: (f.metadata.core_metadata_sha256 as string | null) ?? null,
+      })),
+  );
+  const project = { name: pkg.displayName, versions: versions.map((v) => v.version.version), files };
+  return respond(c, { html: () => projectHtml(project), json: () => projectJson(project) });
+});
+
+pypiApp.on(["GET", "HEAD"], "/:project/:repo/files/:filename", async (c) => {
+  const opened = await open(c, "read");
+  const filename = params(c).filename!;
+  const file = await findFileByName(c.var.scope, opened.repo.id, filename);
+  const read = file && (c.req.method === "HEAD" ? true : await readBlob(c.var.scope, opened.repo.id, file.digest));
+  if (!file || !read) throw notFound("File", `no file named '${filename}' in this repository`);
+  const headers = {
+    "Content-Type": file.mediaType ?? "application/octet-stream",
+    "Content-Length": String(file.size),
+    ETag: `"${file.digest}"`,
+    "Cache-Control": `${opened.repo.visibility === "public" ? "public" : "private"}, max-age=31536000, immutable`,
+  };
+  return new Response(read === true ? null : read.object.body, { headers });
+});
