@@ -3,6 +3,7 @@
  * the public API (so fixtures exercise the same code paths as users).
  */
 import { SELF, env } from "cloudflare:test";
+import { clearAllCaches } from "../src/core/ttl-cache";
 import { expect, onTestFinished, vi } from "vitest";
 
 export const ADMIN = "test-admin-token";
@@ -114,6 +115,7 @@ export async function audit(filter: Record<string, string>) {
 /** Moves a token's expiry into the past directly in D1 (the API refuses past expiries). */
 export async function expireToken(tokenId: string) {
   await env.DB.prepare("UPDATE tokens SET expires_at = ? WHERE id = ?").bind(Date.now() - 1000, tokenId).run();
+  clearAllCaches(); // a write behind the services' back: drop what the isolate cached
 }
 
 /** Records the domain events the Worker sends to the EVENTS queue from now until the test ends. */

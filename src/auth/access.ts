@@ -9,12 +9,16 @@
  *   role (credential's own, else role binding) ∧ scopes → allowed or 403
  * Invariant: a denial to an anonymous caller is always 401 and to an identified one
  * always 403, so clients know whether to send credentials or give up.
+ * Role bindings are cached per isolate for AUTH_CACHE_TTL_MS (core/ttl-cache.ts).
  */
 import type { Db } from "../db/client";
 import { findRole } from "../db/principals";
 import { RegistryError } from "../core/errors";
 import { roleAllows, type Action, type Principal } from "./principal";
 import type { Role } from "../db/schema";
+import { AUTH_CACHE_TTL_MS, TtlCache } from "../core/ttl-cache";
+
+const roleBindings = new TtlCache<string, Role | "none">(AUTH_CACHE_TTL_MS);
 
 export interface AccessTarget {
   projectId: string;
@@ -22,8 +26,6 @@ export interface AccessTarget {
 }
 
 export class Access {
-  private readonly roles = new Map<string, Role | null>();
-
   constructor(
     private readonly db: Db,
     readonly principal: Principal,
@@ -36,8 +38,10 @@ export class Access {
     if (p.projectId !== null && p.projectId !== projectId) return null;
     if (p.isAdmin) return "admin";
     if (p.role) return p.role;
-    if (!this.roles.has(projectId)) this.roles.set(projectId, await findRole(this.db, projectId, p.type, p.id));
-    return this.roles.get(projectId) ?? null;
+    const key = `${projectId}|${p.type}|${p.id}`;
+    let role = roleBindings.get(key);
+    if (role === undefined) role = roleBindings.set(key, (await findRole(this.db, projectId, p.type, p.id)) ?? "none");
+    return role === "none" ? null : role;
   }
 
   async can(action: Action, target: AccessTarget): Promise<boolean> {

@@ -7,6 +7,9 @@
  *   and its principal still exists. Anything else is `UnauthorizedInvalidToken`;
  *   the wire never says which check failed (the reason goes to the log).
  * - `last_used_at` is written at most once a minute per token, off the request path.
+ * - A resolved token (row + principal name) is cached per isolate for
+ *   AUTH_CACHE_TTL_MS (core/ttl-cache.ts); revocation and expiry are checked against
+ *   the cached row on every use, and governance changes clear the cache.
  * - Registry JWTs minted by /v2/token carry the token id they were minted from and
  *   are re-checked against that token row, so revoking a token kills its JWTs too; a
  *   JWT minted for an anonymous caller (`tid: "anonymous"`) is the anonymous principal.
@@ -15,11 +18,26 @@ import type { Db } from "../db/client";
 import { findServiceAccountById, findToken, findTokenByHash, findUser, touchToken, type TokenRow } from "../db/principals";
 import { RegistryError } from "../core/errors";
 import { sha256Hex, timingSafeEqual } from "../core/ids";
+import { AUTH_CACHE_TTL_MS, TtlCache } from "../core/ttl-cache";
 import { ANONYMOUS, INSTANCE_ADMIN, type Principal } from "./principal";
 import { looksLikeOurToken } from "./tokens";
 import { verifyRegistryJwt } from "./registry-jwt";
 
 const TOUCH_INTERVAL_MS = 60_000;
+
+interface ResolvedToken {
+  row: TokenRow;
+  name: string;
+  isAdmin: boolean;
+}
+/** Keyed by `hash:<sha256>` (plain tokens) or `id:<token id>` (registry JWTs). */
+const resolvedTokens = new TtlCache<string, ResolvedToken | null>(AUTH_CACHE_TTL_MS);
+const hashes = new TtlCache<string, string>(AUTH_CACHE_TTL_MS);
+
+/** SHA-256 of a secret, memoized: every authenticated request hashes its credential. */
+async function hashOf(secret: string): Promise<string> {
+  return hashes.get(secret) ?? hashes.set(secret, await sha256Hex(secret));
+}
 
 export interface AuthContext {
   db: Db;
@@ -35,13 +53,14 @@ export const invalidToken = () =>
 export async function authenticate(secret: string | null, ctx: AuthContext): Promise<Principal> {
   if (!secret) return ANONYMOUS;
   const now = ctx.now ?? Date.now();
-  if (ctx.adminToken && timingSafeEqual(await sha256Hex(secret), await sha256Hex(ctx.adminToken))) {
+  const hash = await hashOf(secret);
+  if (ctx.adminToken && timingSafeEqual(hash, await hashOf(ctx.adminToken))) {
     return INSTANCE_ADMIN;
   }
   if (looksLikeOurToken(secret)) {
-    const row = await findTokenByHash(ctx.db, await sha256Hex(secret));
-    if (!row) throw invalidToken();
-    return principalOfToken(row, ctx, now);
+    const resolved = await resolve(`hash:${hash}`, ctx, () => findTokenByHash(ctx.db, hash));
+    if (!resolved) throw invalidToken();
+    return principalOfToken(resolved, ctx, now);
   }
   if (secret.split(".").length === 3) {
     const claims = await verifyRegistryJwt(secret, ctx.jwtSecret, now);
@@ -49,29 +68,34 @@ export async function authenticate(secret: string | null, ctx: AuthContext): Pro
     if (claims.tid === "admin") return INSTANCE_ADMIN;
     // Minted by /v2/token for a caller without credentials: public pulls only.
     if (claims.tid === "anonymous") return ANONYMOUS;
-    const row = await findToken(ctx.db, claims.tid);
-    if (!row) throw invalidToken();
-    return principalOfToken(row, ctx, now);
+    const resolved = await resolve(`id:${claims.tid}`, ctx, () => findToken(ctx.db, claims.tid));
+    if (!resolved) throw invalidToken();
+    return principalOfToken(resolved, ctx, now);
   }
   throw invalidToken();
 }
 
-async function principalOfToken(row: TokenRow, ctx: AuthContext, now: number): Promise<Principal> {
+/** The token row and its principal's name, from the cache or D1; null when either is gone. */
+async function resolve(key: string, ctx: AuthContext, load: () => Promise<TokenRow | undefined>): Promise<ResolvedToken | null> {
+  const cached = resolvedTokens.get(key);
+  if (cached !== undefined) return cached;
+  const row = await load();
+  let resolved: ResolvedToken | null = null;
+  if (row?.principalType === "service_account") {
+    const sa = await findServiceAccountById(ctx.db, row.principalId);
+    if (sa) resolved = { row, name: sa.name, isAdmin: false };
+  } else if (row) {
+    const user = await findUser(ctx.db, row.principalId);
+    if (user) resolved = { row, name: user.username, isAdmin: user.isAdmin };
+  }
+  return resolvedTokens.set(key, resolved);
+}
+
+function principalOfToken({ row, name, isAdmin }: ResolvedToken, ctx: AuthContext, now: number): Principal {
   if (row.revokedAt !== null) throw invalidToken();
   if (row.expiresAt !== null && row.expiresAt <= now) throw invalidToken();
-  let name: string;
-  let isAdmin = false;
-  if (row.principalType === "service_account") {
-    const sa = await findServiceAccountById(ctx.db, row.principalId);
-    if (!sa) throw invalidToken();
-    name = sa.name;
-  } else {
-    const user = await findUser(ctx.db, row.principalId);
-    if (!user) throw invalidToken();
-    name = user.username;
-    isAdmin = user.isAdmin;
-  }
   if (row.lastUsedAt === null || now - row.lastUsedAt > TOUCH_INTERVAL_MS) {
+    row.lastUsedAt = now; // the cached row too, so the next minute's requests skip the write
     ctx.waitUntil(touchToken(ctx.db, row.id, now).run());
   }
   return {

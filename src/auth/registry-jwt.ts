@@ -54,9 +54,15 @@ export async function verifyRegistryJwt(token: string, secret: string, now = Dat
 }
 
 /** The JWT signing key: an explicit secret, else one derived from the admin token. */
+const derivedSecrets = new Map<string, string>();
+
 export async function jwtSecretOf(env: { ORBITALREG_JWT_SECRET?: string; ORBITALREG_ADMIN_TOKEN?: string }): Promise<string> {
   if (env.ORBITALREG_JWT_SECRET) return env.ORBITALREG_JWT_SECRET;
   const base = env.ORBITALREG_ADMIN_TOKEN ?? "orbitalreg-unconfigured";
+  const known = derivedSecrets.get(base);
+  if (known) return known;
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`registry-jwt:${base}`));
-  return btoa(String.fromCharCode(...new Uint8Array(digest)));
+  const secret = btoa(String.fromCharCode(...new Uint8Array(digest)));
+  derivedSecrets.set(base, secret);
+  return secret;
 }

@@ -6,6 +6,7 @@
  *   public (so clients retry with credentials and learn nothing), 404 to identified
  *   callers for repos that don't exist, 403 for ones they may not touch, and refuses
  *   writes and deletes to `read_only` repos.
+ * - The slug lookup is cached per isolate (core/ttl-cache.ts); governance changes clear it.
  */
 import type { Scope } from "./scope";
 import { auditQuery, emitEvent } from "./audit";
@@ -18,6 +19,10 @@ import { newId } from "../core/ids";
 import { clampLimit, decodeCursor, toPage } from "../core/pagination";
 import type { Action } from "../auth/principal";
 import type { RepoFormat } from "../db/schema";
+import { AUTH_CACHE_TTL_MS, TtlCache } from "../core/ttl-cache";
+
+/** `project/repo` → repo and project rows, for the gate every protocol request passes. */
+const repoBySlugs = new TtlCache<string, OpenedRepo>(AUTH_CACHE_TTL_MS);
 
 export type RepoInput = Pick<q.RepoRow, "slug" | "format"> &
   Partial<
@@ -165,7 +170,7 @@ export async function openRepo(
   action: Action,
   formats: readonly RepoFormat[],
 ): Promise<OpenedRepo> {
-  const found = await q.findRepoBySlugs(scope.db, projectSlug, repoSlug);
+  const found = await repoBySlugs.getOrLoad(`${projectSlug}/${repoSlug}`, () => q.findRepoBySlugs(scope.db, projectSlug, repoSlug));
   const anonymous = scope.access.principal.type === "anonymous";
   if (!found || !formats.includes(found.repo.format)) {
     if (anonymous) throw scope.access.denial(action);

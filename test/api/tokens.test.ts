@@ -2,6 +2,7 @@
  * Service-account tokens: minted once, stored only as SHA-256, listed without secrets,
  * revoked and expired at once, last use recorded, scopes narrowing the account's role.
  */
+import { clearAllCaches } from "../../src/core/ttl-cache";
 import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import worker from "../../src/index";
@@ -188,10 +189,12 @@ describe("tokens: lifecycle", () => {
     // Used again within the minute: no write.
     const recent = Date.now() - 30_000;
     await env.DB.prepare("UPDATE tokens SET last_used_at = ? WHERE id = ?").bind(recent, minted.id).run();
+    clearAllCaches();
     await fetchAndSettle(`/api/v1/projects/${p.id}`, minted.token);
     expect(await lastUsedOf(minted.id)).toBe(recent);
     // Used after more than a minute: recorded again.
     await env.DB.prepare("UPDATE tokens SET last_used_at = ? WHERE id = ?").bind(Date.now() - 120_000, minted.id).run();
+    clearAllCaches();
     const again = Date.now();
     await fetchAndSettle(`/api/v1/projects/${p.id}`, minted.token);
     expect(await lastUsedOf(minted.id)).toBeGreaterThanOrEqual(again);

@@ -1,0 +1,59 @@
+/**
+ * Small per-isolate caches for the hot read path (credentials, role bindings, repo
+ * lookups), so a manifest HEAD costs one D1 query instead of five.
+ *
+ * Invariants:
+ * - An entry lives at most `ttlMs`; a cache holds at most `max` entries (oldest out).
+ * - `clearAllCaches()` empties every cache of this isolate. Every governance change
+ *   calls it (services/audit.ts emitEvent), so within one isolate a change is visible
+ *   at once; other isolates (other edge locations) see it within the TTL. That bound
+ *   is the documented delay for revocations and permission changes to spread.
+ */
+const registry = new Set<TtlCache<unknown, unknown>>();
+
+export class TtlCache<K, V> {
+  private readonly entries = new Map<K, { value: V; expires: number }>();
+
+  constructor(
+    private readonly ttlMs: number,
+    private readonly max = 10_000,
+  ) {
+    registry.add(this as TtlCache<unknown, unknown>);
+  }
+
+  get(key: K, now = Date.now()): V | undefined {
+    const hit = this.entries.get(key);
+    if (!hit) return undefined;
+    if (hit.expires <= now) {
+      this.entries.delete(key);
+      return undefined;
+    }
+    return hit.value;
+  }
+
+  set(key: K, value: V, now = Date.now()): V {
+    if (this.entries.size >= this.max) this.entries.delete(this.entries.keys().next().value as K);
+    this.entries.set(key, { value, expires: now + this.ttlMs });
+    return value;
+  }
+
+  /** The cached value, or the loaded one (not cached when the loader returns undefined). */
+  async getOrLoad(key: K, load: () => Promise<V | undefined>): Promise<V | undefined> {
+    const hit = this.get(key);
+    if (hit !== undefined) return hit;
+    const value = await load();
+    if (value !== undefined) this.set(key, value);
+    return value;
+  }
+
+  clear(): void {
+    this.entries.clear();
+  }
+}
+
+/** How long a cached credential, role or repo lookup may be served without D1. */
+export const AUTH_CACHE_TTL_MS = 10_000;
+
+export function clearAllCaches(): void {
+  for (const cache of registry) cache.clear();
+}
