@@ -13,6 +13,7 @@ import { serviceAccountRoutes } from "./service-accounts";
 import { auditRoutes } from "./audit";
 import { adminUserRoutes, memberRoutes } from "./users";
 import { systemRoutes } from "./system";
+import { adminOidcRoutes, oidcExchangeRoutes } from "./oidc";
 import { VERSION } from "../version";
 
 const validationHook = (result: { success: boolean; error?: { issues: unknown[] } }) => {
@@ -30,12 +31,12 @@ const openapi = () => new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
 export function buildApi() {
   const v1 = openapi();
-  for (const r of [projectRoutes, repoRoutes, serviceAccountRoutes, auditRoutes, memberRoutes]) {
+  for (const r of [projectRoutes, repoRoutes, serviceAccountRoutes, auditRoutes, memberRoutes, oidcExchangeRoutes]) {
     (r as OpenAPIHono<AppEnv>).defaultHook = validationHook;
     v1.route("/", r);
   }
   const admin = openapi();
-  for (const r of [adminUserRoutes]) {
+  for (const r of [adminUserRoutes, adminOidcRoutes]) {
     (r as OpenAPIHono<AppEnv>).defaultHook = validationHook;
     admin.route("/", r);
   }

@@ -36,6 +36,7 @@ export class Access {
     if (p.projectId !== null && p.projectId !== projectId) return null;
     if (p.isAdmin) return "admin";
     if (p.role) return p.role;
+    if (p.type === "oidc") return null;
     if (!this.roles.has(projectId)) this.roles.set(projectId, await findRole(this.db, projectId, p.type, p.id));
     return this.roles.get(projectId) ?? null;
   }

@@ -4,14 +4,19 @@
  * Invariants:
  * - The instance-admin secret is compared by SHA-256 in constant time.
  * - A token is accepted only if its hash is known, it is not revoked, not expired,
- *   and its principal still exists. Anything else is `UnauthorizedInvalidToken`;
- *   the wire never says which check failed (the reason goes to the log).
+ *   and its principal still exists: the user, the service account, or for an
+ *   OIDC-exchanged token (`oidc`) its trust policy, which must also still be enabled
+ *   (disabling or deleting a policy kills the tokens it issued). Anything else is
+ *   `UnauthorizedInvalidToken`; the wire never says which check failed.
+ * - An exchanged token's project and role come from the token row (fixed when it was
+ *   minted); it is always project-confined and never an admin.
  * - `last_used_at` is written at most once a minute per token, off the request path.
  * - Registry JWTs minted by /v2/token carry the token id they were minted from and
  *   are re-checked against that token row, so revoking a token kills its JWTs too.
  */
 import type { Db } from "../db/client";
 import { findServiceAccountById, findToken, findTokenByHash, findUser, touchToken, type TokenRow } from "../db/principals";
+import { findTrustPolicy } from "../db/oidc";
 import { RegistryError } from "../core/errors";
 import { sha256Hex, timingSafeEqual } from "../core/ids";
 import { ANONYMOUS, INSTANCE_ADMIN, type Principal } from "./principal";
@@ -62,6 +67,10 @@ async function principalOfToken(row: TokenRow, ctx: AuthContext, now: number): P
     const sa = await findServiceAccountById(ctx.db, row.principalId);
     if (!sa) throw invalidToken();
     name = sa.name;
+  } else if (row.principalType === "oidc") {
+    const policy = await findTrustPolicy(ctx.db, row.principalId);
+    if (!policy || !policy.enabled || row.projectId === null || row.role === null) throw invalidToken();
+    name = row.name;
   } else {
     const user = await findUser(ctx.db, row.principalId);
     if (!user) throw invalidToken();
