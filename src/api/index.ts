@@ -14,6 +14,7 @@ import { auditRoutes } from "./audit";
 import { adminUserRoutes, memberRoutes } from "./users";
 import { systemRoutes } from "./system";
 import { adminOidcRoutes, oidcExchangeRoutes } from "./oidc";
+import { adminWebhookRoutes } from "./webhooks";
 import { VERSION } from "../version";
 
 const validationHook = (result: { success: boolean; error?: { issues: unknown[] } }) => {
@@ -36,7 +37,7 @@ export function buildApi() {
     v1.route("/", r);
   }
   const admin = openapi();
-  for (const r of [adminUserRoutes, adminOidcRoutes]) {
+  for (const r of [adminUserRoutes, adminOidcRoutes, adminWebhookRoutes]) {
     (r as OpenAPIHono<AppEnv>).defaultHook = validationHook;
     admin.route("/", r);
   }

@@ -113,6 +113,6 @@ function refusalOf(e: unknown): OidcRefusal {
   if (e instanceof errors.JOSEAlgNotAllowed || e instanceof errors.JOSENotSupported) return new OidcRefusal("algorithm", "the algorithm is not accepted");
   if (e instanceof errors.JWSInvalid || e instanceof errors.JWTInvalid) return new OidcRefusal("malformed", "the token is malformed");
   // JWKSInvalid, network errors, timeouts, refused outbound targets: the issuer side.
-  console.warn("OIDC issuer keys unavailable", e);
+  console.warn(`OIDC issuer keys unavailable: ${(e as Error)?.message ?? e}`);
   return new OidcRefusal("issuer_unavailable", `the issuer's keys could not be loaded: ${(e as Error)?.message ?? e}`);
 }
