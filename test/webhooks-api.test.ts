@@ -149,3 +149,17 @@ describe("deliveries through the real queues", () => {
     expect((await req(`/api/admin/webhooks/${hook.id}/deliveries/nope/redeliver`, { method: "POST", token: ADMIN })).status).toBe(404);
   });
 });
+
+describe("docs/webhook-events.md", () => {
+  it("documents every catalog event with a JSON example of its payload", async () => {
+    const { default: doc } = await import("../docs/webhook-events.md?raw");
+    const { WEBHOOK_EVENTS } = await import("../src/core/webhook-events");
+    for (const type of Object.keys(WEBHOOK_EVENTS)) {
+      const section = doc.split(`### \`${type}\``)[1]?.split("\n### ")[0];
+      expect(section, type).toBeDefined();
+      const example = JSON.parse(/```json\n([\s\S]*?)\n```/.exec(section!)![1]!);
+      expect(example, type).toMatchObject({ type, id: expect.any(String), occurred_at: expect.any(String), actor: expect.any(Object), data: expect.any(Object) });
+      expect(Object.keys(example).sort(), type).toEqual(["actor", "data", "id", "occurred_at", "project_id", "request_id", "type"]);
+    }
+  });
+});
