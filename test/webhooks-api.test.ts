@@ -130,6 +130,21 @@ describe("deliveries through the real queues", () => {
     expect(detail.payload).toEqual(got.json);
   });
 
+  it("announces subscription changes instance-wide, without the secret or the full URL", async () => {
+    const watcher = new TestReceiver();
+    await subscribe(watcher, { events: ["webhook.*"] });
+    const project = await createProject();
+    const target = new TestReceiver();
+    const created = await subscribe(target, { project_id: project.id, url: `${target.url}?token=hunter2` });
+    await until(() => expect(watcher.received.some((r) => r.json.data.webhook.id === created.id)).toBe(true));
+    const got = watcher.received.find((r) => r.json.data.webhook.id === created.id)!;
+    expect(got).toMatchObject({ event: "webhook.created", signatureValid: true });
+    expect(got.json.project_id).toBeNull();
+    expect(got.json.data.webhook).toMatchObject({ name: created.name, url_host: new URL(target.url).host, project_id: project.id });
+    expect(got.body).not.toContain("hunter2");
+    expect(got.body).not.toContain(target.secret);
+  });
+
   it("pings on demand and redelivers as a new delivery with the same payload", async () => {
     const receiver = new TestReceiver();
     const hook = await subscribe(receiver, { events: ["quota.exceeded"] });

@@ -68,8 +68,7 @@ export const recordAttempt = (
     .update(webhookDeliveries)
     .set({ ...outcome, attempts: sql`${webhookDeliveries.attempts} + 1` })
     .where(eq(webhookDeliveries.id, id))
-    .returning()
-    .get();
+    .run();
 
 /** Ends a delivery as failed without an attempt (target unusable). No-op once succeeded. */
 export const failDelivery = (db: Db, id: string, error: string, at: number) =>

@@ -4,6 +4,9 @@
  * - Only instance admins see or change subscriptions.
  * - The secret is write-only: it is stored to sign deliveries, and leaves this module
  *   only through `deliverOnce`; audit rows and events record that it changed, never it.
+ * - Subscriptions are an instance-level resource: their audit rows and `webhook.*`
+ *   events are instance-wide (project_id null), and events name the target's host
+ *   only (a receiver URL often embeds a token, e.g. chat incoming-webhook URLs).
  * - Targets pass the outbound-address check when subscribing (and again per attempt).
  * - A redelivery is a new delivery row (new id, same payload, `redelivery_of` set).
  */
@@ -32,10 +35,15 @@ export interface SubscriptionInput {
   enabled?: boolean;
 }
 
-/** A subscription as it may be shown or recorded: no secret. */
+/** A subscription as it may be shown to instance admins or recorded: no secret. */
 export function publicSubscription(row: q.SubscriptionRow) {
   const { secret: _never, ...rest } = row;
   return rest;
+}
+
+/** What `webhook.*` events say about a subscription: no secret, no full URL. */
+function eventView(row: q.SubscriptionRow) {
+  return { id: row.id, name: row.name, url_host: new URL(row.url).host, events: row.events, project_id: row.projectId, enabled: row.enabled };
 }
 
 export async function getSubscription(scope: Scope, id: string) {
@@ -78,9 +86,9 @@ export async function createSubscription(scope: Scope, input: SubscriptionInput)
   };
   await scope.db.batch([
     q.insertSubscription(scope.db, row),
-    auditQuery(scope, { action: "webhook.create", resourceType: "webhook", resourceId: row.id, projectId: row.projectId, after: publicSubscription(row) }, now),
+    auditQuery(scope, { action: "webhook.create", resourceType: "webhook", resourceId: row.id, projectId: null, after: publicSubscription(row) }, now),
   ]);
-  await emitEvent(scope, { type: "webhook.created", project_id: row.projectId, data: { webhook: publicSubscription(row) } });
+  await emitEvent(scope, { type: "webhook.created", project_id: null, data: { webhook: eventView(row) } });
   return row;
 }
 
@@ -112,9 +120,9 @@ export async function updateSubscription(scope: Scope, id: string, patch: Partia
   };
   await scope.db.batch([
     q.updateSubscription(scope.db, id, after),
-    auditQuery(scope, { action: "webhook.update", resourceType: "webhook", resourceId: id, projectId: after.projectId, before: publicSubscription(before), after: { ...publicSubscription(after), secretChanged } }, now),
+    auditQuery(scope, { action: "webhook.update", resourceType: "webhook", resourceId: id, projectId: null, before: publicSubscription(before), after: { ...publicSubscription(after), secretChanged } }, now),
   ]);
-  await emitEvent(scope, { type: "webhook.updated", project_id: after.projectId, data: { webhook: publicSubscription(after), secret_changed: secretChanged } });
+  await emitEvent(scope, { type: "webhook.updated", project_id: null, data: { webhook: eventView(after), secret_changed: secretChanged } });
   return after;
 }
 
@@ -122,9 +130,9 @@ export async function deleteSubscription(scope: Scope, id: string) {
   const before = await getSubscription(scope, id);
   await scope.db.batch([
     q.deleteSubscription(scope.db, id),
-    auditQuery(scope, { action: "webhook.delete", resourceType: "webhook", resourceId: id, projectId: before.projectId, before: publicSubscription(before) }),
+    auditQuery(scope, { action: "webhook.delete", resourceType: "webhook", resourceId: id, projectId: null, before: publicSubscription(before) }),
   ]);
-  await emitEvent(scope, { type: "webhook.deleted", project_id: before.projectId, data: { webhook: publicSubscription(before) } });
+  await emitEvent(scope, { type: "webhook.deleted", project_id: null, data: { webhook: eventView(before) } });
 }
 
 export async function listDeliveries(scope: Scope, id: string, status?: DeliveryStatus, cursor?: string, limit?: number) {
@@ -146,7 +154,7 @@ export async function redeliver(scope: Scope, id: string, deliveryId: string) {
   const row: q.DeliveryRow = { ...original, ...resetOf(now), id: newId(), redeliveryOf: original.id };
   await scope.db.batch([
     q.insertDelivery(scope.db, row),
-    auditQuery(scope, { action: "webhook.redeliver", resourceType: "webhook", resourceId: id, projectId: original.projectId, after: { delivery_id: row.id, redelivery_of: original.id } }, now),
+    auditQuery(scope, { action: "webhook.redeliver", resourceType: "webhook", resourceId: id, projectId: null, after: { delivery_id: row.id, redelivery_of: original.id } }, now),
   ]);
   await enqueueDeliveries(scope.env, [row.id]);
   return row;
