@@ -10,6 +10,10 @@ export default defineConfig({
       miniflare: {
         bindings: {
           ORBITALREG_ADMIN_TOKEN: "test-admin-token",
+          // Pinned (a developer's .dev.vars may say "true"): tests serve issuers and
+          // receivers on public-looking names through the outbound seam, and check
+          // that private targets are refused.
+          ORBITALREG_ALLOW_PRIVATE_WEBHOOKS: "false",
           TEST_MIGRATIONS: await readD1Migrations(fileURLToPath(new URL("./migrations", import.meta.url))),
         },
       },

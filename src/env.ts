@@ -9,6 +9,10 @@ export interface Env {
   QUOTAS: DurableObjectNamespace<ProjectQuota>;
   EVENTS: Queue<unknown>;
   JOBS: Queue<unknown>;
+  /** One message per webhook delivery attempt chain: `{delivery_id}`. */
+  DELIVERIES: Queue<{ delivery_id: string }>;
+  /** Where a delivery goes after its last failed attempt. */
+  DELIVERIES_DLQ: Queue<{ delivery_id: string }>;
   /** Instance-admin credential (a secret: `.dev.vars` locally, `wrangler secret put` in production). */
   ORBITALREG_ADMIN_TOKEN?: string;
   /** Key material for registry JWTs (/v2/token). Derived from the admin token when unset. */

@@ -17,6 +17,8 @@ import { adminUserRoutes, memberRoutes } from "./users";
 import { systemRoutes } from "./system";
 import { adminQuotaRoutes, quotaRoutes } from "./quotas";
 import { ociRoutes } from "./oci";
+import { adminOidcRoutes, oidcExchangeRoutes } from "./oidc";
+import { adminWebhookRoutes } from "./webhooks";
 import { VERSION } from "../version";
 
 const validationHook = (result: { success: boolean; error?: { issues: unknown[] } }) => {
@@ -34,12 +36,12 @@ const openapi = () => new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
 export function buildApi() {
   const v1 = openapi();
-  for (const r of [projectRoutes, repoRoutes, packageRoutes, clientSetupRoutes, serviceAccountRoutes, auditRoutes, memberRoutes, quotaRoutes, ociRoutes]) {
+  for (const r of [projectRoutes, repoRoutes, packageRoutes, clientSetupRoutes, serviceAccountRoutes, auditRoutes, memberRoutes, quotaRoutes, ociRoutes, oidcExchangeRoutes]) {
     (r as OpenAPIHono<AppEnv>).defaultHook = validationHook;
     v1.route("/", r);
   }
   const admin = openapi();
-  for (const r of [adminUserRoutes, adminQuotaRoutes]) {
+  for (const r of [adminUserRoutes, adminQuotaRoutes, adminOidcRoutes, adminWebhookRoutes]) {
     (r as OpenAPIHono<AppEnv>).defaultHook = validationHook;
     admin.route("/", r);
   }

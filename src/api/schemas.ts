@@ -4,7 +4,7 @@
  * timestamps are RFC 3339 strings.
  */
 import { z } from "@hono/zod-openapi";
-import { REPO_FORMATS, REPO_KINDS, REPO_STATES, ROLES, SCOPES, VISIBILITIES, PRINCIPAL_TYPES } from "../db/schema";
+import { REPO_FORMATS, REPO_KINDS, REPO_STATES, ROLES, SCOPES, VISIBILITIES, PRINCIPAL_TYPES, TOKEN_PRINCIPAL_TYPES } from "../db/schema";
 import { DEFAULT_LIMIT, MAX_LIMIT } from "../core/pagination";
 
 export const ErrorSchema = z
@@ -103,7 +103,7 @@ export const Token = z
     id: z.string(),
     name: z.string(),
     prefix: z.string().openapi({ description: "First characters of the token, to recognise it" }),
-    principal_type: z.enum(PRINCIPAL_TYPES),
+    principal_type: z.enum(TOKEN_PRINCIPAL_TYPES),
     principal_id: z.string(),
     project_id: z.string().nullable(),
     scopes: z.array(z.enum(SCOPES)).nullable(),

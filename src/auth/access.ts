@@ -38,6 +38,7 @@ export class Access {
     if (p.projectId !== null && p.projectId !== projectId) return null;
     if (p.isAdmin) return "admin";
     if (p.role) return p.role;
+    if (p.type === "oidc") return null;
     const key = `${projectId}|${p.type}|${p.id}`;
     let role = roleBindings.get(key);
     if (role === undefined) role = roleBindings.set(key, (await findRole(this.db, projectId, p.type, p.id)) ?? "none");

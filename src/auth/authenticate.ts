@@ -4,8 +4,12 @@
  * Invariants:
  * - The instance-admin secret is compared by SHA-256 in constant time.
  * - A token is accepted only if its hash is known, it is not revoked, not expired,
- *   and its principal still exists. Anything else is `UnauthorizedInvalidToken`;
- *   the wire never says which check failed (the reason goes to the log).
+ *   and its principal still exists: the user, the service account, or for an
+ *   OIDC-exchanged token (`oidc`) its trust policy, which must also still be enabled
+ *   (disabling or deleting a policy kills the tokens it issued). Anything else is
+ *   `UnauthorizedInvalidToken`; the wire never says which check failed.
+ * - An exchanged token's project and role come from the token row (fixed when it was
+ *   minted); it is always project-confined and never an admin.
  * - `last_used_at` is written at most once a minute per token, off the request path.
  * - A resolved token (row + principal name) is cached per isolate for
  *   AUTH_CACHE_TTL_MS (core/ttl-cache.ts); revocation and expiry are checked against
@@ -16,6 +20,7 @@
  */
 import type { Db } from "../db/client";
 import { findServiceAccountById, findToken, findTokenByHash, findUser, touchToken, type TokenRow } from "../db/principals";
+import { findTrustPolicy } from "../db/oidc";
 import { RegistryError } from "../core/errors";
 import { sha256Hex, timingSafeEqual } from "../core/ids";
 import { AUTH_CACHE_TTL_MS, TtlCache } from "../core/ttl-cache";
@@ -84,6 +89,10 @@ async function resolve(key: string, ctx: AuthContext, load: () => Promise<TokenR
   if (row?.principalType === "service_account") {
     const sa = await findServiceAccountById(ctx.db, row.principalId);
     if (sa) resolved = { row, name: sa.name, isAdmin: false };
+  } else if (row?.principalType === "oidc") {
+    // Exchanged token: valid while its trust policy exists and is enabled.
+    const policy = await findTrustPolicy(ctx.db, row.principalId);
+    if (policy?.enabled && row.projectId !== null && row.role !== null) resolved = { row, name: row.name, isAdmin: false };
   } else if (row) {
     const user = await findUser(ctx.db, row.principalId);
     if (user) resolved = { row, name: user.username, isAdmin: user.isAdmin };

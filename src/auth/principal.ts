@@ -1,8 +1,10 @@
 /**
- * Who is calling. Resolved once per request by auth/middleware.ts.
+ * Who is calling. Resolved once per request by auth/authenticate.ts.
  * Invariant: `anonymous` carries no identity; every other principal carries the
  * token it authenticated with (null only for the instance admin's static secret),
- * its optional project confinement, scopes and role override.
+ * its optional project confinement, scopes and role override. An `oidc` principal
+ * (a token exchanged from a CI-issued OIDC token) is always confined to one project
+ * and always carries its role: it has no role bindings and is never an admin.
  */
 import type { Role, Scope } from "../db/schema";
 
@@ -10,7 +12,7 @@ export type Principal =
   | { type: "anonymous" }
   | { type: "instance_admin"; id: "admin"; name: "admin" }
   | {
-      type: "user" | "service_account";
+      type: "user" | "service_account" | "oidc";
       id: string;
       name: string;
       tokenId: string;

@@ -5,7 +5,7 @@
  * token is recognisable by secret scanners.
  */
 import { newId, randomSecret, sha256Hex } from "../core/ids";
-import type { PrincipalType, Role, Scope } from "../db/schema";
+import type { Role, Scope, TokenPrincipalType } from "../db/schema";
 import type { TokenRow } from "../db/principals";
 
 export const TOKEN_PREFIXES = { service_account: "orbsa_", user: "orbu_", exchanged: "orbx_" } as const;
@@ -16,7 +16,7 @@ export function looksLikeOurToken(secret: string): boolean {
 
 export interface MintRequest {
   name: string;
-  principalType: PrincipalType;
+  principalType: TokenPrincipalType;
   principalId: string;
   projectId: string | null;
   scopes: Scope[] | null;
@@ -26,7 +26,7 @@ export interface MintRequest {
 }
 
 export async function mintToken(req: MintRequest, now = Date.now()): Promise<{ plaintext: string; row: TokenRow }> {
-  const prefix = req.exchanged ? TOKEN_PREFIXES.exchanged : TOKEN_PREFIXES[req.principalType];
+  const prefix = req.exchanged || req.principalType === "oidc" ? TOKEN_PREFIXES.exchanged : TOKEN_PREFIXES[req.principalType];
   const plaintext = `${prefix}${randomSecret(32)}`;
   const row: TokenRow = {
     id: newId(),

@@ -1,7 +1,7 @@
 /** Queries over users, service accounts, tokens and role bindings. */
 import { and, eq, isNull, sql } from "drizzle-orm";
 import type { Db } from "./client";
-import { roleBindings, serviceAccounts, tokens, users, type PrincipalType, type Role } from "./schema";
+import { roleBindings, serviceAccounts, tokens, users, type PrincipalType, type Role, type TokenPrincipalType } from "./schema";
 import { pageWhere } from "./paging";
 import type { PageKey } from "../core/pagination";
 
@@ -22,7 +22,7 @@ export const revokeToken = (db: Db, id: string, at: number) =>
 export const touchToken = (db: Db, id: string, at: number) =>
   db.update(tokens).set({ lastUsedAt: at }).where(eq(tokens.id, id));
 
-export const listTokens = (db: Db, type: PrincipalType, principalId: string, after: PageKey | null, limit: number) =>
+export const listTokens = (db: Db, type: TokenPrincipalType, principalId: string, after: PageKey | null, limit: number) =>
   db
     .select()
     .from(tokens)
@@ -75,8 +75,14 @@ export const updateServiceAccount = (db: Db, id: string, patch: Partial<ServiceA
   db.update(serviceAccounts).set(patch).where(eq(serviceAccounts.id, id));
 export const deleteServiceAccount = (db: Db, id: string) => db.delete(serviceAccounts).where(eq(serviceAccounts.id, id));
 
-export const deleteTokensOf = (db: Db, type: PrincipalType, principalId: string) =>
+export const deleteTokensOf = (db: Db, type: TokenPrincipalType, principalId: string) =>
   db.delete(tokens).where(and(eq(tokens.principalType, type), eq(tokens.principalId, principalId)));
+
+export const revokeTokensOf = (db: Db, type: TokenPrincipalType, principalId: string, at: number) =>
+  db
+    .update(tokens)
+    .set({ revokedAt: at })
+    .where(and(eq(tokens.principalType, type), eq(tokens.principalId, principalId), isNull(tokens.revokedAt)));
 
 export const findRole = async (db: Db, projectId: string, type: PrincipalType, principalId: string) => {
   const row = await db

@@ -1,19 +1,74 @@
 /**
  * Queue consumers, dispatched by queue name.
- * Invariant: a message is acked only after its work is done; an exception retries it
- * (and after max_retries the events queue sends it to its dead-letter queue).
+ * Invariants: a message is acked only after its work is done; an exception retries it
+ * (and after max_retries a queue with a dead-letter queue sends it there). Messages of
+ * one batch are handled independently: one failure doesn't retry its neighbours.
  */
 import type { Env } from "../env";
+import { database } from "../db/client";
+import { backoffSeconds, deadLettered, deliverOnce, expandEvent, parseEnvelope } from "../services/webhook-delivery";
 
-export async function handleQueue(batch: MessageBatch<unknown>, _env: Env): Promise<void> {
+export const QUEUES = {
+  events: "orbitalreg-events",
+  eventsDlq: "orbitalreg-events-dlq",
+  jobs: "orbitalreg-jobs",
+  deliveries: "orbitalreg-deliveries",
+  deliveriesDlq: "orbitalreg-deliveries-dlq",
+} as const;
+
+export async function handleQueue(batch: MessageBatch<unknown>, env: Env): Promise<void> {
+  const deps = { db: database(env.DB), env };
   switch (batch.queue) {
-    case "orbitalreg-events":
-    case "orbitalreg-jobs":
-    case "orbitalreg-events-dlq":
+    case QUEUES.events:
+      return each(batch, async (m) => {
+        const envelope = parseEnvelope(m.body);
+        if (!envelope) console.warn("dropping malformed domain event", m.id);
+        else await expandEvent(deps, envelope);
+        m.ack();
+      });
+    case QUEUES.deliveries:
+      return each(batch, async (m) => {
+        const id = deliveryIdIn(m.body);
+        if (!id) return m.ack();
+        const outcome = await deliverOnce(deps, id);
+        if (outcome.kind === "retry") return m.retry({ delaySeconds: outcome.delaySeconds });
+        if (outcome.kind === "dead") await env.DELIVERIES_DLQ.send({ delivery_id: id }, { contentType: "json" });
+        m.ack();
+      });
+    case QUEUES.deliveriesDlq:
+      return each(batch, async (m) => {
+        const id = deliveryIdIn(m.body);
+        if (id) await deadLettered(deps, id);
+        m.ack();
+      });
+    case QUEUES.eventsDlq:
+      for (const m of batch.messages) console.error("domain event dead-lettered (webhooks not expanded)", JSON.stringify(m.body));
+      batch.ackAll();
+      return;
+    case QUEUES.jobs:
       batch.ackAll();
       return;
     default:
       console.warn(`message batch from unknown queue ${batch.queue}`);
       batch.ackAll();
   }
+}
+
+/** Runs `work` per message; an exception retries that message with backoff. */
+async function each(batch: MessageBatch<unknown>, work: (m: Message<unknown>) => Promise<void>): Promise<void> {
+  await Promise.all(
+    batch.messages.map(async (m) => {
+      try {
+        await work(m);
+      } catch (e) {
+        console.error(`queue ${batch.queue}: message ${m.id} failed (attempt ${m.attempts})`, e);
+        m.retry({ delaySeconds: backoffSeconds(m.attempts) });
+      }
+    }),
+  );
+}
+
+function deliveryIdIn(body: unknown): string | null {
+  const id = (body as { delivery_id?: unknown } | null)?.delivery_id;
+  return typeof id === "string" ? id : null;
 }

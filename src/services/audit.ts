@@ -16,13 +16,15 @@ export interface AuditInput {
   projectId: string | null;
   before?: unknown;
   after?: unknown;
+  /** Who to record as the actor when it isn't the request's principal (OIDC exchange). */
+  actor?: ReturnType<typeof describe>;
 }
 
 export function auditQuery(scope: Scope, input: AuditInput, now = Date.now()) {
   const row: AuditRow = {
     id: newId(),
     createdAt: now,
-    ...describe(scope.access.principal),
+    ...(input.actor ?? describe(scope.access.principal)),
     action: input.action,
     resourceType: input.resourceType,
     resourceId: input.resourceId,

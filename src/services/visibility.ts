@@ -12,5 +12,6 @@ export async function visibleProjectIds(scope: Scope): Promise<string[] | null> 
   if (p.type === "anonymous" || p.type === "instance_admin") return [];
   if (p.projectId) return [p.projectId];
   if (p.isAdmin) return null;
+  if (p.type === "oidc") return [];
   return projectIdsOf(scope.db, p.type, p.id);
 }

@@ -36,6 +36,10 @@ interface Fixtures {
   ociRepo: { id: string };
   manifestDigest: string;
   labelId: string;
+  /** An OIDC trust policy and a webhook subscription with one (ping) delivery. */
+  policyId: string;
+  webhookId: string;
+  deliveryId: string;
   /** A generic repo holding one file, `docs/a.txt` (package `docs/a.txt`, version `current`). */
   genericRepo: { id: string };
   sa: { id: string };
@@ -105,6 +109,21 @@ const ROUTES: RouteCase[] = [
   { method: "GET", path: v1("/repos/{id}/packages/{name}/versions"), need: "read", url: (f) => v1(`/repos/${f.genericRepo.id}/packages/${encodeURIComponent("docs/a.txt")}/versions`) },
   { method: "PATCH", path: v1("/repos/{id}/packages/{name}/versions/{version}"), need: "write", url: (f) => v1(`/repos/${f.genericRepo.id}/packages/${encodeURIComponent("docs/a.txt")}/versions/current`), body: () => ({ deprecated: "old" }) },
   { method: "GET", path: v1("/repos/{id}/client-setup"), need: "read", url: (f) => v1(`/repos/${f.repo.id}/client-setup`) },
+  { method: "GET", path: "/api/admin/oidc/trust-policies", need: "instance", url: () => "/api/admin/oidc/trust-policies" },
+  { method: "POST", path: "/api/admin/oidc/trust-policies", need: "instance", url: () => "/api/admin/oidc/trust-policies", body: (f) => policyBody(f.project.id) },
+  { method: "GET", path: "/api/admin/oidc/trust-policies/{id}", need: "instance", url: (f) => `/api/admin/oidc/trust-policies/${f.policyId}` },
+  { method: "PATCH", path: "/api/admin/oidc/trust-policies/{id}", need: "instance", url: (f) => `/api/admin/oidc/trust-policies/${f.policyId}`, body: () => ({ description: "x" }) },
+  { method: "DELETE", path: "/api/admin/oidc/trust-policies/{id}", need: "instance", url: (f) => `/api/admin/oidc/trust-policies/${f.policyId}` },
+  { method: "GET", path: "/api/admin/webhooks/event-types", need: "instance", url: () => "/api/admin/webhooks/event-types" },
+  { method: "GET", path: "/api/admin/webhooks", need: "instance", url: () => "/api/admin/webhooks" },
+  { method: "POST", path: "/api/admin/webhooks", need: "instance", url: () => "/api/admin/webhooks", body: () => webhookBody() },
+  { method: "GET", path: "/api/admin/webhooks/{id}", need: "instance", url: (f) => `/api/admin/webhooks/${f.webhookId}` },
+  { method: "PATCH", path: "/api/admin/webhooks/{id}", need: "instance", url: (f) => `/api/admin/webhooks/${f.webhookId}`, body: () => ({ description: "x" }) },
+  { method: "DELETE", path: "/api/admin/webhooks/{id}", need: "instance", url: (f) => `/api/admin/webhooks/${f.webhookId}` },
+  { method: "POST", path: "/api/admin/webhooks/{id}/ping", need: "instance", url: (f) => `/api/admin/webhooks/${f.webhookId}/ping` },
+  { method: "GET", path: "/api/admin/webhooks/{id}/deliveries", need: "instance", url: (f) => `/api/admin/webhooks/${f.webhookId}/deliveries` },
+  { method: "GET", path: "/api/admin/webhooks/{id}/deliveries/{delivery}", need: "instance", url: (f) => `/api/admin/webhooks/${f.webhookId}/deliveries/${f.deliveryId}` },
+  { method: "POST", path: "/api/admin/webhooks/{id}/deliveries/{delivery}/redeliver", need: "instance", url: (f) => `/api/admin/webhooks/${f.webhookId}/deliveries/${f.deliveryId}/redeliver` },
   { method: "GET", path: v1("/projects/{id}/quota"), need: "read", url: (f) => v1(`/projects/${f.project.id}/quota`) },
   { method: "PUT", path: "/api/admin/projects/{id}/quota", need: "instance", url: (f) => `/api/admin/projects/${f.project.id}/quota`, body: () => ({ limit_bytes: 1000 }) },
   { method: "DELETE", path: "/api/admin/projects/{id}/quota", need: "instance", url: (f) => `/api/admin/projects/${f.project.id}/quota` },
@@ -112,6 +131,16 @@ const ROUTES: RouteCase[] = [
   { method: "PUT", path: "/api/admin/projects/{id}/quota/limits/{limit_id}", need: "instance", url: (f) => `/api/admin/projects/${f.project.id}/quota/limits/nope`, body: () => ({ threshold_percent: 90 }) },
   { method: "DELETE", path: "/api/admin/projects/{id}/quota/limits/{limit_id}", need: "instance", url: (f) => `/api/admin/projects/${f.project.id}/quota/limits/nope` },
 ];
+
+const policyBody = (projectId: string) => ({
+  name: unique("policy"),
+  issuer: "https://token.actions.githubusercontent.com",
+  audiences: ["orbitalreg"],
+  project_id: projectId,
+  role: "reader",
+  claim_conditions: [{ claim: "repository", match: "exact", values: ["acme/app"] }],
+});
+const webhookBody = () => ({ name: unique("hook"), url: "https://hooks.example.com/orbitalreg", secret: "s".repeat(32), events: ["repo.*"] });
 
 let f: Fixtures;
 
@@ -135,6 +164,9 @@ beforeAll(async () => {
   const projectAdmin = (await mint()).token;
   const ociRepo = await createRepo(project.id, "docker");
   const { manifest } = await pushImage(`${project.slug}/${ociRepo.slug}/app`, projectAdmin, "v1");
+  const policy = await jsonOf(await req("/api/admin/oidc/trust-policies", { method: "POST", token: ADMIN, json: policyBody(project.id) }), 201);
+  const webhook = await jsonOf(await req("/api/admin/webhooks", { method: "POST", token: ADMIN, json: webhookBody() }), 201);
+  const delivery = await jsonOf(await req(`/api/admin/webhooks/${webhook.id}/ping`, { method: "POST", token: ADMIN }), 202);
   const genericRepo = await createRepo(project.id, "generic");
   const put = await req(`/generic/${project.slug}/${genericRepo.slug}/docs/a.txt`, { method: "PUT", token: projectAdmin, body: "hello" });
   expect(put.status, await put.clone().text()).toBeLessThan(300);
@@ -149,6 +181,9 @@ beforeAll(async () => {
     manifestDigest: manifest.digest,
     labelId: label.id,
     genericRepo,
+    policyId: policy.id,
+    webhookId: webhook.id,
+    deliveryId: delivery.id,
     sa,
     saToken,
     user,

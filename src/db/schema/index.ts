@@ -4,3 +4,5 @@ export * from "./artifacts";
 export * from "./audit";
 export * from "./quotas";
 export * from "./oci";
+export * from "./oidc";
+export * from "./webhooks";

@@ -2,7 +2,8 @@
  * Who can act: users, service accounts, their tokens and role bindings.
  * Invariants: a token row stores only the SHA-256 of the secret (`token_hash`);
  * a service account belongs to exactly one project and its role there is a role
- * binding like a user's.
+ * binding like a user's. Role bindings name users and service accounts only: an
+ * OIDC-exchanged token carries its project and role on the token row itself.
  */
 import { sqliteTable, text, integer, uniqueIndex, index, primaryKey } from "drizzle-orm/sqlite-core";
 import { projects } from "./projects";
@@ -13,6 +14,9 @@ export const SCOPES = ["read", "write", "delete", "admin"] as const;
 export type Scope = (typeof SCOPES)[number];
 export const PRINCIPAL_TYPES = ["user", "service_account"] as const;
 export type PrincipalType = (typeof PRINCIPAL_TYPES)[number];
+/** Who a token speaks for: a user, a service account, or an OIDC trust policy (exchanged tokens). */
+export const TOKEN_PRINCIPAL_TYPES = [...PRINCIPAL_TYPES, "oidc"] as const;
+export type TokenPrincipalType = (typeof TOKEN_PRINCIPAL_TYPES)[number];
 
 export const users = sqliteTable(
   "users",
@@ -55,7 +59,8 @@ export const tokens = sqliteTable(
     /** First characters of the token, for humans to recognise it in listings. */
     prefix: text("prefix").notNull(),
     name: text("name").notNull(),
-    principalType: text("principal_type", { enum: PRINCIPAL_TYPES }).notNull(),
+    principalType: text("principal_type", { enum: TOKEN_PRINCIPAL_TYPES }).notNull(),
+    /** User or service-account id, or the trust policy's id for `oidc`. */
     principalId: text("principal_id").notNull(),
     /** Project the token is confined to (service accounts and OIDC-exchanged tokens). */
     projectId: text("project_id").references(() => projects.id, { onDelete: "cascade" }),
