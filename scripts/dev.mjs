@@ -11,7 +11,11 @@ import { dirname, join } from "node:path";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const args = process.argv.slice(2);
-const wrangler = join(root, "node_modules", ".bin", "wrangler");
+// Run wrangler with the Node 22 that the `node` devDependency installs (wrangler needs
+// ≥ 22.12), whatever Node started this script.
+const localNode = join(root, "node_modules", ".bin", "node");
+const nodeBin = existsSync(localNode) ? localNode : process.execPath;
+const wranglerJs = join(root, "node_modules", "wrangler", "bin", "wrangler.js");
 const varsFile = join(root, ".dev.vars");
 
 function ensureAdminToken() {
@@ -38,8 +42,8 @@ ensureAdminToken();
 
 const persist = optionValue("--persist-to");
 const migrate = spawnSync(
-  wrangler,
-  ["d1", "migrations", "apply", "DB", "--local", ...(persist ? ["--persist-to", persist] : [])],
+  nodeBin,
+  [wranglerJs, "d1", "migrations", "apply", "DB", "--local", ...(persist ? ["--persist-to", persist] : [])],
   { cwd: root, stdio: "inherit", env: { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false" } },
 );
 if (migrate.status !== 0) {
@@ -53,7 +57,7 @@ if (optionValue("--port") === undefined) defaults.push("--port", "8787");
 // wrangler's local trace collector (X_LOCAL_OBSERVABILITY, on by default since 4.1xx)
 // triples the Worker's CPU cost per request; see docs/performance.md. Opt back in with
 // X_LOCAL_OBSERVABILITY=true.
-const child = spawn(wrangler, ["dev", ...defaults, ...args], {
+const child = spawn(nodeBin, [wranglerJs, "dev", ...defaults, ...args], {
   cwd: root,
   stdio: "inherit",
   env: { WRANGLER_SEND_METRICS: "false", X_LOCAL_OBSERVABILITY: "false", ...process.env },
