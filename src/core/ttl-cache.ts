@@ -4,11 +4,13 @@
  *
  * Invariants:
  * - An entry lives at most `ttlMs`; a cache holds at most `max` entries (oldest out).
- * - `clearAllCaches()` empties every cache of this isolate. Every governance change
- *   calls it (services/audit.ts emitEvent), so within one isolate a change is visible
- *   at once; other isolates (other edge locations) see it within the TTL. That bound
- *   is the documented delay for revocations and permission changes to spread.
+ * - Every change emits a domain event (services/audit.ts emitEvent), which clears the
+ *   caches it can affect in this isolate: an `artifact.*` event the "artifacts" group
+ *   (manifest lookups), any other event every cache. Within one isolate a change is
+ *   visible at once; other isolates (other edge locations) see it within the TTL. That
+ *   bound is the documented delay for revocations, permission changes and tag moves.
  */
+export type CacheGroup = "auth" | "artifacts";
 const registry = new Set<TtlCache<unknown, unknown>>();
 
 export class TtlCache<K, V> {
@@ -16,6 +18,7 @@ export class TtlCache<K, V> {
 
   constructor(
     private readonly ttlMs: number,
+    readonly group: CacheGroup = "auth",
     private readonly max = 10_000,
   ) {
     registry.add(this as TtlCache<unknown, unknown>);
@@ -54,6 +57,13 @@ export class TtlCache<K, V> {
 /** How long a cached credential, role or repo lookup may be served without D1. */
 export const AUTH_CACHE_TTL_MS = 10_000;
 
+/** How long a manifest found by tag may be served without D1 (a tag moved elsewhere shows after this). */
+export const TAG_CACHE_TTL_MS = 2_000;
+
 export function clearAllCaches(): void {
   for (const cache of registry) cache.clear();
+}
+
+export function clearCacheGroup(group: CacheGroup): void {
+  for (const cache of registry) if (cache.group === group) cache.clear();
 }

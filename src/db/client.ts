@@ -1,9 +1,17 @@
-/** The drizzle handle over D1. Only code under db/ imports this. */
+/**
+ * The drizzle handle over D1. Only code under db/ imports this.
+ * Invariant: one handle per D1 binding object for the isolate's lifetime; building it
+ * (schema relations, dialect) costs more than a cached manifest HEAD should.
+ */
 import { drizzle } from "drizzle-orm/d1";
 import * as schema from "./schema";
 
 export type Db = ReturnType<typeof drizzle<typeof schema>>;
 
+const handles = new WeakMap<D1Database, Db>();
+
 export function database(d1: D1Database): Db {
-  return drizzle(d1, { schema });
+  let db = handles.get(d1);
+  if (!db) handles.set(d1, (db = drizzle(d1, { schema })));
+  return db;
 }

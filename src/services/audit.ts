@@ -7,7 +7,7 @@ import type { Scope } from "./scope";
 import { insertAudit, type AuditRow } from "../db/audit";
 import { describe } from "../auth/principal";
 import { newId } from "../core/ids";
-import { clearAllCaches } from "../core/ttl-cache";
+import { clearAllCaches, clearCacheGroup } from "../core/ttl-cache";
 
 export interface AuditInput {
   action: string;
@@ -48,9 +48,10 @@ export interface DomainEvent {
  * timestamp here so every consumer sees the same ones.
  */
 export async function emitEvent(scope: Scope, event: DomainEvent): Promise<void> {
-  // Every governance change ends here: drop this isolate's cached credentials, roles
-  // and repo lookups so the change is visible at once (core/ttl-cache.ts).
-  if (!event.type.startsWith("artifact.")) clearAllCaches();
+  // Every change ends here: drop what this isolate cached that the change can affect,
+  // so it is visible at once (core/ttl-cache.ts).
+  if (event.type.startsWith("artifact.")) clearCacheGroup("artifacts");
+  else clearAllCaches();
   const envelope = {
     id: newId(),
     occurred_at: new Date().toISOString(),

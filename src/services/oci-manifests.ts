@@ -12,6 +12,7 @@
  *   from annotations are written in one D1 batch; the event is emitted after it.
  */
 import type { Scope } from "./scope";
+import { TAG_CACHE_TTL_MS, TtlCache } from "../core/ttl-cache";
 import type { OpenedImage } from "./oci-access";
 import { emitEvent } from "./audit";
 import { ingestBlob, readBlob } from "./blobs";
@@ -178,10 +179,29 @@ function lookupReference(reference: string) {
   return parseReference(reference);
 }
 
+/**
+ * Manifest lookups (HEAD/GET, the hottest registry request) served from isolate memory
+ * for a short while: by digest the content can't change, by tag it is at most
+ * TAG_CACHE_TTL_MS stale in other isolates; any push, delete or restore in this
+ * isolate clears the cache (an `artifact.*` event). Large bodies are not cached.
+ */
+const manifestLookups = new TtlCache<string, q.ManifestRow | q.ManifestMeta | null>(TAG_CACHE_TTL_MS, "artifacts", 5_000);
+const CACHED_BODY_MAX = 64 * 1024;
+
+async function lookupManifest(scope: Scope, img: OpenedImage, ref: { digest: string } | { tag: string }, withBody: boolean) {
+  const key = `${img.repo.id}|${img.name.image}|${"digest" in ref ? ref.digest : `:${ref.tag}`}|${withBody}`;
+  const hit = manifestLookups.get(key);
+  if (hit !== undefined) return hit;
+  const row = (await q.findManifest(scope.db, img.repo.id, img.name.image, ref, withBody)) ?? null;
+  const body = row && "body" in row ? (row.body as string | null) : null;
+  if (!body || body.length <= CACHED_BODY_MAX) manifestLookups.set(key, row);
+  return row;
+}
+
 /** Finds a manifest by tag or digest; the body only when `withBody`. Honours Accept. */
 export async function getManifest(scope: Scope, img: OpenedImage, reference: string, withBody: boolean, accept: string | null) {
   const ref = lookupReference(reference);
-  const row = await q.findManifest(scope.db, img.repo.id, img.name.image, ref, withBody);
+  const row = await lookupManifest(scope, img, ref, withBody);
   if (!row) throw manifestUnknown(reference);
   if (!accepts(accept, row.mediaType)) throw manifestUnknown(reference, `the manifest is ${row.mediaType}, which the Accept header does not list`);
   if (!withBody) return { meta: row, body: null };
