@@ -3,7 +3,7 @@ import { assertDistFilename, assertProjectName, normalizeName, distInfoDir } fro
 import { MultipartReader, boundaryOf } from "../src/formats/pypi/multipart";
 import { readWheelMetadata } from "../src/formats/pypi/wheel-metadata";
 import { negotiate, projectHtml, projectJson, JSON_V1 } from "../src/formats/pypi/simple";
-import { zip } from "./zip";
+import { zip } from "./zip-builder";
 
 describe("python names", () => {
   it("normalizes per PEP 503 and validates per PEP 508", () => {

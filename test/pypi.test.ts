@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createRepo, createServiceAccount, jsonOf, mintToken, projectWithToken, req } from "./helpers";
-import { zip } from "./zip";
+import { zip } from "./zip-builder";
 
 const hexOf = (b: ArrayBuffer) => [...new Uint8Array(b)].map((x) => x.toString(16).padStart(2, "0")).join("");
 const digest = async (alg: string, bytes: Uint8Array) => hexOf(await crypto.subtle.digest(alg, bytes));

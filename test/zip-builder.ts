@@ -9,12 +9,17 @@ async function deflateRaw(data: Uint8Array): Promise<Uint8Array> {
 }
 
 export async function buildZip(files: Record<string, string | Uint8Array>, opts: { deflate?: boolean; comment?: string } = {}): Promise<Uint8Array> {
+  return zip(Object.entries(files).map(([name, data]) => ({ name, data, deflate: opts.deflate })), opts.comment);
+}
+
+/** Entries in order, each stored or deflated on its own. */
+export async function zip(entries: { name: string; data: string | Uint8Array; deflate?: boolean }[], commentText = ""): Promise<Uint8Array> {
   const locals: Uint8Array[] = [];
   const centrals: Uint8Array[] = [];
   let offset = 0;
-  for (const [name, content] of Object.entries(files)) {
+  for (const { name, data: content, deflate } of entries) {
     const data = typeof content === "string" ? enc.encode(content) : content;
-    const packed = opts.deflate ? await deflateRaw(data) : data;
+    const packed = deflate ? await deflateRaw(data) : data;
     const nameBytes = enc.encode(name);
     const crc = crc32(data);
     const local = new Uint8Array(30 + nameBytes.length + packed.length);
@@ -22,7 +27,7 @@ export async function buildZip(files: Record<string, string | Uint8Array>, opts:
     lv.setUint32(0, 0x04034b50, true);
     lv.setUint16(4, 20, true);
     lv.setUint16(6, 0x800, true);
-    lv.setUint16(8, opts.deflate ? 8 : 0, true);
+    lv.setUint16(8, deflate ? 8 : 0, true);
     lv.setUint32(14, crc, true);
     lv.setUint32(18, packed.length, true);
     lv.setUint32(22, data.length, true);
@@ -35,7 +40,7 @@ export async function buildZip(files: Record<string, string | Uint8Array>, opts:
     cv.setUint16(4, 20, true);
     cv.setUint16(6, 20, true);
     cv.setUint16(8, 0x800, true);
-    cv.setUint16(10, opts.deflate ? 8 : 0, true);
+    cv.setUint16(10, deflate ? 8 : 0, true);
     cv.setUint32(16, crc, true);
     cv.setUint32(20, packed.length, true);
     cv.setUint32(24, data.length, true);
@@ -47,7 +52,7 @@ export async function buildZip(files: Record<string, string | Uint8Array>, opts:
     offset += local.length;
   }
   const cdSize = centrals.reduce((n, c) => n + c.length, 0);
-  const comment = enc.encode(opts.comment ?? "");
+  const comment = enc.encode(commentText);
   const eocd = new Uint8Array(22 + comment.length);
   const ev = new DataView(eocd.buffer);
   ev.setUint32(0, 0x06054b50, true);

@@ -6,6 +6,7 @@
  * and abandoned the moment it passes the cap.
  */
 import { RegistryError } from "../core/errors";
+import { readCapped as readStreamCapped } from "../core/byte-reader";
 
 const tooLarge = (max: number) =>
   new RegistryError("PayloadTooLargeBody", `the request body is larger than the ${max} bytes allowed here`);
@@ -13,27 +14,7 @@ const tooLarge = (max: number) =>
 export async function readCapped(request: Request, max: number): Promise<Uint8Array> {
   const declared = Number(request.headers.get("content-length") ?? NaN);
   if (Number.isFinite(declared) && declared > max) throw tooLarge(max);
-  if (!request.body) return new Uint8Array(0);
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > max) {
-      await reader.cancel().catch(() => undefined);
-      throw tooLarge(max);
-    }
-    chunks.push(value);
-  }
-  const out = new Uint8Array(size);
-  let offset = 0;
-  for (const c of chunks) {
-    out.set(c, offset);
-    offset += c.byteLength;
-  }
-  return out;
+  return readStreamCapped(request.body, max, () => tooLarge(max));
 }
 
 /** Parses a capped body as JSON; a body that isn't JSON is `InvalidJson`. */

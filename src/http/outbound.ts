@@ -10,6 +10,7 @@
  *   inside the test; production code never calls it.
  */
 
+import { readCapped } from "../core/byte-reader";
 export type FetchFn = (request: Request) => Promise<Response>;
 
 let override: FetchFn | null = null;
@@ -32,25 +33,6 @@ export async function readLimited(res: Response, maxBytes: number): Promise<stri
     await res.body?.cancel();
     throw new Error(`response of ${declared} bytes exceeds ${maxBytes}`);
   }
-  if (!res.body) return "";
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > maxBytes) {
-      await reader.cancel();
-      throw new Error(`response exceeds ${maxBytes} bytes`);
-    }
-    chunks.push(value);
-  }
-  const all = new Uint8Array(size);
-  let at = 0;
-  for (const c of chunks) {
-    all.set(c, at);
-    at += c.byteLength;
-  }
+  const all = await readCapped(res.body, maxBytes, () => new Error(`response exceeds ${maxBytes} bytes`));
   return new TextDecoder().decode(all);
 }
