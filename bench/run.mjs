@@ -4,7 +4,8 @@
 // docker-registry), measured in one run on one machine. Prints each figure and its
 // ratio to the floor and to distribution; writes bench/results/<time>.json.
 //
-//   node bench/run.mjs            (BENCH_MB=512 blob size, BENCH_ROUNDS=2)
+//   node bench/run.mjs            (BENCH_MB=512 blob size, BENCH_ROUNDS=2,
+//                                  BENCH_TARGETS=orbitalreg,floor,distribution, BENCH_OPS: see below)
 // Needs: hey and docker-registry (apt-get install -y hey docker-registry).
 import { createHash, randomBytes } from "node:crypto";
 import { createWriteStream, mkdtempSync, mkdirSync, writeFileSync, rmSync } from "node:fs";
@@ -18,6 +19,8 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const MB = Number(process.env.BENCH_MB ?? 512);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const CHUNK = 16 * 1024 * 1024;
+// BENCH_OPS picks what to measure (default all): mono, chunked, patch, streamed, pull, manifest.
+const ops = new Set((process.env.BENCH_OPS ?? "mono,chunked,patch,streamed,pull,manifest").split(","));
 const work = mkdtempSync(join(tmpdir(), "orbitalreg-bench-"));
 const node = process.execPath;
 const wranglerBin = join(root, "node_modules", ".bin", "wrangler");
@@ -115,11 +118,18 @@ try {
   const targets = servers.map((s) => s.target);
 
   for (const t of targets) {
-    record("push monolithic MB/s", t.label, mbps(blob.size, await best(() => t.pushMonolithic(blob.file, blob.size, blob.digest))));
-    record("push 16 MiB chunks MB/s", t.label, mbps(blob.size, await best(() => t.pushChunked(blob.file, blob.size, blob.digest, CHUNK))));
+    const push = async (metric, fn) => fn && record(metric, t.label, mbps(blob.size, await best(() => fn.call(t, blob.file, blob.size, blob.digest, CHUNK))));
+    if (ops.has("mono")) await push("push monolithic MB/s", t.pushMonolithic);
+    if (ops.has("chunked")) await push("push 16 MiB chunks MB/s", t.pushChunked);
+    if (ops.has("patch")) await push("push 1 PATCH, length (skopeo) MB/s", t.pushPatch);
+    if (ops.has("streamed")) await push("push 1 PATCH, no length (podman) MB/s", t.pushStreamed);
+    if (!ops.has("pull") && !ops.has("manifest")) continue;
     await pushManifest(t, blob);
-    record("pull 1 client MB/s", t.label, mbps(blob.size, await best(() => t.pull(blob.digest))));
-    record("pull 4 clients MB/s", t.label, mbps(4 * blob.size, await best(() => Promise.all([1, 2, 3, 4].map(() => t.pull(blob.digest))))));
+    if (ops.has("pull")) {
+      record("pull 1 client MB/s", t.label, mbps(blob.size, await best(() => t.pull(blob.digest))));
+      record("pull 4 clients MB/s", t.label, mbps(4 * blob.size, await best(() => Promise.all([1, 2, 3, 4].map(() => t.pull(blob.digest))))));
+    }
+    if (!ops.has("manifest")) continue;
     for (const method of ["HEAD", "GET"]) {
       for (const c of [1, 32]) {
         const r = hey(t.manifestUrl("v1"), { n: c === 1 ? 1000 : 4000, c, method, headers: t.manifestHeaders });

@@ -45,6 +45,23 @@ export function registryTarget(label, base, name, auth) {
       }
       await expectStatus(await request(withDigest(loc, digest), { method: "PUT", headers: h({ "Content-Length": "0" }) }), 201, `${label} PUT`);
     },
+    /** skopeo/docker: POST, one PATCH with the whole blob and its Content-Length, PUT ?digest= with no body. */
+    async pushPatch(file, size, digest) {
+      await this.pushOnePatch(file, digest, { "Content-Length": String(size) });
+    },
+    /** podman: like pushPatch, but the PATCH body has chunked transfer encoding (no length). */
+    async pushStreamed(file, size, digest) {
+      await this.pushOnePatch(file, digest, {});
+    },
+    async pushOnePatch(file, digest, lengthHeader) {
+      const start = await expectStatus(await request(`${base}/v2/${name}/blobs/uploads/`, { method: "POST", headers: h({ "Content-Length": "0" }) }), 202, `${label} POST`);
+      const res = await expectStatus(
+        await request(abs(start.headers.location), { method: "PATCH", headers: h({ "Content-Type": "application/octet-stream", ...lengthHeader }), body: createReadStream(file) }),
+        202,
+        `${label} PATCH`,
+      );
+      await expectStatus(await request(withDigest(res.headers.location, digest), { method: "PUT", headers: h({ "Content-Length": "0" }) }), 201, `${label} PUT`);
+    },
     async pull(digest) {
       const res = await request(`${base}/v2/${name}/blobs/${digest}`, { headers: h(), sink: true });
       if (res.status !== 200) throw new Error(`${label} pull: HTTP ${res.status}`);
@@ -65,6 +82,11 @@ export function floorTarget(base) {
     async pushMonolithic(file, size, digest) {
       await expectStatus(await request(`${base}/obj/${digest}`, { method: "PUT", headers: { "Content-Length": String(size) }, body: createReadStream(file) }), 201, "floor PUT");
     },
+    /** One request with a known length is one put: the same floor as pushMonolithic. */
+    async pushPatch(file, size, digest) {
+      await this.pushMonolithic(file, size, digest);
+    },
+    // No pushStreamed: R2 refuses a body of unknown length, so there is no bare floor for it.
     async pushChunked(file, size, digest, chunk) {
       const key = `chunked/${digest}/${Date.now()}`;
       const { uploadId } = JSON.parse((await expectStatus(await request(`${base}/mpu/${key}`, { method: "POST" }), 200, "floor mpu")).body);

@@ -75,4 +75,38 @@ export async function errorsOf(res: Response, status: number) {
   return JSON.parse(text).errors as { code: string; message: string; detail: unknown }[];
 }
 
+// Upload sessions: start, PATCH, bodies of unknown length, reading a blob back.
+
+export async function startUpload(name: string, token: string) {
+  const res = await oci(`/v2/${name}/blobs/uploads/`, { method: "POST", auth: token, headers: { "Content-Length": "0" } });
+  expect(res.status).toBe(202);
+  expect(res.headers.get("range")).toBe("0-0");
+  const location = res.headers.get("location")!;
+  expect(location).toMatch(new RegExp(`^/v2/${name}/blobs/uploads/[0-9a-f]{64}$`));
+  expect(res.headers.get("docker-upload-uuid")).toBe(location.split("/").pop());
+  return location;
+}
+
+export const patchUpload = (location: string, token: string, body: BodyInit, headers: Record<string, string> = {}) =>
+  oci(location, { method: "PATCH", auth: token, body, headers: { "Content-Type": "application/octet-stream", ...headers } });
+
+/** A body of unknown length (chunked transfer encoding), in pieces of `piece` bytes. */
+export function streamOf(data: Uint8Array, piece: number, failAfter?: number) {
+  let o = 0;
+  return new ReadableStream<Uint8Array>({
+    pull(c) {
+      if (failAfter !== undefined && o >= failAfter) return c.error(new Error("connection dropped"));
+      if (o >= data.length) return c.close();
+      c.enqueue(data.slice(o, Math.min(o + piece, data.length)));
+      o += piece;
+    },
+  });
+}
+
+export async function blobBytes(name: string, token: string, digest: string) {
+  const res = await oci(`/v2/${name}/blobs/${digest}`, { auth: token });
+  expect(res.status).toBe(200);
+  return new Uint8Array(await res.arrayBuffer());
+}
+
 export { req };

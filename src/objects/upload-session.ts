@@ -2,70 +2,73 @@
  * One Durable Object per in-progress OCI blob upload (chunked, streamed, resumable).
  *
  * Storage (this object's own SQLite-backed KV):
- *   meta        UploadMeta: owner (repo, image), R2 key, multipart id, offset, counts
+ *   meta        UploadMeta (upload-types.ts): owner, R2 key, multipart id, offset, counts,
+ *               and the segment when the blob arrived whole
  *   part:NNNNN  R2UploadedPart of each completed part (parts are PART_SIZE bytes)
  *   tail:NNNN   bytes received after the last completed part, in pieces ≤ TAIL_PIECE
  *
+ * Bytes arrive in one of two ways:
+ * - whole: a request carrying the whole blob with a Content-Length while the session is
+ *   at offset 0 is streamed by the Worker into ONE R2 object at a fresh key (hashed on
+ *   the way, services/oci-uploads.ts), then adopted here as the segment {key, size,
+ *   sha256}. Finishing hands that object over as it is: no multipart, no copy.
+ * - appended: bodies are re-chunked into PART_SIZE parts of an R2 multipart upload at
+ *   `key`; the remainder stays here as tail pieces.
+ *
  * Invariants:
- * - offset = parts × PART_SIZE + tailBytes, and every byte below offset is durable
- *   (in R2 parts or tail pieces) before a call returns; a dropped connection keeps what
- *   arrived, so the client resumes from the offset it reads back.
+ * - segment ≠ null ⇒ offset = segment.size, and no multipart upload, parts or tail.
+ *   An append after a segment first converts it (the rare path: a client that sent a
+ *   whole blob, then more): the segment object is read back from R2 into parts and tail
+ *   like any body — a copy, the one this design pays only for such clients — and then
+ *   deleted. Meta forgets the segment at the conversion's first save; from then on its
+ *   object is garbage and is deleted when the conversion ends, whichever way.
+ * - offset = parts × PART_SIZE + tailBytes (or segment.size), and every byte below offset
+ *   is durable (R2 parts, tail pieces or the segment object) before a call returns. A
+ *   dropped connection keeps every block (core/block-reader.ts) read before it; the
+ *   client resumes from the offset it reads back. A whole-blob request that breaks
+ *   leaves no object and the offset stays 0.
  * - Calls are serialized by a promise-chain lock: R2 I/O opens the input gate, so
  *   without it two PATCHes could interleave.
+ * - While appending, one part uploads while the next is read (at most two parts in
+ *   memory); meta and offset advance only when a part's upload has completed.
  * - The R2 key is fixed at start: finishing completes the multipart upload (or writes
  *   the tail as the whole object when it never reached one part) and never copies.
- * - The digest is computed inline by a DigestStream kept in memory while the same
- *   instance has seen every byte from 0; after an eviction, or any failed call, it is
- *   recomputed at finish by streaming the finished object (hashObject).
+ * - The digest is computed inline by a Hasher kept in memory while the same instance
+ *   has seen every byte from 0 (a conversion re-hashes the segment's bytes from 0);
+ *   after an eviction, or any failed call, it is recomputed at finish by streaming the
+ *   finished object (hashObject). A segment carries the digest the Worker computed.
  * - An upload idle for UPLOAD_TTL_MS is expired by the alarm: the multipart upload is
- *   aborted and all state deleted. Finish and cancel delete all state too.
+ *   aborted, the segment object deleted, all state deleted. Cancel does the same;
+ *   finish deletes the state and hands the object to the caller.
  * - Expected failures (unknown session, wrong offset, broken body, too many parts) cross
  *   the RPC boundary as values (UploadFailure); only unexpected ones (R2 errors) throw.
  */
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
-import { PART_SIZE } from "../storage/blob-store";
+import { PART_SIZE, deleteObject, getObject } from "../storage/blob-store";
 import { MAX_PARTS, abortMultipart, completeMultipart, createMultipart, hashObject, putBytes, uploadPart } from "../storage/multipart";
-import { hex } from "../core/ids";
+import { BlockReader } from "../core/block-reader";
+import { Hasher } from "../core/hasher";
+import {
+  interrupted,
+  unknownUpload,
+  wrongOffset,
+  type UploadFinish,
+  type UploadMeta,
+  type UploadOwner,
+  type UploadSegment,
+  type UploadStatus,
+} from "./upload-types";
+
+export type { UploadFailure, UploadFinish, UploadOwner, UploadSegment, UploadStatus } from "./upload-types";
 
 export const UPLOAD_TTL_MS = 24 * 60 * 60 * 1000;
 const TAIL_PIECE = 1024 * 1024;
 const CONTENT_TYPE = "application/octet-stream";
 
-export interface UploadOwner {
-  repoId: string;
-  image: string;
-}
-
-interface UploadMeta extends UploadOwner {
-  key: string;
-  uploadId: string | null;
-  parts: number;
-  tailPieces: number;
-  tailBytes: number;
-  offset: number;
-  createdAt: number;
-  updatedAt: number;
-}
-
-export interface UploadFailure {
-  ok: false;
-  code: string;
-  message: string;
-  protocolCode: string;
-  offset?: number;
-}
-export type UploadStatus = { ok: true; offset: number } | UploadFailure;
-export type UploadFinish = { ok: true; key: string; size: number; sha256: string } | UploadFailure;
-
-const unknown = (): UploadFailure => ({ ok: false, code: "NotFoundUpload", message: "no such upload session (finished, cancelled or expired)", protocolCode: "BLOB_UPLOAD_UNKNOWN" });
 const pad = (n: number, w: number) => String(n).padStart(w, "0");
-
-interface Hasher {
-  writer: WritableStreamDefaultWriter<Uint8Array>;
-  digest: Promise<ArrayBuffer>;
-  bytes: number;
-}
+const tailKeys = (n: number) => Array.from({ length: n }, (_, i) => `tail:${pad(i, 4)}`);
+const warn = (what: string) => (e: unknown) => console.warn(what, String(e));
 
 export class UploadSession extends DurableObject<Env> {
   private lock: Promise<unknown> = Promise.resolve();
@@ -90,29 +93,43 @@ export class UploadSession extends DurableObject<Env> {
 
   async start(owner: UploadOwner, key: string): Promise<UploadStatus> {
     const now = Date.now();
-    const m: UploadMeta = { ...owner, key, uploadId: null, parts: 0, tailPieces: 0, tailBytes: 0, offset: 0, createdAt: now, updatedAt: now };
+    const m: UploadMeta = { ...owner, key, uploadId: null, parts: 0, tailPieces: 0, tailBytes: 0, offset: 0, segment: null, createdAt: now, updatedAt: now };
     await this.save(m);
     return { ok: true, offset: 0 };
   }
 
   async status(owner: UploadOwner): Promise<UploadStatus> {
     const m = await this.meta(owner);
-    return m ? { ok: true, offset: m.offset } : unknown();
+    return m ? { ok: true, offset: m.offset } : unknownUpload();
+  }
+
+  /**
+   * Takes a whole blob the Worker stored as one object. Refused (the caller deletes the
+   * object) unless the session is still at offset 0.
+   */
+  adoptWhole(owner: UploadOwner, segment: UploadSegment): Promise<UploadStatus> {
+    return this.serialized(async () => {
+      const m = await this.meta(owner);
+      if (!m) return unknownUpload();
+      if (m.offset !== 0) return wrongOffset(m.offset, 0);
+      m.segment = segment;
+      m.offset = segment.size;
+      this.hasher = null;
+      await this.save(m);
+      return { ok: true, offset: m.offset };
+    });
   }
 
   /** Appends a body at `start` (when the client said where), re-chunking into parts. */
   append(owner: UploadOwner, body: ReadableStream<Uint8Array> | null, start: number | null): Promise<UploadStatus> {
     return this.serialized(async () => {
       const m = await this.meta(owner);
-      if (!m) return unknown();
-      if (start !== null && start !== m.offset) {
-        return { ok: false, code: "RangeNotSatisfiableUpload", message: `the upload is at offset ${m.offset}, not ${start}`, protocolCode: "BLOB_UPLOAD_INVALID", offset: m.offset };
-      }
+      if (!m) return unknownUpload();
+      if (start !== null && start !== m.offset) return wrongOffset(m.offset, start);
       if (!body) return { ok: true, offset: m.offset };
       try {
-        if (!(await this.consume(m, body))) {
-          return { ok: false, code: "InvalidUploadInterrupted", message: "the request body ended early; resume from the reported offset", protocolCode: "BLOB_UPLOAD_INVALID", offset: m.offset };
-        }
+        if (m.segment && !(await this.convert(m, m.segment))) return interrupted(m.offset);
+        if (!(await this.consume(m, body))) return interrupted(m.offset);
       } catch (e) {
         this.hasher = null;
         if (e instanceof TooLarge) return { ok: false, code: "PayloadTooLargeUpload", message: e.message, protocolCode: "SIZE_INVALID", offset: m.offset };
@@ -122,89 +139,112 @@ export class UploadSession extends DurableObject<Env> {
     });
   }
 
-  /** Reads the whole body into parts and tail; false when the body broke off (what arrived is kept). */
+  /** Moves a segment's bytes into parts and tail (a copy from R2); false if reading it broke off. */
+  private async convert(m: UploadMeta, segment: UploadSegment): Promise<boolean> {
+    const object = await getObject(this.env.BLOBS, segment.key);
+    if (!object) throw new Error(`upload segment ${segment.key} is missing`);
+    m.segment = null;
+    m.offset = 0;
+    this.hasher = null;
+    try {
+      return (await this.consume(m, object.body)) && m.offset === segment.size;
+    } finally {
+      const stored = await this.ctx.storage.get<UploadMeta>("meta");
+      if (stored?.segment?.key !== segment.key) await deleteObject(this.env.BLOBS, segment.key).catch(warn("deleting a converted segment failed"));
+    }
+  }
+
+  /** Reads the whole body into parts and tail; false when the body broke off (what was read is kept). */
   private async consume(m: UploadMeta, body: ReadableStream<Uint8Array>): Promise<boolean> {
-    if (m.offset === 0 && !this.hasher) {
-      const digest = new crypto.DigestStream("SHA-256");
-      this.hasher = { writer: digest.getWriter(), digest: digest.digest, bytes: 0 };
-    }
+    if (m.offset === 0 && !this.hasher) this.hasher = new Hasher();
     if (this.hasher && this.hasher.bytes !== m.offset) this.hasher = null;
-    const reader = body.getReader();
-    let pending: Uint8Array[] = [];
-    let pendingBytes = 0;
+    const blocks = new BlockReader(body);
+    let kept = m.tailBytes; // bytes at the start of `part` already stored as tail pieces
+    let part = new Uint8Array(PART_SIZE);
+    if (kept) part.set(await this.tail(m));
+    let filled = kept;
+    let uploading: Promise<void> | null = null;
     let failure: unknown = null;
-    for (;;) {
-      let chunk: ReadableStreamReadResult<Uint8Array>;
-      try {
-        chunk = await reader.read();
-      } catch (e) {
-        failure = e; // a dropped connection: keep what arrived, then report the failure
-        break;
+    try {
+      for (;;) {
+        let block: Uint8Array | null;
+        try {
+          block = await blocks.read(PART_SIZE - filled);
+        } catch (e) {
+          failure = e; // a dropped connection: keep what was read, then report the failure
+          break;
+        }
+        if (!block) break;
+        await this.hasher?.update(block);
+        part.set(block, filled);
+        filled += block.byteLength;
+        if (filled < PART_SIZE) continue;
+        await uploading; // at most one part in flight
+        uploading = this.uploadNext(m, part);
+        uploading.catch(() => undefined); // handled where it is awaited
+        part = new Uint8Array(PART_SIZE);
+        filled = kept = 0;
       }
-      if (chunk.done) break;
-      const value = chunk.value;
-      if (!value.byteLength) continue;
-      if (this.hasher) {
-        await this.hasher.writer.write(value);
-        this.hasher.bytes += value.byteLength;
-      }
-      pending.push(value);
-      pendingBytes += value.byteLength;
-      while (m.tailBytes + pendingBytes >= PART_SIZE) {
-        const need = PART_SIZE - m.tailBytes;
-        const [head, rest] = split(pending, need);
-        await this.flushPart(m, head); // an R2 failure propagates: offset still names only durable bytes
-        pending = rest;
-        pendingBytes -= need;
-      }
+      await uploading; // an R2 failure propagates: offset still names only durable bytes
+    } catch (e) {
+      await blocks.cancel(e);
+      throw e;
     }
-    await this.persistTail(m, pending, pendingBytes);
+    await this.persistTail(m, part.subarray(kept, filled));
     if (failure) console.warn("upload body interrupted", String(failure));
     return !failure;
   }
 
-  /** Uploads tail pieces + `head` (exactly one PART_SIZE part), then drops the tail. */
-  private async flushPart(m: UploadMeta, head: Uint8Array[]) {
+  /** Uploads one full part (stored tail + new bytes), then records it and drops the tail. */
+  private async uploadNext(m: UploadMeta, part: Uint8Array) {
     if (m.parts + 1 > MAX_PARTS) throw new TooLarge(`an upload may hold at most ${MAX_PARTS} parts of ${PART_SIZE} bytes`);
-    const part = concat([...(await this.tail(m)), ...head], PART_SIZE);
     if (!m.uploadId) {
       m.uploadId = await createMultipart(this.env.BLOBS, m.key, CONTENT_TYPE);
       await this.save(m); // so the alarm or a cancel can abort it even if the part fails
     }
-    const uploaded = await uploadPart(this.env.BLOBS, m.key, m.uploadId, m.parts + 1, part);
-    const dropped = Array.from({ length: m.tailPieces }, (_, i) => `tail:${pad(i, 4)}`);
-    m.parts += 1;
-    m.offset = m.parts * PART_SIZE;
-    m.tailPieces = 0;
-    m.tailBytes = 0;
-    await this.save(m, { [`part:${pad(m.parts, 5)}`]: uploaded });
+    const n = m.parts + 1;
+    const uploaded = await uploadPart(this.env.BLOBS, m.key, m.uploadId, n, part);
+    const dropped = tailKeys(m.tailPieces);
+    Object.assign(m, { parts: n, offset: n * PART_SIZE, tailPieces: 0, tailBytes: 0 });
+    await this.save(m, { [`part:${pad(n, 5)}`]: uploaded });
     if (dropped.length) await this.ctx.storage.delete(dropped);
   }
 
-  private async persistTail(m: UploadMeta, pending: Uint8Array[], bytes: number) {
-    if (bytes === 0) return;
-    const data = concat(pending, bytes);
+  private async persistTail(m: UploadMeta, data: Uint8Array) {
+    if (data.byteLength === 0) return;
     const pieces: Record<string, Uint8Array> = {};
     for (let o = 0; o < data.byteLength; o += TAIL_PIECE) pieces[`tail:${pad(m.tailPieces++, 4)}`] = data.slice(o, o + TAIL_PIECE);
-    m.tailBytes += bytes;
-    m.offset += bytes;
+    m.tailBytes += data.byteLength;
+    m.offset += data.byteLength;
     await this.save(m, pieces);
   }
 
-  private async tail(m: UploadMeta): Promise<Uint8Array[]> {
-    if (m.tailPieces === 0) return [];
-    const keys = Array.from({ length: m.tailPieces }, (_, i) => `tail:${pad(i, 4)}`);
+  /** The stored tail pieces, joined. */
+  private async tail(m: UploadMeta): Promise<Uint8Array> {
+    const out = new Uint8Array(m.tailBytes);
+    if (m.tailPieces === 0) return out;
+    const keys = tailKeys(m.tailPieces);
     const got = await this.ctx.storage.get<Uint8Array>(keys);
-    return keys.map((k) => got.get(k)!);
+    let o = 0;
+    for (const k of keys) {
+      out.set(got.get(k)!, o);
+      o += got.get(k)!.byteLength;
+    }
+    return out;
   }
 
-  /** Writes the object (completing the multipart upload) and reports its digest. */
+  /** Writes the object (completing the multipart upload), or hands over the segment, and reports its digest. */
   finish(owner: UploadOwner): Promise<UploadFinish> {
     return this.serialized(async () => {
       const m = await this.meta(owner);
-      if (!m) return unknown();
+      if (!m) return unknownUpload();
+      if (m.segment) {
+        const segment = m.segment;
+        await this.clear();
+        return { ok: true, ...segment };
+      }
       try {
-        const tail = concat(await this.tail(m), m.tailBytes);
+        const tail = await this.tail(m);
         if (!m.uploadId) {
           await putBytes(this.env.BLOBS, m.key, tail, CONTENT_TYPE);
         } else {
@@ -214,8 +254,7 @@ export class UploadSession extends DurableObject<Env> {
         }
         let sha256: string;
         if (this.hasher && this.hasher.bytes === m.offset) {
-          await this.hasher.writer.close();
-          sha256 = hex(new Uint8Array(await this.hasher.digest));
+          sha256 = (await this.hasher.result()).sha256;
         } else {
           const hashed = await hashObject(this.env.BLOBS, m.key);
           if (!hashed) throw new Error(`finished upload object ${m.key} is missing`);
@@ -235,11 +274,11 @@ export class UploadSession extends DurableObject<Env> {
     await this.ctx.storage.put(`part:${pad(m.parts + 1, 5)}`, uploaded);
   }
 
-  /** Cancels: aborts the multipart upload and forgets everything. */
+  /** Cancels: aborts the multipart upload, deletes a segment object, forgets everything. */
   cancel(owner: UploadOwner): Promise<UploadStatus> {
     return this.serialized(async () => {
       const m = await this.meta(owner);
-      if (!m) return unknown();
+      if (!m) return unknownUpload();
       await this.discard(m);
       return { ok: true, offset: 0 };
     });
@@ -262,7 +301,8 @@ export class UploadSession extends DurableObject<Env> {
   }
 
   private async discard(m: UploadMeta) {
-    if (m.uploadId) await abortMultipart(this.env.BLOBS, m.key, m.uploadId).catch((e) => console.warn("abort multipart failed", e));
+    if (m.uploadId) await abortMultipart(this.env.BLOBS, m.key, m.uploadId).catch(warn("abort multipart failed"));
+    if (m.segment) await deleteObject(this.env.BLOBS, m.segment.key).catch(warn("deleting an upload segment failed"));
     await this.clear();
   }
 
@@ -274,32 +314,3 @@ export class UploadSession extends DurableObject<Env> {
 }
 
 class TooLarge extends Error {}
-
-/** Splits a list of chunks after `n` bytes. */
-function split(chunks: Uint8Array[], n: number): [Uint8Array[], Uint8Array[]] {
-  const head: Uint8Array[] = [];
-  let left = n;
-  let i = 0;
-  for (; i < chunks.length && left > 0; i++) {
-    const c = chunks[i]!;
-    if (c.byteLength <= left) {
-      head.push(c);
-      left -= c.byteLength;
-    } else {
-      head.push(c.subarray(0, left));
-      return [head, [c.subarray(left), ...chunks.slice(i + 1)]];
-    }
-  }
-  return [head, chunks.slice(i)];
-}
-
-function concat(chunks: Uint8Array[], total: number): Uint8Array {
-  if (chunks.length === 1 && chunks[0]!.byteLength === total) return chunks[0]!;
-  const out = new Uint8Array(total);
-  let o = 0;
-  for (const c of chunks) {
-    out.set(c, o);
-    o += c.byteLength;
-  }
-  return out;
-}

@@ -1,13 +1,23 @@
 /**
  * Chunked and resumable blob uploads: the use-case side of the UploadSession Durable
- * Object (objects/upload-session.ts), which owns the bytes and the state.
+ * Object (objects/upload-session.ts), which owns the state.
  *
  * Invariants:
  * - An upload id is the Durable Object id (unguessable, verified by the namespace);
  *   a session answers only to the repo and image that started it.
- * - The R2 key of the blob is chosen here when the upload starts, so finishing is a
- *   multipart `complete` (no copy); `recordBlob` then maps digest → key (or drops the
- *   object when the digest is already stored: deduplication).
+ * - Fast path: a body with a Content-Length that starts at offset 0 (a PATCH without
+ *   Content-Range or with one starting at 0, or a finishing PUT) while the session is
+ *   at offset 0 is streamed here, hashed on the way, into ONE R2 object at a fresh key,
+ *   which the session then adopts (`adoptWhole`). This is how skopeo, docker and
+ *   monolithic clients upload; such a blob is never a multipart object and is never
+ *   copied. Every other body streams into the session, which re-chunks it into parts.
+ * - A fast-path body that breaks leaves no object (putStream deletes it) and the session
+ *   at offset 0: the client starts again. An object the session refuses (it moved on
+ *   meanwhile) is deleted; one whose adoption failed in transit is left for GC, since it
+ *   may have been adopted.
+ * - Every other R2 key is chosen when the upload starts, so finishing is a multipart
+ *   `complete` (no copy); `recordBlob` then maps digest → key (or drops the object when
+ *   the digest is already stored: deduplication).
  * - A digest mismatch at finish deletes the object and fails with DIGEST_INVALID.
  */
 import type { Scope } from "./scope";
@@ -16,7 +26,7 @@ import { ownerOf } from "./oci-access";
 import { recordBlob } from "./blobs";
 import { requireDigest } from "./oci-blobs";
 import { newBlobKey } from "../storage/keys";
-import { deleteObject } from "../storage/blob-store";
+import { SINGLE_PUT_MAX, deleteObject, putStream } from "../storage/blob-store";
 import { RegistryError } from "../core/errors";
 import { sha256Digest } from "../core/digest";
 import { uploadRange } from "../core/oci-names";
@@ -52,16 +62,29 @@ export async function uploadStatus(scope: Scope, img: OpenedImage, uuid: string)
   return ok(await stubOf(scope, uuid).status(ownerOf(img)));
 }
 
-/** PATCH (and the body of a PUT): append at `start` when the client gave a Content-Range. */
-export async function appendChunk(scope: Scope, img: OpenedImage, uuid: string, body: ReadableStream<Uint8Array> | null, start: number | null): Promise<number> {
-  return ok(await stubOf(scope, uuid).append(ownerOf(img), body, start));
+/**
+ * PATCH (and the body of a PUT): append at `start` when the client gave a Content-Range.
+ * `length` is the body's Content-Length, when it has one.
+ */
+export async function appendChunk(scope: Scope, img: OpenedImage, uuid: string, body: ReadableStream<Uint8Array> | null, start: number | null, length: number | null): Promise<number> {
+  const stub = stubOf(scope, uuid);
+  if (body && length && length <= SINGLE_PUT_MAX && (start ?? 0) === 0 && ok(await stub.status(ownerOf(img))) === 0) {
+    return appendWhole(scope, img, stub, body, length);
+  }
+  return ok(await stub.append(ownerOf(img), body, start));
 }
 
-export async function finishUpload(scope: Scope, img: OpenedImage, uuid: string, digest: string | undefined, body: ReadableStream<Uint8Array> | null) {
+async function appendWhole(scope: Scope, img: OpenedImage, stub: ReturnType<typeof stubOf>, body: ReadableStream<Uint8Array>, length: number): Promise<number> {
+  const key = newBlobKey();
+  const stored = await putStream(scope.env.BLOBS, key, body, { length, contentType: "application/octet-stream" });
+  const adopted = await stub.adoptWhole(ownerOf(img), { key, size: stored.size, sha256: stored.sha256 });
+  if (!adopted.ok) await deleteObject(scope.env.BLOBS, key);
+  return ok(adopted);
+}
+
+export async function finishUpload(scope: Scope, img: OpenedImage, uuid: string, digest: string | undefined) {
   const expected = requireDigest(digest);
-  const stub = stubOf(scope, uuid);
-  if (body) ok(await stub.append(ownerOf(img), body, null));
-  const done = await stub.finish(ownerOf(img));
+  const done = await stubOf(scope, uuid).finish(ownerOf(img));
   if (!done.ok) fail(done);
   const actual = sha256Digest(done.sha256);
   if (actual !== expected) {

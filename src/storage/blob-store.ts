@@ -7,27 +7,25 @@
  * - A body of known length up to SINGLE_PUT_MAX goes straight through one streaming
  *   `put` (R2 needs a known length: FixedLengthStream provides it). A body of unknown
  *   length, or a larger one, is cut into equal PART_SIZE parts (R2 multipart requires
- *   all parts but the last to be the same size), so at most one part is in memory.
+ *   all parts but the last to be the same size); one part uploads while the next is
+ *   read, so at most two parts are in memory.
+ * - The body is read in BLOCK-sized blocks (core/block-reader.ts): hashing and writing
+ *   run once per block, not once per 4 KiB request chunk.
  * - A body longer than `maxBytes` (or than its declared length) aborts the write and
- *   leaves no object behind.
+ *   leaves no object behind; so does one that ends before its declared length.
  * - `checksums` asks for extra digests (sha1, md5, sha512) computed in the same pass,
  *   for formats that serve them (Maven, generic); they describe the same bytes.
  */
 import { RegistryError } from "../core/errors";
-import { hex } from "../core/ids";
+import { BlockReader } from "../core/block-reader";
+import { Hasher, type ChecksumAlgorithm, type HashResult } from "../core/hasher";
+
+export type { ChecksumAlgorithm } from "../core/hasher";
 
 export const PART_SIZE = 8 * 1024 * 1024;
 export const SINGLE_PUT_MAX = 4 * 1024 * 1024 * 1024;
 
-export type ChecksumAlgorithm = "sha1" | "md5" | "sha512";
-const DIGEST_NAMES: Record<ChecksumAlgorithm, string> = { sha1: "SHA-1", md5: "MD5", sha512: "SHA-512" };
-
-export interface PutResult {
-  size: number;
-  sha256: string;
-  /** Lowercase hex of each extra digest asked for in `checksums`. */
-  checksums: Partial<Record<ChecksumAlgorithm, string>>;
-}
+export type PutResult = HashResult;
 
 export interface PutOptions {
   /** Declared length (Content-Length), if known. */
@@ -41,108 +39,89 @@ export interface PutOptions {
 
 const tooLarge = (max: number) =>
   new RegistryError("PayloadTooLargeBody", `the body is larger than the ${max} bytes allowed here`, { protocolCode: "SIZE_INVALID" });
-
-/** A pass-through stream that hashes and counts what flows through it. */
-export function hashingStream(maxBytes: number, extra: readonly ChecksumAlgorithm[] = []) {
-  const digest = new crypto.DigestStream("SHA-256");
-  const writer = digest.getWriter();
-  const extras = extra.map((alg) => {
-    const d = new crypto.DigestStream(DIGEST_NAMES[alg]);
-    return { alg, d, w: d.getWriter() };
-  });
-  let size = 0;
-  const transform = new TransformStream<Uint8Array, Uint8Array>({
-    async transform(chunk, controller) {
-      size += chunk.byteLength;
-      if (size > maxBytes) throw tooLarge(maxBytes);
-      await Promise.all([writer.write(chunk), ...extras.map((e) => e.w.write(chunk))]);
-      controller.enqueue(chunk);
-    },
-    async flush() {
-      await Promise.all([writer.close(), ...extras.map((e) => e.w.close())]);
-    },
-  });
-  return {
-    transform,
-    result: async (): Promise<PutResult> => {
-      const checksums: PutResult["checksums"] = {};
-      for (const e of extras) checksums[e.alg] = hex(new Uint8Array(await e.d.digest));
-      return { size, sha256: hex(new Uint8Array(await digest.digest)), checksums };
-    },
-  };
-}
+const badLength = (cause?: unknown) =>
+  new RegistryError("InvalidBodyLength", "the body did not match its declared Content-Length", { cause, protocolCode: "SIZE_INVALID" });
 
 export async function putStream(bucket: R2Bucket, key: string, body: ReadableStream<Uint8Array>, opts: PutOptions = {}): Promise<PutResult> {
   const max = Math.min(opts.maxBytes ?? Number.MAX_SAFE_INTEGER, opts.length ?? Number.MAX_SAFE_INTEGER);
-  const hashing = hashingStream(max, opts.checksums);
-  const hashed = body.pipeThrough(hashing.transform);
+  const hasher = new Hasher(opts.checksums);
+  const blocks = new BlockReader(body);
   const httpMetadata = opts.contentType ? { contentType: opts.contentType } : undefined;
   try {
-    if (opts.length != null && opts.length <= SINGLE_PUT_MAX) {
-      const fixed = new FixedLengthStream(opts.length);
-      const piping = hashed.pipeTo(fixed.writable);
-      await Promise.all([bucket.put(key, fixed.readable, { httpMetadata }), piping]);
-    } else {
-      await putMultipart(bucket, key, hashed, httpMetadata);
-    }
+    if (opts.length != null && opts.length > max) throw tooLarge(max);
+    if (opts.length != null && opts.length <= SINGLE_PUT_MAX) await putKnownLength(bucket, key, blocks, hasher, opts.length, httpMetadata);
+    else await putMultipart(bucket, key, blocks, hasher, max, httpMetadata);
   } catch (e) {
+    await blocks.cancel(e);
     await bucket.delete(key).catch(() => undefined);
     if (e instanceof RegistryError) throw e;
-    if (opts.length != null && /length|expected bytes/.test(String(e))) {
-      throw new RegistryError("InvalidBodyLength", "the body did not match its declared Content-Length", { cause: e, protocolCode: "SIZE_INVALID" });
-    }
+    if (opts.length != null && /length|expected bytes/.test(String(e))) throw badLength(e);
     throw e;
   }
-  return hashing.result();
+  return hasher.result();
 }
 
-/** Re-chunks a stream of any chunk sizes into PART_SIZE parts. Small bodies use one put. */
-async function putMultipart(bucket: R2Bucket, key: string, body: ReadableStream<Uint8Array>, httpMetadata?: R2HTTPMetadata) {
-  const parts = partsOf(body, PART_SIZE);
-  const first = await parts.next();
-  if (first.done) {
-    await bucket.put(key, new Uint8Array(0), { httpMetadata });
-    return;
+async function putKnownLength(bucket: R2Bucket, key: string, blocks: BlockReader, hasher: Hasher, length: number, httpMetadata?: R2HTTPMetadata) {
+  const fixed = new FixedLengthStream(length);
+  const writer = fixed.writable.getWriter();
+  const putting = bucket.put(key, fixed.readable, { httpMetadata });
+  try {
+    while (hasher.bytes < length) {
+      const block = await blocks.read(length - hasher.bytes);
+      if (!block) throw badLength();
+      await Promise.all([hasher.update(block), writer.write(block)]);
+    }
+    if (await blocks.read(1)) throw tooLarge(length);
+    await writer.close();
+  } catch (e) {
+    await writer.abort(e).catch(() => undefined);
+    await putting.catch(() => undefined);
+    throw e;
   }
-  if (first.value.byteLength < PART_SIZE) {
-    await bucket.put(key, first.value, { httpMetadata });
+  await putting;
+}
+
+/** Fills one PART_SIZE buffer from the body (shorter only at its end; empty once it has ended). */
+async function readPart(blocks: BlockReader, hasher: Hasher, max: number): Promise<Uint8Array> {
+  const part = new Uint8Array(PART_SIZE);
+  let filled = 0;
+  while (filled < PART_SIZE) {
+    const block = await blocks.read(PART_SIZE - filled);
+    if (!block) break;
+    await hasher.update(block);
+    if (hasher.bytes > max) throw tooLarge(max);
+    part.set(block, filled);
+    filled += block.byteLength;
+  }
+  return filled === PART_SIZE ? part : part.subarray(0, filled);
+}
+
+/** Re-chunks a body of any chunk sizes into PART_SIZE parts. Small bodies use one put. */
+async function putMultipart(bucket: R2Bucket, key: string, blocks: BlockReader, hasher: Hasher, max: number, httpMetadata?: R2HTTPMetadata) {
+  const first = await readPart(blocks, hasher, max);
+  if (first.byteLength < PART_SIZE) {
+    await bucket.put(key, first, { httpMetadata });
     return;
   }
   const upload = await bucket.createMultipartUpload(key, { httpMetadata });
+  let sending: Promise<R2UploadedPart> | null = null;
   try {
-    const uploaded: R2UploadedPart[] = [await upload.uploadPart(1, first.value)];
-    for await (const part of { [Symbol.asyncIterator]: () => parts }) {
-      uploaded.push(await upload.uploadPart(uploaded.length + 1, part));
+    const uploaded: R2UploadedPart[] = [];
+    let part = first;
+    while (part.byteLength > 0) {
+      sending = upload.uploadPart(uploaded.length + 1, part);
+      // Read the next part while this one uploads (R2 accepts parts in any order).
+      const next = part.byteLength === PART_SIZE ? await readPart(blocks, hasher, max) : new Uint8Array(0);
+      uploaded.push(await sending);
+      sending = null;
+      part = next;
     }
     await upload.complete(uploaded);
   } catch (e) {
+    await sending?.catch(() => undefined);
     await upload.abort().catch(() => undefined);
     throw e;
   }
-}
-
-/** Yields buffers of exactly `size` bytes (the last may be shorter, never empty). */
-export async function* partsOf(body: ReadableStream<Uint8Array>, size: number): AsyncGenerator<Uint8Array> {
-  const reader = body.getReader();
-  let buf = new Uint8Array(size);
-  let filled = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    let offset = 0;
-    while (offset < value.byteLength) {
-      const n = Math.min(size - filled, value.byteLength - offset);
-      buf.set(value.subarray(offset, offset + n), filled);
-      filled += n;
-      offset += n;
-      if (filled === size) {
-        yield buf;
-        buf = new Uint8Array(size);
-        filled = 0;
-      }
-    }
-  }
-  if (filled > 0) yield buf.subarray(0, filled);
 }
 
 export interface GetOptions {

@@ -3,7 +3,8 @@
  * `/v2/<name>/blobs/uploads/<uuid>` (PATCH chunk, PUT finish, GET status, DELETE cancel).
  * Invariants: every upload response carries Location (relative), Docker-Upload-UUID
  * and Range `0-<last byte>`; an out-of-order Content-Range answers 416 with the
- * current Range; the route never buffers a body (it streams to the session object).
+ * current Range; the route never buffers a body (it streams to R2 or to the session
+ * object, services/oci-uploads.ts).
  */
 import type { Ctx } from "./http";
 import { blobUrl, bodyOf, contentLength, empty, uploadUrl } from "./http";
@@ -60,16 +61,16 @@ export const upload = {
   },
   PATCH: async (c: Ctx, r: UploadRoute) => {
     const img = await openImage(c.var.scope, r.name, "write");
-    const offset = await appendChunk(c.var.scope, img, r.uuid, bodyOf(c), chunkStart(c));
+    const offset = await appendChunk(c.var.scope, img, r.uuid, bodyOf(c), chunkStart(c), contentLength(c));
     return progress(202, r.name, r.uuid, offset);
   },
   PUT: async (c: Ctx, r: UploadRoute) => {
     const img = await openImage(c.var.scope, r.name, "write");
     requireDigest(c.req.query("digest"));
-    const start = chunkStart(c);
     const body = bodyOf(c);
-    if (start !== null) await appendChunk(c.var.scope, img, r.uuid, body, start);
-    const done = await finishUpload(c.var.scope, img, r.uuid, c.req.query("digest"), start !== null ? null : body);
+    const start = chunkStart(c);
+    if (body || start !== null) await appendChunk(c.var.scope, img, r.uuid, body, start, contentLength(c));
+    const done = await finishUpload(c.var.scope, img, r.uuid, c.req.query("digest"));
     return created(r.name, done.digest);
   },
   DELETE: async (c: Ctx, r: UploadRoute) => {

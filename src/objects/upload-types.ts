@@ -1,0 +1,63 @@
+/**
+ * What crosses the RPC boundary of the UploadSession Durable Object, and the state it
+ * keeps. Invariant: expected failures are values (UploadFailure), never exceptions,
+ * and a failure that knows the session's offset carries it (the client resumes there).
+ */
+
+export interface UploadOwner {
+  repoId: string;
+  image: string;
+}
+
+/** A blob received whole in one request and stored as one R2 object by the Worker. */
+export interface UploadSegment {
+  key: string;
+  size: number;
+  sha256: string;
+}
+
+export interface UploadMeta extends UploadOwner {
+  key: string;
+  uploadId: string | null;
+  parts: number;
+  tailPieces: number;
+  tailBytes: number;
+  offset: number;
+  /** Set only while the upload is exactly one adopted whole-blob object. */
+  segment?: UploadSegment | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface UploadFailure {
+  ok: false;
+  code: string;
+  message: string;
+  protocolCode: string;
+  offset?: number;
+}
+export type UploadStatus = { ok: true; offset: number } | UploadFailure;
+export type UploadFinish = ({ ok: true } & UploadSegment) | UploadFailure;
+
+export const unknownUpload = (): UploadFailure => ({
+  ok: false,
+  code: "NotFoundUpload",
+  message: "no such upload session (finished, cancelled or expired)",
+  protocolCode: "BLOB_UPLOAD_UNKNOWN",
+});
+
+export const wrongOffset = (offset: number, start: number): UploadFailure => ({
+  ok: false,
+  code: "RangeNotSatisfiableUpload",
+  message: `the upload is at offset ${offset}, not ${start}`,
+  protocolCode: "BLOB_UPLOAD_INVALID",
+  offset,
+});
+
+export const interrupted = (offset: number): UploadFailure => ({
+  ok: false,
+  code: "InvalidUploadInterrupted",
+  message: "the request body ended early; resume from the reported offset",
+  protocolCode: "BLOB_UPLOAD_INVALID",
+  offset,
+});
