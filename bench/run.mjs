@@ -27,8 +27,9 @@ const wranglerBin = join(root, "node_modules", ".bin", "wrangler");
 // node_modules/.bin first: wrangler needs the Node 22 that the `node` package provides.
 const env = { ...process.env, PATH: `${join(root, "node_modules", ".bin")}:${process.env.PATH}`, CI: "true", WRANGLER_SEND_METRICS: "false", X_LOCAL_OBSERVABILITY: "false" };
 
+let blobCount = 0;
 async function makeBlob(size) {
-  const file = join(work, `blob-${size}`);
+  const file = join(work, `blob-${size}-${blobCount++}`);
   const hash = createHash("sha256");
   const out = createWriteStream(file);
   for (let off = 0; off < size; off += 1 << 20) {
@@ -111,18 +112,32 @@ const record = (metric, label, value) => ((results[metric] ??= {})[label] = valu
 const servers = [];
 try {
   console.log(`bench: ${MB} MiB blob, best of ${ROUNDS} rounds; work dir ${work}`);
-  const blob = await makeBlob(MB * 1024 * 1024);
+  // Fresh content for every push (op × round), shared by the three targets: a registry
+  // that already holds a digest would only deduplicate it, which no client asks of it
+  // (clients HEAD a blob before pushing it), so re-pushing one blob measures the wrong thing.
+  const pushOps = ["mono", "chunked", "patch", "streamed"].filter((o) => ops.has(o));
+  const fresh = {};
+  for (const op of pushOps) fresh[op] = await Promise.all(Array.from({ length: ROUNDS }, () => makeBlob(MB * 1024 * 1024)));
+  const blob = fresh.mono?.[0] ?? (await makeBlob(MB * 1024 * 1024));
   const only = (process.env.BENCH_TARGETS ?? "orbitalreg,floor,distribution").split(",");
   const starters = { orbitalreg: startOrbitalReg, floor: startFloor, distribution: startDistribution };
   for (const [name, start] of Object.entries(starters)) if (only.includes(name)) servers.push(await start());
   const targets = servers.map((s) => s.target);
 
   for (const t of targets) {
-    const push = async (metric, fn) => fn && record(metric, t.label, mbps(blob.size, await best(() => fn.call(t, blob.file, blob.size, blob.digest, CHUNK))));
-    if (ops.has("mono")) await push("push monolithic MB/s", t.pushMonolithic);
-    if (ops.has("chunked")) await push("push 16 MiB chunks MB/s", t.pushChunked);
-    if (ops.has("patch")) await push("push 1 PATCH, length (skopeo) MB/s", t.pushPatch);
-    if (ops.has("streamed")) await push("push 1 PATCH, no length (podman) MB/s", t.pushStreamed);
+    const push = async (metric, op, fn) => {
+      if (!fn) return;
+      let round = 0;
+      const ms = await best(() => {
+        const b = fresh[op][round++];
+        return fn.call(t, b.file, b.size, b.digest, CHUNK);
+      });
+      record(metric, t.label, mbps(blob.size, ms));
+    };
+    if (ops.has("mono")) await push("push monolithic MB/s", "mono", t.pushMonolithic);
+    if (ops.has("chunked")) await push("push 16 MiB chunks MB/s", "chunked", t.pushChunked);
+    if (ops.has("patch")) await push("push 1 PATCH, length (skopeo) MB/s", "patch", t.pushPatch);
+    if (ops.has("streamed")) await push("push 1 PATCH, no length (podman) MB/s", "streamed", t.pushStreamed);
     if (!ops.has("pull") && !ops.has("manifest")) continue;
     await pushManifest(t, blob);
     if (ops.has("pull")) {

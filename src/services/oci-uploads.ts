@@ -6,7 +6,7 @@
  * - An upload id is the Durable Object id (unguessable, verified by the namespace);
  *   a session answers only to the repo and image that started it.
  * - Fast path: a body with a Content-Length that starts at offset 0 (a PATCH without
- *   Content-Range or with one starting at 0, or a finishing PUT) while the session is
+ *   Content-Range, or a finishing PUT) while the session is
  *   at offset 0 is streamed here, hashed on the way, into ONE R2 object at a fresh key,
  *   which the session then adopts (`adoptWhole`). This is how skopeo, docker and
  *   monolithic clients upload; such a blob is never a multipart object and is never
@@ -66,9 +66,20 @@ export async function uploadStatus(scope: Scope, img: OpenedImage, uuid: string)
  * PATCH (and the body of a PUT): append at `start` when the client gave a Content-Range.
  * `length` is the body's Content-Length, when it has one.
  */
-export async function appendChunk(scope: Scope, img: OpenedImage, uuid: string, body: ReadableStream<Uint8Array> | null, start: number | null, length: number | null): Promise<number> {
+export async function appendChunk(
+  scope: Scope,
+  img: OpenedImage,
+  uuid: string,
+  body: ReadableStream<Uint8Array> | null,
+  start: number | null,
+  length: number | null,
+  finishing = false,
+): Promise<number> {
   const stub = stubOf(scope, uuid);
-  if (body && length && length <= SINGLE_PUT_MAX && (start ?? 0) === 0 && ok(await stub.status(ownerOf(img))) === 0) {
+  // A PATCH with a Content-Range announces a chunked upload (more chunks follow): it goes
+  // straight to parts, so the second chunk never has to convert a whole-blob object.
+  const whole = start === null || (finishing && start === 0);
+  if (body && length && length <= SINGLE_PUT_MAX && whole && ok(await stub.status(ownerOf(img))) === 0) {
     return appendWhole(scope, img, stub, body, length);
   }
   return ok(await stub.append(ownerOf(img), body, start));

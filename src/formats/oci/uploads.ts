@@ -69,7 +69,7 @@ export const upload = {
     requireDigest(c.req.query("digest"));
     const body = bodyOf(c);
     const start = chunkStart(c);
-    if (body || start !== null) await appendChunk(c.var.scope, img, r.uuid, body, start, contentLength(c));
+    if (body || start !== null) await appendChunk(c.var.scope, img, r.uuid, body, start, contentLength(c), true);
     const done = await finishUpload(c.var.scope, img, r.uuid, c.req.query("digest"));
     return created(r.name, done.digest);
   },
