@@ -9,6 +9,7 @@
  *   metadata is an optimisation, the upload itself stays valid.
  * - Never inflates more than MAX_METADATA bytes.
  */
+import { readCapped } from "../../core/byte-reader";
 
 export interface RangeReader {
   size: number;
@@ -69,28 +70,17 @@ async function centralDirectory(r: RangeReader): Promise<Entry[] | null> {
   return entries;
 }
 
+class TooLarge extends Error {}
+
+/** Inflates a deflate-raw entry; null when it would pass `max` bytes (a zip bomb). */
 async function inflateRaw(data: Uint8Array, max: number): Promise<Uint8Array | null> {
   const stream = new Blob([data]).stream().pipeThrough(new DecompressionStream("deflate-raw"));
-  const reader = stream.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.length;
-    if (size > max) {
-      await reader.cancel();
-      return null;
-    }
-    chunks.push(value);
+  try {
+    return await readCapped(stream, max, () => new TooLarge());
+  } catch (e) {
+    if (e instanceof TooLarge) return null;
+    throw e;
   }
-  const out = new Uint8Array(size);
-  let o = 0;
-  for (const c of chunks) {
-    out.set(c, o);
-    o += c.length;
-  }
-  return out;
 }
 
 /**
