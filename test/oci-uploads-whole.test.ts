@@ -38,7 +38,7 @@ describe("OCI uploads: a blob sent whole goes straight into one R2 object", () =
     expect(await blobBytes(r.name, r.token, digest)).toEqual(data);
   });
 
-  it("takes the whole-blob path for a PUT carrying the blob, the chunked path for a PATCH with a Content-Range", async () => {
+  it("takes the same path for a PUT carrying the whole blob, not for a PATCH with a Content-Range (a chunk of many)", async () => {
     const r = await ociRepo();
     const data = bytesOf(PART_SIZE + 99, 22);
     const digest = await sha256(data);
@@ -52,11 +52,18 @@ describe("OCI uploads: a blob sent whole goes straight into one R2 object", () =
     const data2 = bytesOf(5000, 23);
     const loc2 = await start(r.name, r.token);
     expect((await patch(loc2, r.token, data2, { "Content-Range": "0-4999" })).status).toBe(202);
-    const chunked = await metaOf(loc2);
-    expect(chunked.segment ?? null).toBeNull(); // a Content-Range announces more chunks: no whole-blob object to convert later
-    expect(chunked.offset).toBe(5000);
+    expect((await metaOf(loc2)).segment ?? null).toBeNull();
+    expect((await metaOf(loc2)).tailBytes).toBe(5000);
     expect((await finish(loc2, r.token, await sha256(data2))).status).toBe(201);
     expect(await blobBytes(r.name, r.token, await sha256(data2))).toEqual(data2);
+
+    // a finishing PUT whose Content-Range starts at 0 carries the whole blob
+    const data3 = bytesOf(6000, 29);
+    const loc3 = await start(r.name, r.token);
+    const key3 = (await metaOf(loc3)).key;
+    expect((await finish(loc3, r.token, await sha256(data3), { body: data3, headers: { "Content-Range": "0-5999" } })).status).toBe(201);
+    expect(await blobKey(await sha256(data3))).not.toBe(key3);
+    expect(await env.BLOBS.head(key3)).toBeNull();
   });
 
   it("converts the whole blob into parts when more bytes follow, hashing every byte inline (rare path)", async () => {

@@ -30,15 +30,18 @@
  * - Calls are serialized by a promise-chain lock: R2 I/O opens the input gate, so
  *   without it two PATCHes could interleave.
  * - While appending, one part uploads while the next is read (at most two parts in
- *   memory); meta and offset advance only when a part's upload has completed.
+ *   memory). Uploaded parts count (meta, offset) once recorded in storage: every
+ *   RECORD_EVERY parts and when the call ends, however it ends. A part uploaded but not
+ *   recorded (the object crashed) is simply sent again by the resuming client.
  * - The R2 key is fixed at start: finishing completes the multipart upload (or writes
  *   the tail as the whole object when it never reached one part) and never copies.
  * - The digest is computed inline by a Hasher kept in memory while the same instance
  *   has seen every byte from 0 (a conversion re-hashes the segment's bytes from 0);
  *   after an eviction, or any failed call, it is recomputed at finish by streaming the
  *   finished object (hashObject). A segment carries the digest the Worker computed.
- * - An upload idle for UPLOAD_TTL_MS is expired by the alarm: the multipart upload is
- *   aborted, the segment object deleted, all state deleted. Cancel does the same;
+ * - An upload idle for UPLOAD_TTL_MS is expired by the alarm (armed by start, re-armed
+ *   by itself from meta.updatedAt): the multipart upload is aborted, the segment object
+ *   deleted, all state deleted. Cancel does the same;
  *   finish deletes the state and hands the object to the caller.
  * - Expected failures (unknown session, wrong offset, broken body, too many parts) cross
  *   the RPC boundary as values (UploadFailure); only unexpected ones (R2 errors) throw.
@@ -64,6 +67,8 @@ export type { UploadFailure, UploadFinish, UploadOwner, UploadSegment, UploadSta
 
 export const UPLOAD_TTL_MS = 24 * 60 * 60 * 1000;
 const TAIL_PIECE = 1024 * 1024;
+/** Uploaded parts are recorded in storage at least this often (and when a call ends). */
+const RECORD_EVERY = 8;
 const CONTENT_TYPE = "application/octet-stream";
 
 const pad = (n: number, w: number) => String(n).padStart(w, "0");
@@ -85,16 +90,17 @@ export class UploadSession extends DurableObject<Env> {
     return m && m.repoId === owner.repoId && m.image === owner.image ? m : null;
   }
 
+  /** Writes meta (and `extra` keys) in one storage batch. The alarm is armed by start() and re-arms itself. */
   private async save(m: UploadMeta, extra: Record<string, unknown> = {}) {
     m.updatedAt = Date.now();
     await this.ctx.storage.put({ ...extra, meta: m });
-    await this.ctx.storage.setAlarm(m.updatedAt + UPLOAD_TTL_MS);
   }
 
   async start(owner: UploadOwner, key: string): Promise<UploadStatus> {
     const now = Date.now();
     const m: UploadMeta = { ...owner, key, uploadId: null, parts: 0, tailPieces: 0, tailBytes: 0, offset: 0, segment: null, createdAt: now, updatedAt: now };
     await this.save(m);
+    await this.ctx.storage.setAlarm(now + UPLOAD_TTL_MS);
     return { ok: true, offset: 0 };
   }
 
@@ -159,6 +165,7 @@ export class UploadSession extends DurableObject<Env> {
     if (m.offset === 0 && !this.hasher) this.hasher = new Hasher();
     if (this.hasher && this.hasher.bytes !== m.offset) this.hasher = null;
     const blocks = new BlockReader(body);
+    const log: PartLog = { parts: {}, staleTail: [] };
     let kept = m.tailBytes; // bytes at the start of `part` already stored as tail pieces
     let part = new Uint8Array(PART_SIZE);
     if (kept) part.set(await this.tail(m));
@@ -180,7 +187,7 @@ export class UploadSession extends DurableObject<Env> {
         filled += block.byteLength;
         if (filled < PART_SIZE) continue;
         await uploading; // at most one part in flight
-        uploading = this.uploadNext(m, part);
+        uploading = this.uploadNext(m, part, log);
         uploading.catch(() => undefined); // handled where it is awaited
         part = new Uint8Array(PART_SIZE);
         filled = kept = 0;
@@ -188,35 +195,44 @@ export class UploadSession extends DurableObject<Env> {
       await uploading; // an R2 failure propagates: offset still names only durable bytes
     } catch (e) {
       await blocks.cancel(e);
+      await this.record(m, log).catch(warn("recording uploaded parts failed"));
       throw e;
     }
-    await this.persistTail(m, part.subarray(kept, filled));
+    await this.record(m, log, part.subarray(kept, filled));
     if (failure) console.warn("upload body interrupted", String(failure));
     return !failure;
   }
 
-  /** Uploads one full part (stored tail + new bytes), then records it and drops the tail. */
-  private async uploadNext(m: UploadMeta, part: Uint8Array) {
+  /** Uploads one full part (stored tail + new bytes); `record` makes it count. */
+  private async uploadNext(m: UploadMeta, part: Uint8Array, log: PartLog) {
     if (m.parts + 1 > MAX_PARTS) throw new TooLarge(`an upload may hold at most ${MAX_PARTS} parts of ${PART_SIZE} bytes`);
     if (!m.uploadId) {
       m.uploadId = await createMultipart(this.env.BLOBS, m.key, CONTENT_TYPE);
       await this.save(m); // so the alarm or a cancel can abort it even if the part fails
     }
     const n = m.parts + 1;
-    const uploaded = await uploadPart(this.env.BLOBS, m.key, m.uploadId, n, part);
-    const dropped = tailKeys(m.tailPieces);
+    log.parts[`part:${pad(n, 5)}`] = await uploadPart(this.env.BLOBS, m.key, m.uploadId, n, part);
+    log.staleTail.push(...tailKeys(m.tailPieces));
     Object.assign(m, { parts: n, offset: n * PART_SIZE, tailPieces: 0, tailBytes: 0 });
-    await this.save(m, { [`part:${pad(n, 5)}`]: uploaded });
-    if (dropped.length) await this.ctx.storage.delete(dropped);
+    if (Object.keys(log.parts).length >= RECORD_EVERY) await this.record(m, log);
   }
 
-  private async persistTail(m: UploadMeta, data: Uint8Array) {
-    if (data.byteLength === 0) return;
+  /**
+   * Stores meta with the parts uploaded since the last record and `tail` as new tail
+   * pieces, and drops tail pieces a part has absorbed: one storage batch, so meta and
+   * keys always agree. Until then, uploaded parts don't count (a crash re-sends them).
+   */
+  private async record(m: UploadMeta, log: PartLog, tail = new Uint8Array(0)) {
     const pieces: Record<string, Uint8Array> = {};
-    for (let o = 0; o < data.byteLength; o += TAIL_PIECE) pieces[`tail:${pad(m.tailPieces++, 4)}`] = data.slice(o, o + TAIL_PIECE);
-    m.tailBytes += data.byteLength;
-    m.offset += data.byteLength;
-    await this.save(m, pieces);
+    for (let o = 0; o < tail.byteLength; o += TAIL_PIECE) pieces[`tail:${pad(m.tailPieces++, 4)}`] = tail.slice(o, o + TAIL_PIECE);
+    m.tailBytes += tail.byteLength;
+    m.offset += tail.byteLength;
+    const stale = log.staleTail.filter((k) => !(k in pieces));
+    const writes = [this.save(m, { ...log.parts, ...pieces })];
+    if (stale.length) writes.push(this.ctx.storage.delete(stale).then(() => undefined));
+    log.parts = {};
+    log.staleTail = [];
+    await Promise.all(writes);
   }
 
   /** The stored tail pieces, joined. */
@@ -314,3 +330,9 @@ export class UploadSession extends DurableObject<Env> {
 }
 
 class TooLarge extends Error {}
+
+/** Parts uploaded but not yet recorded, and tail keys they made redundant. */
+interface PartLog {
+  parts: Record<string, R2UploadedPart>;
+  staleTail: string[];
+}
