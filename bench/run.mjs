@@ -89,18 +89,6 @@ async function best(fn) {
   return bestMs;
 }
 
-/** Like best(), and the server's CPU time (its whole process tree) in the least CPU-hungry round. */
-async function bestWithCpu(fn, pid) {
-  let ms = Infinity;
-  let cpu = Infinity;
-  for (let i = 0; i < ROUNDS; i++) {
-    const before = treeCpuMs(pid);
-    ms = Math.min(ms, await timeIt(fn));
-    cpu = Math.min(cpu, treeCpuMs(pid) - before);
-  }
-  return { ms, cpu };
-}
-
 async function pushManifest(t, blob) {
   const config = Buffer.from(JSON.stringify({ architecture: "amd64", os: "linux", rootfs: { type: "layers", diff_ids: [] } }));
   const configDigest = `sha256:${createHash("sha256").update(config).digest("hex")}`;
@@ -136,21 +124,32 @@ try {
   for (const [name, start] of Object.entries(starters)) if (only.includes(name)) servers.push(await start());
   const targets = servers.map((s) => Object.assign(s.target, { pid: s.proc.child.pid }));
 
+  // Pushes alternate between targets round by round (A B C A B C …), so that a drift in
+  // the machine's speed during the run (disk state growing, other load) falls on every
+  // target alike instead of on whichever was measured last.
+  const pushes = [
+    ["mono", "push monolithic", "pushMonolithic"],
+    ["chunked", "push 16 MiB chunks", "pushChunked"],
+    ["patch", "push 1 PATCH, length (skopeo)", "pushPatch"],
+    ["streamed", "push 1 PATCH, no length (podman)", "pushStreamed"],
+  ].filter(([op]) => ops.has(op));
+  for (const [op, what, method] of pushes) {
+    const bestOf = new Map(targets.filter((t) => t[method]).map((t) => [t, { ms: Infinity, cpu: Infinity }]));
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const [t, b] of bestOf) {
+        const blob = fresh[op][round];
+        const before = treeCpuMs(t.pid);
+        b.ms = Math.min(b.ms, await timeIt(() => t[method](blob.file, blob.size, blob.digest, CHUNK)));
+        b.cpu = Math.min(b.cpu, treeCpuMs(t.pid) - before);
+      }
+    }
+    for (const [t, b] of bestOf) {
+      record(`${what} MB/s`, t.label, mbps(blob.size, b.ms));
+      record(`${what} server CPU ms/MiB`, t.label, b.cpu / (blob.size / 1024 / 1024));
+    }
+  }
+
   for (const t of targets) {
-    const push = async (what, op, fn) => {
-      if (!fn) return;
-      let round = 0;
-      const r = await bestWithCpu(() => {
-        const b = fresh[op][round++];
-        return fn.call(t, b.file, b.size, b.digest, CHUNK);
-      }, t.pid);
-      record(`${what} MB/s`, t.label, mbps(blob.size, r.ms));
-      record(`${what} server CPU ms/MiB`, t.label, r.cpu / (blob.size / 1024 / 1024));
-    };
-    if (ops.has("mono")) await push("push monolithic", "mono", t.pushMonolithic);
-    if (ops.has("chunked")) await push("push 16 MiB chunks", "chunked", t.pushChunked);
-    if (ops.has("patch")) await push("push 1 PATCH, length (skopeo)", "patch", t.pushPatch);
-    if (ops.has("streamed")) await push("push 1 PATCH, no length (podman)", "streamed", t.pushStreamed);
     if (!ops.has("pull") && !ops.has("manifest")) continue;
     await pushManifest(t, blob);
     if (ops.has("pull")) {

@@ -20,6 +20,8 @@ export interface UploadMeta extends UploadOwner {
   key: string;
   uploadId: string | null;
   parts: number;
+  /** Bytes per R2 part, fixed by the first bytes appended (absent until then: PART_SIZE). */
+  partSize?: number;
   tailPieces: number;
   tailBytes: number;
   offset: number;

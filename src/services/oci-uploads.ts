@@ -76,7 +76,7 @@ export async function appendChunk(scope: Scope, img: OpenedImage, uuid: string, 
   if (body && length && length <= SINGLE_PUT_MAX && whole && ok(await stub.status(ownerOf(img))) === 0) {
     return appendWhole(scope, img, stub, body, length);
   }
-  return ok(await stub.append(ownerOf(img), body, start));
+  return ok(await stub.append(ownerOf(img), body, start, length));
 }
 
 async function appendWhole(scope: Scope, img: OpenedImage, stub: ReturnType<typeof stubOf>, body: ReadableStream<Uint8Array>, length: number): Promise<number> {

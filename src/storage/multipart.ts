@@ -3,7 +3,7 @@
  * Durable Object, plus re-reading an object to hash it.
  *
  * Invariants:
- * - Callers pass parts of exactly PART_SIZE bytes except the last (R2 requires all but
+ * - Callers pass parts of one size per upload except the last (R2 requires all but
  *   the last part to be the same size, 5 MiB–5 GiB, at most MAX_PARTS of them).
  * - An upload id is only meaningful with its key; both are kept by the caller.
  * - `hashObject` streams the object through crypto.DigestStream: never buffered whole.
@@ -19,6 +19,18 @@ export async function createMultipart(bucket: R2Bucket, key: string, contentType
 
 export async function uploadPart(bucket: R2Bucket, key: string, uploadId: string, partNumber: number, bytes: Uint8Array): Promise<R2UploadedPart> {
   return bucket.resumeMultipartUpload(key, uploadId).uploadPart(partNumber, bytes);
+}
+
+/**
+ * Opens part `partNumber` for streaming: write exactly `length` bytes to `writable`
+ * and close it; `uploaded` settles when R2 has stored the part (it fails when the
+ * writable is aborted or gets a different number of bytes).
+ */
+export function openPart(bucket: R2Bucket, key: string, uploadId: string, partNumber: number, length: number): { writable: WritableStream<Uint8Array>; uploaded: Promise<R2UploadedPart> } {
+  const { readable, writable } = new FixedLengthStream(length);
+  const uploaded = bucket.resumeMultipartUpload(key, uploadId).uploadPart(partNumber, readable);
+  uploaded.catch(() => undefined); // handled by whoever awaits it
+  return { writable, uploaded };
 }
 
 export async function completeMultipart(bucket: R2Bucket, key: string, uploadId: string, parts: R2UploadedPart[]): Promise<void> {
