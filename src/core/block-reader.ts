@@ -14,12 +14,16 @@
  *   lost: what earlier reads returned is all the caller may count on.
  * - Streams that refuse BYOB reads (ones built in JavaScript) are regrouped in
  *   JavaScript into the same blocks.
+ * - A caller that is done with a block (hashed, written, copied, and every write of it
+ *   settled) may `release` it: the next read fills the same memory. A fresh 1 MiB
+ *   buffer per block costs page faults and frees, measurable under workerd.
  */
 export const BLOCK = 1024 * 1024;
 
 export class BlockReader {
   private readonly byob: ReadableStreamBYOBReader | null;
   private readonly chunks: ReadableStreamDefaultReader<Uint8Array> | null;
+  private spare: ArrayBuffer | null = null;
   private pending: Uint8Array[] = [];
   private pendingBytes = 0;
   private ended = false;
@@ -39,7 +43,9 @@ export class BlockReader {
     if (this.ended || max <= 0) return null;
     const want = Math.min(max, BLOCK);
     if (this.byob) {
-      const { done, value } = await this.byob.readAtLeast(want, new Uint8Array(want));
+      const buffer = this.spare ?? new ArrayBuffer(BLOCK);
+      this.spare = null;
+      const { done, value } = await this.byob.readAtLeast(want, new Uint8Array(buffer, 0, want));
       if (value && value.byteLength > 0) return value;
       if (done) this.ended = true;
       return done ? null : this.read(max);
@@ -57,6 +63,11 @@ export class BlockReader {
       return null;
     }
     return this.take(Math.min(want, this.pendingBytes));
+  }
+
+  /** Hands a block's memory back for the next read (BYOB only); the caller must not touch the block again. */
+  release(block: Uint8Array): void {
+    if (this.byob && block.buffer.byteLength === BLOCK && block.byteOffset === 0) this.spare = block.buffer as ArrayBuffer;
   }
 
   /** Cancels the underlying stream (after an error downstream). */

@@ -190,6 +190,7 @@ export class UploadSession extends DurableObject<Env> {
         if (!block) break;
         received += block.byteLength;
         await Promise.all([hasher?.update(block), writer.write(block)]);
+        blocks.release(block);
       }
       if (!broke && received !== length) broke = new Error(`the body ended after ${received} of ${length} bytes`);
       await (broke ? writer.abort(broke) : writer.close());
@@ -251,6 +252,7 @@ export class UploadSession extends DurableObject<Env> {
         await this.hasher?.update(block);
         part.set(block, filled);
         filled += block.byteLength;
+        blocks.release(block);
         if (filled < partSize) continue;
         await uploading; // at most one part in flight
         uploading = this.uploadNext(m, part, log);

@@ -70,6 +70,7 @@ async function putKnownLength(bucket: R2Bucket, key: string, blocks: BlockReader
       const block = await blocks.read(length - hasher.bytes);
       if (!block) throw badLength();
       await Promise.all([hasher.update(block), writer.write(block)]);
+      blocks.release(block);
     }
     if (await blocks.read(1)) throw tooLarge(length);
     await writer.close();
@@ -92,6 +93,7 @@ async function readPart(blocks: BlockReader, hasher: Hasher, max: number): Promi
     if (hasher.bytes > max) throw tooLarge(max);
     part.set(block, filled);
     filled += block.byteLength;
+    blocks.release(block);
   }
   return filled === PART_SIZE ? part : part.subarray(0, filled);
 }
