@@ -18,7 +18,35 @@
  *   settled) may `release` it: the next read fills the same memory. A fresh 1 MiB
  *   buffer per block costs page faults and frees, measurable under workerd.
  */
+import type { Hasher } from "./hasher";
+
 export const BLOCK = 1024 * 1024;
+
+/** A body that ended cleanly before its declared length. */
+export class ShortBody extends Error {}
+
+/**
+ * Copies exactly `length` bytes from `blocks` into `writer`, hashing each block on the
+ * way and recycling its memory. Returns what stopped the body early (its read error, or
+ * a ShortBody), or null once `length` bytes are written; a failing writer throws.
+ * Closing or aborting the writer, and reading past `length`, are the caller's.
+ */
+export async function copyBlocks(blocks: BlockReader, writer: WritableStreamDefaultWriter<Uint8Array>, length: number, hasher: Hasher | null): Promise<unknown> {
+  let received = 0;
+  while (received < length) {
+    let block: Uint8Array | null;
+    try {
+      block = await blocks.read(length - received);
+    } catch (e) {
+      return e;
+    }
+    if (!block) return new ShortBody(`the body ended after ${received} of ${length} bytes`);
+    received += block.byteLength;
+    await Promise.all([hasher?.update(block), writer.write(block)]);
+    blocks.release(block);
+  }
+  return null;
+}
 
 export class BlockReader {
   private readonly byob: ReadableStreamBYOBReader | null;

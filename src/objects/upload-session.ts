@@ -55,7 +55,7 @@ import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
 import { PART_SIZE, deleteObject, getObject } from "../storage/blob-store";
 import { MAX_PARTS, abortMultipart, completeMultipart, createMultipart, hashObject, openPart, putBytes, uploadPart } from "../storage/multipart";
-import { BlockReader } from "../core/block-reader";
+import { BlockReader, copyBlocks } from "../core/block-reader";
 import { Hasher } from "../core/hasher";
 import {
   interrupted,
@@ -145,8 +145,10 @@ export class UploadSession extends DurableObject<Env> {
       if (start !== null && start !== m.offset) return wrongOffset(m.offset, start);
       if (!body) return { ok: true, offset: m.offset };
       try {
+        // The first bytes fix the part size: a first chunk that can be a part sets it.
+        m.partSize ??= m.offset === 0 && length !== null && length >= MIN_PART && length <= MAX_DIRECT_PART ? length : PART_SIZE;
         if (m.segment && !(await this.convert(m, m.segment))) return interrupted(m.offset);
-        if (length !== null && this.isWholePart(m, length)) return await this.appendPart(m, body, length);
+        if (length === partSizeOf(m) && m.tailBytes === 0) return await this.appendPart(m, body, length);
         if (!(await this.consume(m, body))) return interrupted(m.offset);
       } catch (e) {
         this.hasher = null;
@@ -157,12 +159,6 @@ export class UploadSession extends DurableObject<Env> {
     });
   }
 
-  /** Whether a body of `length` bytes at the current offset is exactly the next part (fixing partSize on the first one). */
-  private isWholePart(m: UploadMeta, length: number): boolean {
-    if (m.partSize === undefined && m.offset === 0) m.partSize = length >= MIN_PART && length <= MAX_DIRECT_PART ? length : PART_SIZE;
-    return m.tailBytes === 0 && length === partSizeOf(m);
-  }
-
   /**
    * Streams one whole part into R2 block by block, hashing each block on the way: no
    * buffering, so the part is stored as soon as its last byte arrives. (A native
@@ -170,29 +166,15 @@ export class UploadSession extends DurableObject<Env> {
    * The part counts once recorded; a broken body leaves the offset where it was.
    */
   private async appendPart(m: UploadMeta, body: ReadableStream<Uint8Array>, length: number): Promise<UploadStatus> {
-    const n = m.parts + 1;
-    if (n > MAX_PARTS) throw new TooLarge(`an upload may hold at most ${MAX_PARTS} parts of ${partSizeOf(m)} bytes`);
-    if (!m.uploadId) {
-      m.uploadId = await createMultipart(this.env.BLOBS, m.key, CONTENT_TYPE);
-      await this.save(m); // so the alarm or a cancel can abort it even if the part fails
-    }
-    if (m.offset === 0) this.hasher = new Hasher();
-    const hasher = this.hasher?.bytes === m.offset ? this.hasher : null;
+    const n = await this.nextPart(m, length);
+    const hasher = this.hasherAt(m.offset);
     this.hasher = null; // until this part is stored: a failure leaves the digest unknown
-    const part = openPart(this.env.BLOBS, m.key, m.uploadId, n, length);
+    const part = openPart(this.env.BLOBS, m.key, m.uploadId!, n, length);
     const writer = part.writable.getWriter();
     const blocks = new BlockReader(body);
-    let received = 0;
-    let broke: unknown = null; // the body failing (a dropped connection), as opposed to R2
+    let broke: unknown; // the body failing (a dropped connection, a short body), as opposed to R2
     try {
-      for (;;) {
-        const block = await blocks.read(length - received).catch((e: unknown) => ((broke = e), null));
-        if (!block) break;
-        received += block.byteLength;
-        await Promise.all([hasher?.update(block), writer.write(block)]);
-        blocks.release(block);
-      }
-      if (!broke && received !== length) broke = new Error(`the body ended after ${received} of ${length} bytes`);
+      broke = await copyBlocks(blocks, writer, length, hasher);
       await (broke ? writer.abort(broke) : writer.close());
     } catch (e) {
       await blocks.cancel(e);
@@ -208,6 +190,23 @@ export class UploadSession extends DurableObject<Env> {
     Object.assign(m, { parts: n, offset: m.offset + length });
     await this.save(m, { [`part:${pad(n, 5)}`]: uploaded });
     return { ok: true, offset: m.offset };
+  }
+
+  /** The number of the next part of `size` bytes, starting the multipart upload on the first. */
+  private async nextPart(m: UploadMeta, size: number): Promise<number> {
+    if (m.parts + 1 > MAX_PARTS) throw new TooLarge(`an upload may hold at most ${MAX_PARTS} parts of ${size} bytes`);
+    if (!m.uploadId) {
+      m.uploadId = await createMultipart(this.env.BLOBS, m.key, CONTENT_TYPE);
+      await this.save(m); // so the alarm or a cancel can abort it even if the part fails
+    }
+    return m.parts + 1;
+  }
+
+  /** The in-memory hash if it covers exactly the bytes below `offset` (a fresh one at 0), else null. */
+  private hasherAt(offset: number): Hasher | null {
+    if (offset === 0 && this.hasher?.bytes !== 0) this.hasher = new Hasher();
+    if (this.hasher?.bytes !== offset) this.hasher = null;
+    return this.hasher;
   }
 
   /** Moves a segment's bytes into parts and tail (a copy from R2); false if reading it broke off. */
@@ -227,10 +226,8 @@ export class UploadSession extends DurableObject<Env> {
 
   /** Reads the whole body into parts and tail; false when the body broke off (what was read is kept). */
   private async consume(m: UploadMeta, body: ReadableStream<Uint8Array>): Promise<boolean> {
-    m.partSize ??= PART_SIZE;
-    const partSize = m.partSize;
-    if (m.offset === 0 && !this.hasher) this.hasher = new Hasher();
-    if (this.hasher && this.hasher.bytes !== m.offset) this.hasher = null;
+    const partSize = partSizeOf(m);
+    this.hasherAt(m.offset);
     const blocks = new BlockReader(body);
     const log: PartLog = { parts: {}, staleTail: [] };
     let kept = m.tailBytes; // bytes at the start of `part` already stored as tail pieces
@@ -273,13 +270,8 @@ export class UploadSession extends DurableObject<Env> {
 
   /** Uploads one full part (stored tail + new bytes); `record` makes it count. */
   private async uploadNext(m: UploadMeta, part: Uint8Array, log: PartLog) {
-    if (m.parts + 1 > MAX_PARTS) throw new TooLarge(`an upload may hold at most ${MAX_PARTS} parts of ${part.byteLength} bytes`);
-    if (!m.uploadId) {
-      m.uploadId = await createMultipart(this.env.BLOBS, m.key, CONTENT_TYPE);
-      await this.save(m); // so the alarm or a cancel can abort it even if the part fails
-    }
-    const n = m.parts + 1;
-    log.parts[`part:${pad(n, 5)}`] = await uploadPart(this.env.BLOBS, m.key, m.uploadId, n, part);
+    const n = await this.nextPart(m, part.byteLength);
+    log.parts[`part:${pad(n, 5)}`] = await uploadPart(this.env.BLOBS, m.key, m.uploadId!, n, part);
     log.staleTail.push(...tailKeys(m.tailPieces));
     Object.assign(m, { parts: n, offset: n * part.byteLength, tailPieces: 0, tailBytes: 0 });
     if (Object.keys(log.parts).length >= RECORD_EVERY) await this.record(m, log);

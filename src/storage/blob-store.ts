@@ -17,7 +17,7 @@
  *   for formats that serve them (Maven, generic); they describe the same bytes.
  */
 import { RegistryError } from "../core/errors";
-import { BlockReader } from "../core/block-reader";
+import { BlockReader, ShortBody, copyBlocks } from "../core/block-reader";
 import { Hasher, type ChecksumAlgorithm, type HashResult } from "../core/hasher";
 
 export type { ChecksumAlgorithm } from "../core/hasher";
@@ -66,12 +66,9 @@ async function putKnownLength(bucket: R2Bucket, key: string, blocks: BlockReader
   const writer = fixed.writable.getWriter();
   const putting = bucket.put(key, fixed.readable, { httpMetadata });
   try {
-    while (hasher.bytes < length) {
-      const block = await blocks.read(length - hasher.bytes);
-      if (!block) throw badLength();
-      await Promise.all([hasher.update(block), writer.write(block)]);
-      blocks.release(block);
-    }
+    const broke = await copyBlocks(blocks, writer, length, hasher);
+    if (broke instanceof ShortBody) throw badLength();
+    if (broke) throw broke;
     if (await blocks.read(1)) throw tooLarge(length);
     await writer.close();
   } catch (e) {
