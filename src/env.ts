@@ -19,8 +19,12 @@ export interface Env {
   ORBITALREG_JWT_SECRET?: string;
   ORBITALREG_HELP_URL?: string;
   ORBITALREG_BANNER?: string;
+  /** "true": webhooks and OIDC issuers may point at private, loopback and link-local addresses (local testing). */
   ORBITALREG_ALLOW_PRIVATE_WEBHOOKS?: string;
 }
+
+/** Whether outbound calls (webhook deliveries, OIDC discovery) may reach private addresses. */
+export const allowsPrivateTargets = (env: Env) => env.ORBITALREG_ALLOW_PRIVATE_WEBHOOKS === "true";
 
 type OrbitalRegEnv = Env;
 declare global {

@@ -20,6 +20,7 @@ import { checkOutboundUrl } from "../core/net";
 import { clampLimit, decodeCursor, toPage } from "../core/pagination";
 import type { ClaimCondition } from "../core/claims";
 import type { Role } from "../db/schema";
+import { allowsPrivateTargets } from "../env";
 
 const NAME = /^[a-z0-9](?:[a-z0-9-_.]{0,62}[a-z0-9])?$/;
 const TIME_CLAIMS = new Set(["exp", "nbf", "iat"]);
@@ -52,7 +53,7 @@ export async function getTrustPolicy(scope: Scope, id: string) {
 
 async function validate(scope: Scope, p: TrustPolicyInput) {
   if (!NAME.test(p.name)) throw invalid("OidcTrustPolicyName", "name must be 1–64 lowercase letters, digits, '-', '_' or '.'");
-  const url = checkOutboundUrl(p.issuer, "OidcIssuer", { allowPrivate: allowPrivate(scope), requireHttps: true });
+  const url = checkOutboundUrl(p.issuer, "OidcIssuer", { allowPrivate: allowsPrivateTargets(scope.env), requireHttps: true });
   if (url.search || url.hash) throw invalid("OidcIssuerUrl", "the issuer URL can't carry a query or fragment");
   if (p.claim_conditions.some((c) => TIME_CLAIMS.has(c.claim))) {
     throw invalid("OidcClaimCondition", "exp, nbf and iat are checked on every token and can't be conditions");
@@ -63,8 +64,6 @@ async function validate(scope: Scope, p: TrustPolicyInput) {
   }
   if (!(await findProject(scope.db, p.project_id))) throw invalid("OidcTrustPolicyProject", `project ${p.project_id} does not exist`);
 }
-
-export const allowPrivate = (scope: Scope) => scope.env.ORBITALREG_ALLOW_PRIVATE_WEBHOOKS === "true";
 
 export async function createTrustPolicy(scope: Scope, input: TrustPolicyInput) {
   scope.access.requireInstanceAdmin();

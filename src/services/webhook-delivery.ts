@@ -17,7 +17,7 @@
  *   private targets off) and redirects are not followed.
  */
 import type { Db } from "../db/client";
-import type { Env } from "../env";
+import { allowsPrivateTargets, type Env } from "../env";
 import * as q from "../db/webhooks";
 import { checkOutboundUrl } from "../core/net";
 import { eventMatches } from "../core/webhook-events";
@@ -138,7 +138,7 @@ export async function deliverOnce(deps: Deps, deliveryId: string): Promise<Deliv
   }
   let url: URL;
   try {
-    url = checkOutboundUrl(sub.url, "Webhook", { allowPrivate: deps.env.ORBITALREG_ALLOW_PRIVATE_WEBHOOKS === "true" });
+    url = checkOutboundUrl(sub.url, "Webhook", { allowPrivate: allowsPrivateTargets(deps.env) });
   } catch (e) {
     await q.failDelivery(deps.db, d.id, `target refused: ${(e as Error).message}`, Date.now()).run();
     return { kind: "done" };

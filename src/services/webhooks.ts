@@ -22,6 +22,7 @@ import { clampLimit, decodeCursor, toPage } from "../core/pagination";
 import { isValidEventFilter } from "../core/webhook-events";
 import { describe } from "../auth/principal";
 import type { DeliveryStatus } from "../db/schema";
+import { allowsPrivateTargets } from "../env";
 
 const NAME = /^[a-z0-9](?:[a-z0-9-_.]{0,62}[a-z0-9])?$/;
 
@@ -61,7 +62,7 @@ export async function listSubscriptions(scope: Scope, projectId?: string, cursor
 
 async function validate(scope: Scope, s: SubscriptionInput) {
   if (!NAME.test(s.name)) throw invalid("WebhookName", "name must be 1–64 lowercase letters, digits, '-', '_' or '.'");
-  checkOutboundUrl(s.url, "Webhook", { allowPrivate: scope.env.ORBITALREG_ALLOW_PRIVATE_WEBHOOKS === "true" });
+  checkOutboundUrl(s.url, "Webhook", { allowPrivate: allowsPrivateTargets(scope.env) });
   const bad = s.events.filter((e) => !isValidEventFilter(e));
   if (bad.length) throw invalid("WebhookEvents", `unknown event types: ${bad.join(", ")} (see GET /api/admin/webhooks/event-types)`);
   if (s.project_id && !(await findProject(scope.db, s.project_id))) throw invalid("WebhookProject", `project ${s.project_id} does not exist`);
