@@ -15,8 +15,19 @@ export const freePort = () =>
     });
   });
 
-/** One HTTP request. `body` may be a Buffer, a readable stream, or undefined. Resolves {status, headers, body?}. */
-export function request(url, { method = "GET", headers = {}, body, sink = false } = {}) {
+/**
+ * One HTTP request. `body` may be a Buffer, a readable stream, or undefined. Resolves {status, headers, body?}.
+ * A request without a stream body is sent again once when it was sent on a kept-alive
+ * socket the server had just closed (Node's documented keep-alive race).
+ */
+export function request(url, opts = {}) {
+  return requestOnce(url, opts).catch((e) => {
+    if (e.code !== "ECONNRESET" || !e.reusedSocket || typeof opts.body?.pipe === "function") throw e;
+    return requestOnce(url, opts);
+  });
+}
+
+function requestOnce(url, { method = "GET", headers = {}, body, sink = false } = {}) {
   return new Promise((resolve, reject) => {
     const req = http.request(url, { method, headers, agent }, (res) => {
       if (sink) {
@@ -30,7 +41,7 @@ export function request(url, { method = "GET", headers = {}, body, sink = false 
       }
       res.on("error", reject);
     });
-    req.on("error", reject);
+    req.on("error", (e) => reject(Object.assign(e, { reusedSocket: req.reusedSocket })));
     if (body && typeof body.pipe === "function") body.pipe(req);
     else req.end(body);
   });

@@ -12,8 +12,9 @@ import { createWriteStream, mkdtempSync, mkdirSync, writeFileSync, rmSync } from
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
-import { freePort, hey, mbps, request, startProcess, treeCpuMs, waitFor, expectStatus } from "./lib.mjs";
-import { floorTarget, registryTarget } from "./targets.mjs";
+import { spawnSync } from "node:child_process";
+import { hey, mbps, treeCpuMs } from "./lib.mjs";
+import { startDistribution, startFloor, startOrbitalReg } from "./servers.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const MB = Number(process.env.BENCH_MB ?? 512);
@@ -22,10 +23,6 @@ const CHUNK = 16 * 1024 * 1024;
 // BENCH_OPS picks what to measure (default all): mono, chunked, patch, streamed, pull, manifest.
 const ops = new Set((process.env.BENCH_OPS ?? "mono,chunked,patch,streamed,pull,manifest").split(","));
 const work = mkdtempSync(join(tmpdir(), "orbitalreg-bench-"));
-const node = process.execPath;
-const wranglerBin = join(root, "node_modules", ".bin", "wrangler");
-// node_modules/.bin first: wrangler needs the Node 22 that the `node` package provides.
-const env = { ...process.env, PATH: `${join(root, "node_modules", ".bin")}:${process.env.PATH}`, CI: "true", WRANGLER_SEND_METRICS: "false", X_LOCAL_OBSERVABILITY: "false" };
 
 let blobCount = 0;
 async function makeBlob(size) {
@@ -41,55 +38,42 @@ async function makeBlob(size) {
   return { file, size, digest: `sha256:${hash.digest("hex")}` };
 }
 
-async function startOrbitalReg() {
-  const port = await freePort();
-  const admin = `bench-admin-${randomBytes(8).toString("hex")}`;
-  const proc = startProcess(node, [join(root, "scripts", "dev.mjs"), "--port", String(port), "--inspector-port", String(await freePort()), "--persist-to", join(work, "orbitalreg-state"), "--log-level", "warn", "--var", `ORBITALREG_ADMIN_TOKEN:${admin}`], { cwd: root, env });
-  const base = `http://127.0.0.1:${port}`;
-  await waitFor(`${base}/health/live`);
-  const api = async (path, json) => JSON.parse((await expectStatus(await request(`${base}${path}`, { method: "POST", headers: { Authorization: `Bearer ${admin}`, "Content-Type": "application/json" }, body: JSON.stringify(json) }), 201, path)).body);
-  const project = await api("/api/v1/projects", { slug: "bench" });
-  await api("/api/v1/repos", { project_id: project.id, slug: "images", format: "docker" });
-  const sa = await api(`/api/v1/projects/${project.id}/service_accounts`, { name: "bench", role: "writer" });
-  const { token } = await api(`/api/v1/projects/${project.id}/service_accounts/${sa.id}/tokens`, { name: "bench" });
-  const auth = `Basic ${Buffer.from(`bench:${token}`).toString("base64")}`;
-  return { proc, target: registryTarget("orbitalreg", base, "bench/images/app", auth) };
-}
-
-async function startFloor() {
-  const port = await freePort();
-  const proc = startProcess(wranglerBin, ["dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(await freePort()), "--persist-to", join(work, "floor-state"), "--log-level", "warn"], { cwd: join(root, "bench", "floor-worker"), env });
-  const base = `http://127.0.0.1:${port}`;
-  await waitFor(`${base}/trivial`);
-  return { proc, target: floorTarget(base) };
-}
-
-async function startDistribution() {
-  const port = await freePort();
-  const dir = join(work, "distribution");
-  mkdirSync(dir, { recursive: true });
-  const config = join(work, "distribution.yml");
-  writeFileSync(config, `version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: ${dir}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:${port}\n`);
-  const proc = startProcess("docker-registry", ["serve", config]);
-  const base = `http://127.0.0.1:${port}`;
-  await waitFor(`${base}/v2/`);
-  return { proc, target: registryTarget("distribution", base, "bench/images/app") };
-}
-
 async function timeIt(fn) {
   const t0 = performance.now();
   await fn();
   return performance.now() - t0;
 }
 
-/** Best of ROUNDS: the least disturbed run is the fairest estimate of capability. */
-async function best(fn) {
-  let bestMs = Infinity;
-  for (let i = 0; i < ROUNDS; i++) bestMs = Math.min(bestMs, await timeIt(fn));
-  return bestMs;
+/**
+ * Runs `runs` ([target, (round) => Promise]) ROUNDS times each, taking turns round by
+ * round (A B C, then C B A, …), so that a drift in the machine's speed during the run
+ * (disk state growing, other load) falls on every target alike; `before` runs untimed
+ * ahead of each one. Records each target's best speed and least server CPU per MiB, and
+ * OrbitalReg's speed and CPU over the floor's within each round.
+ */
+async function alternate(what, bytes, runs, before = () => {}) {
+  const got = new Map(runs.map(([t]) => [t, { ms: [], cpu: [] }]));
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [t, run] of round % 2 ? [...runs].reverse() : runs) {
+      before();
+      const cpu0 = treeCpuMs(t.pid);
+      got.get(t).ms.push(await timeIt(() => run(round)));
+      got.get(t).cpu.push(treeCpuMs(t.pid) - cpu0);
+    }
+  }
+  for (const [t, g] of got) {
+    record(`${what} MB/s`, t.label, mbps(bytes, Math.min(...g.ms)));
+    record(`${what} server CPU ms/MiB`, t.label, Math.min(...g.cpu) / (bytes / 1024 / 1024));
+  }
+  const of = (label) => [...got].find(([t]) => t.label === label)?.[1];
+  const [ours, floor] = [of("orbitalreg"), of("floor")];
+  if (!ours || !floor) return;
+  paired.push([`${what} (speed)`, ours.ms.map((ms, i) => floor.ms[i] / ms)]);
+  paired.push([`${what} (server CPU)`, ours.cpu.map((cpu, i) => floor.cpu[i] / cpu)]);
 }
 
 async function pushManifest(t, blob) {
+  if (!ops.has("mono")) await t.pushMonolithic(blob.file, blob.size, blob.digest); // else the first monolithic round pushed it
   const config = Buffer.from(JSON.stringify({ architecture: "amd64", os: "linux", rootfs: { type: "layers", diff_ids: [] } }));
   const configDigest = `sha256:${createHash("sha256").update(config).digest("hex")}`;
   const cfgFile = join(work, `config-${t.label}`);
@@ -107,7 +91,7 @@ async function pushManifest(t, blob) {
 }
 
 const results = {};
-/** Per push: OrbitalReg's speed over the floor's in each round (the two ran back to back). */
+/** [what, ratios]: OrbitalReg over the floor within each round (the two ran back to back). */
 const paired = [];
 const record = (metric, label, value) => ((results[metric] ??= {})[label] = value);
 
@@ -121,14 +105,12 @@ try {
   const fresh = {};
   for (const op of pushOps) fresh[op] = await Promise.all(Array.from({ length: ROUNDS }, () => makeBlob(MB * 1024 * 1024)));
   const blob = fresh.mono?.[0] ?? (await makeBlob(MB * 1024 * 1024));
+  spawnSync("sync"); // the blobs just written, before any server runs
   const only = (process.env.BENCH_TARGETS ?? "orbitalreg,floor,distribution").split(",");
   const starters = { orbitalreg: startOrbitalReg, floor: startFloor, distribution: startDistribution };
-  for (const [name, start] of Object.entries(starters)) if (only.includes(name)) servers.push(await start());
+  for (const [name, start] of Object.entries(starters)) if (only.includes(name)) servers.push(await start(work));
   const targets = servers.map((s) => Object.assign(s.target, { pid: s.proc.child.pid }));
 
-  // Pushes alternate between targets round by round (A B C A B C …), so that a drift in
-  // the machine's speed during the run (disk state growing, other load) falls on every
-  // target alike instead of on whichever was measured last.
   const pushes = [
     ["mono", "push monolithic", "pushMonolithic"],
     ["chunked", "push 16 MiB chunks", "pushChunked"],
@@ -136,34 +118,17 @@ try {
     ["streamed", "push 1 PATCH, no length (podman)", "pushStreamed"],
   ].filter(([op]) => ops.has(op));
   for (const [op, what, method] of pushes) {
-    const bestOf = new Map(targets.filter((t) => t[method]).map((t) => [t, { ms: Infinity, cpu: Infinity, rounds: [] }]));
-    for (let round = 0; round < ROUNDS; round++) {
-      for (const [t, b] of bestOf) {
-        const blob = fresh[op][round];
-        const before = treeCpuMs(t.pid);
-        const ms = await timeIt(() => t[method](blob.file, blob.size, blob.digest, CHUNK));
-        b.rounds.push(ms);
-        b.ms = Math.min(b.ms, ms);
-        b.cpu = Math.min(b.cpu, treeCpuMs(t.pid) - before);
-      }
-    }
-    for (const [t, b] of bestOf) {
-      record(`${what} MB/s`, t.label, mbps(blob.size, b.ms));
-      record(`${what} server CPU ms/MiB`, t.label, b.cpu / (blob.size / 1024 / 1024));
-    }
-    const ours = [...bestOf].find(([t]) => t.label === "orbitalreg")?.[1];
-    const floor = [...bestOf].find(([t]) => t.label === "floor")?.[1];
-    if (ours && floor) paired.push([what, ours.rounds.map((ms, i) => floor.rounds[i] / ms)]);
+    const runs = targets.filter((t) => t[method]).map((t) => [t, (round) => t[method](fresh[op][round].file, blob.size, fresh[op][round].digest, CHUNK)]);
+    // Start every push with no dirty pages: the kernel writing back the previous push's
+    // 512 MiB (30 s later, by default) would otherwise land on a random round.
+    await alternate(what, blob.size, runs, () => spawnSync("sync"));
   }
-
-  for (const t of targets) {
-    if (!ops.has("pull") && !ops.has("manifest")) continue;
-    await pushManifest(t, blob);
-    if (ops.has("pull")) {
-      record("pull 1 client MB/s", t.label, mbps(blob.size, await best(() => t.pull(blob.digest))));
-      record("pull 4 clients MB/s", t.label, mbps(4 * blob.size, await best(() => Promise.all([1, 2, 3, 4].map(() => t.pull(blob.digest))))));
-    }
-    if (!ops.has("manifest")) continue;
+  if (ops.has("pull") || ops.has("manifest")) for (const t of targets) await pushManifest(t, blob);
+  if (ops.has("pull")) {
+    await alternate("pull 1 client", blob.size, targets.map((t) => [t, () => t.pull(blob.digest)]));
+    await alternate("pull 4 clients", 4 * blob.size, targets.map((t) => [t, () => Promise.all([1, 2, 3, 4].map(() => t.pull(blob.digest)))]));
+  }
+  for (const t of ops.has("manifest") ? targets : []) {
     for (const method of ["HEAD", "GET"]) {
       for (const c of [1, 32]) {
         const r = hey(t.manifestUrl("v1"), { n: c === 1 ? 1000 : 4000, c, method, headers: t.manifestHeaders });

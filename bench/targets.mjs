@@ -29,21 +29,29 @@ export function registryTarget(label, base, name, auth) {
       );
     },
     async pushChunked(file, size, digest, chunk) {
-      let loc = (await expectStatus(await request(`${base}/v2/${name}/blobs/uploads/`, { method: "POST", headers: h({ "Content-Length": "0" }) }), 202, `${label} POST`)).headers.location;
-      for (let off = 0; off < size; off += chunk) {
-        const end = Math.min(size, off + chunk) - 1;
-        const res = await expectStatus(
-          await request(abs(loc), {
-            method: "PATCH",
-            headers: h({ "Content-Type": "application/octet-stream", "Content-Length": String(end - off + 1), "Content-Range": `${off}-${end}` }),
-            body: createReadStream(file, { start: off, end }),
-          }),
-          202,
-          `${label} PATCH`,
-        );
-        loc = res.headers.location;
-      }
-      await expectStatus(await request(withDigest(loc, digest), { method: "PUT", headers: h({ "Content-Length": "0" }) }), 201, `${label} PUT`);
+      const upload = await this.startChunks();
+      for (let off = 0; off < size; off += chunk) await this.sendChunk(upload, file, off, Math.min(size, off + chunk) - 1);
+      await this.finishChunks(upload, digest);
+    },
+    /** A chunked upload, one step at a time: start, then a PATCH per chunk, then PUT ?digest=. */
+    async startChunks() {
+      const start = await expectStatus(await request(`${base}/v2/${name}/blobs/uploads/`, { method: "POST", headers: h({ "Content-Length": "0" }) }), 202, `${label} POST`);
+      return { loc: start.headers.location };
+    },
+    async sendChunk(upload, file, off, end) {
+      const res = await expectStatus(
+        await request(abs(upload.loc), {
+          method: "PATCH",
+          headers: h({ "Content-Type": "application/octet-stream", "Content-Length": String(end - off + 1), "Content-Range": `${off}-${end}` }),
+          body: createReadStream(file, { start: off, end }),
+        }),
+        202,
+        `${label} PATCH`,
+      );
+      upload.loc = res.headers.location;
+    },
+    async finishChunks(upload, digest) {
+      await expectStatus(await request(withDigest(upload.loc, digest), { method: "PUT", headers: h({ "Content-Length": "0" }) }), 201, `${label} PUT`);
     },
     /** skopeo/docker: POST, one PATCH with the whole blob and its Content-Length, PUT ?digest= with no body. */
     async pushPatch(file, size, digest) {
@@ -88,20 +96,27 @@ export function floorTarget(base) {
     },
     // No pushStreamed: R2 refuses a body of unknown length, so there is no bare floor for it.
     async pushChunked(file, size, digest, chunk) {
+      const upload = await this.startChunks(digest);
+      for (let off = 0; off < size; off += chunk) await this.sendChunk(upload, file, off, Math.min(size, off + chunk) - 1);
+      await this.finishChunks(upload);
+    },
+    /** The same steps as a registry's chunked upload: one multipart upload, a part per chunk. */
+    async startChunks(digest = "blob") {
       const key = `chunked/${digest}/${Date.now()}`;
       const { uploadId } = JSON.parse((await expectStatus(await request(`${base}/mpu/${key}`, { method: "POST" }), 200, "floor mpu")).body);
-      const parts = [];
-      let n = 1;
-      for (let off = 0; off < size; off += chunk, n++) {
-        const end = Math.min(size, off + chunk) - 1;
-        const res = await expectStatus(
-          await request(`${base}/mpu/${key}/${n}?uploadId=${encodeURIComponent(uploadId)}`, { method: "PUT", headers: { "Content-Length": String(end - off + 1) }, body: createReadStream(file, { start: off, end }) }),
-          200,
-          "floor part",
-        );
-        parts.push(JSON.parse(res.body));
-      }
-      await expectStatus(await request(`${base}/mpu/${key}/complete?uploadId=${encodeURIComponent(uploadId)}`, { method: "POST", body: JSON.stringify(parts) }), 201, "floor complete");
+      return { key, uploadId, parts: [] };
+    },
+    async sendChunk(upload, file, off, end) {
+      const n = upload.parts.length + 1;
+      const res = await expectStatus(
+        await request(`${base}/mpu/${upload.key}/${n}?uploadId=${encodeURIComponent(upload.uploadId)}`, { method: "PUT", headers: { "Content-Length": String(end - off + 1) }, body: createReadStream(file, { start: off, end }) }),
+        200,
+        "floor part",
+      );
+      upload.parts.push(JSON.parse(res.body));
+    },
+    async finishChunks(upload) {
+      await expectStatus(await request(`${base}/mpu/${upload.key}/complete?uploadId=${encodeURIComponent(upload.uploadId)}`, { method: "POST", body: JSON.stringify(upload.parts) }), 201, "floor complete");
     },
     async pull(digest) {
       const res = await request(`${base}/obj/${digest}`, { sink: true });

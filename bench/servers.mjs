@@ -1,0 +1,50 @@
+// Starts the three servers the benchmarks compare, each on a free 127.0.0.1 port with its
+// state under `work`: OrbitalReg (`scripts/dev.mjs`, with a project, a docker repo and a
+// writer token), the floor Worker, and CNCF distribution. Each resolves {proc, target}.
+import { randomBytes } from "node:crypto";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { freePort, request, startProcess, waitFor, expectStatus } from "./lib.mjs";
+import { floorTarget, registryTarget } from "./targets.mjs";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const node = process.execPath;
+const wranglerBin = join(root, "node_modules", ".bin", "wrangler");
+// node_modules/.bin first: wrangler needs the Node 22 that the `node` package provides.
+const env = { ...process.env, PATH: `${join(root, "node_modules", ".bin")}:${process.env.PATH}`, CI: "true", WRANGLER_SEND_METRICS: "false", X_LOCAL_OBSERVABILITY: "false" };
+
+export async function startOrbitalReg(work) {
+  const port = await freePort();
+  const admin = `bench-admin-${randomBytes(8).toString("hex")}`;
+  const proc = startProcess(node, [join(root, "scripts", "dev.mjs"), "--port", String(port), "--inspector-port", String(await freePort()), "--persist-to", join(work, "orbitalreg-state"), "--log-level", "warn", "--var", `ORBITALREG_ADMIN_TOKEN:${admin}`], { cwd: root, env });
+  const base = `http://127.0.0.1:${port}`;
+  await waitFor(`${base}/health/live`);
+  const api = async (path, json) => JSON.parse((await expectStatus(await request(`${base}${path}`, { method: "POST", headers: { Authorization: `Bearer ${admin}`, "Content-Type": "application/json" }, body: JSON.stringify(json) }), 201, path)).body);
+  const project = await api("/api/v1/projects", { slug: "bench" });
+  await api("/api/v1/repos", { project_id: project.id, slug: "images", format: "docker" });
+  const sa = await api(`/api/v1/projects/${project.id}/service_accounts`, { name: "bench", role: "writer" });
+  const { token } = await api(`/api/v1/projects/${project.id}/service_accounts/${sa.id}/tokens`, { name: "bench" });
+  const auth = `Basic ${Buffer.from(`bench:${token}`).toString("base64")}`;
+  return { proc, target: registryTarget("orbitalreg", base, "bench/images/app", auth) };
+}
+
+export async function startFloor(work) {
+  const port = await freePort();
+  const proc = startProcess(wranglerBin, ["dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(await freePort()), "--persist-to", join(work, "floor-state"), "--log-level", "warn"], { cwd: join(root, "bench", "floor-worker"), env });
+  const base = `http://127.0.0.1:${port}`;
+  await waitFor(`${base}/trivial`);
+  return { proc, target: floorTarget(base) };
+}
+
+export async function startDistribution(work) {
+  const port = await freePort();
+  const dir = join(work, "distribution");
+  mkdirSync(dir, { recursive: true });
+  const config = join(work, "distribution.yml");
+  writeFileSync(config, `version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: ${dir}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:${port}\n`);
+  const proc = startProcess("docker-registry", ["serve", config]);
+  const base = `http://127.0.0.1:${port}`;
+  await waitFor(`${base}/v2/`);
+  return { proc, target: registryTarget("distribution", base, "bench/images/app") };
+}
