@@ -8,12 +8,12 @@
 //
 //   node bench/chunks.mjs     (BENCH_CHUNKS_MB=5,16 chunk sizes, BENCH_CHUNKS=24 per size)
 import { createHash, randomBytes } from "node:crypto";
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
+import { closeSync, mkdtempSync, openSync, readFileSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { treeCpuMs } from "./lib.mjs";
-import { startFloor, startOrbitalReg } from "./servers.mjs";
+import { startFloor, startOrbitalReg, withServers } from "./servers.mjs";
 
 const SIZES = (process.env.BENCH_CHUNKS_MB ?? "5,16").split(",").map(Number);
 const COUNT = Number(process.env.BENCH_CHUNKS ?? 24);
@@ -40,11 +40,10 @@ async function timedChunk(server, upload, file, off, end) {
   return { ms, cpu: treeCpuMs(server.proc.child.pid) - cpu0 };
 }
 
-const servers = [];
 const rows = [];
-try {
-  servers.push(await startOrbitalReg(work), await startFloor(work));
-  const [ours, floor] = servers;
+await withServers(work, async (start) => {
+  const ours = await start(startOrbitalReg);
+  const floor = await start(startFloor);
   for (const mib of SIZES) {
     const chunk = mib << 20;
     const blob = makeBlob(mib * COUNT);
@@ -77,10 +76,4 @@ try {
       console.log(`extra ${what} over the floor: ${(extra(a) - perMiB * a.mib).toFixed(1)} ms per request + ${perMiB.toFixed(2)} ms per MiB`);
     }
   }
-} catch (e) {
-  for (const s of servers) console.error(`--- ${s.target.label} log\n${s.proc.log().slice(-3000)}`);
-  throw e;
-} finally {
-  await Promise.all(servers.map((s) => s.proc.stop()));
-  rmSync(work, { recursive: true, force: true });
-}
+});

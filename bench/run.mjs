@@ -8,13 +8,13 @@
 //                                  BENCH_TARGETS=orbitalreg,floor,distribution, BENCH_OPS: see below)
 // Needs: hey and docker-registry (apt-get install -y hey docker-registry).
 import { createHash, randomBytes } from "node:crypto";
-import { createWriteStream, mkdtempSync, mkdirSync, writeFileSync, rmSync } from "node:fs";
+import { createWriteStream, mkdtempSync, mkdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { spawnSync } from "node:child_process";
 import { hey, mbps, treeCpuMs } from "./lib.mjs";
-import { startDistribution, startFloor, startOrbitalReg } from "./servers.mjs";
+import { startDistribution, startFloor, startOrbitalReg, withServers } from "./servers.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const MB = Number(process.env.BENCH_MB ?? 512);
@@ -95,8 +95,7 @@ const results = {};
 const paired = [];
 const record = (metric, label, value) => ((results[metric] ??= {})[label] = value);
 
-const servers = [];
-try {
+await withServers(work, async (start) => {
   console.log(`bench: ${MB} MiB blob, best of ${ROUNDS} rounds; work dir ${work}`);
   // Fresh content for every push (op × round), shared by the three targets: a registry
   // that already holds a digest would only deduplicate it, which no client asks of it
@@ -108,7 +107,8 @@ try {
   spawnSync("sync"); // the blobs just written, before any server runs
   const only = (process.env.BENCH_TARGETS ?? "orbitalreg,floor,distribution").split(",");
   const starters = { orbitalreg: startOrbitalReg, floor: startFloor, distribution: startDistribution };
-  for (const [name, start] of Object.entries(starters)) if (only.includes(name)) servers.push(await start(work));
+  const servers = [];
+  for (const [name, starter] of Object.entries(starters)) if (only.includes(name)) servers.push(await start(starter));
   const targets = servers.map((s) => Object.assign(s.target, { pid: s.proc.child.pid }));
 
   const pushes = [
@@ -138,13 +138,7 @@ try {
       }
     }
   }
-} catch (e) {
-  for (const s of servers) console.error(`--- ${s.target.label} log\n${s.proc.log().slice(-3000)}`);
-  throw e;
-} finally {
-  await Promise.all(servers.map((s) => s.proc.stop()));
-  rmSync(work, { recursive: true, force: true });
-}
+});
 
 const fmt = (v) => (v === undefined ? "-" : v >= 100 ? v.toFixed(0) : v.toFixed(2));
 const lowerIsBetter = (m) => m.endsWith(" ms") || m.endsWith(" ms/MiB");

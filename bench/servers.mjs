@@ -2,7 +2,7 @@
 // state under `work`: OrbitalReg (`scripts/dev.mjs`, with a project, a docker repo and a
 // writer token), the floor Worker, and CNCF distribution. Each resolves {proc, target}.
 import { randomBytes } from "node:crypto";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { freePort, request, startProcess, waitFor, expectStatus } from "./lib.mjs";
@@ -47,4 +47,27 @@ export async function startDistribution(work) {
   const base = `http://127.0.0.1:${port}`;
   await waitFor(`${base}/v2/`);
   return { proc, target: registryTarget("distribution", base, "bench/images/app") };
+}
+
+/**
+ * Runs `fn(start)`, where `start(startX)` starts a server with its state under `work`.
+ * However `fn` ends, every server started is stopped and `work` is deleted; when it
+ * fails, the tail of each server's log is printed first.
+ */
+export async function withServers(work, fn) {
+  const servers = [];
+  const start = async (starter) => {
+    const server = await starter(work);
+    servers.push(server);
+    return server;
+  };
+  try {
+    return await fn(start);
+  } catch (e) {
+    for (const s of servers) console.error(`--- ${s.target.label} log\n${s.proc.log().slice(-3000)}`);
+    throw e;
+  } finally {
+    await Promise.all(servers.map((s) => s.proc.stop()));
+    rmSync(work, { recursive: true, force: true });
+  }
 }
