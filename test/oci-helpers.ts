@@ -84,6 +84,7 @@ export async function startUpload(name: string, token: string) {
   const location = res.headers.get("location")!;
   expect(location).toMatch(new RegExp(`^/v2/${name}/blobs/uploads/[0-9a-f]{64}$`));
   expect(res.headers.get("docker-upload-uuid")).toBe(location.split("/").pop());
+  expect(res.headers.get("oci-chunk-min-length")).toBe(String(5 * 1024 * 1024)); // a hint: smaller chunks work too
   return location;
 }
 

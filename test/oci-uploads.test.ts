@@ -65,6 +65,36 @@ describe("OCI uploads: sessions in a Durable Object", () => {
     expect(await blobBytes(r.name, r.token, digest)).toEqual(data);
   });
 
+  it("reads to the end a chunk it refuses (out of order, unknown upload, mismatched range), so a client gets the answer, not a reset", async () => {
+    const r = await ociRepo();
+    const loc = await start(r.name, r.token);
+    const MiB = 1024 * 1024;
+    const data = bytesOf(3 * MiB, 9);
+    const refused = async (path: string, headers: Record<string, string>, status: number, code: string) => {
+      let pulled = 0;
+      const body = new ReadableStream<Uint8Array>({
+        pull(c) {
+          if (pulled >= data.length) return c.close();
+          c.enqueue(data.slice(pulled, pulled + 64 * 1024));
+          pulled += 64 * 1024;
+        },
+      });
+      const res = await patch(path, r.token, body, { "Content-Length": String(data.length), ...headers });
+      expect((await errorsOf(res, status))[0]!.code).toBe(code);
+      expect(pulled).toBe(data.length); // without draining, the body is cancelled after the first pieces
+      return res;
+    };
+    // refused by the session object, which holds the body
+    const outOfOrder = await refused(loc, { "Content-Range": `${MiB}-${4 * MiB - 1}` }, 416, "BLOB_UPLOAD_INVALID");
+    expect(outOfOrder.headers.get("range")).toBe("0-0");
+    const gone = `/v2/${r.name}/blobs/uploads/${env.UPLOAD_SESSIONS.newUniqueId().toString()}`;
+    await refused(gone, { "Content-Range": `0-${3 * MiB - 1}` }, 404, "BLOB_UPLOAD_UNKNOWN");
+    // refused by the route, before the body goes anywhere
+    await refused(loc, { "Content-Range": `0-${MiB - 1}` }, 416, "BLOB_UPLOAD_INVALID");
+    // the session is untouched: the whole blob still goes in
+    expect((await patch(loc, r.token, data, { "Content-Range": `0-${data.length - 1}`, "Content-Length": String(data.length) })).status).toBe(202);
+  });
+
   it("finishes with the whole blob in the PUT body, and with a last chunk in the PUT", async () => {
     const r = await ociRepo();
     const data = bytesOf(70_000, 6);

@@ -21,6 +21,8 @@
 import type { Hasher } from "./hasher";
 
 export const BLOCK = 1024 * 1024;
+/** How much of a refused body `drain` reads before giving up on it (a few chunks' worth). */
+export const REFUSED_BODY_MAX = 64 * 1024 * 1024;
 
 /** A body that ended cleanly before its declared length. */
 export class ShortBody extends Error {}
@@ -46,6 +48,33 @@ export async function copyBlocks(blocks: BlockReader, writer: WritableStreamDefa
     blocks.release(block);
   }
   return null;
+}
+
+/**
+ * Reads and drops up to `max` bytes of a body the server refuses without reading it, so
+ * that the client gets to read the answer. A server that answers while a large body is
+ * still arriving, and then closes the connection, makes the client see a reset (through
+ * wrangler's proxy: "Network connection lost.") instead of the 416 (or 404) it should act on. Past `max` the body is cancelled: a refused
+ * client that keeps sending gets the reset. Never throws (a body that breaks is done).
+ */
+export async function drain(body: ReadableStream<Uint8Array>, max: number): Promise<void> {
+  let blocks: BlockReader;
+  try {
+    blocks = new BlockReader(body);
+  } catch {
+    return; // already read, or handed on: not ours to drain
+  }
+  try {
+    for (let seen = 0; seen <= max; ) {
+      const block = await blocks.read(BLOCK);
+      if (!block) return;
+      seen += block.byteLength;
+      blocks.release(block);
+    }
+    await blocks.cancel(new Error(`a refused body is drained up to ${max} bytes`));
+  } catch {
+    await blocks.cancel();
+  }
 }
 
 export class BlockReader {

@@ -50,17 +50,20 @@
  *   finish deletes the state and hands the object to the caller.
  * - Expected failures (unknown session, wrong offset, broken body, too many parts) cross
  *   the RPC boundary as values (UploadFailure); only unexpected ones (R2 errors) throw.
+ *   A chunk refused before it is read (unknown session, wrong offset) is drained first
+ *   (up to REFUSED_BODY_MAX), so the client reads the 416 or 404 instead of a reset.
  */
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
 import { PART_SIZE, deleteObject, getObject } from "../storage/blob-store";
-import { MAX_PARTS, abortMultipart, completeMultipart, createMultipart, hashObject, openPart, putBytes, uploadPart } from "../storage/multipart";
-import { BlockReader, copyBlocks } from "../core/block-reader";
+import { MAX_PARTS, MIN_PART_SIZE, abortMultipart, completeMultipart, createMultipart, hashObject, openPart, putBytes, uploadPart } from "../storage/multipart";
+import { BlockReader, REFUSED_BODY_MAX, copyBlocks, drain } from "../core/block-reader";
 import { Hasher } from "../core/hasher";
 import {
   interrupted,
   unknownUpload,
   wrongOffset,
+  type UploadFailure,
   type UploadFinish,
   type UploadMeta,
   type UploadOwner,
@@ -72,8 +75,7 @@ export type { UploadFailure, UploadFinish, UploadOwner, UploadSegment, UploadSta
 
 export const UPLOAD_TTL_MS = 24 * 60 * 60 * 1000;
 const TAIL_PIECE = 1024 * 1024;
-/** R2's smallest part (all but the last), and the largest chunk taken as a part as it is. */
-const MIN_PART = 5 * 1024 * 1024;
+/** The largest chunk taken as a part as it is (the smallest is R2's, MIN_PART_SIZE). */
 const MAX_DIRECT_PART = 16 * 1024 * 1024;
 /** Uploaded parts are recorded in storage at least this often (and when a call ends). */
 const RECORD_EVERY = 8;
@@ -141,12 +143,12 @@ export class UploadSession extends DurableObject<Env> {
   append(owner: UploadOwner, body: ReadableStream<Uint8Array> | null, start: number | null, length: number | null = null): Promise<UploadStatus> {
     return this.serialized(async () => {
       const m = await this.meta(owner);
-      if (!m) return unknownUpload();
-      if (start !== null && start !== m.offset) return wrongOffset(m.offset, start);
+      if (!m) return refuse(body, unknownUpload());
+      if (start !== null && start !== m.offset) return refuse(body, wrongOffset(m.offset, start));
       if (!body) return { ok: true, offset: m.offset };
       try {
         // The first bytes fix the part size: a first chunk that can be a part sets it.
-        m.partSize ??= m.offset === 0 && length !== null && length >= MIN_PART && length <= MAX_DIRECT_PART ? length : PART_SIZE;
+        m.partSize ??= m.offset === 0 && length !== null && length >= MIN_PART_SIZE && length <= MAX_DIRECT_PART ? length : PART_SIZE;
         if (m.segment && !(await this.convert(m, m.segment))) return interrupted(m.offset);
         if (length === partSizeOf(m) && m.tailBytes === 0) return await this.appendPart(m, body, length);
         if (!(await this.consume(m, body))) return interrupted(m.offset);
@@ -390,6 +392,12 @@ export class UploadSession extends DurableObject<Env> {
 }
 
 class TooLarge extends Error {}
+
+/** Answers `failure` once the refused body is drained: the client then reads the answer, not a reset. */
+async function refuse(body: ReadableStream<Uint8Array> | null, failure: UploadFailure): Promise<UploadFailure> {
+  if (body) await drain(body, REFUSED_BODY_MAX);
+  return failure;
+}
 
 const partSizeOf = (m: UploadMeta) => m.partSize ?? PART_SIZE;
 

@@ -28,10 +28,18 @@ import { recordBlob } from "./blobs";
 import { requireDigest } from "./oci-blobs";
 import { newBlobKey } from "../storage/keys";
 import { SINGLE_PUT_MAX, deleteObject, putStream } from "../storage/blob-store";
+import { MIN_PART_SIZE } from "../storage/multipart";
 import { RegistryError } from "../core/errors";
 import { sha256Digest } from "../core/digest";
 import { uploadRange } from "../core/oci-names";
 import type { UploadFailure, UploadStatus } from "../objects/upload-session";
+
+/**
+ * Advertised as OCI-Chunk-Min-Length when an upload starts: R2's smallest part. Smaller
+ * chunks are taken too (and re-cut), but a client that reads the header sends chunks
+ * that can become R2 parts as they arrive (objects/upload-session.ts).
+ */
+export const MIN_CHUNK_LENGTH = MIN_PART_SIZE;
 
 const uploadUnknown = () => new RegistryError("NotFoundUpload", "no such upload session (finished, cancelled or expired)", { protocolCode: "BLOB_UPLOAD_UNKNOWN" });
 

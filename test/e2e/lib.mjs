@@ -1,6 +1,7 @@
 // Shared helpers for e2e tests: the registry URL, admin calls, and running real clients.
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync } from "node:fs";
+import { request } from "node:http";
 import { join } from "node:path";
 
 export const URL_ = process.env.ORBITALREG_URL;
@@ -10,6 +11,25 @@ export const HOSTPORT = URL_ ? new URL(URL_).host : "";
 
 export const scratch = (name) => mkdtempSync(join(WORK, `${name}-`));
 export const unique = (p) => `${p}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+
+/**
+ * One raw HTTP request (node:http, one connection per request), for what fetch hides:
+ * streamed bodies, their exact headers, and a server answering before the body is sent.
+ * `body`: a readable stream or nothing. Resolves {status, headers, body}.
+ */
+export function send(method, path, auth, headers, body) {
+  return new Promise((resolve, reject) => {
+    const req = request(`${URL_}${path}`, { method, headers: { Authorization: auth, ...headers } }, (res) => {
+      const chunks = [];
+      res.on("data", (c) => chunks.push(c));
+      res.on("end", () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks) }));
+      res.on("error", reject);
+    });
+    req.on("error", reject);
+    if (body) body.pipe(req);
+    else req.end();
+  });
+}
 
 export async function api(path, { method = "GET", token = ADMIN, json } = {}) {
   const res = await fetch(`${URL_}${path}`, {

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { createCipheriv, createHash } from "node:crypto";
 import { request } from "node:http";
 import { Readable } from "node:stream";
-import { URL_, setup } from "./lib.mjs";
+import { URL_, send, setup } from "./lib.mjs";
 
 const SIZE = 5 * 2 ** 30 + 2 ** 20 + 123;
 const BLOCK = 2 ** 20;
@@ -32,20 +32,6 @@ function generated(size, onBlock) {
       off += n;
       this.push(block);
     },
-  });
-}
-
-function send(method, path, auth, headers, body) {
-  return new Promise((resolve, reject) => {
-    const req = request(`${URL_}${path}`, { method, headers: { Authorization: auth, ...headers } }, (res) => {
-      const chunks = [];
-      res.on("data", (c) => chunks.push(c));
-      res.on("end", () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks) }));
-      res.on("error", reject);
-    });
-    req.on("error", reject);
-    if (body) body.pipe(req);
-    else req.end();
   });
 }
 

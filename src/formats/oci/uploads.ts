@@ -2,17 +2,18 @@
  * `/v2/<name>/blobs/uploads/` (POST: start, monolithic, mount) and
  * `/v2/<name>/blobs/uploads/<uuid>` (PATCH chunk, PUT finish, GET status, DELETE cancel).
  * Invariants: every upload response carries Location (relative), Docker-Upload-UUID
- * and Range `0-<last byte>`; an out-of-order Content-Range answers 416 with the
+ * and Range `0-<last byte>` (a started one also OCI-Chunk-Min-Length, a hint: smaller
+ * chunks are taken too); an out-of-order Content-Range answers 416 with the
  * current Range; the route never buffers a body (it streams to R2 or to the session
  * object, services/oci-uploads.ts).
  */
 import type { Ctx } from "./http";
-import { blobUrl, bodyOf, contentLength, empty, uploadUrl } from "./http";
+import { blobUrl, bodyOf, contentLength, empty, refusingUnreadBody, uploadUrl } from "./http";
 import { parseRange, uploadRange, type OciRoute } from "../../core/oci-names";
 import { RegistryError } from "../../core/errors";
 import { openImage } from "../../services/oci-access";
 import { requireDigest, tryMount, uploadMonolithic } from "../../services/oci-blobs";
-import { appendChunk, cancelUpload, finishUpload, startUpload, uploadStatus } from "../../services/oci-uploads";
+import { MIN_CHUNK_LENGTH, appendChunk, cancelUpload, finishUpload, startUpload, uploadStatus } from "../../services/oci-uploads";
 
 type UploadsRoute = Extract<OciRoute, { kind: "uploads" }>;
 type UploadRoute = Extract<OciRoute, { kind: "upload" }>;
@@ -35,7 +36,7 @@ function chunkStart(c: Ctx): number | null {
 }
 
 export const uploads = {
-  POST: async (c: Ctx, r: UploadsRoute) => {
+  POST: (c: Ctx, r: UploadsRoute) => refusingUnreadBody(c, async () => {
     const scope = c.var.scope;
     const img = await openImage(scope, r.name, "write");
     const mount = c.req.query("mount");
@@ -50,8 +51,10 @@ export const uploads = {
       return created(r.name, stored.digest);
     }
     const uuid = await startUpload(scope, img);
-    return progress(202, r.name, uuid, 0);
-  },
+    const started = progress(202, r.name, uuid, 0);
+    started.headers.set("OCI-Chunk-Min-Length", String(MIN_CHUNK_LENGTH));
+    return started;
+  }),
 };
 
 export const upload = {
@@ -59,12 +62,12 @@ export const upload = {
     const img = await openImage(c.var.scope, r.name, "write");
     return progress(204, r.name, r.uuid, await uploadStatus(c.var.scope, img, r.uuid));
   },
-  PATCH: async (c: Ctx, r: UploadRoute) => {
+  PATCH: (c: Ctx, r: UploadRoute) => refusingUnreadBody(c, async () => {
     const img = await openImage(c.var.scope, r.name, "write");
     const offset = await appendChunk(c.var.scope, img, r.uuid, bodyOf(c), chunkStart(c), contentLength(c));
     return progress(202, r.name, r.uuid, offset);
-  },
-  PUT: async (c: Ctx, r: UploadRoute) => {
+  }),
+  PUT: (c: Ctx, r: UploadRoute) => refusingUnreadBody(c, async () => {
     const img = await openImage(c.var.scope, r.name, "write");
     requireDigest(c.req.query("digest"));
     const body = bodyOf(c);
@@ -72,7 +75,7 @@ export const upload = {
     if (body || start !== null) await appendChunk(c.var.scope, img, r.uuid, body, start, contentLength(c), true);
     const done = await finishUpload(c.var.scope, img, r.uuid, c.req.query("digest"));
     return created(r.name, done.digest);
-  },
+  }),
   DELETE: async (c: Ctx, r: UploadRoute) => {
     const img = await openImage(c.var.scope, r.name, "write");
     await cancelUpload(c.var.scope, img, r.uuid);
