@@ -1,12 +1,13 @@
 /**
  * Builds the Hono app: request id → scope (auth) → routes, with one error renderer
  * per protocol chosen by path prefix, so an error thrown anywhere (middleware
- * included) reaches the client in the format its client understands.
+ * included) reaches the client in the format its client understands, after any request
+ * body nothing read (a refused upload) has been drained, so the client reads the answer.
  */
-import { Hono } from "hono";
+import { Hono, type Context } from "hono";
 import type { AppEnv } from "./http/types";
 import { requestId, scope } from "./http/context";
-import { asRegistryError, renderApiError, type ErrorRenderer } from "./http/errors";
+import { asRegistryError, drainUnreadBody, renderApiError, type ErrorRenderer } from "./http/errors";
 import { RegistryError } from "./core/errors";
 import { buildApi } from "./api";
 import { docsRoutes } from "./api/docs";
@@ -18,8 +19,12 @@ export function buildApp() {
   const rendererFor = (path: string): ErrorRenderer =>
     renderers.find(([prefix]) => path === prefix || path.startsWith(`${prefix}/`))?.[1] ?? renderApiError;
 
-  app.onError((err, c) => rendererFor(c.req.path)(asRegistryError(err), c));
-  app.notFound((c) => rendererFor(c.req.path)(new RegistryError("NotFoundRoute", `no route for ${c.req.method} ${c.req.path}`), c));
+  const answer = async (err: unknown, c: Context<AppEnv>) => {
+    await drainUnreadBody(c.req.raw);
+    return rendererFor(c.req.path)(asRegistryError(err), c);
+  };
+  app.onError(answer);
+  app.notFound((c) => answer(new RegistryError("NotFoundRoute", `no route for ${c.req.method} ${c.req.path}`), c));
 
   app.use(requestId);
   app.use(scope);

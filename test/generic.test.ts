@@ -109,6 +109,37 @@ describe("generic files", () => {
     expect((await req(`${pub.base}/open2.txt`, { method: "PUT", token: readerToken, body: "x" })).status).toBe(403);
   });
 
+  it("reads a refused upload's body to the end before answering (so a client gets the 401/403, not a reset), up to 64 MiB", async () => {
+    const { base, token } = await genericRepo();
+    const other = await projectWithToken("admin");
+    const MiB = 1024 * 1024;
+    const counted = (size: number) => {
+      const piece = new Uint8Array(64 * 1024);
+      const seen = { pulled: 0 };
+      const body = new ReadableStream<Uint8Array>({
+        pull(c) {
+          if (seen.pulled >= size) return c.close();
+          c.enqueue(piece.slice());
+          seen.pulled += piece.byteLength;
+        },
+      });
+      return { body, seen };
+    };
+    const put = (path: string, body: ReadableStream<Uint8Array>, size: number, auth?: string) =>
+      req(`${base}/${path}`, { method: "PUT", token: auth, body, duplex: "half", headers: { "Content-Length": String(size) } } as RequestInit);
+    for (const [auth, status] of [[undefined, 401], [other.token, 403]] as const) {
+      const upload = counted(3 * MiB);
+      expect((await put("refused.bin", upload.body, 3 * MiB, auth)).status).toBe(status);
+      expect(upload.seen.pulled).toBe(3 * MiB);
+    }
+    const huge = counted(80 * MiB);
+    const res = await put("huge.bin", huge.body, 80 * MiB);
+    expect(res.status).toBe(401);
+    expect(huge.seen.pulled).toBeGreaterThan(64 * MiB);
+    expect(huge.seen.pulled).toBeLessThan(70 * MiB); // then cancelled, not read to the end
+    expect((await req(`${base}/refused.bin`, { token })).status).toBe(404);
+  });
+
   it("answers 404 for a repo of another format", async () => {
     const { project, token } = await projectWithToken("writer");
     const npmRepo = await createRepo(project.id, "npm");

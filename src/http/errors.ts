@@ -3,11 +3,13 @@
  * Invariants: every error response carries the request id; an unexpected exception
  * becomes `InternalError` with a plain message (its detail goes to the log only), but a
  * client error Hono raises itself (malformed JSON → 400, wrong media type → 415) keeps
- * its status; a 401 always carries the challenge its protocol expects.
+ * its status; a 401 always carries the challenge its protocol expects; a request body
+ * nothing read is drained before the answer (drainUnreadBody).
  */
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { RegistryError, isRegistryError } from "../core/errors";
+import { REFUSED_BODY_MAX, drain } from "../core/block-reader";
 import type { AppEnv } from "./types";
 
 export type ErrorRenderer = (err: RegistryError, c: Context<AppEnv>) => Response;
@@ -32,6 +34,17 @@ export function asRegistryError(err: unknown): RegistryError {
   }
   console.error("unhandled error", err);
   return new RegistryError("InternalError", "an internal error occurred; quote the request id when reporting it");
+}
+
+/**
+ * Reads to the end (up to REFUSED_BODY_MAX) a request body that nothing read before the
+ * request failed: answering while megabytes are still arriving, then closing, makes the
+ * client see a broken connection instead of the error (a twine upload with a wrong
+ * password, a Maven re-deploy of a release, an out-of-order OCI chunk). A body already
+ * read, or handed on, is left alone.
+ */
+export async function drainUnreadBody(req: Request): Promise<void> {
+  if (req.body && !req.bodyUsed) await drain(req.body, REFUSED_BODY_MAX);
 }
 
 export function withHeaders(res: Response, err: RegistryError, extra: Record<string, string> = {}): Response {

@@ -2,7 +2,6 @@
 import type { Context } from "hono";
 import type { AppEnv } from "../../http/types";
 import { RegistryError } from "../../core/errors";
-import { REFUSED_BODY_MAX, drain } from "../../core/block-reader";
 
 export type Ctx = Context<AppEnv>;
 
@@ -18,20 +17,6 @@ export function contentLength(c: Ctx): number | null {
 export function bodyOf(c: Ctx): ReadableStream<Uint8Array> | null {
   if (contentLength(c) === 0) return null;
   return c.req.raw.body;
-}
-
-/**
- * Runs a handler that takes a request body; when it fails before the body was read (or
- * handed on), drains the body first, so the client reads the error instead of a reset.
- */
-export async function refusingUnreadBody(c: Ctx, handler: () => Promise<Response>): Promise<Response> {
-  try {
-    return await handler();
-  } catch (e) {
-    const body = c.req.raw.body;
-    if (body && !c.req.raw.bodyUsed) await drain(body, REFUSED_BODY_MAX);
-    throw e;
-  }
 }
 
 export const blobUrl = (name: string, digest: string) => `/v2/${name}/blobs/${digest}`;

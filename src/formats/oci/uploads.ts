@@ -8,7 +8,7 @@
  * object, services/oci-uploads.ts).
  */
 import type { Ctx } from "./http";
-import { blobUrl, bodyOf, contentLength, empty, refusingUnreadBody, uploadUrl } from "./http";
+import { blobUrl, bodyOf, contentLength, empty, uploadUrl } from "./http";
 import { parseRange, uploadRange, type OciRoute } from "../../core/oci-names";
 import { RegistryError } from "../../core/errors";
 import { openImage } from "../../services/oci-access";
@@ -36,7 +36,7 @@ function chunkStart(c: Ctx): number | null {
 }
 
 export const uploads = {
-  POST: (c: Ctx, r: UploadsRoute) => refusingUnreadBody(c, async () => {
+  POST: async (c: Ctx, r: UploadsRoute) => {
     const scope = c.var.scope;
     const img = await openImage(scope, r.name, "write");
     const mount = c.req.query("mount");
@@ -54,7 +54,7 @@ export const uploads = {
     const started = progress(202, r.name, uuid, 0);
     started.headers.set("OCI-Chunk-Min-Length", String(MIN_CHUNK_LENGTH));
     return started;
-  }),
+  },
 };
 
 export const upload = {
@@ -62,12 +62,12 @@ export const upload = {
     const img = await openImage(c.var.scope, r.name, "write");
     return progress(204, r.name, r.uuid, await uploadStatus(c.var.scope, img, r.uuid));
   },
-  PATCH: (c: Ctx, r: UploadRoute) => refusingUnreadBody(c, async () => {
+  PATCH: async (c: Ctx, r: UploadRoute) => {
     const img = await openImage(c.var.scope, r.name, "write");
     const offset = await appendChunk(c.var.scope, img, r.uuid, bodyOf(c), chunkStart(c), contentLength(c));
     return progress(202, r.name, r.uuid, offset);
-  }),
-  PUT: (c: Ctx, r: UploadRoute) => refusingUnreadBody(c, async () => {
+  },
+  PUT: async (c: Ctx, r: UploadRoute) => {
     const img = await openImage(c.var.scope, r.name, "write");
     requireDigest(c.req.query("digest"));
     const body = bodyOf(c);
@@ -75,7 +75,7 @@ export const upload = {
     if (body || start !== null) await appendChunk(c.var.scope, img, r.uuid, body, start, contentLength(c), true);
     const done = await finishUpload(c.var.scope, img, r.uuid, c.req.query("digest"));
     return created(r.name, done.digest);
-  }),
+  },
   DELETE: async (c: Ctx, r: UploadRoute) => {
     const img = await openImage(c.var.scope, r.name, "write");
     await cancelUpload(c.var.scope, img, r.uuid);
