@@ -7,28 +7,18 @@
 //   extra(size) ≈ per request + size × per MiB.
 //
 //   node bench/chunks.mjs     (BENCH_CHUNKS_MB=5,16 chunk sizes, BENCH_CHUNKS=24 per size)
-import { createHash, randomBytes } from "node:crypto";
-import { closeSync, mkdtempSync, openSync, readFileSync, writeSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { treeCpuMs } from "./lib.mjs";
+import { makeBlob, median, treeCpuMs } from "./lib.mjs";
 import { startFloor, startOrbitalReg, withServers } from "./servers.mjs";
 
 const SIZES = (process.env.BENCH_CHUNKS_MB ?? "5,16").split(",").map(Number);
 const COUNT = Number(process.env.BENCH_CHUNKS ?? 24);
 const IDLE_MS = 500;
 const work = mkdtempSync(join(tmpdir(), "orbitalreg-chunks-"));
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
 const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
-
-function makeBlob(mib) {
-  const file = join(work, `blob-${mib}`);
-  const fd = openSync(file, "w");
-  for (let i = 0; i < mib; i++) writeSync(fd, randomBytes(1 << 20));
-  closeSync(fd);
-  return { file, digest: `sha256:${createHash("sha256").update(readFileSync(file)).digest("hex")}` };
-}
 
 /** One PATCH (or floor part) timed and charged its server's CPU, then an idle pause. */
 async function timedChunk(server, upload, file, off, end) {
@@ -46,7 +36,7 @@ await withServers(work, async (start) => {
   const floor = await start(startFloor);
   for (const mib of SIZES) {
     const chunk = mib << 20;
-    const blob = makeBlob(mib * COUNT);
+    const blob = await makeBlob(join(work, `blob-${mib}`), chunk * COUNT);
     const uploads = [await ours.target.startChunks(), await floor.target.startChunks(blob.digest)];
     const got = { ours: [], floor: [] };
     for (let i = 0; i < COUNT; i++) {

@@ -2,7 +2,8 @@
 import http from "node:http";
 import { spawn, spawnSync } from "node:child_process";
 import { createServer } from "node:net";
-import { readFileSync, readdirSync } from "node:fs";
+import { createWriteStream, readFileSync, readdirSync } from "node:fs";
+import { createHash, randomBytes } from "node:crypto";
 
 export const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
 
@@ -117,3 +118,19 @@ export function treeCpuMs(root) {
   }
   return total * 10; // USER_HZ is 100 on Linux
 }
+
+/** Writes `size` random bytes to `file`, hashing them on the way. Resolves {file, size, digest}. */
+export async function makeBlob(file, size) {
+  const hash = createHash("sha256");
+  const out = createWriteStream(file);
+  for (let off = 0; off < size; off += 1 << 20) {
+    const chunk = randomBytes(Math.min(1 << 20, size - off));
+    hash.update(chunk);
+    if (!out.write(chunk)) await new Promise((r) => out.once("drain", r));
+  }
+  await new Promise((r) => out.end(r));
+  return { file, size, digest: `sha256:${hash.digest("hex")}` };
+}
+
+/** The middle value (the lower of the two middle ones for an even count). */
+export const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];

@@ -7,13 +7,13 @@
 //   node bench/run.mjs            (BENCH_MB=512 blob size, BENCH_ROUNDS=2,
 //                                  BENCH_TARGETS=orbitalreg,floor,distribution, BENCH_OPS: see below)
 // Needs: hey and docker-registry (apt-get install -y hey docker-registry).
-import { createHash, randomBytes } from "node:crypto";
-import { createWriteStream, mkdtempSync, mkdirSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { mkdtempSync, mkdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { spawnSync } from "node:child_process";
-import { hey, mbps, treeCpuMs } from "./lib.mjs";
+import { hey, makeBlob, mbps, median, treeCpuMs } from "./lib.mjs";
 import { startDistribution, startFloor, startOrbitalReg, withServers } from "./servers.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -25,18 +25,7 @@ const ops = new Set((process.env.BENCH_OPS ?? "mono,chunked,patch,streamed,pull,
 const work = mkdtempSync(join(tmpdir(), "orbitalreg-bench-"));
 
 let blobCount = 0;
-async function makeBlob(size) {
-  const file = join(work, `blob-${size}-${blobCount++}`);
-  const hash = createHash("sha256");
-  const out = createWriteStream(file);
-  for (let off = 0; off < size; off += 1 << 20) {
-    const chunk = randomBytes(Math.min(1 << 20, size - off));
-    hash.update(chunk);
-    if (!out.write(chunk)) await new Promise((r) => out.once("drain", r));
-  }
-  await new Promise((r) => out.end(r));
-  return { file, size, digest: `sha256:${hash.digest("hex")}` };
-}
+const freshBlob = (size) => makeBlob(join(work, `blob-${size}-${blobCount++}`), size);
 
 async function timeIt(fn) {
   const t0 = performance.now();
@@ -102,8 +91,8 @@ await withServers(work, async (start) => {
   // (clients HEAD a blob before pushing it), so re-pushing one blob measures the wrong thing.
   const pushOps = ["mono", "chunked", "patch", "streamed"].filter((o) => ops.has(o));
   const fresh = {};
-  for (const op of pushOps) fresh[op] = await Promise.all(Array.from({ length: ROUNDS }, () => makeBlob(MB * 1024 * 1024)));
-  const blob = fresh.mono?.[0] ?? (await makeBlob(MB * 1024 * 1024));
+  for (const op of pushOps) fresh[op] = await Promise.all(Array.from({ length: ROUNDS }, () => freshBlob(MB * 1024 * 1024)));
+  const blob = fresh.mono?.[0] ?? (await freshBlob(MB * 1024 * 1024));
   spawnSync("sync"); // the blobs just written, before any server runs
   const only = (process.env.BENCH_TARGETS ?? "orbitalreg,floor,distribution").split(",");
   const starters = { orbitalreg: startOrbitalReg, floor: startFloor, distribution: startDistribution };
@@ -152,7 +141,6 @@ for (const r of rows) console.log(r.map((c, i) => (i === 0 ? c.padEnd(widths[i])
 console.log("(ratios: >1× means OrbitalReg is better; latency ratios are other/ours)");
 // Best-of ratios compare two maxima, each at the mercy of one lucky round; a ratio taken
 // within each round (same minute, same disk state) and then its median is steadier.
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
 for (const [what, ratios] of paired) {
   const sorted = [...ratios].sort((a, b) => a - b);
   console.log(`${what}: vs floor, round by round ${ratios.map((r) => r.toFixed(2)).join(" ")}; median ${median(ratios).toFixed(2)}× (range ${sorted[0].toFixed(2)}–${sorted.at(-1).toFixed(2)})`);
