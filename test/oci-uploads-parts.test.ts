@@ -22,6 +22,12 @@ async function pushInChunks(loc: string, token: string, data: Uint8Array, cuts: 
   }
 }
 
+/** Finishes the upload with `digest` and checks that the blob reads back as `data`. */
+async function finishAndReadBack(r: { name: string; token: string }, loc: string, data: Uint8Array, digest: string) {
+  expect((await oci(`${loc}?digest=${digest}`, { method: "PUT", auth: r.token })).status).toBe(201);
+  expect(await blobBytes(r.name, r.token, digest)).toEqual(data);
+}
+
 describe("OCI uploads: chunks that are whole parts", { timeout: 60_000 }, () => {
   it("equal chunks become the parts as they are, hashed on the way; a short last chunk is the last part", async () => {
     const r = await ociRepo();
@@ -35,9 +41,8 @@ describe("OCI uploads: chunks that are whole parts", { timeout: 60_000 }, () => 
     expect(await hashedBytes(loc)).toBe(3 * size); // the digest needs no second read of the blob
     await pushInChunks(loc, r.token, data, [3 * size, data.length]);
     expect(await metaOf(loc)).toMatchObject({ parts: 3, tailBytes: 1234 });
-    expect((await oci(`${loc}?digest=${digest}`, { method: "PUT", auth: r.token })).status).toBe(201);
+    await finishAndReadBack(r, loc, data, digest);
     expect(await partCount(meta.key)).toBe(4);
-    expect(await blobBytes(r.name, r.token, digest)).toEqual(data);
   });
 
   it("re-cuts chunks of other sizes into the part size the first chunk set", async () => {
@@ -53,8 +58,7 @@ describe("OCI uploads: chunks that are whole parts", { timeout: 60_000 }, () => 
     await pushInChunks(loc, r.token, data, cuts.slice(4));
     expect(await metaOf(loc)).toMatchObject({ partSize: size, parts: 4, tailBytes: 77 });
     expect(await hashedBytes(loc)).toBe(data.length);
-    expect((await oci(`${loc}?digest=${digest}`, { method: "PUT", auth: r.token })).status).toBe(201);
-    expect(await blobBytes(r.name, r.token, digest)).toEqual(data);
+    await finishAndReadBack(r, loc, data, digest);
   });
 
   it("keeps the default part size when the first chunk is too small or too large to be a part", async () => {
@@ -66,8 +70,7 @@ describe("OCI uploads: chunks that are whole parts", { timeout: 60_000 }, () => 
       expect((await metaOf(loc)).partSize).toBe(PART_SIZE);
       await pushInChunks(loc, r.token, data, [first, data.length]);
       const digest = await sha256(data);
-      expect((await oci(`${loc}?digest=${digest}`, { method: "PUT", auth: r.token })).status).toBe(201);
-      expect(await blobBytes(r.name, r.token, digest)).toEqual(data);
+      await finishAndReadBack(r, loc, data, digest);
     }
   });
 
@@ -87,7 +90,6 @@ describe("OCI uploads: chunks that are whole parts", { timeout: 60_000 }, () => 
     expect(await metaOf(loc)).toMatchObject({ parts: 1, offset: size });
     expect(await hashedBytes(loc)).toBeNull(); // the broken chunk's bytes reached the hash
     await pushInChunks(loc, r.token, data, [size, 2 * size, data.length]);
-    expect((await oci(`${loc}?digest=${digest}`, { method: "PUT", auth: r.token })).status).toBe(201);
-    expect(await blobBytes(r.name, r.token, digest)).toEqual(data);
+    await finishAndReadBack(r, loc, data, digest);
   });
 });

@@ -54,8 +54,9 @@ export async function copyBlocks(blocks: BlockReader, writer: WritableStreamDefa
  * Reads and drops up to `max` bytes of a body the server refuses without reading it, so
  * that the client gets to read the answer. A server that answers while a large body is
  * still arriving, and then closes the connection, makes the client see a reset (through
- * wrangler's proxy: "Network connection lost.") instead of the 416 (or 404) it should act on. Past `max` the body is cancelled: a refused
- * client that keeps sending gets the reset. Never throws (a body that breaks is done).
+ * wrangler's proxy: "Network connection lost.") instead of the 416 or 404 it should act
+ * on. Past `max` the body is cancelled: a refused client that keeps sending gets the
+ * reset. Never throws (a body that breaks is done).
  */
 export async function drain(body: ReadableStream<Uint8Array>, max: number): Promise<void> {
   let blocks: BlockReader;

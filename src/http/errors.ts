@@ -39,9 +39,10 @@ export function asRegistryError(err: unknown): RegistryError {
 /**
  * Reads to the end (up to REFUSED_BODY_MAX) a request body that nothing read before the
  * request failed: answering while megabytes are still arriving, then closing, makes the
- * client see a broken connection instead of the error (a twine upload with a wrong
- * password, a Maven re-deploy of a release, an out-of-order OCI chunk). A body already
- * read, or handed on, is left alone.
+ * client see a broken connection instead of the error (an upload with bad credentials,
+ * a PUT by a reader, an OCI chunk to an unknown upload). A body already read, or handed
+ * on (an OCI chunk given to its upload session, which drains what it refuses), is left
+ * alone.
  */
 export async function drainUnreadBody(req: Request): Promise<void> {
   if (req.body && !req.bodyUsed) await drain(req.body, REFUSED_BODY_MAX);
