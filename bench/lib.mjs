@@ -17,14 +17,16 @@ export const freePort = () =>
   });
 
 /**
- * One HTTP request. `body` may be a Buffer, a readable stream, or undefined. Resolves {status, headers, body?}.
- * A request without a stream body is sent again once when it was sent on a kept-alive
- * socket the server had just closed (Node's documented keep-alive race).
+ * One HTTP request. `body` may be a Buffer, a string, a function that opens a readable
+ * stream (so that it can be opened again), or undefined. Resolves {status, headers, body?}.
+ * A request sent on a kept-alive socket the server had just closed is sent again once
+ * (Node's documented keep-alive race): the server never saw it.
  */
 export function request(url, opts = {}) {
-  return requestOnce(url, opts).catch((e) => {
+  const attempt = () => requestOnce(url, { ...opts, body: typeof opts.body === "function" ? opts.body() : opts.body });
+  return attempt().catch((e) => {
     if (e.code !== "ECONNRESET" || !e.reusedSocket || typeof opts.body?.pipe === "function") throw e;
-    return requestOnce(url, opts);
+    return attempt();
   });
 }
 

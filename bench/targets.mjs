@@ -16,13 +16,15 @@ export function registryTarget(label, base, name, auth) {
   };
   return {
     label,
+    base,
+    auth,
     async pushMonolithic(file, size, digest) {
       const start = await expectStatus(await request(`${base}/v2/${name}/blobs/uploads/`, { method: "POST", headers: h({ "Content-Length": "0" }) }), 202, `${label} POST upload`);
       await expectStatus(
         await request(withDigest(start.headers.location, digest), {
           method: "PUT",
           headers: h({ "Content-Type": "application/octet-stream", "Content-Length": String(size) }),
-          body: createReadStream(file),
+          body: () => createReadStream(file),
         }),
         201,
         `${label} PUT blob`,
@@ -43,7 +45,7 @@ export function registryTarget(label, base, name, auth) {
         await request(abs(upload.loc), {
           method: "PATCH",
           headers: h({ "Content-Type": "application/octet-stream", "Content-Length": String(end - off + 1), "Content-Range": `${off}-${end}` }),
-          body: createReadStream(file, { start: off, end }),
+          body: () => createReadStream(file, { start: off, end }),
         }),
         202,
         `${label} PATCH`,
@@ -64,7 +66,7 @@ export function registryTarget(label, base, name, auth) {
     async pushOnePatch(file, digest, lengthHeader) {
       const start = await expectStatus(await request(`${base}/v2/${name}/blobs/uploads/`, { method: "POST", headers: h({ "Content-Length": "0" }) }), 202, `${label} POST`);
       const res = await expectStatus(
-        await request(abs(start.headers.location), { method: "PATCH", headers: h({ "Content-Type": "application/octet-stream", ...lengthHeader }), body: createReadStream(file) }),
+        await request(abs(start.headers.location), { method: "PATCH", headers: h({ "Content-Type": "application/octet-stream", ...lengthHeader }), body: () => createReadStream(file) }),
         202,
         `${label} PATCH`,
       );
@@ -87,8 +89,9 @@ export function registryTarget(label, base, name, auth) {
 export function floorTarget(base) {
   return {
     label: "floor",
+    base,
     async pushMonolithic(file, size, digest) {
-      await expectStatus(await request(`${base}/obj/${digest}`, { method: "PUT", headers: { "Content-Length": String(size) }, body: createReadStream(file) }), 201, "floor PUT");
+      await expectStatus(await request(`${base}/obj/${digest}`, { method: "PUT", headers: { "Content-Length": String(size) }, body: () => createReadStream(file) }), 201, "floor PUT");
     },
     /** One request with a known length is one put: the same floor as pushMonolithic. */
     async pushPatch(file, size, digest) {
@@ -109,7 +112,7 @@ export function floorTarget(base) {
     async sendChunk(upload, file, off, end) {
       const n = upload.parts.length + 1;
       const res = await expectStatus(
-        await request(`${base}/mpu/${upload.key}/${n}?uploadId=${encodeURIComponent(upload.uploadId)}`, { method: "PUT", headers: { "Content-Length": String(end - off + 1) }, body: createReadStream(file, { start: off, end }) }),
+        await request(`${base}/mpu/${upload.key}/${n}?uploadId=${encodeURIComponent(upload.uploadId)}`, { method: "PUT", headers: { "Content-Length": String(end - off + 1) }, body: () => createReadStream(file, { start: off, end }) }),
         200,
         "floor part",
       );
