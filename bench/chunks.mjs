@@ -11,6 +11,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { spawnSync } from "node:child_process";
 import { makeBlob, median, treeCpuMs } from "./lib.mjs";
 import { startFloor, startOrbitalReg, withServers } from "./servers.mjs";
 
@@ -37,6 +38,7 @@ await withServers(work, async (start) => {
   for (const mib of SIZES) {
     const chunk = mib << 20;
     const blob = await makeBlob(join(work, `blob-${mib}`), chunk * COUNT);
+    spawnSync("sync"); // its write-back would otherwise land on some chunk, 30 s from now
     const uploads = [await ours.target.startChunks(), await floor.target.startChunks(blob.digest)];
     const got = { ours: [], floor: [] };
     for (let i = 0; i < COUNT; i++) {

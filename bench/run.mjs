@@ -34,17 +34,27 @@ async function timeIt(fn) {
 }
 
 /**
- * Runs `runs` ([target, (round) => Promise]) ROUNDS times each, taking turns round by
- * round (A B C, then C B A, …), so that a drift in the machine's speed during the run
- * (disk state growing, other load) falls on every target alike; `before` runs untimed
- * ahead of each one. Records each target's best speed and least server CPU per MiB, and
+ * The order of the targets in round `round`: the first one always opens the round and the
+ * others swap places every other round (A B C, A C B, …). No target ever runs twice in a
+ * row, and each one follows each of the others equally often.
+ */
+function order(runs, round) {
+  const [first, ...rest] = runs;
+  return [first, ...(round % 2 ? rest.reverse() : rest)];
+}
+
+/**
+ * Runs `runs` ([target, (round) => Promise]) ROUNDS times each, taking turns within each
+ * round (`order`), so that a drift in the machine's speed during the run (disk state
+ * growing, other load) falls on every target alike; `before(round)` runs untimed ahead
+ * of each one. Records each target's best speed and least server CPU per MiB, and
  * OrbitalReg's speed and CPU over the floor's within each round.
  */
 async function alternate(what, bytes, runs, before = () => {}) {
   const got = new Map(runs.map(([t]) => [t, { ms: [], cpu: [] }]));
   for (let round = 0; round < ROUNDS; round++) {
-    for (const [t, run] of round % 2 ? [...runs].reverse() : runs) {
-      before();
+    for (const [t, run] of order(runs, round)) {
+      before(round);
       const cpu0 = treeCpuMs(t.pid);
       got.get(t).ms.push(await timeIt(() => run(round)));
       got.get(t).cpu.push(treeCpuMs(t.pid) - cpu0);
@@ -108,9 +118,15 @@ await withServers(work, async (start) => {
   ].filter(([op]) => ops.has(op));
   for (const [op, what, method] of pushes) {
     const runs = targets.filter((t) => t[method]).map((t) => [t, (round) => t[method](fresh[op][round].file, blob.size, fresh[op][round].digest, CHUNK)]);
-    // Start every push with no dirty pages: the kernel writing back the previous push's
-    // 512 MiB (30 s later, by default) would otherwise land on a random round.
-    await alternate(what, blob.size, runs, () => spawnSync("sync"));
+    // Start every push with no dirty pages (the kernel writing back the previous push's
+    // 512 MiB 30 s later would land on a random round) and with the blob in the page
+    // cache: a run writes more than RAM holds, so the blobs made at the start get evicted,
+    // and the first target to read one back from disk (~1.3 s of system CPU per 512 MiB
+    // here) would pay for it during its push while the next one reads it from memory.
+    await alternate(what, blob.size, runs, (round) => {
+      spawnSync("sync");
+      spawnSync("cat", [fresh[op][round].file], { stdio: ["ignore", "ignore", "inherit"] });
+    });
   }
   if (ops.has("pull") || ops.has("manifest")) for (const t of targets) await pushManifest(t, blob);
   if (ops.has("pull")) {
