@@ -11,7 +11,6 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { spawnSync } from "node:child_process";
 import { makeBlob, median, treeCpuMs } from "./lib.mjs";
 import { startFloor, startOrbitalReg, withServers } from "./servers.mjs";
 
@@ -22,10 +21,10 @@ const work = mkdtempSync(join(tmpdir(), "orbitalreg-chunks-"));
 const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 /** One PATCH (or floor part) timed and charged its server's CPU, then an idle pause. */
-async function timedChunk(server, upload, file, off, end) {
+async function timedChunk(server, upload, blob, off, end) {
   const cpu0 = treeCpuMs(server.proc.child.pid);
   const t0 = performance.now();
-  await server.target.sendChunk(upload, file, off, end);
+  await server.target.sendChunk(upload, blob, off, end);
   const ms = performance.now() - t0;
   await sleep(IDLE_MS);
   return { ms, cpu: treeCpuMs(server.proc.child.pid) - cpu0 };
@@ -37,14 +36,13 @@ await withServers(work, async (start) => {
   const floor = await start(startFloor);
   for (const mib of SIZES) {
     const chunk = mib << 20;
-    const blob = await makeBlob(join(work, `blob-${mib}`), chunk * COUNT);
-    spawnSync("sync"); // its write-back would otherwise land on some chunk, 30 s from now
+    const blob = makeBlob(chunk * COUNT);
     const uploads = [await ours.target.startChunks(), await floor.target.startChunks(blob.digest)];
     const got = { ours: [], floor: [] };
     for (let i = 0; i < COUNT; i++) {
       const off = i * chunk;
-      got.ours.push(await timedChunk(ours, uploads[0], blob.file, off, off + chunk - 1));
-      got.floor.push(await timedChunk(floor, uploads[1], blob.file, off, off + chunk - 1));
+      got.ours.push(await timedChunk(ours, uploads[0], blob, off, off + chunk - 1));
+      got.floor.push(await timedChunk(floor, uploads[1], blob, off, off + chunk - 1));
     }
     await ours.target.finishChunks(uploads[0], blob.digest);
     await floor.target.finishChunks(uploads[1]);

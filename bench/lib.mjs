@@ -2,7 +2,8 @@
 import http from "node:http";
 import { spawn, spawnSync } from "node:child_process";
 import { createServer } from "node:net";
-import { createWriteStream, readFileSync, readdirSync } from "node:fs";
+import { readFileSync, readdirSync } from "node:fs";
+import { Readable } from "node:stream";
 import { createHash, randomBytes } from "node:crypto";
 
 export const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
@@ -121,17 +122,40 @@ export function treeCpuMs(root) {
   return total * 10; // USER_HZ is 100 on Linux
 }
 
-/** Writes `size` random bytes to `file`, hashing them on the way. Resolves {file, size, digest}. */
-export async function makeBlob(file, size) {
+const MiB = 1 << 20;
+let pattern = null; // one random MiB, the body of every generated blob
+
+/**
+ * A blob of `size` bytes made on the fly and never stored: one random MiB, each MiB of the
+ * blob stamped with the blob's own random id and the MiB's index, so no two blobs (and no
+ * two MiBs of one) are alike. Every target reads it the same way, from memory: a blob read
+ * from a file came from the page cache for one target and from disk for another (a run
+ * writes more than RAM holds), and the disk read cost the machine ~1.3 s of system CPU
+ * per 512 MiB during that target's push. Returns {size, digest, open(start, end)}: `open`
+ * gives a readable stream of bytes start..end (inclusive, like createReadStream).
+ */
+export function makeBlob(size) {
+  pattern ??= randomBytes(MiB);
+  const id = randomBytes(16);
+  const block = (i) => {
+    const b = Buffer.allocUnsafe(MiB);
+    pattern.copy(b);
+    id.copy(b);
+    b.writeUInt32BE(i, id.length);
+    return b;
+  };
   const hash = createHash("sha256");
-  const out = createWriteStream(file);
-  for (let off = 0; off < size; off += 1 << 20) {
-    const chunk = randomBytes(Math.min(1 << 20, size - off));
-    hash.update(chunk);
-    if (!out.write(chunk)) await new Promise((r) => out.once("drain", r));
+  for (let i = 0; i * MiB < size; i++) hash.update(block(i).subarray(0, Math.min(MiB, size - i * MiB)));
+  function* range(start, end) {
+    for (let i = Math.floor(start / MiB); i * MiB <= end; i++) yield block(i).subarray(Math.max(start - i * MiB, 0), Math.min(end + 1 - i * MiB, MiB));
   }
-  await new Promise((r) => out.end(r));
-  return { file, size, digest: `sha256:${hash.digest("hex")}` };
+  return { size, digest: `sha256:${hash.digest("hex")}`, open: (start = 0, end = size - 1) => Readable.from(range(start, end), { objectMode: false }) };
+}
+
+/** The same shape as makeBlob's, for small fixed content (a config, a test layer). */
+export function bufferBlob(bytes) {
+  const digest = `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
+  return { size: bytes.length, digest, open: (start = 0, end = bytes.length - 1) => Readable.from([bytes.subarray(start, end + 1)], { objectMode: false }) };
 }
 
 /** The middle value (the lower of the two middle ones for an even count). */

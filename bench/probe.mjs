@@ -3,10 +3,10 @@
 // liveness, public config, and manifest HEAD/GET anonymous, with a token and as admin.
 // Compare the manifest rows with health/live, which is wrangler's own floor.
 //   node bench/probe.mjs        (needs `hey`)
-import { request, startProcess, waitFor, freePort, hey, expectStatus } from "./lib.mjs";
+import { bufferBlob, request, startProcess, waitFor, freePort, hey, expectStatus } from "./lib.mjs";
 import { registryTarget } from "./targets.mjs";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createHash, randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { randomBytes } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -25,13 +25,11 @@ const sa = await api(`/api/v1/projects/${project.id}/service_accounts`, { name: 
 const { token } = await api(`/api/v1/projects/${project.id}/service_accounts/${sa.id}/tokens`, { name: "b" });
 const auth = `Basic ${Buffer.from(`x:${token}`).toString("base64")}`;
 const t = registryTarget("o", base, "probe/img/app", auth);
-const layer = randomBytes(1000); writeFileSync(join(work, "layer"), layer);
-const ld = "sha256:" + createHash("sha256").update(layer).digest("hex");
-await t.pushMonolithic(join(work, "layer"), 1000, ld);
-const cfg = Buffer.from("{}"); writeFileSync(join(work, "cfg"), cfg);
-const cd = "sha256:" + createHash("sha256").update(cfg).digest("hex");
-await t.pushMonolithic(join(work, "cfg"), 2, cd);
-await t.putManifest("v1", Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: "application/vnd.oci.image.manifest.v1+json", config: { mediaType: "application/vnd.oci.image.config.v1+json", digest: cd, size: 2 }, layers: [{ mediaType: "application/vnd.oci.image.layer.v1.tar", digest: ld, size: 1000 }] })));
+const layer = bufferBlob(randomBytes(1000));
+await t.pushMonolithic(layer);
+const cfg = bufferBlob(Buffer.from("{}"));
+await t.pushMonolithic(cfg);
+await t.putManifest("v1", Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: "application/vnd.oci.image.manifest.v1+json", config: { mediaType: "application/vnd.oci.image.config.v1+json", digest: cfg.digest, size: cfg.size }, layers: [{ mediaType: "application/vnd.oci.image.layer.v1.tar", digest: layer.digest, size: layer.size }] })));
 const A = { Accept: "application/vnd.oci.image.manifest.v1+json" };
 const cases = [
   ["health/live", `${base}/health/live`, {}],

@@ -7,13 +7,12 @@
 //   node bench/run.mjs            (BENCH_MB=512 blob size, BENCH_ROUNDS=2,
 //                                  BENCH_TARGETS=orbitalreg,floor,distribution, BENCH_OPS: see below)
 // Needs: hey and docker-registry (apt-get install -y hey docker-registry).
-import { createHash } from "node:crypto";
 import { mkdtempSync, mkdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { spawnSync } from "node:child_process";
-import { hey, makeBlob, mbps, median, treeCpuMs } from "./lib.mjs";
+import { bufferBlob, hey, makeBlob, mbps, median, treeCpuMs } from "./lib.mjs";
 import { startDistribution, startFloor, startOrbitalReg, withServers } from "./servers.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -24,8 +23,6 @@ const CHUNK = 16 * 1024 * 1024;
 const ops = new Set((process.env.BENCH_OPS ?? "mono,chunked,patch,streamed,pull,manifest").split(","));
 const work = mkdtempSync(join(tmpdir(), "orbitalreg-bench-"));
 
-let blobCount = 0;
-const freshBlob = (size) => makeBlob(join(work, `blob-${size}-${blobCount++}`), size);
 
 async function timeIt(fn) {
   const t0 = performance.now();
@@ -72,17 +69,14 @@ async function alternate(what, bytes, runs, before = () => {}) {
 }
 
 async function pushManifest(t, blob) {
-  if (!ops.has("mono")) await t.pushMonolithic(blob.file, blob.size, blob.digest); // else the first monolithic round pushed it
-  const config = Buffer.from(JSON.stringify({ architecture: "amd64", os: "linux", rootfs: { type: "layers", diff_ids: [] } }));
-  const configDigest = `sha256:${createHash("sha256").update(config).digest("hex")}`;
-  const cfgFile = join(work, `config-${t.label}`);
-  writeFileSync(cfgFile, config);
-  await t.pushMonolithic(cfgFile, config.length, configDigest);
+  if (!ops.has("mono")) await t.pushMonolithic(blob); // else the first monolithic round pushed it
+  const config = bufferBlob(Buffer.from(JSON.stringify({ architecture: "amd64", os: "linux", rootfs: { type: "layers", diff_ids: [] } })));
+  await t.pushMonolithic(config);
   const manifest = Buffer.from(
     JSON.stringify({
       schemaVersion: 2,
       mediaType: "application/vnd.oci.image.manifest.v1+json",
-      config: { mediaType: "application/vnd.oci.image.config.v1+json", digest: configDigest, size: config.length },
+      config: { mediaType: "application/vnd.oci.image.config.v1+json", digest: config.digest, size: config.size },
       layers: [{ mediaType: "application/vnd.oci.image.layer.v1.tar", digest: blob.digest, size: blob.size }],
     }),
   );
@@ -101,9 +95,8 @@ await withServers(work, async (start) => {
   // (clients HEAD a blob before pushing it), so re-pushing one blob measures the wrong thing.
   const pushOps = ["mono", "chunked", "patch", "streamed"].filter((o) => ops.has(o));
   const fresh = {};
-  for (const op of pushOps) fresh[op] = await Promise.all(Array.from({ length: ROUNDS }, () => freshBlob(MB * 1024 * 1024)));
-  const blob = fresh.mono?.[0] ?? (await freshBlob(MB * 1024 * 1024));
-  spawnSync("sync"); // the blobs just written, before any server runs
+  for (const op of pushOps) fresh[op] = Array.from({ length: ROUNDS }, () => makeBlob(MB * 1024 * 1024));
+  const blob = fresh.mono?.[0] ?? makeBlob(MB * 1024 * 1024);
   const only = (process.env.BENCH_TARGETS ?? "orbitalreg,floor,distribution").split(",");
   const starters = { orbitalreg: startOrbitalReg, floor: startFloor, distribution: startDistribution };
   const servers = [];
@@ -117,16 +110,10 @@ await withServers(work, async (start) => {
     ["streamed", "push 1 PATCH, no length (podman)", "pushStreamed"],
   ].filter(([op]) => ops.has(op));
   for (const [op, what, method] of pushes) {
-    const runs = targets.filter((t) => t[method]).map((t) => [t, (round) => t[method](fresh[op][round].file, blob.size, fresh[op][round].digest, CHUNK)]);
-    // Start every push with no dirty pages (the kernel writing back the previous push's
-    // 512 MiB 30 s later would land on a random round) and with the blob in the page
-    // cache: a run writes more than RAM holds, so the blobs made at the start get evicted,
-    // and the first target to read one back from disk (~1.3 s of system CPU per 512 MiB
-    // here) would pay for it during its push while the next one reads it from memory.
-    await alternate(what, blob.size, runs, (round) => {
-      spawnSync("sync");
-      spawnSync("cat", [fresh[op][round].file], { stdio: ["ignore", "ignore", "inherit"] });
-    });
+    const runs = targets.filter((t) => t[method]).map((t) => [t, (round) => t[method](fresh[op][round], CHUNK)]);
+    // Start every push with no dirty pages: the kernel writing back the previous push's
+    // 512 MiB (30 s later, by default) would otherwise land on a random round.
+    await alternate(what, blob.size, runs, () => spawnSync("sync"));
   }
   if (ops.has("pull") || ops.has("manifest")) for (const t of targets) await pushManifest(t, blob);
   if (ops.has("pull")) {

@@ -1,6 +1,5 @@
 // The three things measured side by side: OrbitalReg, the floor Worker, and CNCF
 // distribution (Debian's docker-registry). Each exposes the same operations.
-import { createReadStream } from "node:fs";
 import { request, expectStatus } from "./lib.mjs";
 
 const OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json";
@@ -18,34 +17,35 @@ export function registryTarget(label, base, name, auth) {
     label,
     base,
     auth,
-    async pushMonolithic(file, size, digest) {
+    /** `blob`: {size, digest, open(start, end)} (lib.mjs makeBlob). */
+    async pushMonolithic(blob) {
       const start = await expectStatus(await request(`${base}/v2/${name}/blobs/uploads/`, { method: "POST", headers: h({ "Content-Length": "0" }) }), 202, `${label} POST upload`);
       await expectStatus(
-        await request(withDigest(start.headers.location, digest), {
+        await request(withDigest(start.headers.location, blob.digest), {
           method: "PUT",
-          headers: h({ "Content-Type": "application/octet-stream", "Content-Length": String(size) }),
-          body: () => createReadStream(file),
+          headers: h({ "Content-Type": "application/octet-stream", "Content-Length": String(blob.size) }),
+          body: () => blob.open(),
         }),
         201,
         `${label} PUT blob`,
       );
     },
-    async pushChunked(file, size, digest, chunk) {
+    async pushChunked(blob, chunk) {
       const upload = await this.startChunks();
-      for (let off = 0; off < size; off += chunk) await this.sendChunk(upload, file, off, Math.min(size, off + chunk) - 1);
-      await this.finishChunks(upload, digest);
+      for (let off = 0; off < blob.size; off += chunk) await this.sendChunk(upload, blob, off, Math.min(blob.size, off + chunk) - 1);
+      await this.finishChunks(upload, blob.digest);
     },
     /** A chunked upload, one step at a time: start, then a PATCH per chunk, then PUT ?digest=. */
     async startChunks() {
       const start = await expectStatus(await request(`${base}/v2/${name}/blobs/uploads/`, { method: "POST", headers: h({ "Content-Length": "0" }) }), 202, `${label} POST`);
       return { loc: start.headers.location };
     },
-    async sendChunk(upload, file, off, end) {
+    async sendChunk(upload, blob, off, end) {
       const res = await expectStatus(
         await request(abs(upload.loc), {
           method: "PATCH",
           headers: h({ "Content-Type": "application/octet-stream", "Content-Length": String(end - off + 1), "Content-Range": `${off}-${end}` }),
-          body: () => createReadStream(file, { start: off, end }),
+          body: () => blob.open(off, end),
         }),
         202,
         `${label} PATCH`,
@@ -56,21 +56,21 @@ export function registryTarget(label, base, name, auth) {
       await expectStatus(await request(withDigest(upload.loc, digest), { method: "PUT", headers: h({ "Content-Length": "0" }) }), 201, `${label} PUT`);
     },
     /** skopeo/docker: POST, one PATCH with the whole blob and its Content-Length, PUT ?digest= with no body. */
-    async pushPatch(file, size, digest) {
-      await this.pushOnePatch(file, digest, { "Content-Length": String(size) });
+    async pushPatch(blob) {
+      await this.pushOnePatch(blob, { "Content-Length": String(blob.size) });
     },
     /** podman: like pushPatch, but the PATCH body has chunked transfer encoding (no length). */
-    async pushStreamed(file, size, digest) {
-      await this.pushOnePatch(file, digest, {});
+    async pushStreamed(blob) {
+      await this.pushOnePatch(blob, {});
     },
-    async pushOnePatch(file, digest, lengthHeader) {
+    async pushOnePatch(blob, lengthHeader) {
       const start = await expectStatus(await request(`${base}/v2/${name}/blobs/uploads/`, { method: "POST", headers: h({ "Content-Length": "0" }) }), 202, `${label} POST`);
       const res = await expectStatus(
-        await request(abs(start.headers.location), { method: "PATCH", headers: h({ "Content-Type": "application/octet-stream", ...lengthHeader }), body: () => createReadStream(file) }),
+        await request(abs(start.headers.location), { method: "PATCH", headers: h({ "Content-Type": "application/octet-stream", ...lengthHeader }), body: () => blob.open() }),
         202,
         `${label} PATCH`,
       );
-      await expectStatus(await request(withDigest(res.headers.location, digest), { method: "PUT", headers: h({ "Content-Length": "0" }) }), 201, `${label} PUT`);
+      await expectStatus(await request(withDigest(res.headers.location, blob.digest), { method: "PUT", headers: h({ "Content-Length": "0" }) }), 201, `${label} PUT`);
     },
     async pull(digest) {
       const res = await request(`${base}/v2/${name}/blobs/${digest}`, { headers: h(), sink: true });
@@ -90,17 +90,17 @@ export function floorTarget(base) {
   return {
     label: "floor",
     base,
-    async pushMonolithic(file, size, digest) {
-      await expectStatus(await request(`${base}/obj/${digest}`, { method: "PUT", headers: { "Content-Length": String(size) }, body: () => createReadStream(file) }), 201, "floor PUT");
+    async pushMonolithic(blob) {
+      await expectStatus(await request(`${base}/obj/${blob.digest}`, { method: "PUT", headers: { "Content-Length": String(blob.size) }, body: () => blob.open() }), 201, "floor PUT");
     },
     /** One request with a known length is one put: the same floor as pushMonolithic. */
-    async pushPatch(file, size, digest) {
-      await this.pushMonolithic(file, size, digest);
+    async pushPatch(blob) {
+      await this.pushMonolithic(blob);
     },
     // No pushStreamed: R2 refuses a body of unknown length, so there is no bare floor for it.
-    async pushChunked(file, size, digest, chunk) {
-      const upload = await this.startChunks(digest);
-      for (let off = 0; off < size; off += chunk) await this.sendChunk(upload, file, off, Math.min(size, off + chunk) - 1);
+    async pushChunked(blob, chunk) {
+      const upload = await this.startChunks(blob.digest);
+      for (let off = 0; off < blob.size; off += chunk) await this.sendChunk(upload, blob, off, Math.min(blob.size, off + chunk) - 1);
       await this.finishChunks(upload);
     },
     /** The same steps as a registry's chunked upload: one multipart upload, a part per chunk. */
@@ -109,10 +109,10 @@ export function floorTarget(base) {
       const { uploadId } = JSON.parse((await expectStatus(await request(`${base}/mpu/${key}`, { method: "POST" }), 200, "floor mpu")).body);
       return { key, uploadId, parts: [] };
     },
-    async sendChunk(upload, file, off, end) {
+    async sendChunk(upload, blob, off, end) {
       const n = upload.parts.length + 1;
       const res = await expectStatus(
-        await request(`${base}/mpu/${upload.key}/${n}?uploadId=${encodeURIComponent(upload.uploadId)}`, { method: "PUT", headers: { "Content-Length": String(end - off + 1) }, body: () => createReadStream(file, { start: off, end }) }),
+        await request(`${base}/mpu/${upload.key}/${n}?uploadId=${encodeURIComponent(upload.uploadId)}`, { method: "PUT", headers: { "Content-Length": String(end - off + 1) }, body: () => blob.open(off, end) }),
         200,
         "floor part",
       );
