@@ -23,7 +23,6 @@ const CHUNK = 16 * 1024 * 1024;
 const ops = new Set((process.env.BENCH_OPS ?? "mono,chunked,patch,streamed,pull,manifest").split(","));
 const work = mkdtempSync(join(tmpdir(), "orbitalreg-bench-"));
 
-
 async function timeIt(fn) {
   const t0 = performance.now();
   await fn();
@@ -43,15 +42,15 @@ function order(runs, round) {
 /**
  * Runs `runs` ([target, (round) => Promise]) ROUNDS times each, taking turns within each
  * round (`order`), so that a drift in the machine's speed during the run (disk state
- * growing, other load) falls on every target alike; `before(round)` runs untimed ahead
- * of each one. Records each target's best speed and least server CPU per MiB, and
+ * growing, other load) falls on every target alike; `before` runs untimed ahead of
+ * each one. Records each target's best speed and least server CPU per MiB, and
  * OrbitalReg's speed and CPU over the floor's within each round.
  */
 async function alternate(what, bytes, runs, before = () => {}) {
   const got = new Map(runs.map(([t]) => [t, { ms: [], cpu: [] }]));
   for (let round = 0; round < ROUNDS; round++) {
     for (const [t, run] of order(runs, round)) {
-      before(round);
+      before();
       const cpu0 = treeCpuMs(t.pid);
       got.get(t).ms.push(await timeIt(() => run(round)));
       got.get(t).cpu.push(treeCpuMs(t.pid) - cpu0);
