@@ -19,9 +19,10 @@ export const freePort = () =>
 
 /**
  * One HTTP request. `body` may be a Buffer, a string, a function that opens a readable
- * stream (so that it can be opened again), or undefined. Resolves {status, headers, body?}.
- * A request sent on a kept-alive socket the server had just closed is sent again once
- * (Node's documented keep-alive race): the server never saw it.
+ * stream (so that it can be opened again), a readable stream, or undefined. Resolves
+ * {status, headers, body?}. A request sent on a kept-alive socket the server had just
+ * closed is sent again once (Node's documented keep-alive race: the server never saw
+ * it), unless its body was a stream given as it is, which cannot be read twice.
  */
 export function request(url, opts = {}) {
   const attempt = () => requestOnce(url, { ...opts, body: typeof opts.body === "function" ? opts.body() : opts.body });

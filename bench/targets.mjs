@@ -15,8 +15,6 @@ export function registryTarget(label, base, name, auth) {
   };
   return {
     label,
-    base,
-    auth,
     /** `blob`: {size, digest, open(start, end)} (lib.mjs makeBlob). */
     async pushMonolithic(blob) {
       const start = await expectStatus(await request(`${base}/v2/${name}/blobs/uploads/`, { method: "POST", headers: h({ "Content-Length": "0" }) }), 202, `${label} POST upload`);
@@ -89,7 +87,6 @@ export function registryTarget(label, base, name, auth) {
 export function floorTarget(base) {
   return {
     label: "floor",
-    base,
     async pushMonolithic(blob) {
       await expectStatus(await request(`${base}/obj/${blob.digest}`, { method: "PUT", headers: { "Content-Length": String(blob.size) }, body: () => blob.open() }), 201, "floor PUT");
     },
