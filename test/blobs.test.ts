@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { env } from "cloudflare:test";
-import { ingestBlob, readBlob } from "../src/services/blobs";
+import { ingestBlob, readBlob } from "../src/services/artifacts/blobs";
 import { PART_SIZE } from "../src/storage/blob-store";
 import { database } from "../src/db/client";
 import { Access } from "../src/auth/access";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { crateOfIndexPath, indexEntry, indexPath, normalizeCrateName, parsePublishMetadata } from "../src/core/cargo";
+import { crateOfIndexPath, indexEntry, indexPath, normalizeCrateName, parsePublishMetadata } from "../src/formats/cargo/crate";
 import { compareSemver, highest, parseSemver } from "../src/core/semver";
 import { ByteReader } from "../src/core/byte-reader";
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { bytesSource, crc32, readCentralDirectory, readEntry } from "../src/core/zip";
-import { assertModulePath, assertVersionFitsPath, checkModuleZip, escapeModulePath, moduleOfGoMod, parseProxyPath, unescapeModulePath } from "../src/core/go-module";
+import { assertModulePath, assertVersionFitsPath, checkModuleZip, escapeModulePath, moduleOfGoMod, parseProxyPath, unescapeModulePath } from "../src/formats/go/module";
 import { buildZip } from "./zip-builder";
 
 const text = (b: Uint8Array) => new TextDecoder().decode(b);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { compareMavenVersions, fileParts, parseMavenPath } from "../src/core/maven";
-import { artifactMetadataXml, escapeXml, mavenTimestamp, snapshotMetadataXml } from "../src/core/maven-metadata";
+import { compareMavenVersions, fileParts, parseMavenPath } from "../src/formats/maven/paths";
+import { artifactMetadataXml, escapeXml, mavenTimestamp, snapshotMetadataXml } from "../src/formats/maven/metadata-xml";
 
 describe("maven paths", () => {
   it("recognises files, checksums and both metadata levels", () => {

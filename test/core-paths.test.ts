@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseFilePath } from "../src/core/file-path";
+import { parseFilePath } from "../src/formats/generic/file-path";
 import { parseRange } from "../src/core/range";
 
 describe("parseFilePath", () => {

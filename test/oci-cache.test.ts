@@ -1,5 +1,5 @@
 /**
- * Manifest lookups are cached per isolate (services/oci-manifests.ts): a push, tag move,
+ * Manifest lookups are cached per isolate (services/oci/manifests.ts): a push, tag move,
  * delete or restore in this isolate must be visible at once anyway.
  */
 import { describe, expect, it } from "vitest";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { env } from "cloudflare:test";
-import { ingestBlob, unlinkBlob } from "../src/services/blobs";
+import { ingestBlob, unlinkBlob } from "../src/services/artifacts/blobs";
 import { database } from "../src/db/client";
 import { Access } from "../src/auth/access";
 import { INSTANCE_ADMIN } from "../src/auth/principal";

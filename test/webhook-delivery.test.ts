@@ -9,7 +9,7 @@ import { installOutbound, uninstallOutbound } from "./support/outbound";
 import { TestReceiver } from "./support/receiver";
 import { database } from "../src/db/client";
 import { findDelivery, insertDelivery, updateSubscription } from "../src/db/webhooks";
-import { MAX_ATTEMPTS, expandEvent, newDeliveryRow, webhookPayload, type EventEnvelope } from "../src/services/webhook-delivery";
+import { MAX_ATTEMPTS, expandEvent, newDeliveryRow, webhookPayload, type EventEnvelope } from "../src/services/events/webhook-delivery";
 import { signWebhook, verifyWebhook } from "../src/core/webhook-signature";
 import { classifyHost, parseIpv6 } from "../src/core/net";
 

@@ -6,7 +6,7 @@ import { OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../http/types";
 import { apiRoute, json } from "./route";
 import { ClientSetup } from "./schemas";
-import { getRepo } from "../services/repos";
+import { getRepo } from "../services/projects";
 import { findProject } from "../db/projects";
 import { clientSetup, TOKEN } from "../core/client-setup";
 import { notFound } from "../core/errors";

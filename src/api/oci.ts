@@ -10,8 +10,8 @@ import { OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../http/types";
 import { apiRoute, json, jsonBody } from "./route";
 import { iso } from "./schemas";
-import * as labels from "../services/oci-labels";
-import { restoreTag, tagHistory } from "../services/oci-tags";
+import * as labels from "../services/oci";
+import { restoreTag, tagHistory } from "../services/oci";
 import type { LabelRow, TagHistoryRow } from "../db/oci";
 
 const tags = ["Container images"];

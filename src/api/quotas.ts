@@ -6,7 +6,7 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../http/types";
 import { apiRoute, json, jsonBody } from "./route";
-import * as quotas from "../services/quotas";
+import * as quotas from "../services/artifacts";
 import type { QuotaConfig, QuotaLimit } from "../core/quota";
 
 const tags = ["Quotas"];

@@ -4,7 +4,7 @@ import type { AppEnv } from "../http/types";
 import { apiRoute, json, jsonBody } from "./route";
 import { IdParam, PageQuery, Repo, RepoCreate, RepoUpdate, pageOf } from "./schemas";
 import { page, repoOut, repoPatchIn } from "./serialize";
-import * as repos from "../services/repos";
+import * as repos from "../services/projects";
 import { REPO_FORMATS } from "../db/schema";
 
 const tags = ["Repositories"];

@@ -7,7 +7,7 @@ import type { AppEnv } from "../http/types";
 import { apiRoute, json, jsonBody } from "./route";
 import { PageQuery, ServiceAccount, ServiceAccountCreate, ServiceAccountUpdate, Token, TokenCreate, TokenCreated, pageOf } from "./schemas";
 import { page, serviceAccountOut, tokenOut } from "./serialize";
-import * as sas from "../services/service-accounts";
+import * as sas from "../services/identity";
 
 const tags = ["Service accounts"];
 export const serviceAccountRoutes = new OpenAPIHono<AppEnv>();

@@ -7,7 +7,7 @@ import type { AppEnv } from "../http/types";
 import { apiRoute, json, jsonBody } from "./route";
 import { IdParam, Member, MemberSet, PageQuery, Token, TokenCreate, TokenCreated, User, UserCreate, iso, pageOf } from "./schemas";
 import { page, tokenOut, userOut } from "./serialize";
-import * as users from "../services/users";
+import * as users from "../services/identity";
 import { PRINCIPAL_TYPES } from "../db/schema";
 
 const param = (name: string) => z.string().openapi({ param: { name, in: "path" } });

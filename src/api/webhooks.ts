@@ -7,7 +7,7 @@ import type { AppEnv } from "../http/types";
 import { apiRoute, json, jsonBody } from "./route";
 import { IdParam, PageQuery, iso, pageOf } from "./schemas";
 import { page } from "./serialize";
-import * as hooks from "../services/webhooks";
+import * as hooks from "../services/events";
 import { DELIVERY_STATUSES } from "../db/schema";
 import type { DeliveryRow, SubscriptionRow } from "../db/webhooks";
 import { WEBHOOK_EVENTS } from "../core/webhook-events";

@@ -16,7 +16,7 @@
  */
 import { createLocalJWKSet, errors, type JSONWebKeySet, type JWTHeaderParameters } from "jose";
 import { checkOutboundUrl } from "../core/net";
-import { outboundFetch, readLimited } from "../http/outbound";
+import { outboundFetch, readLimited } from "../outbound/fetch";
 
 type KeyResolver = ReturnType<typeof createLocalJWKSet>;
 

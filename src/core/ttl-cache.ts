@@ -4,7 +4,7 @@
  *
  * Invariants:
  * - An entry lives at most `ttlMs`; a cache holds at most `max` entries (oldest out).
- * - Every change emits a domain event (services/audit.ts emitEvent), which clears the
+ * - Every change emits a domain event (services/events/audit.ts emitEvent), which clears the
  *   caches it can affect in this isolate: an `artifact.*` event the "artifacts" group
  *   (manifest lookups), any other event every cache. Within one isolate a change is
  *   visible at once; other isolates (other edge locations) see it within the TTL. That

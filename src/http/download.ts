@@ -7,7 +7,7 @@
 import type { Context } from "hono";
 import type { AppEnv } from "./types";
 import type { FileRow } from "../db/packages";
-import { readBlob } from "../services/blobs";
+import { readBlob } from "../services/artifacts";
 import { RegistryError, notFound } from "../core/errors";
 import { contentRange, parseRange } from "../core/range";
 

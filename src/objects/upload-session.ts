@@ -10,7 +10,7 @@
  * Bytes arrive in one of two ways:
  * - whole: a request carrying the whole blob with a Content-Length while the session is
  *   at offset 0 is streamed by the Worker into ONE R2 object at a fresh key (hashed on
- *   the way, services/oci-uploads.ts), then adopted here as the segment {key, size,
+ *   the way, services/oci/uploads.ts), then adopted here as the segment {key, size,
  *   sha256}. Finishing hands that object over as it is: no multipart, no copy.
  * - as parts: a chunk of exactly `partSize` bytes that starts on a part boundary streams
  *   straight into one R2 part, hashed block by block on the way (nothing buffered, so

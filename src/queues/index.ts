@@ -6,7 +6,7 @@
  */
 import type { Env } from "../env";
 import { database } from "../db/client";
-import { backoffSeconds, deadLettered, deliverOnce, expandEvent, parseEnvelope } from "../services/webhook-delivery";
+import { backoffSeconds, deadLettered, deliverOnce, expandEvent, parseEnvelope } from "../services/events";
 
 export const QUEUES = {
   events: "orbitalreg-events",

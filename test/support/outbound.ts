@@ -1,9 +1,9 @@
 /**
- * Test-side outbound HTTP: the registry's outbound seam (src/http/outbound.ts) routed to
+ * Test-side outbound HTTP: the registry's outbound seam (src/outbound/fetch.ts) routed to
  * handlers registered by origin, so OIDC issuers and webhook receivers live inside
  * the test. Every request is recorded.
  */
-import { setOutboundFetch } from "../../src/http/outbound";
+import { setOutboundFetch } from "../../src/outbound/fetch";
 
 type Handler = (req: Request) => Response | Promise<Response>;
 const handlers = new Map<string, Handler>();

@@ -1,15 +1,15 @@
 /**
  * Generic files: `/generic/<project>/<repo>/<path…>` — PUT, GET (Range), HEAD, DELETE.
- * Invariants: the path is validated from the raw URL (core/file-path.ts) before any
+ * Invariants: the path is validated from the raw URL (formats/generic/file-path.ts) before any
  * byte is stored; uploads stream into R2 (no buffering); every download carries its
  * checksums (`X-Checksum-Sha256`, `-Sha1`, `-Md5`) and a Content-Type.
  */
 import { Hono, type Context } from "hono";
 import type { AppEnv } from "../../http/types";
-import { openRepo } from "../../services/repos";
-import { getFile, putFile, removeFile } from "../../services/generic-files";
+import { openRepo } from "../../services/projects";
+import { getFile, putFile, removeFile } from "./files";
 import { sendFile } from "../../http/download";
-import { parseFilePath } from "../../core/file-path";
+import { parseFilePath } from "./file-path";
 import { invalid } from "../../core/errors";
 import type { Action } from "../../auth/principal";
 

@@ -10,9 +10,9 @@
 import { Hono, type Context } from "hono";
 import type { AppEnv } from "../../http/types";
 import { sendFile } from "../../http/download";
-import { openRepo } from "../../services/repos";
-import * as go from "../../services/go-modules";
-import { parseProxyPath } from "../../core/go-module";
+import { openRepo } from "../../services/projects";
+import * as go from "./proxy";
+import { parseProxyPath } from "./module";
 import { invalid, notFound } from "../../core/errors";
 import type { Action } from "../../auth/principal";
 

@@ -8,9 +8,9 @@
 import { Hono, type Context } from "hono";
 import type { AppEnv } from "../../http/types";
 import { sendFile } from "../../http/download";
-import { openRepo } from "../../services/repos";
-import * as maven from "../../services/maven";
-import { parseMavenPath } from "../../core/maven";
+import { openRepo } from "../../services/projects";
+import * as maven from "./repository";
+import { parseMavenPath } from "./paths";
 import { RegistryError } from "../../core/errors";
 import { readCapped } from "../../core/byte-reader";
 import type { Action } from "../../auth/principal";

@@ -15,9 +15,9 @@
  *   version does (re-pointed at the highest remaining one when its version goes).
  */
 import type { Scope } from "../../services/scope";
-import type { OpenedRepo } from "../../services/repos";
+import type { OpenedRepo } from "../../services/projects";
 import type { PackageRow, VersionRow } from "../../db/packages";
-import * as packages from "../../services/packages";
+import * as packages from "../../services/artifacts";
 import { RegistryError, invalid, notFound } from "../../core/errors";
 import { assertDistTag } from "./routes";
 import { distTagsOf, packageMeta, revOf, type VersionWithFiles } from "./packument";

@@ -6,7 +6,7 @@
  * - Routing works on the raw path (routes.ts), so `@scope%2fname` and `@scope/name`
  *   reach the same package.
  * - Reads need `read` (anonymous on public repos), publishing, deprecating and
- *   dist-tags need `write`, unpublishing needs `delete` (services/repos.ts openRepo).
+ *   dist-tags need `write`, unpublishing needs `delete` (services/projects/repos.ts openRepo).
  * - Errors are npm's `{"error": "…"}`; a 401 carries a Bearer challenge.
  */
 import { Hono, type Context } from "hono";
@@ -14,9 +14,8 @@ import type { AppEnv } from "../../http/types";
 import type { ErrorRenderer } from "../../http/errors";
 import { withHeaders } from "../../http/errors";
 import { readJsonCapped } from "../../http/body";
-import { openRepo, type OpenedRepo } from "../../services/repos";
-import { filesOfVersion, listPackages } from "../../services/packages";
-import { readBlob } from "../../services/blobs";
+import { openRepo, type OpenedRepo } from "../../services/projects";
+import { filesOfVersion, listPackages, readBlob } from "../../services/artifacts";
 import { RegistryError, notFound } from "../../core/errors";
 import type { Action } from "../../auth/principal";
 import { parseNpmPath, tarballName, versionOfTarball, type NpmRoute } from "./routes";

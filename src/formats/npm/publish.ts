@@ -9,15 +9,14 @@
  * - A version that exists, or existed and was unpublished, is refused with 403 as npmjs
  *   does: a name@version always means the same bytes.
  * - The version, its file and the package's dist-tags land in one atomic publish
- *   (services/packages.ts); a first publish always gets a `latest` tag.
+ *   (services/artifacts/packages.ts); a first publish always gets a `latest` tag.
  * - Dist-tags are read-modify-written on the package row without serialization: two
  *   concurrent publishes of one package can lose one's tag change (last writer wins),
  *   never a version.
  */
 import type { Scope } from "../../services/scope";
-import type { OpenedRepo } from "../../services/repos";
-import { ingestBlob } from "../../services/blobs";
-import { findPackage, findVersion, publishVersion } from "../../services/packages";
+import type { OpenedRepo } from "../../services/projects";
+import { ingestBlob, findPackage, findVersion, publishVersion } from "../../services/artifacts";
 import { RegistryError, invalid, isRegistryError } from "../../core/errors";
 import { hex } from "../../core/ids";
 import { assertDistTag, assertNpmName, tarballName } from "./routes";

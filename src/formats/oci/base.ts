@@ -6,8 +6,7 @@
 import type { Ctx } from "./http";
 import { nextLink } from "./http";
 import { unauthorized } from "../../core/errors";
-import { issueRegistryToken } from "../../services/oci-token";
-import { catalog } from "../../services/oci-referrers";
+import { issueRegistryToken, catalog } from "../../services/oci";
 
 async function versionCheck(c: Ctx) {
   if (c.var.scope.access.principal.type === "anonymous") throw unauthorized("send credentials (HTTP Basic with a token as password, or a Bearer token from /v2/token)");

@@ -6,10 +6,9 @@
  */
 import type { Ctx } from "./http";
 import { empty } from "./http";
-import type { OciRoute } from "../../core/oci-names";
+import type { OciRoute } from "../../services/oci";
 import { RegistryError } from "../../core/errors";
-import { openImage } from "../../services/oci-access";
-import { deleteBlob, getBlob, headBlob } from "../../services/oci-blobs";
+import { openImage, deleteBlob, getBlob, headBlob } from "../../services/oci";
 
 type BlobRoute = Extract<OciRoute, { kind: "blob" }>;
 const OCTET = "application/octet-stream";

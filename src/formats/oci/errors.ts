@@ -13,7 +13,7 @@ import type { Context } from "hono";
 import type { AppEnv } from "../../http/types";
 import { withHeaders, type ErrorRenderer } from "../../http/errors";
 import type { RegistryError } from "../../core/errors";
-import { parseOciPath, scopeActions } from "../../core/oci-names";
+import { parseOciPath, scopeActions } from "../../services/oci";
 
 export const SERVICE = "orbitalreg";
 export const API_VERSION_HEADER = { "Docker-Distribution-API-Version": "registry/2.0" };

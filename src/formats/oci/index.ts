@@ -1,6 +1,6 @@
 /**
  * The OCI Distribution v1.1 mount (`/v2`). Image names span several path segments,
- * so one catch-all route parses the path (core/oci-names.ts `parseOciPath`) and
+ * so one catch-all route parses the path (services/oci/names.ts `parseOciPath`) and
  * dispatches on (resource, method) to the handler tables of the resource files.
  * Invariant: every response under /v2 carries `Docker-Distribution-API-Version`.
  */
@@ -15,7 +15,7 @@ import { upload, uploads } from "./uploads";
 import { manifest } from "./manifests";
 import { tags } from "./tags";
 import { referrersRoute } from "./referrers";
-import { parseOciPath, type OciRoute } from "../../core/oci-names";
+import { parseOciPath, type OciRoute } from "../../services/oci";
 import { RegistryError } from "../../core/errors";
 
 type Handler = (c: Ctx, r: never) => Promise<Response>;

@@ -5,9 +5,8 @@
  */
 import type { Ctx } from "./http";
 import { contentLength, empty, manifestUrl } from "./http";
-import type { OciRoute } from "../../core/oci-names";
-import { openImage } from "../../services/oci-access";
-import { deleteManifest, getManifest, putManifest, readManifestBody } from "../../services/oci-manifests";
+import type { OciRoute } from "../../services/oci";
+import { openImage, deleteManifest, getManifest, putManifest, readManifestBody } from "../../services/oci";
 
 type ManifestRoute = Extract<OciRoute, { kind: "manifest" }>;
 

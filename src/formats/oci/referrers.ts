@@ -3,10 +3,8 @@
  * `subject` is <digest>; `OCI-Filters-Applied: artifactType` when the filter was used.
  */
 import type { Ctx } from "./http";
-import type { OciRoute } from "../../core/oci-names";
-import { MEDIA } from "../../core/oci-manifest";
-import { openImage } from "../../services/oci-access";
-import { referrers } from "../../services/oci-referrers";
+import type { OciRoute } from "../../services/oci";
+import { MEDIA, openImage, referrers } from "../../services/oci";
 
 type ReferrersRoute = Extract<OciRoute, { kind: "referrers" }>;
 

@@ -1,9 +1,8 @@
 /** `/v2/<name>/tags/list?n=&last=`: tags in lexical order, with a `Link` to the next page. */
 import type { Ctx } from "./http";
 import { nextLink } from "./http";
-import type { OciRoute } from "../../core/oci-names";
-import { openImage } from "../../services/oci-access";
-import { listTags } from "../../services/oci-tags";
+import type { OciRoute } from "../../services/oci";
+import { openImage, listTags } from "../../services/oci";
 
 type TagsRoute = Extract<OciRoute, { kind: "tags" }>;
 

@@ -5,15 +5,12 @@
  * and Range `0-<last byte>` (a started one also OCI-Chunk-Min-Length, a hint: smaller
  * chunks are taken too); an out-of-order Content-Range answers 416 with the
  * current Range; the route never buffers a body (it streams to R2 or to the session
- * object, services/oci-uploads.ts).
+ * object, services/oci/uploads.ts).
  */
 import type { Ctx } from "./http";
 import { blobUrl, bodyOf, contentLength, empty, uploadUrl } from "./http";
-import { parseRange, uploadRange, type OciRoute } from "../../core/oci-names";
+import { parseRange, uploadRange, type OciRoute, openImage, requireDigest, tryMount, uploadMonolithic, MIN_CHUNK_LENGTH, appendChunk, cancelUpload, finishUpload, startUpload, uploadStatus } from "../../services/oci";
 import { RegistryError } from "../../core/errors";
-import { openImage } from "../../services/oci-access";
-import { requireDigest, tryMount, uploadMonolithic } from "../../services/oci-blobs";
-import { MIN_CHUNK_LENGTH, appendChunk, cancelUpload, finishUpload, startUpload, uploadStatus } from "../../services/oci-uploads";
 
 type UploadsRoute = Extract<OciRoute, { kind: "uploads" }>;
 type UploadRoute = Extract<OciRoute, { kind: "upload" }>;

@@ -13,9 +13,8 @@
 import { Hono, type Context } from "hono";
 import type { AppEnv } from "../../http/types";
 import { withHeaders, type ErrorRenderer } from "../../http/errors";
-import { openRepo } from "../../services/repos";
-import { findFileByName, findPackage, listPackages, versionsWithFiles } from "../../services/packages";
-import { readBlob } from "../../services/blobs";
+import { openRepo } from "../../services/projects";
+import { findFileByName, findPackage, listPackages, versionsWithFiles, readBlob } from "../../services/artifacts";
 import { notFound } from "../../core/errors";
 import type { Action } from "../../auth/principal";
 import { normalizeName } from "./names";

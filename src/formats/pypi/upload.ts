@@ -14,9 +14,8 @@
  *   the same atomic publish as the wheel, as the file `<wheel>.metadata` (PEP 658).
  */
 import type { Scope } from "../../services/scope";
-import type { OpenedRepo } from "../../services/repos";
-import { ingestBlob, readBlob, unlinkBlob, type IngestedBlob } from "../../services/blobs";
-import { findFileByName, publishVersion, type FileInput } from "../../services/packages";
+import type { OpenedRepo } from "../../services/projects";
+import { ingestBlob, readBlob, unlinkBlob, type IngestedBlob, findFileByName, publishVersion, type FileInput } from "../../services/artifacts";
 import { RegistryError, invalid, isRegistryError } from "../../core/errors";
 import { hex } from "../../core/ids";
 import { MultipartReader, boundaryOf } from "./multipart";

@@ -1,0 +1,139 @@
+/**
+ * Cargo registry use-cases: publish (binary-framed body), sparse-index files, yank,
+ * owners, search and downloads, on top of the shared package model.
+ *
+ * Model: package name = normalized crate name (lowercase, `_` for `-`), display name
+ * = the name as first published; one version per crate version; one file
+ * `<name>-<vers>.crate`; the version's metadata holds its index entry.
+ *
+ * Invariants:
+ * - Index files are computed from D1 on every request (never cached stale): a publish
+ *   or yank shows at once.
+ * - A version that differs from an existing one only in build metadata is a conflict;
+ *   so is a name whose spelling differs from the crate's first publish.
+ * - The .crate is streamed into R2 (never buffered); a refused publish unlinks it.
+ */
+import type { Scope } from "../../services/scope";
+import type { OpenedRepo } from "../../services/projects";
+import { emitEvent } from "../../services/events";
+import { ingestBlob } from "../../services/artifacts";
+import * as packages from "../../services/artifacts";
+import { ByteReader, exactLength } from "../../core/byte-reader";
+import { indexEntry, normalizeCrateName, parsePublishMetadata, type IndexEntry } from "./crate";
+import { highest, withoutBuild } from "../../core/semver";
+import { RegistryError, conflict, invalid, notFound } from "../../core/errors";
+import { describe } from "../../auth/principal";
+
+export const MAX_METADATA_BYTES = 1024 * 1024;
+export const MAX_CRATE_BYTES = 50 * 1024 * 1024;
+
+const crateFileName = (displayName: string, vers: string) => `${displayName.toLowerCase()}-${vers}.crate`;
+
+export async function publishCrate(scope: Scope, opened: OpenedRepo, body: ReadableStream<Uint8Array>) {
+  const reader = new ByteReader(body);
+  const truncated = () => invalid("CratePublishBody", "the publish body ended early: expected <u32 json length><json><u32 crate length><crate>");
+  const jsonLength = await reader.readUint32LE();
+  if (jsonLength === null) throw truncated();
+  if (jsonLength > MAX_METADATA_BYTES) throw invalid("CrateMetadata", `the metadata is larger than ${MAX_METADATA_BYTES} bytes`);
+  const jsonBytes = await reader.readExact(jsonLength);
+  if (!jsonBytes) throw truncated();
+  let json: unknown;
+  try {
+    json = JSON.parse(new TextDecoder().decode(jsonBytes));
+  } catch {
+    throw invalid("CrateMetadata", "the publish metadata is not valid JSON");
+  }
+  const meta = parsePublishMetadata(json);
+  const crateLength = await reader.readUint32LE();
+  if (crateLength === null) throw truncated();
+  if (crateLength > MAX_CRATE_BYTES) {
+    throw new RegistryError("PayloadTooLargeCrate", `the crate is larger than the ${MAX_CRATE_BYTES} bytes allowed`);
+  }
+
+  const name = normalizeCrateName(meta.name);
+  const pkg = await packages.findPackage(scope, opened.repo.id, name);
+  if (pkg) {
+    if (pkg.displayName !== meta.name) throw conflict("CrateName", `crate was previously published as '${pkg.displayName}'`);
+    const taken = (await packages.versionsWithFiles(scope, pkg.id)).find((v) => withoutBuild(v.version.version) === withoutBuild(meta.vers));
+    if (taken) throw conflict("VersionExists", `crate version \`${meta.name}@${taken.version.version}\` already exists`);
+  }
+  packages.assertNameAllowed(opened, name);
+
+  const crateBody = reader.rest().pipeThrough(exactLength(crateLength, (got) => invalid("CratePublishBody", `the crate is ${got} bytes, not the ${crateLength} its length prefix declares`)));
+  const blob = await ingestBlob(scope, opened.repo.id, crateBody, { length: crateLength, mediaType: "application/gzip" });
+  try {
+    const entry = indexEntry(meta, blob.digest.slice("sha256:".length));
+    const publisher = describe(scope.access.principal);
+    await packages.publishVersion(scope, opened, {
+      name,
+      displayName: meta.name,
+      version: meta.vers,
+      versionMetadata: { index: entry },
+      packageMetadata: {
+        description: meta.description ?? null,
+        ...(pkg ? {} : { owners: [{ login: publisher.actorName ?? "anonymous", kind: publisher.actorType }] }),
+      },
+      files: [{ name: crateFileName(meta.name, meta.vers), digest: blob.digest, size: blob.size, mediaType: "application/gzip" }],
+    });
+  } catch (e) {
+    await packages.releaseUnusedBlobs(scope, opened.repo.id, [blob.digest]);
+    throw e;
+  }
+  return { warnings: { invalid_categories: [], invalid_badges: [], other: [] } };
+}
+
+async function crate(scope: Scope, opened: OpenedRepo, crateName: string) {
+  const pkg = await packages.findPackage(scope, opened.repo.id, normalizeCrateName(crateName));
+  if (!pkg) throw notFound("Crate", `crate \`${crateName}\` does not exist`);
+  return pkg;
+}
+
+/** The sparse-index file of a crate (lowercased name from the path), or null. */
+export async function indexFile(scope: Scope, opened: OpenedRepo, lowerName: string): Promise<string | null> {
+  const pkg = await packages.findPackage(scope, opened.repo.id, normalizeCrateName(lowerName));
+  if (!pkg || pkg.displayName.toLowerCase() !== lowerName) return null;
+  const versions = await packages.versionsWithFiles(scope, pkg.id);
+  const lines = versions
+    .filter((v) => v.version.metadata.index)
+    .map((v) => JSON.stringify({ ...(v.version.metadata.index as IndexEntry), yanked: v.version.yanked !== null }));
+  return lines.length ? `${lines.join("\n")}\n` : null;
+}
+
+export async function setYanked(scope: Scope, opened: OpenedRepo, crateName: string, vers: string, yanked: boolean) {
+  const pkg = await crate(scope, opened, crateName);
+  const version = await packages.findVersion(scope, pkg.id, vers);
+  if (!version) throw notFound("Version", `crate \`${crateName}\` does not have a version \`${vers}\``);
+  await packages.setVersionFlags(scope, version, { yanked: yanked ? "yanked" : null });
+  await emitEvent(scope, {
+    type: yanked ? "artifact.yanked" : "artifact.unyanked",
+    project_id: opened.project.id,
+    data: { format: "cargo", repo_id: opened.repo.id, package: pkg.displayName, version: vers },
+  });
+}
+
+export async function owners(scope: Scope, opened: OpenedRepo, crateName: string) {
+  const pkg = await crate(scope, opened, crateName);
+  const list = (pkg.metadata.owners as { login: string }[] | undefined) ?? [];
+  return { users: list.map((o, i) => ({ id: i + 1, login: o.login, name: o.login })) };
+}
+
+export async function crateFile(scope: Scope, opened: OpenedRepo, crateName: string, vers: string) {
+  const pkg = await crate(scope, opened, crateName);
+  const version = await packages.findVersion(scope, pkg.id, vers);
+  const file = version && (await packages.findFileByName(scope, opened.repo.id, crateFileName(pkg.displayName, vers)));
+  if (!version || !file || file.versionId !== version.id) throw notFound("Version", `crate \`${crateName}\` does not have a version \`${vers}\``);
+  return file;
+}
+
+export async function searchCrates(scope: Scope, opened: OpenedRepo, query: string, perPage: number) {
+  const q = normalizeCrateName(query.trim());
+  const fragment = q.split("_").sort((a, b) => b.length - a.length)[0] ?? "";
+  const page = await packages.listPackages(scope, opened.repo.id, fragment || undefined, undefined, 500);
+  const matches = page.items.filter((p) => p.name.includes(q));
+  const crates = [];
+  for (const p of matches.slice(0, perPage)) {
+    const versions = (await packages.versionsWithFiles(scope, p.id)).filter((v) => v.version.yanked === null).map((v) => v.version.version);
+    crates.push({ name: p.displayName, max_version: highest(versions) ?? "0.0.0", description: (p.metadata.description as string | null) ?? "" });
+  }
+  return { crates, meta: { total: matches.length } };
+}

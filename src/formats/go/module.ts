@@ -1,0 +1,128 @@
+/**
+ * Go module rules for the GOPROXY protocol: case-escaped paths, module paths and
+ * versions, proxy request paths, and module zip validation.
+ *
+ * Invariants:
+ * - Escaping is a bijection: every upper-case letter travels as `!` + lower-case; an
+ *   escaped path with a raw upper-case letter or a stray `!` is refused.
+ * - A version is canonical semver with a `v` prefix; build metadata is allowed only as
+ *   `+incompatible`. A `/vN` (N ≥ 2) module path only takes vN.x.y versions, a path
+ *   without one only v0/v1 (or +incompatible).
+ * - A valid module zip has every file under `<module>@<version>/`, no directories,
+ *   no `.`/`..`/empty elements, no case-insensitive duplicates, ≤ 500 MiB unpacked,
+ *   and a go.mod (if any) ≤ 16 MiB whose `module` line names the module.
+ */
+import { invalid } from "../../core/errors";
+import { parseSemver, type SemVer } from "../../core/semver";
+import type { ZipEntry } from "../../core/zip";
+
+export const MAX_ZIP_BYTES = 500 * 1024 * 1024;
+export const MAX_GO_MOD_BYTES = 16 * 1024 * 1024;
+
+export function unescapeModulePath(escaped: string): string | null {
+  let out = "";
+  for (let i = 0; i < escaped.length; i++) {
+    const ch = escaped[i]!;
+    if (ch >= "A" && ch <= "Z") return null;
+    if (ch === "!") {
+      const next = escaped[i + 1];
+      if (!next || next < "a" || next > "z") return null;
+      out += next.toUpperCase();
+      i++;
+    } else out += ch;
+  }
+  return out;
+}
+
+export const escapeModulePath = (path: string) => path.replace(/[A-Z]/g, (c) => `!${c.toLowerCase()}`);
+
+const ELEMENT = /^[A-Za-z0-9~_-](?:[A-Za-z0-9._~-]*[A-Za-z0-9_~-])?$/;
+
+export function assertModulePath(path: string): string {
+  const elements = path.split("/");
+  const ok = path.length <= 1024 && elements.every((e) => ELEMENT.test(e)) && elements[0]!.includes(".") && !elements[0]!.startsWith("-");
+  if (!ok) throw invalid("ModulePath", `'${path}' is not a valid module path`);
+  return path;
+}
+
+export function parseGoVersion(version: string): SemVer | null {
+  if (!version.startsWith("v")) return null;
+  const s = parseSemver(version.slice(1));
+  if (!s) return null;
+  if (s.build.length && s.build.join(".") !== "incompatible") return null;
+  return s;
+}
+
+export function assertVersionFitsPath(path: string, version: string): SemVer {
+  const s = parseGoVersion(version);
+  if (!s) throw invalid("ModuleVersion", `'${version}' is not a canonical semantic version (v1.2.3, v1.2.3-pre)`);
+  const suffix = /\/v(\d+)$/.exec(path);
+  const incompatible = s.build.length > 0;
+  if (suffix) {
+    if (incompatible || s.major !== Number(suffix[1])) throw invalid("ModuleVersion", `${path} only takes v${suffix[1]}.x.y versions, not ${version}`);
+  } else if (s.major >= 2 && !incompatible) {
+    throw invalid("ModuleVersion", `${version} needs a /v${s.major} suffix on the module path (or +incompatible)`);
+  }
+  return s;
+}
+
+export type ProxyRequest =
+  | { module: string; kind: "list" | "latest" }
+  | { module: string; kind: "info" | "mod" | "zip"; version: string };
+
+/** Parses the part of a GOPROXY URL after the proxy root; null if it isn't a proxy path. */
+export function parseProxyPath(rest: string): ProxyRequest | null {
+  if (rest.endsWith("/@latest")) {
+    const module = unescapeModulePath(rest.slice(0, -"/@latest".length));
+    return module ? { module, kind: "latest" } : null;
+  }
+  const at = rest.lastIndexOf("/@v/");
+  if (at < 0) return null;
+  const module = unescapeModulePath(rest.slice(0, at));
+  const file = rest.slice(at + 4);
+  if (!module) return null;
+  if (file === "list") return { module, kind: "list" };
+  const m = /^(.+)\.(info|mod|zip)$/.exec(file);
+  const version = m ? unescapeModulePath(m[1]!) : null;
+  if (!m || !version) return null;
+  return { module, kind: m[2] as "info" | "mod" | "zip", version };
+}
+
+/** The module path a go.mod declares, or null. */
+export function moduleOfGoMod(text: string): string | null {
+  for (const raw of text.split("\n")) {
+    const line = raw.replace(/\/\/.*$/, "").trim();
+    const m = /^module\s+("?)([^"\s]+)\1$/.exec(line);
+    if (m) return m[2]!;
+  }
+  return null;
+}
+
+const BAD_FILE_CHARS = /[\u0000-\u001f\u007f\\:*?"<>|`']/;
+
+/** Checks a module zip's entries; returns the root go.mod entry, if any. */
+export function checkModuleZip(entries: ZipEntry[], module: string, version: string): ZipEntry | null {
+  const prefix = `${module}@${version}/`;
+  const bad = (why: string) => invalid("ModuleZip", `invalid module zip: ${why}`);
+  const seen = new Set<string>();
+  let total = 0;
+  let goMod: ZipEntry | null = null;
+  for (const e of entries) {
+    if (!e.name.startsWith(prefix)) throw bad(`${e.name} is not under ${prefix}`);
+    const rel = e.name.slice(prefix.length);
+    if (rel === "" || rel.endsWith("/")) throw bad(`${e.name}: directory entries are not allowed`);
+    const elements = rel.split("/");
+    if (elements.some((x) => x === "" || x === "." || x === "..")) throw bad(`${e.name}: empty, '.' or '..' path elements`);
+    if (BAD_FILE_CHARS.test(rel)) throw bad(`${e.name}: invalid characters in file path`);
+    const folded = rel.toLowerCase();
+    if (seen.has(folded)) throw bad(`${e.name}: duplicate file (case-insensitive)`);
+    seen.add(folded);
+    total += e.uncompressedSize;
+    if (total > MAX_ZIP_BYTES) throw bad(`more than ${MAX_ZIP_BYTES} bytes unpacked`);
+    if (rel === "go.mod") {
+      if (e.uncompressedSize > MAX_GO_MOD_BYTES) throw bad(`go.mod is larger than ${MAX_GO_MOD_BYTES} bytes`);
+      goMod = e;
+    }
+  }
+  return goMod;
+}

@@ -1,0 +1,146 @@
+/**
+ * Go modules: GOPROXY reads and uploads on top of the shared package model.
+ *
+ * Model: package name = module path (case preserved), one version per module version,
+ * files `<module>/@v/<version>.zip` and `<module>/@v/<version>.mod`; the version's
+ * metadata records `time` once its zip is in. Uploads: PUT the .zip (its go.mod becomes
+ * the .mod, or `module <path>` when it has none); a .mod PUT is optional, before or
+ * after the zip, and must match.
+ *
+ * Invariants:
+ * - Only versions whose zip is stored are listed or served; a version with just a
+ *   .mod is invisible to readers.
+ * - A stored zip and .mod never change (409 on different bytes, no-op on the same).
+ * - The zip is validated (formats/go/module.ts) from ranged reads of the stored object;
+ *   a refused upload unlinks what it ingested.
+ */
+import type { Scope } from "../../services/scope";
+import type { OpenedRepo } from "../../services/projects";
+import { ingestBlob, readBlob } from "../../services/artifacts";
+import * as packages from "../../services/artifacts";
+import type { FileRow } from "../../db/packages";
+import { assertModulePath, assertVersionFitsPath, checkModuleZip, moduleOfGoMod, MAX_ZIP_BYTES, MAX_GO_MOD_BYTES } from "./module";
+import { readCentralDirectory, readEntry, type ZipSource } from "../../core/zip";
+import { highest } from "../../core/semver";
+import { RegistryError, conflict, invalid, notFound } from "../../core/errors";
+import { readCapped } from "../../core/byte-reader";
+
+const zipName = (module: string, version: string) => `${module}/@v/${version}.zip`;
+const modName = (module: string, version: string) => `${module}/@v/${version}.mod`;
+
+const bytesStream = (bytes: Uint8Array) => new ReadableStream<Uint8Array>({ start: (c) => (c.enqueue(bytes), c.close()) });
+
+async function versionFiles(scope: Scope, opened: OpenedRepo, module: string, version: string) {
+  const zip = await packages.findFileByName(scope, opened.repo.id, zipName(module, version));
+  const mod = await packages.findFileByName(scope, opened.repo.id, modName(module, version));
+  return { zip, mod };
+}
+
+function repoSource(scope: Scope, repoId: string, digest: string, size: number): ZipSource {
+  return {
+    size,
+    async read(offset, length) {
+      const r = await readBlob(scope, repoId, digest, { offset, length });
+      if (!r) throw notFound("Blob", "the uploaded zip vanished");
+      return new Uint8Array(await new Response(r.object.body).arrayBuffer());
+    },
+  };
+}
+
+export async function uploadZip(scope: Scope, opened: OpenedRepo, module: string, version: string, body: ReadableStream<Uint8Array>, length: number | null) {
+  assertModulePath(module);
+  assertVersionFitsPath(module, version);
+  const blob = await ingestBlob(scope, opened.repo.id, body, { length, maxBytes: MAX_ZIP_BYTES, mediaType: "application/zip" });
+  const ingested = [blob.digest];
+  try {
+    const existing = await versionFiles(scope, opened, module, version);
+    if (existing.zip) {
+      if (existing.zip.digest !== blob.digest) throw conflict("VersionExists", `${module}@${version} already exists with another zip`);
+      return { created: false };
+    }
+    const src = repoSource(scope, opened.repo.id, blob.digest, blob.size);
+    const goModEntry = checkModuleZip(await readCentralDirectory(src), module, version);
+    const modBytes = goModEntry ? await readEntry(src, goModEntry, MAX_GO_MOD_BYTES) : new TextEncoder().encode(`module ${module}\n`);
+    const declared = moduleOfGoMod(new TextDecoder().decode(modBytes));
+    if (declared !== module) throw invalid("ModuleZip", `the zip's go.mod declares module ${declared ?? "(none)"}, not ${module}`);
+    const mod = await ingestBlob(scope, opened.repo.id, bytesStream(modBytes), { length: modBytes.byteLength, mediaType: "text/plain" });
+    ingested.push(mod.digest);
+    if (existing.mod && existing.mod.digest !== mod.digest) throw conflict("ModMismatch", `the zip's go.mod differs from the .mod uploaded for ${module}@${version}`);
+    await packages.publishVersion(scope, opened, {
+      name: module,
+      version,
+      appendToExisting: true,
+      versionMetadata: { time: new Date().toISOString() },
+      files: [
+        { name: zipName(module, version), digest: blob.digest, size: blob.size, mediaType: "application/zip" },
+        { name: modName(module, version), digest: mod.digest, size: mod.size, mediaType: "text/plain; charset=utf-8" },
+      ],
+    });
+    return { created: true };
+  } catch (e) {
+    await packages.releaseUnusedBlobs(scope, opened.repo.id, ingested);
+    throw e;
+  }
+}
+
+export async function uploadMod(scope: Scope, opened: OpenedRepo, module: string, version: string, body: ReadableStream<Uint8Array>, length: number | null) {
+  assertModulePath(module);
+  assertVersionFitsPath(module, version);
+  const bytes = await readCapped(body, MAX_GO_MOD_BYTES, () => new RegistryError("PayloadTooLargeModuleMod", `a .mod is at most ${MAX_GO_MOD_BYTES} bytes`));
+  if (length !== null && bytes.byteLength !== length) throw invalid("ModuleMod", "the .mod body does not match its Content-Length");
+  const declared = moduleOfGoMod(new TextDecoder().decode(bytes));
+  if (declared !== module) throw invalid("ModuleMod", `the .mod declares module ${declared ?? "(none)"}, not ${module}`);
+  const mod = await ingestBlob(scope, opened.repo.id, bytesStream(bytes), { length: bytes.byteLength, mediaType: "text/plain" });
+  const existing = await versionFiles(scope, opened, module, version);
+  if (existing.mod) {
+    if (existing.mod.digest !== mod.digest) {
+      await packages.releaseUnusedBlobs(scope, opened.repo.id, [mod.digest]);
+      throw conflict("ModMismatch", `${module}@${version} already has a different go.mod`);
+    }
+    return { created: false };
+  }
+  await packages.publishVersion(scope, opened, {
+    name: module,
+    version,
+    appendToExisting: true,
+    files: [{ name: modName(module, version), digest: mod.digest, size: mod.size, mediaType: "text/plain; charset=utf-8" }],
+  });
+  return { created: true };
+}
+
+/** Versions of a module whose zip is stored, with their times; null if the module is unknown. */
+async function servedVersions(scope: Scope, opened: OpenedRepo, module: string) {
+  const pkg = await packages.findPackage(scope, opened.repo.id, module);
+  if (!pkg) return null;
+  return (await packages.versionsWithFiles(scope, pkg.id))
+    .filter((v) => typeof v.version.metadata.time === "string")
+    .map((v) => ({ version: v.version.version, time: v.version.metadata.time as string }));
+}
+
+export async function listVersions(scope: Scope, opened: OpenedRepo, module: string): Promise<string[]> {
+  const versions = await servedVersions(scope, opened, module);
+  if (!versions?.length) throw notFound("Module", `module ${module} not found`);
+  return versions.map((v) => v.version);
+}
+
+export async function versionInfo(scope: Scope, opened: OpenedRepo, module: string, version: string) {
+  const found = (await servedVersions(scope, opened, module))?.find((v) => v.version === version);
+  if (!found) throw notFound("ModuleVersion", `${module}@${version} not found`);
+  return { Version: found.version, Time: found.time };
+}
+
+export async function latestInfo(scope: Scope, opened: OpenedRepo, module: string) {
+  const versions = (await servedVersions(scope, opened, module)) ?? [];
+  const best = highest(versions.map((v) => v.version.slice(1)));
+  const found = versions.find((v) => v.version === `v${best}`);
+  if (!found) throw notFound("Module", `module ${module} not found`);
+  return { Version: found.version, Time: found.time };
+}
+
+export async function moduleFile(scope: Scope, opened: OpenedRepo, module: string, version: string, kind: "mod" | "zip"): Promise<FileRow> {
+  await versionInfo(scope, opened, module, version);
+  const { zip, mod } = await versionFiles(scope, opened, module, version);
+  const file = kind === "zip" ? zip : mod;
+  if (!file) throw notFound("ModuleVersion", `${module}@${version} not found`);
+  return file;
+}

@@ -1,0 +1,268 @@
+/**
+ * The package model every language format stores into: package → version → files,
+ * each file a content-addressed blob already ingested with services/artifacts/blobs.ts.
+ *
+ * Invariants:
+ * - A package name must pass the repo's allowed/blocked patterns.
+ * - `publishVersion` is atomic: the package (if new), the version (if new) and every
+ *   file land in one D1 batch, or nothing does. A version that exists is refused
+ *   (`ConflictVersionExists`) unless the caller allows adding files to it (PyPI adds
+ *   wheels to a release, Maven SNAPSHOTs add timestamped builds); a file name that
+ *   exists with other content is always refused (`ConflictFileExists`), the same
+ *   content is an idempotent no-op. A publish that loses a race with a concurrent one
+ *   (unique or foreign-key failure of its batch) re-reads and retries, up to 3 times.
+ * - Removing files unlinks their blobs from the repo when no other file of the repo
+ *   still points at them, so quotas follow what the repo can read.
+ * - Every publish emits `artifact.uploaded`, every removal `artifact.deleted`.
+ * - A yank/deprecation changed through the governance API (`updateVersionStatus`) is
+ *   audited in the same batch and emits `artifact.updated`; `setVersionFlags` is the
+ *   protocols' own path (npm deprecate, cargo yank) and writes the flags only.
+ */
+import type { Scope } from "../scope";
+import type { OpenedRepo } from "../projects/repos";
+import { auditQuery, emitEvent } from "../events/audit";
+import * as q from "../../db/packages";
+import { unlinkBlob, type RepoRef } from "./blobs";
+import { isForeignKeyViolation, isUniqueViolation } from "../../db/errors";
+import { RegistryError, conflict, notFound } from "../../core/errors";
+import { newId } from "../../core/ids";
+import { nameAllowed } from "../../core/names";
+import { clampLimit, decodeCursor, toPage } from "../../core/pagination";
+
+export interface FileInput {
+  name: string;
+  digest: string;
+  size: number;
+  mediaType?: string | null;
+  metadata?: Record<string, unknown>;
+}
+
+export interface PublishInput {
+  /** Normalized name (lookup key). */
+  name: string;
+  /** Name as the publisher spelled it. */
+  displayName?: string;
+  version: string;
+  versionMetadata?: Record<string, unknown>;
+  /** Merged into the package's metadata (shallow). */
+  packageMetadata?: Record<string, unknown>;
+  files: FileInput[];
+  /** Allow adding files to an existing version. */
+  appendToExisting?: boolean;
+}
+
+export interface PublishedVersion {
+  package: q.PackageRow;
+  version: q.VersionRow;
+  files: q.FileRow[];
+}
+
+export function assertNameAllowed(opened: OpenedRepo, name: string) {
+  if (!nameAllowed(name, opened.repo.allowedPatterns, opened.repo.blockedPatterns)) {
+    throw new RegistryError("ForbiddenPackageName", `the name '${name}' is not allowed in this repository`, { protocolCode: "DENIED" });
+  }
+}
+
+/** A concurrent publish to the same package/version committed between our reads and our batch. */
+class RaceLost extends Error {}
+const PUBLISH_ATTEMPTS = 3;
+
+export async function publishVersion(scope: Scope, opened: OpenedRepo, input: PublishInput): Promise<PublishedVersion> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await attemptPublish(scope, opened, input);
+    } catch (e) {
+      // Re-read and try again: the retry sees the winner's rows, so it appends (Maven
+      // files uploaded in parallel) or refuses with ConflictVersionExists/FileExists.
+      if (!(e instanceof RaceLost)) throw e;
+      if (attempt >= PUBLISH_ATTEMPTS) {
+        throw conflict("VersionExists", `${input.displayName ?? input.name}@${input.version} was published concurrently`);
+      }
+    }
+  }
+}
+
+async function attemptPublish(scope: Scope, opened: OpenedRepo, input: PublishInput): Promise<PublishedVersion> {
+  assertNameAllowed(opened, input.name);
+  const repoId = opened.repo.id;
+  const now = Date.now();
+  const existingPkg = await q.findPackage(scope.db, repoId, input.name);
+  const pkg: q.PackageRow = existingPkg
+    ? { ...existingPkg, metadata: { ...existingPkg.metadata, ...(input.packageMetadata ?? {}) }, updatedAt: now }
+    : {
+        id: newId(),
+        repoId,
+        name: input.name,
+        displayName: input.displayName ?? input.name,
+        metadata: input.packageMetadata ?? {},
+        createdAt: now,
+        updatedAt: now,
+      };
+  const existingVersion = existingPkg ? await q.findVersion(scope.db, existingPkg.id, input.version) : undefined;
+  if (existingVersion && !input.appendToExisting) {
+    throw conflict("VersionExists", `${input.displayName ?? input.name}@${input.version} already exists and can't be overwritten`);
+  }
+  const version: q.VersionRow = existingVersion
+    ? { ...existingVersion, metadata: { ...existingVersion.metadata, ...(input.versionMetadata ?? {}) }, updatedAt: now }
+    : { id: newId(), packageId: pkg.id, version: input.version, metadata: input.versionMetadata ?? {}, yanked: null, deprecated: null, createdAt: now, updatedAt: now };
+
+  const newFiles: q.FileRow[] = [];
+  for (const f of input.files) {
+    const existing = existingVersion ? await q.findFileInVersion(scope.db, version.id, f.name) : undefined;
+    if (existing) {
+      if (existing.digest !== f.digest) throw conflict("FileExists", `${f.name} already exists with different content`);
+      continue;
+    }
+    newFiles.push({
+      id: newId(),
+      versionId: version.id,
+      repoId,
+      name: f.name,
+      digest: f.digest,
+      size: f.size,
+      mediaType: f.mediaType ?? null,
+      metadata: f.metadata ?? {},
+      createdAt: now,
+    });
+  }
+
+  const statements = [
+    existingPkg ? q.updatePackage(scope.db, pkg.id, { metadata: pkg.metadata, updatedAt: now }) : q.insertPackage(scope.db, pkg),
+    existingVersion ? q.updateVersion(scope.db, version.id, { metadata: version.metadata, updatedAt: now }) : q.insertVersion(scope.db, version),
+    ...newFiles.map((f) => q.insertFile(scope.db, f)),
+  ] as const;
+  try {
+    await scope.db.batch(statements as unknown as Parameters<typeof scope.db.batch>[0]);
+  } catch (e) {
+    // A concurrent publish of the same package/version/file won the race (a package row
+    // inserted by the winner makes ours a no-op, and our version then fails its foreign key).
+    if (isUniqueViolation(e) || isForeignKeyViolation(e)) throw new RaceLost();
+    throw e;
+  }
+  for (const f of newFiles) {
+    await emitEvent(scope, {
+      type: "artifact.uploaded",
+      project_id: opened.project.id,
+      data: { format: opened.repo.format, repo_id: repoId, package: pkg.displayName, version: version.version, file: f.name, digest: f.digest, size: f.size },
+    });
+  }
+  return { package: pkg, version, files: newFiles };
+}
+
+export const findPackage = (scope: Scope, repoId: string, name: string) => q.findPackage(scope.db, repoId, name);
+export const findVersion = (scope: Scope, packageId: string, version: string) => q.findVersion(scope.db, packageId, version);
+export const findFileByName = (scope: Scope, repoId: string, name: string) => q.findFileByName(scope.db, repoId, name);
+export const filesOfVersion = (scope: Scope, versionId: string) => q.filesOfVersions(scope.db, [versionId]);
+
+/** Every version of a package with its files, oldest first. */
+export async function versionsWithFiles(scope: Scope, packageId: string) {
+  const versions = await q.listVersions(scope.db, packageId);
+  const files = await q.filesOfVersions(scope.db, versions.map((v) => v.id));
+  return versions.map((v) => ({ version: v, files: files.filter((f) => f.versionId === v.id) }));
+}
+
+export async function listPackages(scope: Scope, repoId: string, search?: string, cursor?: string, limit?: number) {
+  const n = clampLimit(limit);
+  return toPage(await q.listPackages(scope.db, repoId, search, decodeCursor(cursor), n), n);
+}
+
+export async function updatePackageMetadata(scope: Scope, pkg: q.PackageRow, metadata: Record<string, unknown>) {
+  await q.updatePackage(scope.db, pkg.id, { metadata, updatedAt: Date.now() }).run();
+}
+
+export async function setVersionFlags(scope: Scope, version: q.VersionRow, flags: { yanked?: string | null; deprecated?: string | null; metadata?: Record<string, unknown> }) {
+  await q.updateVersion(scope.db, version.id, { ...flags, updatedAt: Date.now() }).run();
+}
+
+/** One page of a package's versions, each with its files, oldest first. */
+export async function pageOfVersions(scope: Scope, packageId: string, cursor?: string, limit?: number) {
+  const n = clampLimit(limit);
+  const page = toPage(await q.listVersionsPage(scope.db, packageId, decodeCursor(cursor), n), n);
+  const files = await q.filesOfVersions(scope.db, page.items.map((v) => v.id));
+  return { items: page.items.map((v) => ({ version: v, files: files.filter((f) => f.versionId === v.id) })), nextCursor: page.nextCursor };
+}
+
+/** Yank/unyank or (un)deprecate a version from the governance API: audited, then `artifact.updated`. */
+export async function updateVersionStatus(
+  scope: Scope,
+  opened: OpenedRepo,
+  pkg: q.PackageRow,
+  version: q.VersionRow,
+  flags: { yanked?: string | null; deprecated?: string | null },
+) {
+  const now = Date.now();
+  const after: q.VersionRow = { ...version, ...flags, updatedAt: now };
+  const before = { yanked: version.yanked, deprecated: version.deprecated };
+  await scope.db.batch([
+    q.updateVersion(scope.db, version.id, { ...flags, updatedAt: now }),
+    auditQuery(
+      scope,
+      { action: "artifact.update", resourceType: "version", resourceId: version.id, projectId: opened.project.id, before, after: { yanked: after.yanked, deprecated: after.deprecated } },
+      now,
+    ),
+  ]);
+  await emitEvent(scope, {
+    type: "artifact.updated",
+    project_id: opened.project.id,
+    data: { format: opened.repo.format, repo_id: opened.repo.id, package: pkg.displayName, version: version.version, yanked: after.yanked, deprecated: after.deprecated },
+  });
+  return after;
+}
+
+/** Removes a version and its files; unlinks blobs nothing else in the repo uses. */
+export async function deleteVersion(scope: Scope, opened: OpenedRepo, pkg: q.PackageRow, version: q.VersionRow) {
+  const files = await q.filesOfVersions(scope.db, [version.id]);
+  await q.deleteVersion(scope.db, version.id).run();
+  await unlinkUnused(scope, opened.repo, files.map((f) => f.digest));
+  await emitEvent(scope, {
+    type: "artifact.deleted",
+    project_id: opened.project.id,
+    data: { format: opened.repo.format, repo_id: opened.repo.id, package: pkg.displayName, version: version.version, files: files.map((f) => ({ name: f.name, digest: f.digest, size: f.size })) },
+  });
+}
+
+/** Removes one file (e.g. a generic path, a Maven file); drops the version when it was the last. */
+export async function deleteFile(scope: Scope, opened: OpenedRepo, file: q.FileRow) {
+  await q.deleteFile(scope.db, file.id).run();
+  await unlinkUnused(scope, opened.repo, [file.digest]);
+  await emitEvent(scope, {
+    type: "artifact.deleted",
+    project_id: opened.project.id,
+    data: { format: opened.repo.format, repo_id: opened.repo.id, file: file.name, digest: file.digest, size: file.size },
+  });
+}
+
+export async function deletePackage(scope: Scope, opened: OpenedRepo, pkg: q.PackageRow) {
+  const versions = await q.listVersions(scope.db, pkg.id);
+  const files = await q.filesOfVersions(scope.db, versions.map((v) => v.id));
+  await q.deletePackage(scope.db, pkg.id).run();
+  await unlinkUnused(scope, opened.repo, files.map((f) => f.digest));
+  await emitEvent(scope, {
+    type: "artifact.deleted",
+    project_id: opened.project.id,
+    data: {
+      format: opened.repo.format,
+      repo_id: opened.repo.id,
+      package: pkg.displayName,
+      versions: versions.map((v) => v.version),
+      files: files.map((f) => ({ name: f.name, digest: f.digest, size: f.size })),
+    },
+  });
+}
+
+/**
+ * Unlinks blobs from the repo when no file of the repo points at them: for a format
+ * that ingested a blob and then refused the upload (bad metadata, checksum mismatch).
+ */
+export const releaseUnusedBlobs = (scope: Scope, repo: RepoRef, digests: string[]) => unlinkUnused(scope, repo, digests);
+
+async function unlinkUnused(scope: Scope, repo: RepoRef, digests: string[]) {
+  const unique = [...new Set(digests)];
+  const uses = await q.digestUseCounts(scope.db, typeof repo === "string" ? repo : repo.id, unique);
+  for (const digest of unique.filter((d) => !uses.get(d))) await unlinkBlob(scope, repo, digest);
+}
+
+export function requirePackage<T>(value: T | undefined | null, what: string): T {
+  if (!value) throw notFound("Package", `${what} not found`);
+  return value;
+}

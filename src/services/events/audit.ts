@@ -1,0 +1,63 @@
+/**
+ * Audit entries and domain events for governance changes.
+ * Invariant: callers put `auditQuery(...)` in the same `db.batch([...])` as the change
+ * it records, then call `emitEvent` only after that batch succeeded.
+ */
+import type { Scope } from "../scope";
+import { insertAudit, type AuditRow } from "../../db/audit";
+import { describe } from "../../auth/principal";
+import { newId } from "../../core/ids";
+import { clearAllCaches, clearCacheGroup } from "../../core/ttl-cache";
+
+export interface AuditInput {
+  action: string;
+  resourceType: string;
+  resourceId: string | null;
+  projectId: string | null;
+  before?: unknown;
+  after?: unknown;
+  /** Who to record as the actor when it isn't the request's principal (OIDC exchange). */
+  actor?: ReturnType<typeof describe>;
+}
+
+export function auditQuery(scope: Scope, input: AuditInput, now = Date.now()) {
+  const row: AuditRow = {
+    id: newId(),
+    createdAt: now,
+    ...(input.actor ?? describe(scope.access.principal)),
+    action: input.action,
+    resourceType: input.resourceType,
+    resourceId: input.resourceId,
+    projectId: input.projectId,
+    before: input.before ?? null,
+    after: input.after ?? null,
+    requestId: scope.requestId,
+    ip: scope.ip,
+  };
+  return insertAudit(scope.db, row);
+}
+
+export interface DomainEvent {
+  type: string;
+  project_id: string | null;
+  data: Record<string, unknown>;
+}
+
+/**
+ * Enqueues a domain event for fan-out (webhooks, …). The envelope gets its id and
+ * timestamp here so every consumer sees the same ones.
+ */
+export async function emitEvent(scope: Scope, event: DomainEvent): Promise<void> {
+  // Every change ends here: drop what this isolate cached that the change can affect,
+  // so it is visible at once (core/ttl-cache.ts).
+  if (event.type.startsWith("artifact.")) clearCacheGroup("artifacts");
+  else clearAllCaches();
+  const envelope = {
+    id: newId(),
+    occurred_at: new Date().toISOString(),
+    actor: describe(scope.access.principal),
+    request_id: scope.requestId,
+    ...event,
+  };
+  await scope.env.EVENTS.send(envelope, { contentType: "json" });
+}

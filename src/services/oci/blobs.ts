@@ -1,0 +1,74 @@
+/**
+ * OCI blob use-cases: read (HEAD/GET with Range), delete, monolithic upload and
+ * cross-repo mount. Chunked uploads are in oci-uploads.ts.
+ *
+ * Invariants:
+ * - A blob is readable through an image only when its repo holds a `repo_blobs` link
+ *   (blobs are deduplicated across repos; links grant access).
+ * - A mount links an existing blob only if the caller may read the source (`from`),
+ *   or, without `from`, if the blob is already linked to this repo or readable through
+ *   a repo the caller may read; otherwise it falls back to a normal upload session.
+ * - Deleting a blob removes this repo's link, never the bytes other repos share.
+ */
+import type { Scope } from "../scope";
+import type { OpenedImage } from "./access";
+import { mayAccess } from "./access";
+import { emitEvent } from "../events/audit";
+import { findRepoBlob, ingestBlob, linkExistingBlob, readBlob, unlinkBlob } from "../artifacts/blobs";
+import { reposLinking } from "../../db/oci";
+import { RegistryError } from "../../core/errors";
+import { assertSha256Digest } from "../../core/digest";
+
+const blobUnknown = (digest: string) =>
+  new RegistryError("NotFoundBlob", `blob ${digest} is not known to this repository`, { protocolCode: "BLOB_UNKNOWN", detail: { digest } });
+
+export function requireDigest(text: string | undefined | null): string {
+  if (!text) throw new RegistryError("InvalidDigest", "a digest is required", { protocolCode: "DIGEST_INVALID" });
+  return assertSha256Digest(text);
+}
+
+export async function headBlob(scope: Scope, img: OpenedImage, digest: string) {
+  const blob = await findRepoBlob(scope, img.repo.id, requireDigest(digest));
+  if (!blob) throw blobUnknown(digest);
+  return blob;
+}
+
+export async function getBlob(scope: Scope, img: OpenedImage, digest: string, range?: R2Range) {
+  const found = await readBlob(scope, img.repo.id, requireDigest(digest), range);
+  if (!found) throw blobUnknown(digest);
+  return found;
+}
+
+export async function deleteBlob(scope: Scope, img: OpenedImage, digest: string) {
+  const blob = await findRepoBlob(scope, img.repo.id, requireDigest(digest));
+  if (!blob) throw blobUnknown(digest);
+  await unlinkBlob(scope, img.repo.id, digest);
+  await emitEvent(scope, {
+    type: "artifact.deleted",
+    project_id: img.project.id,
+    data: { format: img.repo.format, repo_id: img.repo.id, project_id: img.project.id, name: img.name.full, blob: digest, digest, size: blob.size },
+  });
+}
+
+/** POST …/blobs/uploads/?digest=… with the whole blob as body. */
+export async function uploadMonolithic(scope: Scope, img: OpenedImage, digest: string, body: ReadableStream<Uint8Array>, length: number | null) {
+  const expected = requireDigest(digest);
+  return ingestBlob(scope, img.repo.id, body, { expectedDigest: expected, length, contentType: "application/octet-stream" });
+}
+
+/** Tries to satisfy `?mount=<digest>[&from=<name>]`; null means "start an upload instead". */
+export async function tryMount(scope: Scope, img: OpenedImage, digest: string, from: string | null): Promise<string | null> {
+  const d = requireDigest(digest);
+  if (await findRepoBlob(scope, img.repo.id, d)) return d;
+  if (from) {
+    const source = await mayAccess(scope, from, "read");
+    if (!source || !(await findRepoBlob(scope, source.repo.id, d))) return null;
+    return (await linkExistingBlob(scope, img.repo.id, d)) ? d : null;
+  }
+  for (const repo of await reposLinking(scope.db, d)) {
+    if (await scope.access.can("read", { projectId: repo.projectId, repo })) {
+      return (await linkExistingBlob(scope, img.repo.id, d)) ? d : null;
+    }
+  }
+  return null;
+}

@@ -1,0 +1,246 @@
+/**
+ * Manifest push, pull and delete.
+ *
+ * Invariants:
+ * - Bytes are stored exactly as pushed (≤ MAX_MANIFEST_BYTES); the digest is the
+ *   sha256 of those bytes and must equal a digest reference.
+ * - A manifest is accepted only if every blob it references is readable in the repo
+ *   and every child manifest exists in the image, with matching sizes; `subject` need
+ *   not exist (OCI 1.1 lets referrers arrive first).
+ * - Tags matching the repo's immutable patterns never move or disappear.
+ * - The manifest row, its references, tag moves with their history rows and labels
+ *   from annotations are written in one D1 batch; the event is emitted after it.
+ */
+import type { Scope } from "../scope";
+import { TAG_CACHE_TTL_MS, TtlCache } from "../../core/ttl-cache";
+import type { OpenedImage } from "./access";
+import { emitEvent } from "../events/audit";
+import { ingestBlob, readBlob } from "../artifacts/blobs";
+import { assertTagMutable, tagChange, type TagChange } from "./tags";
+import * as q from "../../db/oci";
+import { RegistryError } from "../../core/errors";
+import { sha256Digest } from "../../core/digest";
+import { hex, newId } from "../../core/ids";
+import { accepts, MAX_MANIFEST_BYTES, parseManifest, type ParsedManifest } from "./manifest-document";
+import { isTag, parseReference } from "./names";
+
+/** Annotations become labels only within these bounds (the manifest itself keeps them all). */
+const MAX_ANNOTATION_LABELS = 100;
+const MAX_LABEL_KEY = 255;
+const MAX_LABEL_VALUE = 4096;
+
+/** Manifests up to this size live inline in D1 (one query per HEAD/GET); larger ones in R2. */
+export const INLINE_MANIFEST_MAX = 1024 * 1024;
+
+const manifestUnknown = (ref: string, why = "manifest unknown") =>
+  new RegistryError("NotFoundManifest", `${why}: ${ref}`, { protocolCode: "MANIFEST_UNKNOWN", detail: { reference: ref } });
+const blobUnknown = (digest: string, what: string) =>
+  new RegistryError("InvalidManifestBlobUnknown", `the manifest references ${what} ${digest}, which this repository does not have`, {
+    protocolCode: "MANIFEST_BLOB_UNKNOWN",
+    detail: { digest },
+  });
+
+export async function readManifestBody(body: ReadableStream<Uint8Array> | null, length: number | null): Promise<Uint8Array> {
+  const tooBig = () => new RegistryError("PayloadTooLargeManifest", `a manifest may be at most ${MAX_MANIFEST_BYTES} bytes`, { protocolCode: "SIZE_INVALID" });
+  if (length !== null && length > MAX_MANIFEST_BYTES) throw tooBig();
+  if (!body) return new Uint8Array(0);
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  const reader = body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > MAX_MANIFEST_BYTES) {
+      await reader.cancel();
+      throw tooBig();
+    }
+    chunks.push(value);
+  }
+  const out = new Uint8Array(total);
+  let o = 0;
+  for (const c of chunks) (out.set(c, o), (o += c.byteLength));
+  return out;
+}
+
+async function verifyReferences(scope: Scope, img: OpenedImage, m: ParsedManifest) {
+  const blobs = new Map((await q.linkedBlobsIn(scope.db, img.repo.id, [...new Set(m.blobs.map((b) => b.digest))])).map((b) => [b.digest, b.size]));
+  for (const b of m.blobs) {
+    const size = blobs.get(b.digest);
+    if (size === undefined) throw blobUnknown(b.digest, "blob");
+    if (size !== b.size) throw new RegistryError("InvalidManifestSize", `blob ${b.digest} is ${size} bytes, the manifest says ${b.size}`, { protocolCode: "MANIFEST_INVALID" });
+  }
+  const children = new Map((await q.manifestsIn(scope.db, img.repo.id, img.name.image, [...new Set(m.manifests.map((c) => c.digest))])).map((c) => [c.digest, c.size]));
+  for (const c of m.manifests) {
+    const size = children.get(c.digest);
+    if (size === undefined) throw blobUnknown(c.digest, "manifest");
+    if (size !== c.size) throw new RegistryError("InvalidManifestSize", `manifest ${c.digest} is ${size} bytes, the index says ${c.size}`, { protocolCode: "MANIFEST_INVALID" });
+  }
+}
+
+export interface PutManifestInput {
+  reference: string;
+  contentType: string | null;
+  bytes: Uint8Array;
+  /** Extra tags (`?tag=` on a push by digest, OCI 1.1). */
+  tags?: string[];
+}
+
+export async function putManifest(scope: Scope, img: OpenedImage, input: PutManifestInput) {
+  const ref = parseReference(input.reference);
+  const digest = sha256Digest(hex(new Uint8Array(await crypto.subtle.digest("SHA-256", input.bytes))));
+  if ("digest" in ref && ref.digest !== digest) {
+    throw new RegistryError("InvalidDigestMismatch", `the manifest's digest is ${digest}, not ${ref.digest}`, { protocolCode: "DIGEST_INVALID" });
+  }
+  const tags = [...new Set([...("tag" in ref ? [ref.tag] : []), ...(input.tags ?? []).map((t) => (parseReference(t) as { tag: string }).tag)])];
+  const parsed = parseManifest(input.bytes, input.contentType);
+  await verifyReferences(scope, img, parsed);
+
+  const { repo, name } = img;
+  const now = Date.now();
+  const existing = await q.findManifest(scope.db, repo.id, name.image, { digest }, false);
+  const changes: TagChange[] = [];
+  for (const tag of tags) {
+    const current = await q.findTag(scope.db, repo.id, name.image, tag);
+    if (current?.digest === digest) continue;
+    if (current) assertTagMutable(img, tag);
+    changes.push({ tag, from: current?.digest ?? null, to: digest, action: current ? "move" : "create" });
+  }
+  let body: string | null = null;
+  if (!existing) {
+    if (input.bytes.byteLength <= INLINE_MANIFEST_MAX) body = new TextDecoder().decode(input.bytes);
+    else await ingestBlob(scope, repo.id, new Blob([input.bytes]).stream(), { length: input.bytes.byteLength, expectedDigest: digest, contentType: parsed.mediaType });
+  }
+  const stmts = [
+    ...(existing
+      ? []
+      : [
+          q.insertManifest(scope.db, {
+            repoId: repo.id,
+            image: name.image,
+            digest,
+            mediaType: parsed.mediaType,
+            artifactType: parsed.artifactType,
+            size: input.bytes.byteLength,
+            body,
+            subjectDigest: parsed.subject?.digest ?? null,
+            annotations: parsed.annotations,
+            createdAt: now,
+          }),
+          ...refsOf(scope, img, digest, parsed),
+          ...labelsOf(scope, img, digest, parsed, now),
+        ]),
+    ...changes.flatMap((c) => tagChange(scope, img, c, now)),
+  ];
+  if (stmts.length) await scope.db.batch(stmts as unknown as Parameters<typeof scope.db.batch>[0]);
+  if (!existing || changes.length) {
+    await emitEvent(scope, {
+      type: "artifact.uploaded",
+      project_id: img.project.id,
+      data: { format: repo.format, repo_id: repo.id, project_id: img.project.id, name: name.full, tags, tag: tags[0] ?? null, digest, size: input.bytes.byteLength, media_type: parsed.mediaType },
+    });
+  }
+  return { digest, subject: parsed.subject?.digest ?? null };
+}
+
+function refsOf(scope: Scope, img: OpenedImage, digest: string, m: ParsedManifest) {
+  const rows = [
+    ...m.blobs.map((b) => ({ childDigest: b.digest, kind: "blob" as const })),
+    ...m.manifests.map((c) => ({ childDigest: c.digest, kind: "manifest" as const })),
+  ];
+  const unique = [...new Map(rows.map((r) => [r.childDigest, r])).values()];
+  // D1 caps bound parameters per statement: insert in slices.
+  const out = [];
+  for (let i = 0; i < unique.length; i += 15) {
+    out.push(q.insertRefs(scope.db, unique.slice(i, i + 15).map((r) => ({ repoId: img.repo.id, image: img.name.image, parentDigest: digest, ...r }))));
+  }
+  return out;
+}
+
+function labelsOf(scope: Scope, img: OpenedImage, digest: string, m: ParsedManifest, now: number) {
+  const entries = Object.entries(m.annotations)
+    .filter(([k, v]) => typeof v === "string" && k.length <= MAX_LABEL_KEY && v.length <= MAX_LABEL_VALUE)
+    .slice(0, MAX_ANNOTATION_LABELS);
+  const out = [];
+  for (let i = 0; i < entries.length; i += 10) {
+    out.push(
+      q.insertLabels(
+        scope.db,
+        entries.slice(i, i + 10).map(([key, value]) => ({ id: newId(), repoId: img.repo.id, digest, key, value, mediaType: "text/plain", source: "manifest" as const, createdAt: now })),
+      ),
+    );
+  }
+  return out;
+}
+
+/** For reads and deletes a malformed tag can't name anything: 404, as the spec's conformance suite expects. */
+function lookupReference(reference: string) {
+  if (!reference.includes(":") && !isTag(reference)) throw manifestUnknown(reference);
+  return parseReference(reference);
+}
+
+/**
+ * Manifest lookups (HEAD/GET, the hottest registry request) served from isolate memory
+ * for a short while: by digest the content can't change, by tag it is at most
+ * TAG_CACHE_TTL_MS stale in other isolates; any push, delete or restore in this
+ * isolate clears the cache (an `artifact.*` event). Large bodies are not cached.
+ */
+const manifestLookups = new TtlCache<string, q.ManifestRow | q.ManifestMeta | null>(TAG_CACHE_TTL_MS, "artifacts", 5_000);
+const CACHED_BODY_MAX = 64 * 1024;
+
+async function lookupManifest(scope: Scope, img: OpenedImage, ref: { digest: string } | { tag: string }, withBody: boolean) {
+  const key = `${img.repo.id}|${img.name.image}|${"digest" in ref ? ref.digest : `:${ref.tag}`}|${withBody}`;
+  const hit = manifestLookups.get(key);
+  if (hit !== undefined) return hit;
+  const row = (await q.findManifest(scope.db, img.repo.id, img.name.image, ref, withBody)) ?? null;
+  const body = row && "body" in row ? (row.body as string | null) : null;
+  if (!body || body.length <= CACHED_BODY_MAX) manifestLookups.set(key, row);
+  return row;
+}
+
+/** Finds a manifest by tag or digest; the body only when `withBody`. Honours Accept. */
+export async function getManifest(scope: Scope, img: OpenedImage, reference: string, withBody: boolean, accept: string | null) {
+  const ref = lookupReference(reference);
+  const row = await lookupManifest(scope, img, ref, withBody);
+  if (!row) throw manifestUnknown(reference);
+  if (!accepts(accept, row.mediaType)) throw manifestUnknown(reference, `the manifest is ${row.mediaType}, which the Accept header does not list`);
+  if (!withBody) return { meta: row, body: null };
+  const inline = (row as q.ManifestRow).body;
+  if (inline !== null && inline !== undefined) return { meta: row, body: new TextEncoder().encode(inline) as Uint8Array | ReadableStream };
+  const blob = await readBlob(scope, img.repo.id, row.digest);
+  if (!blob) throw manifestUnknown(reference, "manifest content missing");
+  return { meta: row, body: blob.object.body as Uint8Array | ReadableStream };
+}
+
+/** DELETE by tag removes the tag; by digest the manifest and every tag on it. */
+export async function deleteManifest(scope: Scope, img: OpenedImage, reference: string) {
+  const ref = lookupReference(reference);
+  const { repo, name } = img;
+  const now = Date.now();
+  if ("tag" in ref) {
+    const tag = await q.findTag(scope.db, repo.id, name.image, ref.tag);
+    if (!tag) throw manifestUnknown(reference);
+    assertTagMutable(img, ref.tag);
+    await scope.db.batch(tagChange(scope, img, { tag: ref.tag, from: tag.digest, to: null, action: "delete" }, now) as unknown as Parameters<typeof scope.db.batch>[0]);
+    await deletedEvent(scope, img, { tag: ref.tag, digest: tag.digest });
+    return;
+  }
+  const row = await q.findManifest(scope.db, repo.id, name.image, ref, false);
+  if (!row) throw manifestUnknown(reference);
+  const tags = await q.tagsOf(scope.db, repo.id, name.image, ref.digest);
+  for (const t of tags) assertTagMutable(img, t.tag);
+  await scope.db.batch([
+    q.deleteManifest(scope.db, repo.id, name.image, ref.digest),
+    q.deleteRefsOf(scope.db, repo.id, name.image, ref.digest),
+    ...tags.flatMap((t) => tagChange(scope, img, { tag: t.tag, from: t.digest, to: null, action: "delete" }, now)),
+  ] as unknown as Parameters<typeof scope.db.batch>[0]);
+  await deletedEvent(scope, img, { digest: ref.digest, tags: tags.map((t) => t.tag), size: row.size });
+}
+
+async function deletedEvent(scope: Scope, img: OpenedImage, data: Record<string, unknown>) {
+  await emitEvent(scope, {
+    type: "artifact.deleted",
+    project_id: img.project.id,
+    data: { format: img.repo.format, repo_id: img.repo.id, project_id: img.project.id, name: img.name.full, ...data },
+  });
+}
