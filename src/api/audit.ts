@@ -7,27 +7,16 @@ import type { AppEnv } from "../http/types";
 import { apiRoute, json } from "./route";
 import { AuditEntry, AuditQuery, pageOf } from "./schemas";
 import { auditOut, page } from "./serialize";
-import { listAudit } from "../db/audit";
-import { clampLimit, decodeCursor, toPage } from "../core/pagination";
-import { RegistryError } from "../core/errors";
+import { listAuditEntries } from "../services/events";
 
 export const auditRoutes = new OpenAPIHono<AppEnv>();
 
 auditRoutes.openapi(
   apiRoute({ method: "get", path: "/audit", tags: ["Audit"], summary: "List audit-log entries", request: { query: AuditQuery }, responses: { 200: json(pageOf(AuditEntry, "AuditPage"), "A page of audit entries, oldest first") } }),
   async (c) => {
-    const scope = c.var.scope;
     const q = c.req.valid("query");
-    if (!scope.access.isInstanceAdmin) {
-      if (!q.project_id) {
-        if (scope.access.principal.type === "anonymous") throw scope.access.denial("admin");
-        throw new RegistryError("InvalidAuditProjectRequired", "project_id is required unless you are an instance admin");
-      }
-      await scope.access.require("admin", { projectId: q.project_id });
-    }
-    const n = clampLimit(q.limit);
-    const rows = await listAudit(
-      scope.db,
+    const entries = await listAuditEntries(
+      c.var.scope,
       {
         projectId: q.project_id,
         actorId: q.actor_id,
@@ -37,9 +26,9 @@ auditRoutes.openapi(
         since: q.since ? Date.parse(q.since) : undefined,
         until: q.until ? Date.parse(q.until) : undefined,
       },
-      decodeCursor(q.cursor),
-      n,
+      q.cursor,
+      q.limit,
     );
-    return c.json(page(toPage(rows, n), auditOut), 200);
+    return c.json(page(entries, auditOut), 200);
   },
 );

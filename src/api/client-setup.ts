@@ -6,10 +6,8 @@ import { OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../http/types";
 import { apiRoute, json } from "./route";
 import { ClientSetup } from "./schemas";
-import { getRepo } from "../services/projects";
-import { findProject } from "../db/projects";
+import { getRepoWithProject } from "../services/projects";
 import { clientSetup, TOKEN } from "../core/client-setup";
-import { notFound } from "../core/errors";
 
 export const clientSetupRoutes = new OpenAPIHono<AppEnv>();
 
@@ -30,9 +28,7 @@ clientSetupRoutes.openapi(
   }),
   async (c) => {
     const scope = c.var.scope;
-    const repo = await getRepo(scope, c.req.valid("param").id);
-    const project = await findProject(scope.db, repo.projectId);
-    if (!project) throw notFound("Repo", "repository not found");
+    const { repo, project } = await getRepoWithProject(scope, c.req.valid("param").id);
     const { artifact, version } = c.req.valid("query");
     const setup = clientSetup({ format: repo.format, baseUrl: scope.baseUrl, project: project.slug, repo: repo.slug, visibility: repo.visibility, artifact, version });
     return c.json({ repo_id: repo.id, token_placeholder: TOKEN, ...setup, format: repo.format }, 200);

@@ -12,7 +12,7 @@ import { apiRoute, json, jsonBody } from "./route";
 import { iso } from "./schemas";
 import * as labels from "../services/oci";
 import { restoreTag, tagHistory } from "../services/oci";
-import type { LabelRow, TagHistoryRow } from "../db/oci";
+import type { LabelRow, TagHistoryRow } from "../services/oci";
 
 const tags = ["Container images"];
 export const ociRoutes = new OpenAPIHono<AppEnv>();

@@ -10,8 +10,8 @@ import { ErrorSchema, IdParam, PageQuery, iso, pageOf } from "./schemas";
 import { page } from "./serialize";
 import * as policies from "../services/identity";
 import { exchangeOidcToken } from "../services/identity";
-import { ROLES } from "../db/schema";
-import type { TrustPolicyRow } from "../db/oidc";
+import { ROLES } from "../core/vocabulary";
+import type { TrustPolicyRow } from "../services/identity";
 import { invalid } from "../core/errors";
 
 const tags = ["OIDC"];

@@ -1,9 +1,9 @@
 /** Row → wire shape for the governance API (snake_case, RFC 3339 times, no secrets). */
 import { iso } from "./schemas";
-import type { ProjectRow, RepoRow } from "../db/projects";
-import type { ServiceAccountRow, TokenRow, UserRow } from "../db/principals";
-import type { AuditRow } from "../db/audit";
-import type { FileRow, PackageRow, VersionRow } from "../db/packages";
+import type { ProjectRow, RepoRow } from "../services/projects";
+import type { ServiceAccountRow, TokenRow, UserRow } from "../services/identity";
+import type { AuditRow } from "../services/events";
+import type { FileRow, PackageRow, VersionRow } from "../services/artifacts";
 
 export const projectOut = (p: ProjectRow) => ({
   id: p.id,

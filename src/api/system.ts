@@ -6,10 +6,9 @@
 import { OpenAPIHono, createRoute, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../http/types";
 import { apiRoute, json } from "./route";
-import { readHealth } from "../db/audit";
-import { checkReadiness } from "../services/health";
+import { checkReadiness, lastReadiness } from "../services/health";
 import { VERSION } from "../version";
-import { REPO_FORMATS } from "../db/schema";
+import { REPO_FORMATS } from "../core/vocabulary";
 import { iso } from "./schemas";
 
 export const systemRoutes = new OpenAPIHono<AppEnv>();
@@ -73,7 +72,7 @@ systemRoutes.openapi(
   apiRoute({ method: "get", path: "/health/backup", tags: ["System"], summary: "What to back up and how to restore (instance admin)", responses: { 200: json(Backup, "Backup report") } }),
   async (c) => {
     c.var.scope.access.requireInstanceAdmin();
-    const ready = (await readHealth(c.var.scope.db)).find((h) => h.name === "ready");
+    const ready = await lastReadiness(c.var.scope.db);
     return c.json(
       {
         d1: {
@@ -98,8 +97,8 @@ systemRoutes.openapi(
         },
         consistency:
           "Restore D1 first, then R2: D1 rows point at blobs by digest, so a blob missing from R2 shows as a 404 on pull and a blob without a D1 row is garbage a GC run removes.",
-        last_ready_ok_at: iso(ready?.lastOkAt),
-        last_error: ready?.lastError ?? null,
+        last_ready_ok_at: iso(ready.lastOkAt),
+        last_error: ready.lastError,
       },
       200,
     );

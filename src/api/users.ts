@@ -8,7 +8,7 @@ import { apiRoute, json, jsonBody } from "./route";
 import { IdParam, Member, MemberSet, PageQuery, Token, TokenCreate, TokenCreated, User, UserCreate, iso, pageOf } from "./schemas";
 import { page, tokenOut, userOut } from "./serialize";
 import * as users from "../services/identity";
-import { PRINCIPAL_TYPES } from "../db/schema";
+import { PRINCIPAL_TYPES } from "../core/vocabulary";
 
 const param = (name: string) => z.string().openapi({ param: { name, in: "path" } });
 

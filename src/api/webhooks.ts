@@ -8,8 +8,8 @@ import { apiRoute, json, jsonBody } from "./route";
 import { IdParam, PageQuery, iso, pageOf } from "./schemas";
 import { page } from "./serialize";
 import * as hooks from "../services/events";
-import { DELIVERY_STATUSES } from "../db/schema";
-import type { DeliveryRow, SubscriptionRow } from "../db/webhooks";
+import { DELIVERY_STATUSES } from "../core/vocabulary";
+import type { DeliveryRow, SubscriptionRow } from "../services/events";
 import { WEBHOOK_EVENTS } from "../core/webhook-events";
 
 const tags = ["Webhooks"];

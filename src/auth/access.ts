@@ -15,7 +15,7 @@ import type { Db } from "../db/client";
 import { findRole } from "../db/principals";
 import { RegistryError } from "../core/errors";
 import { roleAllows, type Action, type Principal } from "./principal";
-import type { Role } from "../db/schema";
+import type { Role } from "../core/vocabulary";
 import { AUTH_CACHE_TTL_MS, TtlCache } from "../core/ttl-cache";
 
 const roleBindings = new TtlCache<string, Role | "none">(AUTH_CACHE_TTL_MS);

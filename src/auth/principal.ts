@@ -6,7 +6,7 @@
  * (a token exchanged from a CI-issued OIDC token) is always confined to one project
  * and always carries its role: it has no role bindings and is never an admin.
  */
-import type { Role, Scope } from "../db/schema";
+import type { Role, TokenScope as Scope } from "../core/vocabulary";
 
 export type Principal =
   | { type: "anonymous" }

@@ -5,7 +5,7 @@
  * token is recognisable by secret scanners.
  */
 import { newId, randomSecret, sha256Hex } from "../core/ids";
-import type { Role, Scope, TokenPrincipalType } from "../db/schema";
+import type { Role, TokenScope as Scope, TokenPrincipalType } from "../core/vocabulary";
 import type { TokenRow } from "../db/principals";
 
 export const TOKEN_PREFIXES = { service_account: "orbsa_", user: "orbu_", exchanged: "orbx_" } as const;

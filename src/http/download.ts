@@ -6,7 +6,7 @@
  */
 import type { Context } from "hono";
 import type { AppEnv } from "./types";
-import type { FileRow } from "../db/packages";
+import type { FileRow } from "../services/artifacts";
 import { readBlob } from "../services/artifacts";
 import { RegistryError, notFound } from "../core/errors";
 import { contentRange, parseRange } from "../core/range";

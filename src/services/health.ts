@@ -3,7 +3,7 @@
  * recorded so /health/backup can say when the stores were last seen healthy.
  */
 import type { Db } from "../db/client";
-import { pingDb, recordHealth } from "../db/audit";
+import { pingDb, readHealth, recordHealth } from "../db/audit";
 import { probeBlobStore } from "../storage/health";
 
 export interface Check {
@@ -27,4 +27,10 @@ export async function checkReadiness(db: Db, blobs: R2Bucket): Promise<{ ok: boo
   const ok = d1.ok && r2.ok;
   const record = d1.ok ? recordHealth(db, "ready", ok, ok ? null : `r2: ${r2.error}`, Date.now()).run() : Promise.resolve();
   return { ok, d1, r2, record };
+}
+
+/** When readiness last held, and the last error seen since. */
+export async function lastReadiness(db: Db): Promise<{ lastOkAt: number | null; lastError: string | null }> {
+  const ready = (await readHealth(db)).find((h) => h.name === "ready");
+  return { lastOkAt: ready?.lastOkAt ?? null, lastError: ready?.lastError ?? null };
 }

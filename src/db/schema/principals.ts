@@ -8,15 +8,8 @@
 import { sqliteTable, text, integer, uniqueIndex, index, primaryKey } from "drizzle-orm/sqlite-core";
 import { projects } from "./projects";
 
-export const ROLES = ["reader", "writer", "admin"] as const;
-export type Role = (typeof ROLES)[number];
-export const SCOPES = ["read", "write", "delete", "admin"] as const;
-export type Scope = (typeof SCOPES)[number];
-export const PRINCIPAL_TYPES = ["user", "service_account"] as const;
-export type PrincipalType = (typeof PRINCIPAL_TYPES)[number];
-/** Who a token speaks for: a user, a service account, or an OIDC trust policy (exchanged tokens). */
-export const TOKEN_PRINCIPAL_TYPES = [...PRINCIPAL_TYPES, "oidc"] as const;
-export type TokenPrincipalType = (typeof TOKEN_PRINCIPAL_TYPES)[number];
+import { ROLES, PRINCIPAL_TYPES, TOKEN_PRINCIPAL_TYPES, type TokenScope } from "../../core/vocabulary";
+export { ROLES, SCOPES, PRINCIPAL_TYPES, TOKEN_PRINCIPAL_TYPES, type Role, type TokenScope as Scope, type PrincipalType, type TokenPrincipalType } from "../../core/vocabulary";
 
 export const users = sqliteTable(
   "users",
@@ -65,7 +58,7 @@ export const tokens = sqliteTable(
     /** Project the token is confined to (service accounts and OIDC-exchanged tokens). */
     projectId: text("project_id").references(() => projects.id, { onDelete: "cascade" }),
     /** null: no narrowing, the principal's roles apply in full. */
-    scopes: text("scopes", { mode: "json" }).$type<Scope[] | null>(),
+    scopes: text("scopes", { mode: "json" }).$type<TokenScope[] | null>(),
     /** Role override for exchanged tokens (OIDC); null means the principal's bindings. */
     role: text("role", { enum: ROLES }),
     expiresAt: integer("expires_at"),

@@ -1,5 +1,6 @@
 /** Projects and their repositories. A repo slug is unique within its project. */
 import { sqliteTable, text, integer, uniqueIndex, index } from "drizzle-orm/sqlite-core";
+import { REPO_FORMATS, REPO_KINDS, VISIBILITIES, REPO_STATES } from "../../core/vocabulary";
 
 export const projects = sqliteTable(
   "projects",
@@ -14,12 +15,7 @@ export const projects = sqliteTable(
   (t) => [uniqueIndex("projects_slug_uq").on(t.slug), index("projects_page_idx").on(t.createdAt, t.id)],
 );
 
-export const REPO_FORMATS = ["docker", "helm", "npm", "pypi", "maven", "cargo", "go", "generic"] as const;
-export const REPO_KINDS = ["local", "upstream", "virtual"] as const;
-export const VISIBILITIES = ["public", "private"] as const;
-export const REPO_STATES = ["normal", "read_only"] as const;
-
-export type RepoFormat = (typeof REPO_FORMATS)[number];
+export { REPO_FORMATS, REPO_KINDS, VISIBILITIES, REPO_STATES, type RepoFormat } from "../../core/vocabulary";
 
 export const repos = sqliteTable(
   "repos",

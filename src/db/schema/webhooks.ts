@@ -11,6 +11,7 @@
  *   became unusable (subscription disabled or deleted, address refused).
  */
 import { sqliteTable, text, integer, index } from "drizzle-orm/sqlite-core";
+import { DELIVERY_STATUSES } from "../../core/vocabulary";
 import { projects } from "./projects";
 
 export const webhookSubscriptions = sqliteTable(
@@ -33,8 +34,7 @@ export const webhookSubscriptions = sqliteTable(
   (t) => [index("webhook_subscriptions_page_idx").on(t.createdAt, t.id), index("webhook_subscriptions_project_idx").on(t.projectId)],
 );
 
-export const DELIVERY_STATUSES = ["pending", "retrying", "succeeded", "failed"] as const;
-export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+export { DELIVERY_STATUSES, type DeliveryStatus } from "../../core/vocabulary";
 
 export const webhookDeliveries = sqliteTable(
   "webhook_deliveries",

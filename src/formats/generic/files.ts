@@ -18,7 +18,7 @@ import type { OpenedRepo } from "../../services/projects";
 import { ingestBlob } from "../../services/artifacts";
 import * as packages from "../../services/artifacts";
 import { conflict, notFound } from "../../core/errors";
-import type { ChecksumAlgorithm } from "../../storage/blob-store";
+import type { ChecksumAlgorithm } from "../../services/artifacts";
 
 export const GENERIC_VERSION = "current";
 

@@ -18,7 +18,7 @@ import type { Scope } from "../../services/scope";
 import type { OpenedRepo } from "../../services/projects";
 import { ingestBlob, readBlob } from "../../services/artifacts";
 import * as packages from "../../services/artifacts";
-import type { FileRow } from "../../db/packages";
+import type { FileRow } from "../../services/artifacts";
 import { assertModulePath, assertVersionFitsPath, checkModuleZip, moduleOfGoMod, MAX_ZIP_BYTES, MAX_GO_MOD_BYTES } from "./module";
 import { readCentralDirectory, readEntry, type ZipSource } from "../../core/zip";
 import { highest } from "../../core/semver";

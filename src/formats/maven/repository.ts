@@ -18,7 +18,7 @@ import type { Scope } from "../../services/scope";
 import type { OpenedRepo } from "../../services/projects";
 import { ingestBlob } from "../../services/artifacts";
 import * as packages from "../../services/artifacts";
-import type { FileRow } from "../../db/packages";
+import type { FileRow } from "../../services/artifacts";
 import { fileParts, type MavenChecksum, type MavenPath } from "./paths";
 import { artifactMetadataXml, snapshotMetadataXml, type SnapshotFile } from "./metadata-xml";
 import { hex } from "../../core/ids";

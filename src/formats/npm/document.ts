@@ -16,7 +16,7 @@
  */
 import type { Scope } from "../../services/scope";
 import type { OpenedRepo } from "../../services/projects";
-import type { PackageRow, VersionRow } from "../../db/packages";
+import type { PackageRow, VersionRow } from "../../services/artifacts";
 import * as packages from "../../services/artifacts";
 import { RegistryError, invalid, notFound } from "../../core/errors";
 import { assertDistTag } from "./routes";

@@ -12,7 +12,7 @@
  * - The abbreviated form (`application/vnd.npm.install-v1+json`) carries only what
  *   an installer needs.
  */
-import type { PackageRow, VersionRow, FileRow } from "../../db/packages";
+import type { PackageRow, VersionRow, FileRow } from "../../services/artifacts";
 import { tarballName } from "./routes";
 
 export const ABBREVIATED = "application/vnd.npm.install-v1+json";

@@ -23,6 +23,8 @@ import { RegistryError, notFound } from "../../core/errors";
 import { sha256Digest } from "../../core/digest";
 import { chargeLink, releaseReservation, reserveBytes, unchargeLink } from "./quotas";
 
+export type { ChecksumAlgorithm } from "../../storage/blob-store";
+
 /** A repo id, or the repo with its project id when the caller already has it. */
 export type RepoRef = string | { id: string; projectId: string };
 

@@ -29,6 +29,8 @@ import { newId } from "../../core/ids";
 import { nameAllowed } from "../../core/names";
 import { clampLimit, decodeCursor, toPage } from "../../core/pagination";
 
+export type { FileRow, PackageRow, VersionRow } from "../../db/packages";
+
 export interface FileInput {
   name: string;
   digest: string;

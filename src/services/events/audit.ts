@@ -1,13 +1,18 @@
 /**
  * Audit entries and domain events for governance changes.
- * Invariant: callers put `auditQuery(...)` in the same `db.batch([...])` as the change
- * it records, then call `emitEvent` only after that batch succeeded.
+ * Invariants: callers put `auditQuery(...)` in the same `db.batch([...])` as the change
+ * it records, then call `emitEvent` only after that batch succeeded. Instance admins
+ * read every entry; anyone else must name a project they administer.
  */
 import type { Scope } from "../scope";
-import { insertAudit, type AuditRow } from "../../db/audit";
+import { insertAudit, listAudit, type AuditFilter, type AuditRow } from "../../db/audit";
+import { clampLimit, decodeCursor, toPage } from "../../core/pagination";
+import { RegistryError } from "../../core/errors";
 import { describe } from "../../auth/principal";
 import { newId } from "../../core/ids";
 import { clearAllCaches, clearCacheGroup } from "../../core/ttl-cache";
+
+export type { AuditRow } from "../../db/audit";
 
 export interface AuditInput {
   action: string;
@@ -60,4 +65,17 @@ export async function emitEvent(scope: Scope, event: DomainEvent): Promise<void>
     ...event,
   };
   await scope.env.EVENTS.send(envelope, { contentType: "json" });
+}
+
+/** The audit log, oldest first: every entry for instance admins, one administered project's otherwise. */
+export async function listAuditEntries(scope: Scope, filter: AuditFilter, cursor?: string, limit?: number) {
+  if (!scope.access.isInstanceAdmin) {
+    if (!filter.projectId) {
+      if (scope.access.principal.type === "anonymous") throw scope.access.denial("admin");
+      throw new RegistryError("InvalidAuditProjectRequired", "project_id is required unless you are an instance admin");
+    }
+    await scope.access.require("admin", { projectId: filter.projectId });
+  }
+  const n = clampLimit(limit);
+  return toPage(await listAudit(scope.db, filter, decodeCursor(cursor), n), n);
 }

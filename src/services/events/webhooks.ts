@@ -21,8 +21,10 @@ import { checkOutboundUrl } from "../../core/net";
 import { clampLimit, decodeCursor, toPage } from "../../core/pagination";
 import { isValidEventFilter } from "../../core/webhook-events";
 import { describe } from "../../auth/principal";
-import type { DeliveryStatus } from "../../db/schema";
+import type { DeliveryStatus } from "../../core/vocabulary";
 import { allowsPrivateTargets } from "../../env";
+
+export type { DeliveryRow, SubscriptionRow } from "../../db/webhooks";
 
 const NAME = /^[a-z0-9](?:[a-z0-9-_.]{0,62}[a-z0-9])?$/;
 

@@ -19,8 +19,10 @@ import { newId } from "../../core/ids";
 import { checkOutboundUrl } from "../../core/net";
 import { clampLimit, decodeCursor, toPage } from "../../core/pagination";
 import type { ClaimCondition } from "../../core/claims";
-import type { Role } from "../../db/schema";
+import type { Role } from "../../core/vocabulary";
 import { allowsPrivateTargets } from "../../env";
+
+export type { TrustPolicyRow } from "../../db/oidc";
 
 const NAME = /^[a-z0-9](?:[a-z0-9-_.]{0,62}[a-z0-9])?$/;
 const TIME_CLAIMS = new Set(["exp", "nbf", "iat"]);

@@ -14,7 +14,7 @@ import { conflict, invalid, notFound } from "../../core/errors";
 import { newId } from "../../core/ids";
 import { clampLimit, decodeCursor, toPage } from "../../core/pagination";
 import { mintToken } from "../../auth/tokens";
-import type { Role, Scope as TokenScope } from "../../db/schema";
+import type { Role, TokenScope } from "../../core/vocabulary";
 
 const NAME = /^[a-z0-9](?:[a-z0-9-_.]{0,62}[a-z0-9])?$/;
 

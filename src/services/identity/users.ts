@@ -17,7 +17,9 @@ import { conflict, invalid, notFound } from "../../core/errors";
 import { newId } from "../../core/ids";
 import { clampLimit, decodeCursor, toPage } from "../../core/pagination";
 import { mintToken } from "../../auth/tokens";
-import type { PrincipalType, Role } from "../../db/schema";
+import type { PrincipalType, Role } from "../../core/vocabulary";
+
+export type { ServiceAccountRow, TokenRow, UserRow } from "../../db/principals";
 
 const USERNAME = /^[a-z0-9](?:[a-z0-9-_.]{0,62}[a-z0-9])?$/;
 

@@ -20,6 +20,8 @@ import { assertSha256Digest } from "../../core/digest";
 import { newId } from "../../core/ids";
 import type { Action } from "../../auth/principal";
 
+export type { LabelRow, TagHistoryRow } from "../../db/oci";
+
 export const LABEL_MEDIA_TYPES = ["text/plain", "application/json"] as const;
 
 export async function openRepoById(scope: Scope, id: string, action: Action): Promise<OpenedRepo> {

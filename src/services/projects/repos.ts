@@ -18,8 +18,10 @@ import { RegistryError, conflict, invalid, notFound } from "../../core/errors";
 import { newId } from "../../core/ids";
 import { clampLimit, decodeCursor, toPage } from "../../core/pagination";
 import type { Action } from "../../auth/principal";
-import type { RepoFormat } from "../../db/schema";
+import type { RepoFormat } from "../../core/vocabulary";
 import { AUTH_CACHE_TTL_MS, TtlCache } from "../../core/ttl-cache";
+
+export type { ProjectRow, RepoRow } from "../../db/projects";
 
 /** `project/repo` → repo and project rows, for the gate every protocol request passes. */
 const repoBySlugs = new TtlCache<string, OpenedRepo>(AUTH_CACHE_TTL_MS);
@@ -63,6 +65,14 @@ export async function getRepo(scope: Scope, id: string) {
   }
   await scope.access.require("read", { projectId: repo.projectId, repo });
   return repo;
+}
+
+/** A repo by id with its project, for callers that need both (client set-up). */
+export async function getRepoWithProject(scope: Scope, id: string): Promise<OpenedRepo> {
+  const repo = await getRepo(scope, id);
+  const project = await q.findProject(scope.db, repo.projectId);
+  if (!project) throw notFound("Repo", `repository ${id} not found`);
+  return { project, repo };
 }
 
 function validate(input: RepoPatch) {
