@@ -9,27 +9,33 @@ import type { AppEnv } from "./http/types";
 import { requestId, scope } from "./http/context";
 import { asRegistryError, drainUnreadBody, renderApiError, type ErrorRenderer } from "./http/errors";
 import { RegistryError } from "./core/errors";
+import { allowedMethodsOf } from "./http/allowed-methods";
 import { buildApi } from "./api";
 import { docsRoutes } from "./api/docs";
-import { formatMounts } from "./formats";
+import { mountFormats, rendererForPath } from "./formats";
 
 export function buildApp() {
   const app = new Hono<AppEnv>();
-  const renderers: [string, ErrorRenderer][] = formatMounts.map((m) => [m.prefix, m.renderError]);
-  const rendererFor = (path: string): ErrorRenderer =>
-    renderers.find(([prefix]) => path === prefix || path.startsWith(`${prefix}/`))?.[1] ?? renderApiError;
+  const rendererFor = (path: string): ErrorRenderer => rendererForPath(path) ?? renderApiError;
 
   const answer = async (err: unknown, c: Context<AppEnv>) => {
     await drainUnreadBody(c.req.raw);
     return rendererFor(c.req.path)(asRegistryError(err), c);
   };
   app.onError(answer);
-  app.notFound((c) => answer(new RegistryError("NotFoundRoute", `no route for ${c.req.method} ${c.req.path}`), c));
+  const allowedMethods = allowedMethodsOf(app);
+  app.notFound((c) => {
+    const allowed = allowedMethods(c.req.path);
+    if (allowed.length > 0 && !allowed.includes(c.req.method)) {
+      return answer(new RegistryError("MethodNotAllowed", `${c.req.method} is not allowed on ${c.req.path}`, { headers: { Allow: allowed.join(", ") } }), c);
+    }
+    return answer(new RegistryError("NotFoundRoute", `no route for ${c.req.method} ${c.req.path}`), c);
+  });
 
   app.use(requestId);
   app.use(scope);
   app.route("/", docsRoutes);
   app.route("/", buildApi());
-  for (const m of formatMounts) app.route(m.prefix, m.app);
+  mountFormats(app);
   return app;
 }

@@ -1,13 +1,14 @@
 /**
  * /api/v1/repos/{id}/client-setup: the files and commands that configure each format's
- * own clients for a repo (core/client-setup.ts), with the token left as a placeholder.
+ * own clients for a repo (each format's client-setup.ts, through formats/index.ts), with the token left as a placeholder.
  */
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../http/types";
 import { apiRoute, json } from "./route";
 import { ClientSetup } from "./schemas";
 import { getRepoWithProject } from "../services/projects";
-import { clientSetup, TOKEN } from "../core/client-setup";
+import { TOKEN } from "../core/client-setup";
+import { clientSetupFor } from "../formats";
 
 export const clientSetupRoutes = new OpenAPIHono<AppEnv>();
 
@@ -30,7 +31,7 @@ clientSetupRoutes.openapi(
     const scope = c.var.scope;
     const { repo, project } = await getRepoWithProject(scope, c.req.valid("param").id);
     const { artifact, version } = c.req.valid("query");
-    const setup = clientSetup({ format: repo.format, baseUrl: scope.baseUrl, project: project.slug, repo: repo.slug, visibility: repo.visibility, artifact, version });
+    const setup = clientSetupFor({ format: repo.format, baseUrl: scope.baseUrl, project: project.slug, repo: repo.slug, visibility: repo.visibility, artifact, version });
     return c.json({ repo_id: repo.id, token_placeholder: TOKEN, ...setup, format: repo.format }, 200);
   },
 );

@@ -9,6 +9,7 @@ import { apiRoute, json, jsonBody } from "./route";
 import { Package, PackageVersion, PackageVersionPage, PackageVersionUpdate, PageQuery, pageOf } from "./schemas";
 import { packageOut, packageVersionOut, page } from "./serialize";
 import * as artifacts from "../services/artifacts";
+import { packageKeyOf } from "../formats";
 
 const tags = ["Packages"];
 export const packageRoutes = new OpenAPIHono<AppEnv>();
@@ -29,7 +30,7 @@ packageRoutes.openapi(
   }),
   async (c) => {
     const { search, cursor, limit } = c.req.valid("query");
-    return c.json(page(await artifacts.listRepoPackages(c.var.scope, c.req.valid("param").id, search, cursor, limit), packageOut), 200);
+    return c.json(page(await artifacts.listRepoPackages(c.var.scope, packageKeyOf, c.req.valid("param").id, search, cursor, limit), packageOut), 200);
   },
 );
 
@@ -45,7 +46,7 @@ packageRoutes.openapi(
   async (c) => {
     const { id, name } = c.req.valid("param");
     const { cursor, limit } = c.req.valid("query");
-    const result = await artifacts.listPackageVersions(c.var.scope, id, name, cursor, limit);
+    const result = await artifacts.listPackageVersions(c.var.scope, packageKeyOf, id, name, cursor, limit);
     return c.json({ package: packageOut(result.package), ...page(result.page, packageVersionOut) }, 200);
   },
 );
@@ -63,7 +64,7 @@ packageRoutes.openapi(
     const { id, name, version } = c.req.valid("param");
     const body = c.req.valid("json");
     const flags = Object.fromEntries(Object.entries(body).filter(([, v]) => v !== undefined)) as { yanked?: string | null; deprecated?: string | null };
-    const result = await artifacts.setVersionStatus(c.var.scope, id, name, version, flags);
+    const result = await artifacts.setVersionStatus(c.var.scope, packageKeyOf, id, name, version, flags);
     return c.json(packageVersionOut(result), 200);
   },
 );

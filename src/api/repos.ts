@@ -5,7 +5,7 @@ import { apiRoute, json, jsonBody } from "./route";
 import { IdParam, PageQuery, Repo, RepoCreate, RepoUpdate, pageOf } from "./schemas";
 import { page, repoOut, repoPatchIn } from "./serialize";
 import * as repos from "../services/projects";
-import { REPO_FORMATS } from "../core/vocabulary";
+import { REPO_FORMATS } from "../formats";
 
 const tags = ["Repositories"];
 export const repoRoutes = new OpenAPIHono<AppEnv>();

@@ -4,7 +4,8 @@
  * timestamps are RFC 3339 strings.
  */
 import { z } from "@hono/zod-openapi";
-import { REPO_FORMATS, REPO_KINDS, REPO_STATES, ROLES, SCOPES, VISIBILITIES, PRINCIPAL_TYPES, TOKEN_PRINCIPAL_TYPES } from "../core/vocabulary";
+import { REPO_KINDS, REPO_STATES, ROLES, SCOPES, VISIBILITIES, PRINCIPAL_TYPES, TOKEN_PRINCIPAL_TYPES } from "../core/vocabulary";
+import { REPO_FORMATS } from "../formats";
 import { DEFAULT_LIMIT, MAX_LIMIT } from "../core/pagination";
 
 export const ErrorSchema = z

@@ -8,7 +8,7 @@ import type { AppEnv } from "../http/types";
 import { apiRoute, json } from "./route";
 import { checkReadiness, lastReadiness } from "../services/health";
 import { VERSION } from "../version";
-import { REPO_FORMATS } from "../core/vocabulary";
+import { REPO_FORMATS } from "../formats";
 import { iso } from "./schemas";
 
 export const systemRoutes = new OpenAPIHono<AppEnv>();

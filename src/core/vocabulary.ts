@@ -5,9 +5,11 @@
  * Invariant: values are wire strings (stored in D1, sent in JSON): never rename one.
  */
 
-/** Repo formats a repo can be created with (formats/index.ts maps each to its protocol). */
-export const REPO_FORMATS = ["docker", "helm", "npm", "pypi", "maven", "cargo", "go", "generic"] as const;
-export type RepoFormat = (typeof REPO_FORMATS)[number];
+/**
+ * A repo's format (`docker`, `npm`, …). The list is not here: each format's descriptor
+ * declares the repo formats it serves, and formats/index.ts derives REPO_FORMATS.
+ */
+export type RepoFormat = string;
 export const REPO_KINDS = ["local", "upstream", "virtual"] as const;
 export type RepoKind = (typeof REPO_KINDS)[number];
 export const VISIBILITIES = ["public", "private"] as const;

@@ -1,30 +1,81 @@
 /**
- * Every protocol the registry speaks, each a Hono sub-app mounted at its prefix with
- * the error renderer its clients understand. Adding a format = adding one entry here.
+ * The format registry: every protocol the registry speaks, one descriptor each
+ * (format.ts). Everything that varies by format is derived from this one list: the repo
+ * formats a repo may be created with, which protocol (and error renderer) serves a
+ * path, package-name keys, client set-up and the formats /api/public-config announces.
+ *
+ * Invariants:
+ * - A repo format belongs to exactly one protocol (checked here at start-up).
+ * - Repo-addressed protocols are mounted behind the repo gate (http/repo-gate.ts), so
+ *   their routes never parse `/<project>/<repo>` themselves.
+ *
+ * Adding a format = one folder under formats/ exporting a `Format`, and one entry below.
  */
-import type { Hono } from "hono";
+import { Hono } from "hono";
 import type { AppEnv } from "../http/types";
-import { renderPlainError, type ErrorRenderer } from "../http/errors";
-import { ociMount } from "./oci";
-import { genericApp } from "./generic";
-import { cargoApp, renderCargoError } from "./cargo";
-import { goApp } from "./go";
-import { mavenApp } from "./maven";
-import { npmApp, renderNpmError } from "./npm";
-import { pypiApp, renderPypiError } from "./pypi";
+import type { ErrorRenderer } from "../http/errors";
+import { repoGate } from "../http/repo-gate";
+import { setupContext, type ClientSetup, type SetupInput } from "../core/client-setup";
+import type { Format } from "./format";
+import { ociFormat } from "./oci";
+import { npmFormat } from "./npm";
+import { pypiFormat } from "./pypi";
+import { mavenFormat } from "./maven";
+import { cargoFormat } from "./cargo";
+import { goFormat } from "./go";
+import { genericFormat } from "./generic";
 
-export interface FormatMount {
-  prefix: string;
-  app: Hono<AppEnv>;
-  renderError: ErrorRenderer;
+export type { Format } from "./format";
+
+export const FORMATS: readonly Format[] = [ociFormat, npmFormat, pypiFormat, mavenFormat, cargoFormat, goFormat, genericFormat];
+
+/** Every repo format, in registry order (what a repo may be created with). */
+export const REPO_FORMATS = FORMATS.flatMap((f) => f.repoFormats) as [string, ...string[]];
+
+const byRepoFormat = new Map<string, Format>();
+for (const f of FORMATS) {
+  for (const rf of f.repoFormats) {
+    if (byRepoFormat.has(rf)) throw new Error(`repo format ${rf} is claimed by ${byRepoFormat.get(rf)!.id} and ${f.id}`);
+    byRepoFormat.set(rf, f);
+  }
 }
 
-export const formatMounts: FormatMount[] = [
-  ociMount,
-  { prefix: "/generic", app: genericApp, renderError: renderPlainError },
-  { prefix: "/cargo", app: cargoApp, renderError: renderCargoError },
-  { prefix: "/go", app: goApp, renderError: renderPlainError },
-  { prefix: "/maven", app: mavenApp, renderError: renderPlainError },
-  { prefix: "/npm", app: npmApp, renderError: renderNpmError },
-  { prefix: "/pypi", app: pypiApp, renderError: renderPypiError },
-];
+export function formatOfRepo(repoFormat: string): Format {
+  const f = byRepoFormat.get(repoFormat);
+  if (!f) throw new Error(`no format serves repo format ${repoFormat}`);
+  return f;
+}
+
+/** The lookup key of a package name in a repo of this format (idempotent). */
+export const packageKeyOf = (repoFormat: string, name: string) => (formatOfRepo(repoFormat).packageKey ?? ((n: string) => n))(name);
+
+/** The error renderer of the protocol mounted at `path`, if any. */
+export function rendererForPath(path: string): ErrorRenderer | undefined {
+  return FORMATS.find((f) => path === f.prefix || path.startsWith(`${f.prefix}/`))?.renderError;
+}
+
+/** Each protocol's sub-app at its prefix, repo-addressed ones behind the repo gate. */
+export function mountFormats(app: Hono<AppEnv>): void {
+  for (const f of FORMATS) {
+    if (f.repoAddressed === false) {
+      app.route(f.prefix, f.routes);
+      continue;
+    }
+    const mounted = new Hono<AppEnv>();
+    const gate = repoGate(f.prefix, f.repoFormats);
+    mounted.use("/:project/:repo", gate);
+    mounted.use("/:project/:repo/*", gate);
+    mounted.route("/", f.routes);
+    app.route(f.prefix, mounted);
+  }
+}
+
+/** The set-up sections for a repo, built by its format. */
+export function clientSetupFor(input: SetupInput): ClientSetup {
+  const f = formatOfRepo(input.format);
+  const base = input.baseUrl.replace(/\/$/, "");
+  const url = f.repoAddressed === false ? `${new URL(base).host}/${input.project}/${input.repo}` : `${base}${f.prefix}/${input.project}/${input.repo}/`;
+  const example = typeof f.exampleArtifact === "function" ? f.exampleArtifact(input.format) : f.exampleArtifact;
+  const c = setupContext(input, url, example);
+  return { format: input.format, registry_url: url, anonymous_read: c.anonymousRead, sections: f.clientSetup(c) };
+}

@@ -1,6 +1,6 @@
 /** Projects and their repositories. A repo slug is unique within its project. */
 import { sqliteTable, text, integer, uniqueIndex, index } from "drizzle-orm/sqlite-core";
-import { REPO_FORMATS, REPO_KINDS, VISIBILITIES, REPO_STATES } from "../../core/vocabulary";
+import { REPO_KINDS, VISIBILITIES, REPO_STATES, type RepoFormat } from "../../core/vocabulary";
 
 export const projects = sqliteTable(
   "projects",
@@ -15,7 +15,7 @@ export const projects = sqliteTable(
   (t) => [uniqueIndex("projects_slug_uq").on(t.slug), index("projects_page_idx").on(t.createdAt, t.id)],
 );
 
-export { REPO_FORMATS, REPO_KINDS, VISIBILITIES, REPO_STATES, type RepoFormat } from "../../core/vocabulary";
+export { REPO_KINDS, VISIBILITIES, REPO_STATES, type RepoFormat } from "../../core/vocabulary";
 
 export const repos = sqliteTable(
   "repos",
@@ -25,7 +25,7 @@ export const repos = sqliteTable(
       .notNull()
       .references(() => projects.id, { onDelete: "cascade" }),
     slug: text("slug").notNull(),
-    format: text("format", { enum: REPO_FORMATS }).notNull(),
+    format: text("format").notNull().$type<RepoFormat>(),
     kind: text("kind", { enum: REPO_KINDS }).notNull().default("local"),
     visibility: text("visibility", { enum: VISIBILITIES }).notNull().default("private"),
     state: text("state", { enum: REPO_STATES }).notNull().default("normal"),

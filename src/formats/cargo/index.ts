@@ -10,33 +10,31 @@ import { Hono, type Context } from "hono";
 import type { AppEnv } from "../../http/types";
 import { withHeaders, type ErrorRenderer } from "../../http/errors";
 import { sendFile } from "../../http/download";
-import { openRepo } from "../../services/projects";
 import * as cargo from "./registry";
 import { crateOfIndexPath } from "./crate";
 import { invalid, notFound } from "../../core/errors";
 import { sha256Hex } from "../../core/ids";
-import type { Action } from "../../auth/principal";
+import type { Format } from "../format";
+import { cargoClientSetup } from "./client-setup";
 
 export const renderCargoError: ErrorRenderer = (err, c) => {
   const res = c.json({ errors: [{ detail: err.message }] }, err.status as 400);
   return withHeaders(res, err, err.status === 401 ? { "WWW-Authenticate": "Cargo" } : {});
 };
 
-const open = (c: Context<AppEnv>, action: Action) => openRepo(c.get("scope"), c.req.param("project")!, c.req.param("repo")!, action, ["cargo"]);
-
 export const cargoApp = new Hono<AppEnv>();
 
 cargoApp.get("/:project/:repo/index/config.json", async (c) => {
-  const opened = await open(c, "read");
-  const base = `${c.get("scope").baseUrl}/cargo/${opened.project.slug}/${opened.repo.slug}`;
+  const opened = await c.var.target.open("read");
+  const base = c.var.target.url;
   const config: Record<string, unknown> = { dl: `${base}/api/v1/crates`, api: base };
   if (opened.repo.visibility !== "public") config["auth-required"] = true;
   return c.json(config, 200, { "Cache-Control": "no-cache" });
 });
 
 cargoApp.get("/:project/:repo/index/*", async (c) => {
-  const opened = await open(c, "read");
-  const path = new URL(c.req.url).pathname.split("/").slice(5).join("/");
+  const opened = await c.var.target.open("read");
+  const path = c.var.target.rest.slice("index/".length);
   const name = crateOfIndexPath(path);
   const body = name && (await cargo.indexFile(c.get("scope"), opened, name));
   if (!body) throw notFound("Crate", `no index file at ${path}`);
@@ -47,43 +45,53 @@ cargoApp.get("/:project/:repo/index/*", async (c) => {
 });
 
 cargoApp.put("/:project/:repo/api/v1/crates/new", async (c) => {
-  const opened = await open(c, "write");
+  const opened = await c.var.target.open("write");
   if (!c.req.raw.body) throw invalid("CratePublishBody", "the publish request has no body");
   return c.json(await cargo.publishCrate(c.get("scope"), opened, c.req.raw.body));
 });
 
 cargoApp.delete("/:project/:repo/api/v1/crates/:name/:version/yank", async (c) => {
-  const opened = await open(c, "write");
+  const opened = await c.var.target.open("write");
   await cargo.setYanked(c.get("scope"), opened, c.req.param("name"), c.req.param("version"), true);
   return c.json({ ok: true });
 });
 
 cargoApp.put("/:project/:repo/api/v1/crates/:name/:version/unyank", async (c) => {
-  const opened = await open(c, "write");
+  const opened = await c.var.target.open("write");
   await cargo.setYanked(c.get("scope"), opened, c.req.param("name"), c.req.param("version"), false);
   return c.json({ ok: true });
 });
 
 cargoApp.get("/:project/:repo/api/v1/crates/:name/owners", async (c) => {
-  const opened = await open(c, "read");
+  const opened = await c.var.target.open("read");
   return c.json(await cargo.owners(c.get("scope"), opened, c.req.param("name")));
 });
 
 const ownersManagedElsewhere = async (c: Context<AppEnv>) => {
-  await open(c, "write");
+  await c.var.target.open("write");
   throw invalid("CrateOwners", "owners are not managed by cargo here: grant project roles through the OrbitalReg API instead");
 };
 cargoApp.put("/:project/:repo/api/v1/crates/:name/owners", ownersManagedElsewhere);
 cargoApp.delete("/:project/:repo/api/v1/crates/:name/owners", ownersManagedElsewhere);
 
 cargoApp.get("/:project/:repo/api/v1/crates/:name/:version/download", async (c) => {
-  const opened = await open(c, "read");
+  const opened = await c.var.target.open("read");
   const file = await cargo.crateFile(c.get("scope"), opened, c.req.param("name"), c.req.param("version"));
   return sendFile(c, opened.repo.id, file, { contentType: "application/gzip" });
 });
 
 cargoApp.get("/:project/:repo/api/v1/crates", async (c) => {
-  const opened = await open(c, "read");
+  const opened = await c.var.target.open("read");
   const perPage = Math.min(100, Math.max(1, Number(c.req.query("per_page") ?? 10) || 10));
   return c.json(await cargo.searchCrates(c.get("scope"), opened, c.req.query("q") ?? "", perPage));
 });
+
+export const cargoFormat: Format = {
+  id: "cargo",
+  repoFormats: ["cargo"],
+  prefix: "/cargo",
+  routes: cargoApp,
+  renderError: renderCargoError,
+  exampleArtifact: "my_crate",
+  clientSetup: cargoClientSetup,
+};

@@ -6,22 +6,22 @@
  */
 import { Hono, type Context } from "hono";
 import type { AppEnv } from "../../http/types";
-import { openRepo } from "../../services/projects";
 import { getFile, putFile, removeFile } from "./files";
 import { sendFile } from "../../http/download";
 import { parseFilePath } from "./file-path";
 import { invalid } from "../../core/errors";
 import type { Action } from "../../auth/principal";
+import { renderPlainError } from "../../http/errors";
+import type { Format } from "../format";
+import { genericClientSetup } from "./client-setup";
 
 const HEX = { sha256: /^[a-f0-9]{64}$/i, sha1: /^[a-f0-9]{40}$/i, md5: /^[a-f0-9]{32}$/i };
 const MEDIA_TYPE = /^[\w.+-]+\/[\w.+-]+(\s*;.*)?$/;
 
 async function target(c: Context<AppEnv>, action: Action) {
-  const { project, repo } = c.req.param() as { project: string; repo: string };
-  const raw = new URL(c.req.url).pathname.split("/").slice(4).join("/");
-  const path = parseFilePath(raw);
-  const opened = await openRepo(c.get("scope"), project, repo, action, ["generic"]);
-  return { opened, path };
+  // Credentials first: a caller who may not touch the repo learns nothing from path rules.
+  const opened = await c.var.target.open(action);
+  return { opened, path: parseFilePath(c.var.target.rest) };
 }
 
 function checksumHeader(c: Context<AppEnv>, name: keyof typeof HEX): string | undefined {
@@ -77,3 +77,13 @@ function describe(file: { name: string; digest: string; size: number; mediaType:
     media_type: file.mediaType ?? "application/octet-stream",
   };
 }
+
+export const genericFormat: Format = {
+  id: "generic",
+  repoFormats: ["generic"],
+  prefix: "/generic",
+  routes: genericApp,
+  renderError: renderPlainError,
+  exampleArtifact: "my-tool",
+  clientSetup: genericClientSetup,
+};

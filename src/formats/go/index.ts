@@ -10,14 +10,16 @@
 import { Hono, type Context } from "hono";
 import type { AppEnv } from "../../http/types";
 import { sendFile } from "../../http/download";
-import { openRepo } from "../../services/projects";
 import * as go from "./proxy";
 import { parseProxyPath } from "./module";
 import { invalid, notFound } from "../../core/errors";
 import type { Action } from "../../auth/principal";
+import { renderPlainError } from "../../http/errors";
+import type { Format } from "../format";
+import { goClientSetup } from "./client-setup";
 
 async function target(c: Context<AppEnv>, action: Action) {
-  const raw = new URL(c.req.url).pathname.split("/").slice(4);
+  const raw = c.var.target.rest.split("/");
   let rest: string;
   try {
     // the go command percent-encodes the `!` of case-escaped paths
@@ -26,7 +28,7 @@ async function target(c: Context<AppEnv>, action: Action) {
     throw notFound("ModulePath", "malformed percent-encoding");
   }
   const request = parseProxyPath(rest);
-  const opened = await openRepo(c.get("scope"), c.req.param("project")!, c.req.param("repo")!, action, ["go"]);
+  const opened = await c.var.target.open(action);
   if (!request) throw notFound("ModulePath", `not a module proxy path: ${rest}`);
   return { opened, request };
 }
@@ -60,3 +62,13 @@ goApp.put("/:project/:repo/*", async (c) => {
   const { created } = await upload(c.get("scope"), opened, r.module, r.version, body, length === undefined ? null : Number(length));
   return c.json({ module: r.module, version: r.version, file: r.kind }, created ? 201 : 200);
 });
+
+export const goFormat: Format = {
+  id: "go",
+  repoFormats: ["go"],
+  prefix: "/go",
+  routes: goApp,
+  renderError: renderPlainError,
+  exampleArtifact: "example.com/my/module",
+  clientSetup: goClientSetup,
+};

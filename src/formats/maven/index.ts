@@ -8,17 +8,18 @@
 import { Hono, type Context } from "hono";
 import type { AppEnv } from "../../http/types";
 import { sendFile } from "../../http/download";
-import { openRepo } from "../../services/projects";
 import * as maven from "./repository";
 import { parseMavenPath } from "./paths";
 import { RegistryError } from "../../core/errors";
 import { readCapped } from "../../core/byte-reader";
 import type { Action } from "../../auth/principal";
+import { renderPlainError } from "../../http/errors";
+import type { Format } from "../format";
+import { mavenClientSetup } from "./client-setup";
 
 async function target(c: Context<AppEnv>, action: Action) {
-  const raw = new URL(c.req.url).pathname.split("/").slice(4).join("/");
-  const opened = await openRepo(c.get("scope"), c.req.param("project")!, c.req.param("repo")!, action, ["maven"]);
-  return { opened, path: parseMavenPath(raw) };
+  const opened = await c.var.target.open(action);
+  return { opened, path: parseMavenPath(c.var.target.rest) };
 }
 
 async function readText(c: Context<AppEnv>, max: number): Promise<string> {
@@ -58,3 +59,13 @@ mavenApp.put("/:project/:repo/*", async (c) => {
   const { created } = await maven.putFile(scope, opened, p, body, length === undefined ? null : Number(length));
   return c.body(null, created ? 201 : 200);
 });
+
+export const mavenFormat: Format = {
+  id: "maven",
+  repoFormats: ["maven"],
+  prefix: "/maven",
+  routes: mavenApp,
+  renderError: renderPlainError,
+  exampleArtifact: "com.example:my-lib",
+  clientSetup: mavenClientSetup,
+};

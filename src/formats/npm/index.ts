@@ -14,7 +14,7 @@ import type { AppEnv } from "../../http/types";
 import type { ErrorRenderer } from "../../http/errors";
 import { withHeaders } from "../../http/errors";
 import { readJsonCapped } from "../../http/body";
-import { openRepo, type OpenedRepo } from "../../services/projects";
+import type { OpenedRepo } from "../../services/projects";
 import { filesOfVersion, listPackages, readBlob } from "../../services/artifacts";
 import { RegistryError, notFound } from "../../core/errors";
 import type { Action } from "../../auth/principal";
@@ -22,6 +22,8 @@ import { parseNpmPath, tarballName, versionOfTarball, type NpmRoute } from "./ro
 import { ABBREVIATED, abbreviatedPackument, fullPackument, packageMeta, servedManifest } from "./packument";
 import { hasAttachments, publishPackument, type Packument } from "./publish";
 import * as doc from "./document";
+import type { Format } from "../format";
+import { npmClientSetup } from "./client-setup";
 
 /** Largest publish body: the packument is JSON with the tarball inlined as base64. */
 export const MAX_PUBLISH_BYTES = 128 * 1024 * 1024;
@@ -44,19 +46,16 @@ npmApp.all("/:project/:repo/*", handle);
 npmApp.all("/:project/:repo", handle);
 
 async function handle(c: Ctx) {
-  const { project, repo } = c.req.param() as { project: string; repo: string };
-  const prefix = `/npm/${project}/${repo}`;
-  const path = new URL(c.req.url).pathname;
-  const rest = path.startsWith(`${prefix}/`) ? path.slice(prefix.length + 1) : "";
-  const route = parseNpmPath(rest);
-  const registryUrl = `${c.var.scope.baseUrl}${prefix}`;
-  const open = (action: Action) => openRepo(c.var.scope, project, repo, action, ["npm"]);
-  const r: Req = { c, route, registryUrl, open };
+  const target = c.var.target;
+  const route = parseNpmPath(target.rest);
+  const r: Req = { c, route, registryUrl: target.url, open: target.open };
   const method = c.req.method === "HEAD" ? "GET" : c.req.method;
   const handler = HANDLERS[`${method} ${route.kind}`];
   if (!handler) {
     if (route.kind === "unknown") throw notFound("Route", "Not found");
-    throw new RegistryError("MethodNotAllowed", `${c.req.method} is not supported here`);
+    const allowed = Object.keys(HANDLERS).filter((k) => k.endsWith(` ${route.kind}`)).map((k) => k.split(" ")[0]!);
+    if (allowed.includes("GET")) allowed.push("HEAD");
+    throw new RegistryError("MethodNotAllowed", `${c.req.method} is not supported here`, { headers: { Allow: allowed.sort().join(", ") } });
   }
   return handler(r);
 }
@@ -191,3 +190,13 @@ async function search({ c, open }: Req) {
   });
   return c.json({ objects, total: Math.min(page.items.length, from + size), time: new Date().toISOString() }, 200);
 }
+
+export const npmFormat: Format = {
+  id: "npm",
+  repoFormats: ["npm"],
+  prefix: "/npm",
+  routes: npmApp,
+  renderError: renderNpmError,
+  exampleArtifact: "my-package",
+  clientSetup: npmClientSetup,
+};

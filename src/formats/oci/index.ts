@@ -6,7 +6,8 @@
  */
 import { Hono } from "hono";
 import type { AppEnv } from "../../http/types";
-import type { FormatMount } from "..";
+import type { Format } from "../format";
+import { ociClientSetup } from "./client-setup";
 import type { Ctx } from "./http";
 import { API_VERSION_HEADER, renderOciError } from "./errors";
 import { base, catalogRoute, token } from "./base";
@@ -15,7 +16,7 @@ import { upload, uploads } from "./uploads";
 import { manifest } from "./manifests";
 import { tags } from "./tags";
 import { referrersRoute } from "./referrers";
-import { parseOciPath, type OciRoute } from "../../services/oci";
+import { OCI_FORMATS, parseOciPath, type OciRoute } from "../../services/oci";
 import { RegistryError } from "../../core/errors";
 
 type Handler = (c: Ctx, r: never) => Promise<Response>;
@@ -47,4 +48,13 @@ app.all("*", async (c) => {
   return res;
 });
 
-export const ociMount: FormatMount = { prefix: "/v2", app, renderError: renderOciError };
+export const ociFormat: Format = {
+  id: "oci",
+  repoFormats: OCI_FORMATS,
+  prefix: "/v2",
+  routes: app,
+  repoAddressed: false,
+  renderError: renderOciError,
+  exampleArtifact: (repoFormat) => (repoFormat === "helm" ? "my-chart" : "my-image"),
+  clientSetup: ociClientSetup,
+};

@@ -13,13 +13,14 @@
 import { Hono, type Context } from "hono";
 import type { AppEnv } from "../../http/types";
 import { withHeaders, type ErrorRenderer } from "../../http/errors";
-import { openRepo } from "../../services/projects";
 import { findFileByName, findPackage, listPackages, versionsWithFiles, readBlob } from "../../services/artifacts";
 import { notFound } from "../../core/errors";
 import type { Action } from "../../auth/principal";
 import { normalizeName } from "./names";
 import { negotiate, projectHtml, projectJson, projectListHtml, projectListJson, type SimpleFile } from "./simple";
 import { CORE_METADATA_ROLE, uploadDistribution } from "./upload";
+import type { Format } from "../format";
+import { pypiClientSetup } from "./client-setup";
 
 export const renderPypiError: ErrorRenderer = (err, c) => {
   const reason = err.message.replace(/[^\x20-\x7e]/g, "?").slice(0, 200);
@@ -32,9 +33,9 @@ export const renderPypiError: ErrorRenderer = (err, c) => {
 };
 
 type Ctx = Context<AppEnv>;
-const params = (c: Ctx) => c.req.param() as { project: string; repo: string; name?: string; filename?: string };
-const open = (c: Ctx, action: Action) => openRepo(c.var.scope, params(c).project, params(c).repo, action, ["pypi"]);
-const repoUrl = (c: Ctx) => `${c.var.scope.baseUrl}/pypi/${params(c).project}/${params(c).repo}`;
+const params = (c: Ctx) => c.req.param() as { name?: string; filename?: string };
+const open = (c: Ctx, action: Action) => c.var.target.open(action);
+const repoUrl = (c: Ctx) => c.var.target.url;
 
 export const pypiApp = new Hono<AppEnv>();
 
@@ -106,3 +107,14 @@ pypiApp.on(["GET", "HEAD"], "/:project/:repo/files/:filename", async (c) => {
   };
   return new Response(read === true ? null : read.object.body, { headers });
 });
+
+export const pypiFormat: Format = {
+  id: "pypi",
+  repoFormats: ["pypi"],
+  prefix: "/pypi",
+  routes: pypiApp,
+  renderError: renderPypiError,
+  packageKey: normalizeName,
+  exampleArtifact: "my-package",
+  clientSetup: pypiClientSetup,
+};

@@ -9,13 +9,13 @@
  *   project and version it is uploaded as.
  */
 import { invalid } from "../../core/errors";
-import { pep503 } from "../../core/package-names";
 
 const PROJECT_NAME = /^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$/i;
 const VERSION = /^[A-Za-z0-9][A-Za-z0-9.+!_-]*$/;
 const WHEEL = /^([^-]+)-([^-]+)(?:-\d[^-]*)?-[^-]+-[^-]+-[^-]+\.whl$/;
 
-export const normalizeName = pep503;
+/** PEP 503: runs of `-`, `_`, `.` become one `-`, lowercased (idempotent). */
+export const normalizeName = (name: string) => name.replace(/[-_.]+/g, "-").toLowerCase();
 
 export function assertProjectName(name: string): string {
   if (name.length > 200 || !PROJECT_NAME.test(name)) {

@@ -7,7 +7,8 @@
  *   anonymous callers otherwise, 403 to other projects' credentials), changing a
  *   version's status needs `write`.
  * - A package is found by its name as given or by its format's normalized key
- *   (core/package-names.ts), so `Demo.Pkg` finds the PyPI project `demo-pkg`.
+ *   (`keyOf`, the format's rule from formats/index.ts), so `Demo.Pkg` finds the PyPI
+ *   project `demo-pkg`.
  */
 import type { Scope } from "../scope";
 import type { OpenedRepo } from "../projects/repos";
@@ -15,7 +16,6 @@ import { getRepo } from "../projects/repos";
 import * as packages from "./packages";
 import { findProject } from "../../db/projects";
 import { notFound } from "../../core/errors";
-import { packageKey } from "../../core/package-names";
 
 async function openById(scope: Scope, repoId: string): Promise<OpenedRepo> {
   const repo = await getRepo(scope, repoId);
@@ -24,30 +24,33 @@ async function openById(scope: Scope, repoId: string): Promise<OpenedRepo> {
   return { project, repo };
 }
 
-export async function listRepoPackages(scope: Scope, repoId: string, search?: string, cursor?: string, limit?: number) {
+/** How a repo format turns a package name into its lookup key (the format's own rule). */
+export type PackageKeyOf = (repoFormat: string, name: string) => string;
+
+export async function listRepoPackages(scope: Scope, keyOf: PackageKeyOf, repoId: string, search?: string, cursor?: string, limit?: number) {
   const { repo } = await openById(scope, repoId);
-  const key = search ? packageKey(repo.format, search) : undefined;
+  const key = search ? keyOf(repo.format, search) : undefined;
   return packages.listPackages(scope, repo.id, key, cursor, limit);
 }
 
-async function findRepoPackage(scope: Scope, opened: OpenedRepo, name: string) {
+async function findRepoPackage(scope: Scope, keyOf: PackageKeyOf, opened: OpenedRepo, name: string) {
   const pkg =
     (await packages.findPackage(scope, opened.repo.id, name)) ??
-    (await packages.findPackage(scope, opened.repo.id, packageKey(opened.repo.format, name)));
+    (await packages.findPackage(scope, opened.repo.id, keyOf(opened.repo.format, name)));
   if (!pkg) throw notFound("Package", `no package named '${name}' in this repository`);
   return pkg;
 }
 
-export async function listPackageVersions(scope: Scope, repoId: string, name: string, cursor?: string, limit?: number) {
+export async function listPackageVersions(scope: Scope, keyOf: PackageKeyOf, repoId: string, name: string, cursor?: string, limit?: number) {
   const opened = await openById(scope, repoId);
-  const pkg = await findRepoPackage(scope, opened, name);
+  const pkg = await findRepoPackage(scope, keyOf, opened, name);
   return { package: pkg, page: await packages.pageOfVersions(scope, pkg.id, cursor, limit) };
 }
 
-export async function setVersionStatus(scope: Scope, repoId: string, name: string, version: string, flags: { yanked?: string | null; deprecated?: string | null }) {
+export async function setVersionStatus(scope: Scope, keyOf: PackageKeyOf, repoId: string, name: string, version: string, flags: { yanked?: string | null; deprecated?: string | null }) {
   const opened = await openById(scope, repoId);
   await scope.access.require("write", { projectId: opened.project.id, repo: opened.repo });
-  const pkg = await findRepoPackage(scope, opened, name);
+  const pkg = await findRepoPackage(scope, keyOf, opened, name);
   const row = await packages.findVersion(scope, pkg.id, version);
   if (!row) throw notFound("Version", `${pkg.displayName} has no version '${version}'`);
   const after = await packages.updateVersionStatus(scope, opened, pkg, row, flags);

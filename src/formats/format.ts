@@ -1,0 +1,39 @@
+/**
+ * What a format contributes to the registry, in one descriptor: the repo formats it
+ * serves, where its protocol is mounted, its routes, how its errors look on the wire,
+ * how its package names are keyed, and how its clients are set up.
+ *
+ * Invariant: everything the rest of the registry knows about a format comes from its
+ * descriptor in formats/index.ts (`FORMATS`): the repo formats the API accepts, the
+ * error renderer chosen by path prefix, package-name keys, client set-up and
+ * /api/public-config. Adding a format is one folder and one entry there.
+ */
+import type { Hono } from "hono";
+import type { AppEnv } from "../http/types";
+import type { ErrorRenderer } from "../http/errors";
+import type { SetupContext, SetupSection } from "../core/client-setup";
+
+export interface Format {
+  /** The protocol's name, e.g. `npm`, `oci`. */
+  id: string;
+  /** Repo formats whose repos this protocol serves (OCI serves `docker` and `helm`). */
+  repoFormats: readonly string[];
+  /** Mount point of the protocol (`/npm`, `/v2`). */
+  prefix: string;
+  /**
+   * The protocol's routes, relative to the prefix. For repo-addressed formats
+   * (`repoAddressed`, the default) they see `/:project/:repo/…` and the repo gate
+   * (http/repo-gate.ts) has put the request's `target` on the context.
+   */
+  routes: Hono<AppEnv>;
+  /** False for protocols with their own path grammar (OCI's multi-segment image names). */
+  repoAddressed?: boolean;
+  /** Renders any error under the prefix in the protocol's own wire format. */
+  renderError: ErrorRenderer;
+  /** The lookup key of a package name (PEP 503 for PyPI); the name itself by default. */
+  packageKey?: (name: string) => string;
+  /** Example package/image name used in client set-up when none is given, per repo format. */
+  exampleArtifact: string | ((repoFormat: string) => string);
+  /** The files and commands that configure this format's clients for one repo. */
+  clientSetup: (c: SetupContext) => SetupSection[];
+}

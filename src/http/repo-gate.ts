@@ -1,0 +1,53 @@
+/**
+ * The gate of every repo-addressed protocol route: `/<prefix>/<project>/<repo>/<rest…>`.
+ * It parses the path once and puts a `RepoTarget` on the context; handlers open the
+ * repo with the rights their operation needs and read the rest of the path from it.
+ *
+ * Invariants:
+ * - `rest` is the raw path after `<repo>/` (still percent-encoded, "" at the repo root):
+ *   each protocol decodes it with its own grammar, so an encoded `/` inside a name is
+ *   never taken for a separator.
+ * - Opening goes through `openRepo` with the format's repo formats only, so a request
+ *   never reaches a repo of another format (it is a 404 or, for anonymous callers, 401).
+ * - The action is chosen by the handler, not by the HTTP method (a cargo yank is a
+ *   DELETE that needs `write`, an npm unpublish a DELETE that needs `delete`).
+ */
+import { createMiddleware } from "hono/factory";
+import type { AppEnv } from "./types";
+import { openRepo, type OpenedRepo } from "../services/projects";
+import type { Action } from "../auth/principal";
+import type { RepoFormat } from "../core/vocabulary";
+
+export interface RepoTarget {
+  project: string;
+  repo: string;
+  /** The raw (percent-encoded) path after `<repo>/`; "" for the repo root. */
+  rest: string;
+  /** `<origin><prefix>/<project>/<repo>`, without a trailing slash. */
+  url: string;
+  open(action: Action): Promise<OpenedRepo>;
+}
+
+export function repoGate(prefix: string, repoFormats: readonly RepoFormat[]) {
+  return createMiddleware<AppEnv>(async function repoGate(c, next) {
+    const segments = new URL(c.req.url).pathname.slice(prefix.length + 1).split("/");
+    const [project = "", repo = ""] = segments.map((s, i) => (i < 2 ? safeDecode(s) : s));
+    const scope = c.var.scope;
+    c.set("target", {
+      project,
+      repo,
+      rest: segments.slice(2).join("/"),
+      url: `${scope.baseUrl}${prefix}/${project}/${repo}`,
+      open: (action) => openRepo(scope, project, repo, action, repoFormats),
+    });
+    await next();
+  });
+}
+
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
