@@ -1,42 +1,67 @@
 /**
- * Serves a stored file (a `files` row) as an HTTP download: GET with `Range`, HEAD.
- * Invariants: every response carries a Content-Type (wrangler dev gzips responses
- * without one, and bodies must come back byte for byte), an ETag (the sha256 digest),
- * Accept-Ranges and Content-Length; a HEAD never opens the R2 object body.
+ * The one read path for stored bytes: every protocol's download (OCI blobs, npm
+ * tarballs, PyPI files, jars, crates, module zips, generic files) answers through
+ * `sendStored`, so all of them get the same Range, conditional and HEAD behaviour.
+ *
+ * Invariants:
+ * - Every response carries a Content-Type (wrangler dev gzips responses without one,
+ *   and bodies must come back byte for byte), an ETag (the sha256 digest, which never
+ *   changes for these bytes), Accept-Ranges and Content-Length.
+ * - `If-None-Match` with the digest answers 304; one `bytes=` range answers 206, a range
+ *   past the end 416 (its Content-Range names the size); any other Range is ignored and
+ *   the whole body served (RFC 9110 §14.2).
+ * - A HEAD never opens the R2 object; a GET opens it once, for exactly the bytes sent.
  */
 import type { Context } from "hono";
 import type { AppEnv } from "./types";
-import type { FileRow } from "../services/artifacts";
-import { readBlob } from "../services/artifacts";
+import { readBlob, type FileRow } from "../services/artifacts";
 import { RegistryError, notFound } from "../core/errors";
 import { contentRange, parseRange } from "../core/range";
 
-export interface DownloadOptions {
-  contentType?: string;
-  /** Extra headers (checksums, Content-Disposition, …). */
-  headers?: Record<string, string>;
+export interface StoredBytes {
+  digest: string;
+  size: number;
+  /** When the bytes were stored (Last-Modified), if known. */
+  createdAt?: number;
 }
 
-export async function sendFile(c: Context<AppEnv>, repoId: string, file: FileRow, opts: DownloadOptions = {}): Promise<Response> {
+export interface DownloadOptions {
+  contentType: string;
+  /** Extra headers (checksums, Docker-Content-Digest, Cache-Control, …). */
+  headers?: Record<string, string>;
+  /** Opens the stored object, or just the range asked for; null when it is gone. */
+  open: (range?: { offset: number; length: number }) => Promise<{ body: ReadableStream } | null>;
+}
+
+export async function sendStored(c: Context<AppEnv>, stored: StoredBytes, opts: DownloadOptions): Promise<Response> {
   const headers = new Headers(opts.headers);
-  headers.set("Content-Type", opts.contentType ?? file.mediaType ?? "application/octet-stream");
-  headers.set("ETag", `"${file.digest}"`);
+  headers.set("Content-Type", opts.contentType);
+  headers.set("ETag", `"${stored.digest}"`);
   headers.set("Accept-Ranges", "bytes");
-  headers.set("Last-Modified", new Date(file.createdAt).toUTCString());
-  if (c.req.header("if-none-match") === `"${file.digest}"`) return new Response(null, { status: 304, headers });
-  const range = parseRange(c.req.header("range"), file.size);
+  if (stored.createdAt !== undefined) headers.set("Last-Modified", new Date(stored.createdAt).toUTCString());
+  if (c.req.header("if-none-match") === `"${stored.digest}"`) return new Response(null, { status: 304, headers });
+  const range = parseRange(c.req.header("range"), stored.size);
   if (range.kind === "unsatisfiable") {
-    throw new RegistryError("RangeNotSatisfiable", `the range is outside the ${file.size}-byte file`, {
-      headers: { "Content-Range": `bytes */${file.size}` },
+    throw new RegistryError("RangeNotSatisfiable", `the range is outside the ${stored.size}-byte content`, {
+      headers: { "Content-Range": `bytes */${stored.size}` },
     });
   }
   const partial = range.kind === "partial";
-  const length = partial ? range.length : file.size;
-  headers.set("Content-Length", String(length));
-  if (partial) headers.set("Content-Range", contentRange(range.offset, range.length, file.size));
+  headers.set("Content-Length", String(partial ? range.length : stored.size));
+  if (partial) headers.set("Content-Range", contentRange(range.offset, range.length, stored.size));
   const status = partial ? 206 : 200;
   if (c.req.method === "HEAD") return new Response(null, { status, headers });
-  const read = await readBlob(c.get("scope"), repoId, file.digest, partial ? { offset: range.offset, length: range.length } : undefined);
-  if (!read) throw notFound("Blob", `the content of ${file.name} is missing`);
-  return new Response(read.object.body, { status, headers });
+  const object = await opts.open(partial ? { offset: range.offset, length: range.length } : undefined);
+  if (!object) throw notFound("Blob", `the content ${stored.digest} is missing`);
+  return new Response(object.body, { status, headers });
+}
+
+/** A package file (a `files` row) of a repo: its media type unless the format says otherwise. */
+export function sendFile(c: Context<AppEnv>, repoId: string, file: FileRow, opts: { contentType?: string; headers?: Record<string, string> } = {}): Promise<Response> {
+  const scope = c.var.scope;
+  return sendStored(c, file, {
+    contentType: opts.contentType ?? file.mediaType ?? "application/octet-stream",
+    headers: opts.headers,
+    open: async (range) => (await readBlob(scope, repoId, file.digest, range))?.object ?? null,
+  });
 }

@@ -14,8 +14,9 @@ import type { AppEnv } from "../../http/types";
 import type { ErrorRenderer } from "../../http/errors";
 import { withHeaders } from "../../http/errors";
 import { readJsonCapped } from "../../http/body";
+import { sendFile } from "../../http/download";
 import type { OpenedRepo } from "../../services/projects";
-import { filesOfVersion, listPackages, readBlob } from "../../services/artifacts";
+import { filesOfVersion, listPackages } from "../../services/artifacts";
 import { RegistryError, notFound } from "../../core/errors";
 import type { Action } from "../../auth/principal";
 import { parseNpmPath, tarballName, versionOfTarball, type NpmRoute } from "./routes";
@@ -153,15 +154,10 @@ async function getTarball({ c, route, open }: Req) {
   const v = versions.find((x) => x.version.version === version);
   const file = v && (await filesOfVersion(c.var.scope, v.version.id)).find((f) => f.name === tarballName(pkg.displayName, version));
   if (!file) throw missing();
-  const read = await readBlob(c.var.scope, opened.repo.id, file.digest);
-  if (!read) throw missing();
-  const headers = {
-    "Content-Type": "application/octet-stream",
-    "Content-Length": String(file.size),
-    ETag: `"${file.digest}"`,
-    "Cache-Control": opened.repo.visibility === "public" ? "public, max-age=31536000, immutable" : "private, max-age=31536000, immutable",
-  };
-  return new Response(c.req.method === "HEAD" ? null : read.object.body, { headers });
+  return sendFile(c, opened.repo.id, file, {
+    contentType: "application/octet-stream",
+    headers: { "Cache-Control": `${opened.repo.visibility === "public" ? "public" : "private"}, max-age=31536000, immutable` },
+  });
 }
 
 async function search({ c, open }: Req) {

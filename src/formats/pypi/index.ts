@@ -13,7 +13,8 @@
 import { Hono, type Context } from "hono";
 import type { AppEnv } from "../../http/types";
 import { withHeaders, type ErrorRenderer } from "../../http/errors";
-import { findFileByName, findPackage, listPackages, versionsWithFiles, readBlob } from "../../services/artifacts";
+import { sendFile } from "../../http/download";
+import { findFileByName, findPackage, listPackages, versionsWithFiles } from "../../services/artifacts";
 import { notFound } from "../../core/errors";
 import type { Action } from "../../auth/principal";
 import { normalizeName } from "./names";
@@ -97,15 +98,10 @@ pypiApp.on(["GET", "HEAD"], "/:project/:repo/files/:filename", async (c) => {
   const opened = await open(c, "read");
   const filename = params(c).filename!;
   const file = await findFileByName(c.var.scope, opened.repo.id, filename);
-  const read = file && (c.req.method === "HEAD" ? true : await readBlob(c.var.scope, opened.repo.id, file.digest));
-  if (!file || !read) throw notFound("File", `no file named '${filename}' in this repository`);
-  const headers = {
-    "Content-Type": file.mediaType ?? "application/octet-stream",
-    "Content-Length": String(file.size),
-    ETag: `"${file.digest}"`,
-    "Cache-Control": `${opened.repo.visibility === "public" ? "public" : "private"}, max-age=31536000, immutable`,
-  };
-  return new Response(read === true ? null : read.object.body, { headers });
+  if (!file) throw notFound("File", `no file named '${filename}' in this repository`);
+  return sendFile(c, opened.repo.id, file, {
+    headers: { "Cache-Control": `${opened.repo.visibility === "public" ? "public" : "private"}, max-age=31536000, immutable` },
+  });
 });
 
 export const pypiFormat: Format = {

@@ -142,6 +142,9 @@ export async function unlinkBlob(scope: Scope, ref: RepoRef, digest: string): Pr
   if (removed.meta.changes > 0) await unchargeLink(scope, repo.projectId, digest);
 }
 
+/** Opens a blob row already found (e.g. by `findRepoBlob`), optionally a byte range of it. */
+export const openBlobObject = (scope: Scope, blob: { r2Key: string }, range?: R2Range) => getObject(scope.env.BLOBS, blob.r2Key, { range });
+
 /** Opens a blob this repo may read, optionally a byte range of it. */
 export async function readBlob(scope: Scope, repoId: string, digest: string, range?: R2Range) {
   const blob = await q.findLinkedBlob(scope.db, repoId, digest);

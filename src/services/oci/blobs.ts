@@ -14,7 +14,7 @@ import type { Scope } from "../scope";
 import type { OpenedImage } from "./access";
 import { mayAccess } from "./access";
 import { emitEvent } from "../events/audit";
-import { findRepoBlob, ingestBlob, linkExistingBlob, readBlob, unlinkBlob } from "../artifacts/blobs";
+import { findRepoBlob, ingestBlob, linkExistingBlob, unlinkBlob } from "../artifacts/blobs";
 import { reposLinking } from "../../db/oci";
 import { RegistryError } from "../../core/errors";
 import { assertSha256Digest } from "../../core/digest";
@@ -31,12 +31,6 @@ export async function headBlob(scope: Scope, img: OpenedImage, digest: string) {
   const blob = await findRepoBlob(scope, img.repo.id, requireDigest(digest));
   if (!blob) throw blobUnknown(digest);
   return blob;
-}
-
-export async function getBlob(scope: Scope, img: OpenedImage, digest: string, range?: R2Range) {
-  const found = await readBlob(scope, img.repo.id, requireDigest(digest), range);
-  if (!found) throw blobUnknown(digest);
-  return found;
 }
 
 export async function deleteBlob(scope: Scope, img: OpenedImage, digest: string) {
