@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
 import { crateOfIndexPath, indexEntry, indexPath, normalizeCrateName, parsePublishMetadata } from "../src/formats/cargo/crate";
-import { compareSemver, highest, parseSemver } from "../src/core/semver";
 import { ByteReader } from "../src/core/byte-reader";
 
 describe("cargo index paths", () => {
@@ -47,20 +46,6 @@ describe("cargo publish metadata", () => {
     expect(e.v).toBe(2);
     expect(e.rust_version).toBe("1.70");
     expect(e.cksum).toBe("ab".repeat(32));
-  });
-});
-
-describe("semver", () => {
-  it("orders by precedence, ignoring build metadata", () => {
-    const sorted = ["1.0.0", "1.0.0-alpha", "1.0.0-alpha.1", "1.0.0-beta.2", "1.0.0-beta.11", "1.0.0-rc.1", "0.9.9", "2.0.0+build"]
-      .map((v) => ({ v, s: parseSemver(v)! }))
-      .sort((a, b) => compareSemver(a.s, b.s))
-      .map((x) => x.v);
-    expect(sorted).toEqual(["0.9.9", "1.0.0-alpha", "1.0.0-alpha.1", "1.0.0-beta.2", "1.0.0-beta.11", "1.0.0-rc.1", "1.0.0", "2.0.0+build"]);
-    expect(parseSemver("01.0.0")).toBeNull();
-    expect(parseSemver("1.0")).toBeNull();
-    expect(highest(["1.0.0", "2.0.0-rc.1", "1.5.0"])).toBe("1.5.0");
-    expect(highest(["2.0.0-rc.1", "2.0.0-rc.2"])).toBe("2.0.0-rc.2");
   });
 });
 

@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
 import { parseNpmPath, versionOfTarball, assertNpmName, assertDistTag, tarballName } from "../src/formats/npm/routes";
-import { compareSemver, highestVersion, parseSemver } from "../src/formats/npm/semver";
 
 describe("npm paths", () => {
   it("parses scoped names escaped or literal, and every route kind", () => {
@@ -41,18 +40,3 @@ describe("npm paths", () => {
   });
 });
 
-describe("semver", () => {
-  it("parses strictly and orders by precedence", () => {
-    expect(parseSemver("1.0.0-rc.1+build.5")).toEqual({ major: 1, minor: 0, patch: 0, prerelease: ["rc", 1] });
-    for (const bad of ["1.0", "v1.0.0", "01.0.0", "1.0.0-", "1.0.0-01"]) expect(parseSemver(bad), bad).toBeNull();
-    const ordered = ["1.0.0-alpha", "1.0.0-alpha.1", "1.0.0-alpha.beta", "1.0.0-beta", "1.0.0-beta.2", "1.0.0-beta.11", "1.0.0-rc.1", "1.0.0", "1.0.1", "1.10.0", "2.0.0"];
-    expect([...ordered].reverse().sort(compareSemver)).toEqual(ordered);
-    expect(compareSemver("1.0.0+a", "1.0.0+b")).toBe(0);
-  });
-
-  it("prefers the highest stable version for latest", () => {
-    expect(highestVersion(["1.0.0", "2.0.0-rc.1", "1.5.0"])).toBe("1.5.0");
-    expect(highestVersion(["2.0.0-rc.1", "2.0.0-beta"])).toBe("2.0.0-rc.1");
-    expect(highestVersion([])).toBeUndefined();
-  });
-});

@@ -4,6 +4,7 @@
  * (schema relations, dialect) costs more than a cached manifest HEAD should.
  */
 import { drizzle } from "drizzle-orm/d1";
+import type { BatchItem } from "drizzle-orm/batch";
 import * as schema from "./schema";
 
 export type Db = ReturnType<typeof drizzle<typeof schema>>;
@@ -14,4 +15,14 @@ export function database(d1: D1Database): Db {
   let db = handles.get(d1);
   if (!db) handles.set(d1, (db = drizzle(d1, { schema })));
   return db;
+}
+
+/**
+ * Runs statements as one atomic D1 batch (one round trip); nothing for an empty list.
+ * drizzle's `batch` is typed for a non-empty tuple, which a spread array is not: this is
+ * the one place that says so.
+ */
+export async function runBatch(db: Db, statements: readonly BatchItem<"sqlite">[]): Promise<void> {
+  if (statements.length === 0) return;
+  await db.batch(statements as unknown as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
 }

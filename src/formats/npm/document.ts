@@ -21,7 +21,7 @@ import * as packages from "../../services/artifacts";
 import { RegistryError, invalid, notFound } from "../../core/errors";
 import { assertDistTag } from "./routes";
 import { distTagsOf, packageMeta, revOf, type VersionWithFiles } from "./packument";
-import { highestVersion } from "./semver";
+import { highest } from "../../core/semver";
 import type { Packument } from "./publish";
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -54,7 +54,7 @@ async function removeVersions(scope: Scope, opened: OpenedRepo, pkg: PackageRow,
   const goneSet = new Set(gone.map((v) => v.version));
   const remaining = all.map((v) => v.version.version).filter((v) => !goneSet.has(v));
   const distTags = Object.fromEntries(Object.entries(tags ?? distTagsOf(pkg)).filter(([, v]) => remaining.includes(v)));
-  if (!distTags.latest) distTags.latest = highestVersion(remaining)!;
+  if (!distTags.latest) distTags.latest = highest(remaining)!;
   await packages.updatePackageMetadata(scope, pkg, { ...pkg.metadata, "dist-tags": distTags, unpublished });
 }
 

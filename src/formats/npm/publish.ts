@@ -20,7 +20,7 @@ import { ingestBlob, findPackage, findVersion, publishVersion } from "../../serv
 import { RegistryError, invalid, isRegistryError } from "../../core/errors";
 import { hex } from "../../core/ids";
 import { assertDistTag, assertNpmName, tarballName } from "./routes";
-import { parseSemver } from "./semver";
+import { parseSemver } from "../../core/semver";
 import { distTagsOf, packageMeta, type Manifest } from "./packument";
 
 export type Packument = Record<string, unknown> & {

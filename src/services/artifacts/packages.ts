@@ -28,6 +28,7 @@ import { RegistryError, conflict, notFound } from "../../core/errors";
 import { newId } from "../../core/ids";
 import { nameAllowed } from "../../core/names";
 import { clampLimit, decodeCursor, toPage } from "../../core/pagination";
+import { runBatch } from "../../db/client";
 
 export type { FileRow, PackageRow, VersionRow } from "../../db/packages";
 
@@ -134,7 +135,7 @@ async function attemptPublish(scope: Scope, opened: OpenedRepo, input: PublishIn
     ...newFiles.map((f) => q.insertFile(scope.db, f)),
   ] as const;
   try {
-    await scope.db.batch(statements as unknown as Parameters<typeof scope.db.batch>[0]);
+    await runBatch(scope.db, statements);
   } catch (e) {
     // A concurrent publish of the same package/version/file won the race (a package row
     // inserted by the winner makes ours a no-op, and our version then fails its foreign key).

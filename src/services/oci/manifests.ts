@@ -23,6 +23,7 @@ import { sha256Digest } from "../../core/digest";
 import { hex, newId } from "../../core/ids";
 import { accepts, MAX_MANIFEST_BYTES, parseManifest, type ParsedManifest } from "./manifest-document";
 import { isTag, parseReference } from "./names";
+import { runBatch } from "../../db/client";
 
 /** Annotations become labels only within these bounds (the manifest itself keeps them all). */
 const MAX_ANNOTATION_LABELS = 100;
@@ -132,7 +133,7 @@ export async function putManifest(scope: Scope, img: OpenedImage, input: PutMani
         ]),
     ...changes.flatMap((c) => tagChange(scope, img, c, now)),
   ];
-  if (stmts.length) await scope.db.batch(stmts as unknown as Parameters<typeof scope.db.batch>[0]);
+  await runBatch(scope.db, stmts);
   if (!existing || changes.length) {
     await emitEvent(scope, {
       type: "artifact.uploaded",
@@ -221,7 +222,7 @@ export async function deleteManifest(scope: Scope, img: OpenedImage, reference: 
     const tag = await q.findTag(scope.db, repo.id, name.image, ref.tag);
     if (!tag) throw manifestUnknown(reference);
     assertTagMutable(img, ref.tag);
-    await scope.db.batch(tagChange(scope, img, { tag: ref.tag, from: tag.digest, to: null, action: "delete" }, now) as unknown as Parameters<typeof scope.db.batch>[0]);
+    await runBatch(scope.db, tagChange(scope, img, { tag: ref.tag, from: tag.digest, to: null, action: "delete" }, now));
     await deletedEvent(scope, img, { tag: ref.tag, digest: tag.digest });
     return;
   }
@@ -229,11 +230,11 @@ export async function deleteManifest(scope: Scope, img: OpenedImage, reference: 
   if (!row) throw manifestUnknown(reference);
   const tags = await q.tagsOf(scope.db, repo.id, name.image, ref.digest);
   for (const t of tags) assertTagMutable(img, t.tag);
-  await scope.db.batch([
+  await runBatch(scope.db, [
     q.deleteManifest(scope.db, repo.id, name.image, ref.digest),
     q.deleteRefsOf(scope.db, repo.id, name.image, ref.digest),
     ...tags.flatMap((t) => tagChange(scope, img, { tag: t.tag, from: t.digest, to: null, action: "delete" }, now)),
-  ] as unknown as Parameters<typeof scope.db.batch>[0]);
+  ]);
   await deletedEvent(scope, img, { digest: ref.digest, tags: tags.map((t) => t.tag), size: row.size });
 }
 

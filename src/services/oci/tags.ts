@@ -20,6 +20,7 @@ import { matchesAny } from "../../core/names";
 import { newId } from "../../core/ids";
 import { assertSha256Digest } from "../../core/digest";
 import { isTag } from "./names";
+import { runBatch } from "../../db/client";
 
 export const TAG_HISTORY_WINDOW_MS = 14 * 24 * 60 * 60 * 1000;
 export const MAX_TAGS_PAGE = 1000;
@@ -99,10 +100,10 @@ export async function restoreTag(scope: Scope, img: OpenedImage, tag: string, di
   if (current?.digest === digest) return { tag, digest, changed: false };
   if (current) assertTagMutable(img, tag);
   const now = Date.now();
-  await scope.db.batch([
+  await runBatch(scope.db, [
     ...tagChange(scope, img, { tag, from: current?.digest ?? null, to: digest, action: "restore" }, now),
     auditQuery(scope, { action: "tag.restore", resourceType: "tag", resourceId: `${img.name.full}:${tag}`, projectId: img.project.id, before: { digest: current?.digest ?? null }, after: { digest } }, now),
-  ] as unknown as Parameters<typeof scope.db.batch>[0]);
+  ]);
   await emitEvent(scope, {
     type: "artifact.uploaded",
     project_id: img.project.id,
