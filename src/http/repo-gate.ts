@@ -14,19 +14,8 @@
  */
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "./types";
-import { openRepo, type OpenedRepo } from "../services/projects";
-import type { Action } from "../auth/principal";
+import { openRepo } from "../services/projects";
 import type { RepoFormat } from "../core/vocabulary";
-
-export interface RepoTarget {
-  project: string;
-  repo: string;
-  /** The raw (percent-encoded) path after `<repo>/`; "" for the repo root. */
-  rest: string;
-  /** `<origin><prefix>/<project>/<repo>`, without a trailing slash. */
-  url: string;
-  open(action: Action): Promise<OpenedRepo>;
-}
 
 export function repoGate(prefix: string, repoFormats: readonly RepoFormat[]) {
   return createMiddleware<AppEnv>(async function repoGate(c, next) {

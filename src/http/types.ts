@@ -1,7 +1,8 @@
 /** Hono typing shared by every route: bindings plus what middleware puts on the context. */
 import type { Env } from "../env";
 import type { Scope } from "../services/scope";
-import type { RepoTarget } from "./repo-gate";
+import type { OpenedRepo } from "../services/projects";
+import type { Action } from "../auth/principal";
 
 export type AppEnv = {
   Bindings: Env;
@@ -12,3 +13,14 @@ export type AppEnv = {
     target: RepoTarget;
   };
 };
+
+/** A repo-addressed protocol request, as the repo gate (repo-gate.ts) parsed it. */
+export interface RepoTarget {
+  project: string;
+  repo: string;
+  /** The raw (percent-encoded) path after `<repo>/`; "" for the repo root. */
+  rest: string;
+  /** `<origin><prefix>/<project>/<repo>`, without a trailing slash. */
+  url: string;
+  open(action: Action): Promise<OpenedRepo>;
+}

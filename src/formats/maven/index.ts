@@ -10,8 +10,7 @@ import type { AppEnv } from "../../http/types";
 import { sendFile } from "../../http/download";
 import * as maven from "./repository";
 import { parseMavenPath } from "./paths";
-import { RegistryError } from "../../core/errors";
-import { readCapped } from "../../core/byte-reader";
+import { readCapped } from "../../http/body";
 import type { Action } from "../../auth/principal";
 import { renderPlainError } from "../../http/errors";
 import type { Format } from "../format";
@@ -22,10 +21,7 @@ async function target(c: Context<AppEnv>, action: Action) {
   return { opened, path: parseMavenPath(c.var.target.rest) };
 }
 
-async function readText(c: Context<AppEnv>, max: number): Promise<string> {
-  const tooLarge = () => new RegistryError("PayloadTooLargeBody", `the body is larger than ${max} bytes`);
-  return new TextDecoder().decode(await readCapped(c.req.raw.body, max, tooLarge));
-}
+const readText = async (c: Context<AppEnv>, max: number) => new TextDecoder().decode(await readCapped(c.req.raw, max));
 
 export const mavenApp = new Hono<AppEnv>();
 
