@@ -140,6 +140,8 @@ describe("simple API rendering", () => {
     expect(json.files[0]).toMatchObject({ hashes: { sha256: "ab" }, "requires-python": ">=3.8", yanked: "bad <build>", size: 3 });
     expect(json.files[0]).not.toHaveProperty("core-metadata");
     expect(json.files[1]).toMatchObject({ yanked: false, "core-metadata": { sha256: "ef" }, "upload-time": "1970-01-01T00:00:00.000Z" });
+    // PEP 714: JSON carries only `core-metadata`; pip 22.3–23.1 crash on a `dist-info-metadata` object.
+    for (const f of json.files) expect(Object.keys(f).filter((k) => k.includes("dist-info"))).toEqual([]);
     expect(projectJson({ ...p, files: [{ ...p.files[0]!, yanked: "" }] }).files[0]!.yanked).toBe(true);
   });
 });

@@ -73,13 +73,14 @@ describe("pypi upload and simple API", () => {
     expect(res.headers.get("content-type")).toBe("application/vnd.pypi.simple.v1+json");
     const page = await jsonOf(res, 200);
     expect(page.meta["api-version"]).toBe("1.1");
-    expect(page.name).toBe("Demo.Pkg");
+    expect(page.name).toBe("demo-pkg"); // PEP 691: the normalized name
     expect(page.versions).toEqual(["1.0.0"]);
     expect(page.files.map((f: any) => f.filename)).toEqual(["demo_pkg-1.0.0.tar.gz", "demo_pkg-1.0.0-py3-none-any.whl"]);
     const [s, w] = page.files;
     expect(s).toMatchObject({ hashes: { sha256: await digest("SHA-256", sdist) }, "requires-python": ">=3.8", yanked: false, size: sdist.length });
     expect(s).not.toHaveProperty("core-metadata");
     expect(w["core-metadata"]).toEqual({ sha256: await digest("SHA-256", new TextEncoder().encode(METADATA)) });
+    expect(Object.keys(w).filter((k) => k.includes("dist-info"))).toEqual([]); // PEP 714
     expect(w.url).toBe(`http://registry.test${base}/files/demo_pkg-1.0.0-py3-none-any.whl`);
 
     const file = await req(new URL(w.url).pathname, { headers: basic(token) });

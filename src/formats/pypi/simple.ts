@@ -5,9 +5,13 @@
  * Invariants:
  * - Both renderings carry the same facts: file URL with `#sha256=` (HTML) or `hashes`
  *   (JSON), requires-python, yanked (PEP 592), core metadata hash (PEP 658/714).
+ * - PEP 714: HTML carries `data-core-metadata` and the legacy `data-dist-info-metadata`
+ *   (same value); JSON carries `core-metadata` only, never `dist-info-metadata`.
+ * - A JSON project page's `name` is the PEP 503 normalized name (PEP 691).
  * - Everything user-supplied that lands in HTML is escaped.
  */
 import { RegistryError } from "../../core/errors";
+import { normalizeName } from "./names";
 
 export const JSON_V1 = "application/vnd.pypi.simple.v1+json";
 export const HTML_V1 = "application/vnd.pypi.simple.v1+html";
@@ -64,6 +68,7 @@ export interface SimpleFile {
 }
 
 export interface SimpleProject {
+  /** The display name (HTML title); JSON carries the PEP 503 normalized name (PEP 691). */
   name: string;
   versions: string[];
   files: SimpleFile[];
@@ -101,11 +106,13 @@ export function projectHtml(p: SimpleProject) {
 export function projectJson(p: SimpleProject) {
   return {
     meta: { "api-version": API_VERSION },
-    name: p.name,
+    name: normalizeName(p.name),
     versions: p.versions,
     files: p.files.map((f) => {
-      // Metadata keys are omitted rather than `false` when absent: pip 23.0 crashes on `false`.
-      const metadata = f.coreMetadataSha256 ? { "core-metadata": { sha256: f.coreMetadataSha256 }, "dist-info-metadata": { sha256: f.coreMetadataSha256 } } : {};
+      // PEP 714: JSON names the core metadata `core-metadata` only. pip 22.3–23.1 (Debian 12
+      // ships 23.0.1) crash on a `dist-info-metadata` object (they hash it as a string), and
+      // on `false`, so the key is omitted when there is no metadata file.
+      const metadata = f.coreMetadataSha256 ? { "core-metadata": { sha256: f.coreMetadataSha256 } } : {};
       return {
         filename: f.filename,
         url: f.url,
