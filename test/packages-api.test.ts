@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ADMIN, createProject, createRepo, createServiceAccount, jsonOf, mintToken, projectWithToken, req } from "./helpers";
 import { esc, publishBody } from "./npm-fixtures";
+import { sdistTarGz } from "./pypi-fixtures";
 
 const sha256Hex = async (b: Uint8Array) => [...new Uint8Array(await crypto.subtle.digest("SHA-256", b))].map((x) => x.toString(16).padStart(2, "0")).join("");
 
@@ -11,7 +12,7 @@ async function npmPublish(base: string, token: string, name: string, version: st
 }
 
 async function pypiUpload(base: string, token: string, version: string) {
-  const bytes = new TextEncoder().encode(`sdist ${version}`);
+  const bytes = await sdistTarGz("Demo.Pkg", version);
   const form = new FormData();
   for (const [k, v] of Object.entries({ ":action": "file_upload", name: "Demo.Pkg", version, filetype: "sdist" })) form.append(k, v);
   form.append("content", new File([bytes], `demo_pkg-${version}.tar.gz`));

@@ -1,9 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { assertDistFilename, assertProjectName, normalizeName, distInfoDir } from "../src/formats/pypi/names";
+import { assertDistFilename, assertProjectName, normalizeName, sameVersion, versionKey } from "../src/formats/pypi/names";
 import { MultipartReader, boundaryOf } from "../src/formats/pypi/multipart";
-import { readWheelMetadata } from "../src/formats/pypi/wheel-metadata";
+import { coreMetadataFields, inspectDistribution, type StoredFile } from "../src/formats/pypi/distribution";
+import { findTarMember } from "../src/formats/pypi/tar-stream";
 import { negotiate, projectHtml, projectJson, JSON_V1 } from "../src/formats/pypi/simple";
 import { zip } from "./zip-builder";
+import { gzip, paxRecord, tar } from "./tar-builder";
+import { coreMetadata, sdistEntries, sdistTarGz, sdistZip, wheelZip } from "./pypi-fixtures";
 
 describe("python names", () => {
   it("normalizes per PEP 503 and validates per PEP 508", () => {
@@ -21,7 +24,6 @@ describe("python names", () => {
     expect(() => assertDistFilename("my_pkg-1.1-py3-none-any.whl", "my-pkg", "1.0")).toThrow(/version/);
     expect(() => assertDistFilename("my_pkg-1.0.egg", "my-pkg", "1.0")).toThrow(/only wheels/);
     expect(() => assertDistFilename("../my_pkg-1.0.tar.gz", "my-pkg", "1.0")).toThrow();
-    expect(distInfoDir("My_Pkg-1.0-py3-none-any.whl")).toBe("my_pkg-1.0.dist-info/");
   });
 });
 
@@ -84,31 +86,111 @@ describe("multipart reader", () => {
   });
 });
 
-describe("wheel metadata", () => {
-  const reader = (bytes: Uint8Array) => ({ size: bytes.length, read: async (o: number, n: number) => bytes.slice(o, o + n) });
-  const METADATA = "Metadata-Version: 2.1\nName: demo\nVersion: 1.0\nRequires-Python: >=3.8\n\n" + "long description ".repeat(500);
+describe("PEP 440 versions", () => {
+  it.each([
+    ["1.0", "1.0.0"],
+    ["1.0.0", "v1.0"],
+    ["1.0-RC.1", "1.0rc1"],
+    ["1.0alpha", "1.0a0"],
+    ["1.0.preview2", "1.0rc2"],
+    ["1.0-1", "1.0.post1"],
+    ["1.0.r", "1.0post0"],
+    ["1.0-dev", "1.0.dev0"],
+    ["0!01.002", "1.2"],
+    ["1.0+Ubuntu-1.007", "1.0+ubuntu.1.7"],
+    ["2.0_beta_3", "2.0b3"],
+  ])("%s equals %s", (a, b) => {
+    expect(sameVersion(a, b)).toBe(true);
+  });
+  it.each([
+    ["1.0", "1.0.1"],
+    ["1.0a1", "1.0b1"],
+    ["1.0", "1.0.post0"],
+    ["1!1.0", "1.0"],
+    ["1.0+a", "1.0"],
+    ["1.0.dev1", "1.0"],
+  ])("%s differs from %s", (a, b) => {
+    expect(sameVersion(a, b)).toBe(false);
+  });
+  it("keys only PEP 440 versions; others compare loosely", () => {
+    expect(versionKey("1.0.0")).toBe("1");
+    expect(versionKey("2013-01-01 nightly")).toBeNull();
+    expect(sameVersion("Custom-Build", "custom_build")).toBe(true);
+  });
+});
 
-  it("reads deflated and stored METADATA through ranged reads", async () => {
-    for (const deflate of [true, false]) {
-      const whl = await zip([
-        { name: "demo/__init__.py", data: "x = 1\n" },
-        { name: "demo-1.0.dist-info/METADATA", data: METADATA, deflate },
-        { name: "demo-1.0.dist-info/RECORD", data: "" },
-      ]);
-      const got = await readWheelMetadata(reader(whl), "demo-1.0.dist-info/");
-      expect(new TextDecoder().decode(got!)).toBe(METADATA);
-    }
+describe("distribution contents", () => {
+  const stored = (bytes: Uint8Array): StoredFile => ({
+    size: bytes.length,
+    read: async (o, n) => bytes.slice(o, o + n),
+    stream: async () => new Blob([bytes]).stream(),
+  });
+  const check = (kind: "bdist_wheel" | "sdist", filename: string, bytes: Uint8Array, project = "Demo.Pkg", version = "1.0.0") =>
+    inspectDistribution(kind, stored(bytes), { filename, project, version });
+  const enc = new TextEncoder();
+
+  it("reads core metadata headers, stopping at the body", () => {
+    expect(coreMetadataFields(enc.encode("Metadata-Version: 2.1\r\nname:  Foo \nVersion: 1\nName: Bar\n\nVersion: 9\n"))).toEqual({ name: "Foo", version: "1" });
   });
 
-  it("picks the right dist-info among several, and gives up on non-zips", async () => {
-    const whl = await zip([
-      { name: "vendored-2.0.dist-info/METADATA", data: "Name: vendored" },
-      { name: "demo-1.0.dist-info/METADATA", data: "Name: demo", deflate: true },
+  it("returns a wheel's METADATA, matching names and versions per PEP 503/440", async () => {
+    const metadata = coreMetadata("demo_pkg", "1.0");
+    const got = await check("bdist_wheel", "demo_pkg-1.0.0-py3-none-any.whl", await wheelZip("demo_pkg", "1.0", metadata), "Demo.Pkg", "1.0.0");
+    expect(new TextDecoder().decode(got!)).toBe(metadata);
+    // A wheel vendoring another project's dist-info: the project's own one is picked.
+    const vendoring = await zip([
+      { name: "vendored-2.0.dist-info/METADATA", data: coreMetadata("vendored", "2.0") },
+      { name: "Demo.Pkg-1.0.0.dist-info/METADATA", data: coreMetadata("Demo.Pkg", "1.0.0"), deflate: true },
     ]);
-    expect(new TextDecoder().decode((await readWheelMetadata(reader(whl), "demo-1.0.dist-info/"))!)).toBe("Name: demo");
-    expect(await readWheelMetadata(reader(whl), null)).toBeNull();
-    expect(await readWheelMetadata(reader(new TextEncoder().encode("not a zip at all")), null)).toBeNull();
-    expect(await readWheelMetadata(reader(await zip([{ name: "x.py", data: "" }])), null)).toBeNull();
+    expect(await check("bdist_wheel", "Demo.Pkg-1.0.0-py3-none-any.whl", vendoring)).not.toBeNull();
+  });
+
+  it("accepts sdists as .tar.gz (ustar, PAX and GNU long names) and .zip", async () => {
+    expect(await check("sdist", "Demo.Pkg-1.0.0.tar.gz", await sdistTarGz())).toBeNull();
+    expect(await check("sdist", "Demo.Pkg-1.0.0.zip", await sdistZip())).toBeNull();
+    const long = `Demo.Pkg-1.0.0/${"d".repeat(120)}/x.py`;
+    const withLongNames = tar([
+      { name: "././@PaxHeader", type: "x", data: paxRecord("path", long) },
+      { name: long.slice(0, 100), data: "x = 1\n" },
+      { name: "././@LongLink", type: "L", data: `${long}2\0` },
+      { name: long.slice(0, 100), data: "y = 2\n" },
+      ...sdistEntries().slice(3),
+    ]);
+    expect(await check("sdist", "Demo.Pkg-1.0.0.tar.gz", await gzip(withLongNames))).toBeNull();
+  });
+
+  const notAZip = enc.encode("this is not a zip file, it is plain text");
+  it.each([
+    ["a .whl that is not a zip", "bdist_wheel", "demo_pkg-1.0.0-py3-none-any.whl", async () => notAZip, /is not a readable zip/],
+    ["a wheel without METADATA", "bdist_wheel", "demo_pkg-1.0.0-py3-none-any.whl", () => zip([{ name: "demo_pkg/__init__.py", data: "" }]), /no \*\.dist-info\/METADATA/],
+    ["a wheel of another project", "bdist_wheel", "demo_pkg-1.0.0-py3-none-any.whl", () => wheelZip("Other", "1.0.0"), /for project 'Other', not 'Demo.Pkg'/],
+    ["a wheel of another version", "bdist_wheel", "demo_pkg-1.0.0-py3-none-any.whl", () => wheelZip("Demo.Pkg", "1.0.1"), /for version 1\.0\.1, not 1\.0\.0/],
+    ["a wheel whose METADATA lacks Version", "bdist_wheel", "demo_pkg-1.0.0-py3-none-any.whl", () => wheelZip("Demo.Pkg", "1.0.0", "Name: Demo.Pkg\n"), /without Name and Version/],
+    ["a wheel whose METADATA fails its CRC", "bdist_wheel", "demo_pkg-1.0.0-py3-none-any.whl", async () => { const w = await wheelZip(); const i = new TextDecoder("latin1").decode(w).indexOf("METADATA") + 8; w[i + 2]! ^= 0xff; return w; }, /is not a readable zip/],
+    ["a truncated wheel", "bdist_wheel", "demo_pkg-1.0.0-py3-none-any.whl", async () => (await wheelZip()).slice(0, 200), /is not a readable zip/],
+    ["a .tar.gz that is not gzip", "sdist", "demo_pkg-1.0.0.tar.gz", async () => notAZip, /not gzip data/],
+    ["a .tar.gz of something that is not a tar", "sdist", "demo_pkg-1.0.0.tar.gz", () => gzip(enc.encode("hello ".repeat(200))), /does not start with a tar header/],
+    ["a .tar.gz with corrupt gzip data", "sdist", "demo_pkg-1.0.0.tar.gz", async () => { const g = await sdistTarGz(); g.fill(7, 20, 60); return g; }, /gzip data is corrupt|tar header|checksum/],
+    ["a truncated .tar.gz", "sdist", "demo_pkg-1.0.0.tar.gz", async () => (await sdistTarGz()).slice(0, 60), /gzip data is corrupt|ends inside/],
+    ["an empty tar", "sdist", "demo_pkg-1.0.0.tar.gz", () => gzip(new Uint8Array(1024)), /holds no member/],
+    ["an sdist without PKG-INFO", "sdist", "demo_pkg-1.0.0.tar.gz", () => gzip(tar(sdistEntries().slice(0, 3))), /no <name>-<version>\/PKG-INFO/],
+    ["an sdist whose PKG-INFO names another project", "sdist", "demo_pkg-1.0.0.tar.gz", () => sdistTarGz("Other", "1.0.0"), /for project 'Other'/],
+    ["a .zip sdist of another version", "sdist", "demo_pkg-1.0.0.zip", () => sdistZip("Demo.Pkg", "2.0"), /for version 2\.0, not 1\.0\.0/],
+    ["a .zip sdist that is not a zip", "sdist", "demo_pkg-1.0.0.zip", async () => notAZip, /is not a readable zip/],
+  ] as const)("refuses %s", async (_, kind, filename, make, why) => {
+    const bytes = await make();
+    await expect(check(kind, filename, bytes)).rejects.toMatchObject({ code: "InvalidDistribution", status: 400, message: expect.stringMatching(why) });
+  });
+
+  it("walks a tar without holding it: bytes past the cap are refused, headers checked", async () => {
+    const big = tar([{ name: "big.bin", data: new Uint8Array(64 * 1024) }, ...sdistEntries().slice(3)]);
+    const want = (n: string) => n.endsWith("/PKG-INFO");
+    await expect(findTarMember(new Blob([big]).stream(), { want, maxMember: 1024, maxScanned: 16 * 1024 })).rejects.toThrow(/first 16384 bytes/);
+    expect((await findTarMember(new Blob([big]).stream(), { want, maxMember: 1024, maxScanned: 1 << 20 }))?.name).toBe("Demo.Pkg-1.0.0/PKG-INFO");
+    const corrupt = big.slice();
+    corrupt[512 + 65536 + 10]! ^= 1; // the PKG-INFO header's name: checksum no longer matches
+    await expect(findTarMember(new Blob([corrupt]).stream(), { want, maxMember: 1024, maxScanned: 1 << 20 })).rejects.toThrow(/checksum/);
+    expect(await findTarMember(new Blob([tar([{ name: "a", data: "x" }])]).stream(), { want, maxMember: 1024, maxScanned: 1 << 20 })).toBeNull();
   });
 });
 

@@ -1,21 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { createRepo, createServiceAccount, jsonOf, mintToken, projectWithToken, req } from "./helpers";
-import { zip } from "./zip-builder";
+import { ADMIN, createRepo, createServiceAccount, jsonOf, mintToken, projectWithToken, req } from "./helpers";
+import { coreMetadata, sdistTarGz, wheelZip } from "./pypi-fixtures";
 
 const hexOf = (b: ArrayBuffer) => [...new Uint8Array(b)].map((x) => x.toString(16).padStart(2, "0")).join("");
 const digest = async (alg: string, bytes: Uint8Array) => hexOf(await crypto.subtle.digest(alg, bytes));
 const basic = (token: string) => ({ Authorization: `Basic ${btoa(`__token__:${token}`)}` });
 const JSON_ACCEPT = "application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.01";
 
-const METADATA = "Metadata-Version: 2.1\nName: Demo.Pkg\nVersion: 1.0.0\nRequires-Python: >=3.8\n\nhello\n";
-
-async function wheel(version = "1.0.0") {
-  return zip([
-    { name: "demo_pkg/__init__.py", data: "VALUE = 42\n", deflate: true },
-    { name: `demo_pkg-${version}.dist-info/METADATA`, data: METADATA.replace("1.0.0", version), deflate: true },
-    { name: `demo_pkg-${version}.dist-info/RECORD`, data: "" },
-  ]);
-}
+const METADATA = coreMetadata("Demo.Pkg", "1.0.0");
+const wheel = (version = "1.0.0") => wheelZip("Demo.Pkg", version);
 
 interface UploadOpts {
   name?: string;
@@ -60,7 +53,7 @@ async function pypiRepo(extra: Record<string, unknown> = {}) {
   return { project, token, repo, base: `/pypi/${project.slug}/${repo.slug}` };
 }
 
-const sdist = new TextEncoder().encode("pretend this is a gzipped tar of demo.pkg 1.0.0");
+const sdist = await sdistTarGz();
 
 describe("pypi upload and simple API", () => {
   it("uploads an sdist and a wheel, serves PEP 691 JSON, PEP 503 HTML, files and PEP 658 metadata", async () => {
@@ -151,6 +144,58 @@ describe("pypi upload and simple API", () => {
     const notMultipart = await req(`${base}/`, { method: "POST", headers: { ...basic(token), "Content-Type": "application/json" }, body: "{}" });
     expect(notMultipart.status).toBe(400);
     expect((await req(`${base}/simple/demo-pkg/`, { headers: basic(token) })).status).toBe(404);
+  });
+});
+
+describe("pypi distribution contents", () => {
+  const quotaOf = async (projectId: string) => (await jsonOf(await req(`/api/v1/projects/${projectId}/quota`, { token: ADMIN }), 200)).usage;
+
+  it("refuses a file whose contents are not the distribution the form names (400, reason in the status line), keeping nothing", async () => {
+    const { project, token, base } = await pypiRepo();
+    const before = await quotaOf(project.id);
+    const enc = new TextEncoder();
+    const cases: [string, UploadOpts, RegExp][] = [
+      ["a .whl that is not a zip", { filename: "demo_pkg-1.0.0-py3-none-any.whl", bytes: enc.encode("definitely not a zip archive") }, /is not a readable zip/],
+      ["a wheel of another version", { filename: "demo_pkg-1.0.0-py3-none-any.whl", bytes: await wheelZip("Demo.Pkg", "1.0.1") }, /METADATA for version 1\.0\.1, not 1\.0\.0/],
+      ["a wheel of another project", { filename: "demo_pkg-1.0.0-py3-none-any.whl", bytes: await wheelZip("Evil", "1.0.0") }, /METADATA for project 'Evil'/],
+      ["a .tar.gz that is not gzip", { filename: "demo_pkg-1.0.0.tar.gz", bytes: enc.encode("pretend this is a gzipped tar") }, /not gzip data/],
+      ["an sdist of another version", { filename: "demo_pkg-1.0.0.tar.gz", bytes: await sdistTarGz("Demo.Pkg", "0.9") }, /PKG-INFO for version 0\.9/],
+    ];
+    for (const [what, opts, why] of cases) {
+      const res = await upload(base, token, opts);
+      expect(res.status, what).toBe(400);
+      expect(res.statusText, what).toMatch(why);
+      expect(await res.text(), what).toMatch(why);
+      expect((await req(`${base}/files/${opts.filename}`, { headers: basic(token) })).status, what).toBe(404);
+    }
+    expect((await req(`${base}/simple/demo-pkg/`, { headers: basic(token) })).status).toBe(404);
+    expect(await quotaOf(project.id)).toEqual(before);
+
+    // The real thing goes through afterwards, under the same file names.
+    expect((await upload(base, token, { filename: "demo_pkg-1.0.0-py3-none-any.whl", bytes: await wheel() })).status).toBe(200);
+    expect((await upload(base, token, { filename: "demo_pkg-1.0.0.tar.gz", bytes: sdist })).status).toBe(200);
+  });
+
+  it("a refused upload of bytes a published file already holds leaves that file whole", async () => {
+    const { project, token, base } = await pypiRepo();
+    const whl = await wheel();
+    expect((await upload(base, token, { filename: "demo_pkg-1.0.0-py3-none-any.whl", bytes: whl })).status).toBe(200);
+    const used = await quotaOf(project.id);
+    // Same bytes, another (valid) file name, a wrong md5: ingested (deduplicated), then refused.
+    const res = await upload(base, token, { filename: "demo_pkg-1.0.0-py2.py3-none-any.whl", bytes: whl, md5: "0".repeat(32) });
+    expect(res.status).toBe(400);
+    expect(await quotaOf(project.id)).toEqual(used);
+    const file = await req(`${base}/files/demo_pkg-1.0.0-py3-none-any.whl`, { headers: basic(token) });
+    expect(new Uint8Array(await file.arrayBuffer())).toEqual(whl);
+  });
+
+  it("a refused form after the file was streamed (bad :action, filetype) keeps nothing either", async () => {
+    const { project, token, base } = await pypiRepo();
+    const before = await quotaOf(project.id);
+    for (const fields of [{ ":action": "remove_pkg" }, { filetype: "sdist" }] as Record<string, string>[]) {
+      expect((await upload(base, token, { filename: "demo_pkg-1.0.0-py3-none-any.whl", bytes: await wheel(), fields })).status).toBe(400);
+    }
+    expect(await quotaOf(project.id)).toEqual(before);
   });
 });
 

@@ -4,23 +4,32 @@
  *
  * Invariants:
  * - The file streams from the request to R2 (multipart.ts); it is never buffered whole.
- * - The declared `sha256_digest` and `md5_digest` are verified against the bytes;
- *   a mismatch stores nothing. (`blake2_256_digest` is recorded but not verified:
- *   workerd offers no BLAKE2.)
+ * - The declared `sha256_digest` and `md5_digest` are verified against the bytes.
+ *   (`blake2_256_digest` is recorded but not verified: workerd offers no BLAKE2.)
+ * - What the file holds is checked before it is published (distribution.ts): a wheel
+ *   must be a zip whose METADATA names the form's project and version, an sdist a
+ *   .tar.gz or .zip whose PKG-INFO does.
+ * - A refused upload keeps nothing: every blob it ingested is unlinked again (giving
+ *   its bytes back to the quota) unless a file of the repo already uses it.
  * - A file name is uploaded once: the same bytes again are a no-op (200, as PyPI),
  *   other bytes are refused with 409 "File already exists" (what `twine upload
  *   --skip-existing` recognises).
- * - A wheel's `*.dist-info/METADATA` is extracted by ranged reads and published in
- *   the same atomic publish as the wheel, as the file `<wheel>.metadata` (PEP 658).
+ * - A wheel's `*.dist-info/METADATA` is published in the same atomic publish as the
+ *   wheel, as the file `<wheel>.metadata` (PEP 658).
+ *
+ *   ingested = []
+ *   try: read form, stream file → R2 (ingested += digest); check form, digests, contents;
+ *        store METADATA (ingested += digest); publish version + files in one batch
+ *   catch: releaseUnusedBlobs(ingested); rethrow
  */
 import type { Scope } from "../../services/scope";
 import type { OpenedRepo } from "../../services/projects";
-import { ingestBlob, readBlob, unlinkBlob, type IngestedBlob, findFileByName, publishVersion, type FileInput } from "../../services/artifacts";
+import { ingestBlob, readBlob, releaseUnusedBlobs, type IngestedBlob, findFileByName, publishVersion, type FileInput } from "../../services/artifacts";
 import { RegistryError, invalid, isRegistryError } from "../../core/errors";
 import { hex } from "../../core/ids";
 import { MultipartReader, boundaryOf } from "./multipart";
-import { assertDistFilename, assertProjectName, assertVersion, distInfoDir, distKind, normalizeName } from "./names";
-import { readWheelMetadata } from "./wheel-metadata";
+import { assertDistFilename, assertProjectName, assertVersion, normalizeName } from "./names";
+import { inspectDistribution, type StoredFile } from "./distribution";
 
 export const MAX_DIST_BYTES = 1024 * 1024 * 1024;
 const MAX_FIELD = 1024 * 1024;
@@ -59,7 +68,7 @@ function md5Tap() {
   return { transform, hex: async () => hex(new Uint8Array(await digest.digest)) };
 }
 
-async function receiveFile(scope: Scope, opened: OpenedRepo, filename: string, body: ReadableStream<Uint8Array>, fields: Fields): Promise<Received> {
+async function receiveFile(scope: Scope, opened: OpenedRepo, filename: string, body: ReadableStream<Uint8Array>, fields: Fields, ingested: string[]): Promise<Received> {
   const name = field(fields, "name");
   const version = field(fields, "version");
   if (name && version) assertDistFilename(filename, assertProjectName(name), assertVersion(version));
@@ -76,16 +85,16 @@ async function receiveFile(scope: Scope, opened: OpenedRepo, filename: string, b
     mediaType: "application/octet-stream",
     contentType: "application/octet-stream",
   });
+  ingested.push(blob.digest);
   if (existing) {
     if (existing.digest === blob.digest) return { filename, duplicate: true };
-    if (blob.created) await unlinkBlob(scope, opened.repo.id, blob.digest);
     throw fileExists(filename);
   }
   return { filename, blob, md5: await md5.hex(), duplicate: false };
 }
 
 /** Reads the multipart body: fields into a map, the `content` part into R2. */
-async function readUpload(scope: Scope, opened: OpenedRepo, request: Request) {
+async function readUpload(scope: Scope, opened: OpenedRepo, request: Request, ingested: string[]) {
   if (!request.body) throw invalid("Multipart", "the upload has no body");
   const reader = new MultipartReader(request.body, boundaryOf(request.headers.get("content-type")));
   const fields: Fields = new Map();
@@ -100,34 +109,41 @@ async function readUpload(scope: Scope, opened: OpenedRepo, request: Request) {
     } else if (part.name === "content") {
       if (file) throw invalid("Multipart", "an upload carries exactly one file");
       const filename = part.filename.split(/[\\/]/).pop() ?? "";
-      file = await receiveFile(scope, opened, filename, reader.body(), fields);
+      file = await receiveFile(scope, opened, filename, reader.body(), fields, ingested);
     }
     // Other file parts (gpg_signature, attestations) are skipped: next() discards them.
   }
   return { fields, file };
 }
 
-async function coreMetadataOf(scope: Scope, opened: OpenedRepo, filename: string, blob: IngestedBlob): Promise<FileInput | null> {
-  if (distKind(filename) !== "bdist_wheel") return null;
-  const metadata = await readWheelMetadata(
-    {
-      size: blob.size,
-      read: async (offset, length) => {
-        const r = await readBlob(scope, opened.repo.id, blob.digest, { offset, length });
-        return r ? new Uint8Array(await r.object.arrayBuffer()) : new Uint8Array(0);
-      },
-    },
-    distInfoDir(filename),
-  );
-  if (!metadata) return null;
-  const stored = await ingestBlob(scope, opened.repo.id, new Blob([metadata]).stream(), { length: metadata.length, mediaType: "text/plain" });
-  return { name: `${filename}.metadata`, digest: stored.digest, size: stored.size, mediaType: "text/plain; charset=utf-8", metadata: { role: CORE_METADATA_ROLE, of: filename } };
+/** The stored upload, read back through its repo link: ranged reads or the whole stream. */
+function storedFile(scope: Scope, repoId: string, blob: IngestedBlob): StoredFile {
+  const open = async (range?: R2Range) => {
+    const r = await readBlob(scope, repoId, blob.digest, range);
+    if (!r) throw new RegistryError("InternalUploadVanished", "the uploaded file can no longer be read");
+    return r.object;
+  };
+  return {
+    size: blob.size,
+    read: async (offset, length) => (length === 0 ? new Uint8Array(0) : new Uint8Array(await (await open({ offset, length })).arrayBuffer())),
+    stream: async () => (await open()).body,
+  };
 }
 
 export type UploadResult = "created" | "duplicate";
 
 export async function uploadDistribution(scope: Scope, opened: OpenedRepo, request: Request): Promise<UploadResult> {
-  const { fields, file } = await readUpload(scope, opened, request);
+  const ingested: string[] = [];
+  try {
+    return await upload(scope, opened, request, ingested);
+  } catch (e) {
+    await releaseUnusedBlobs(scope, opened.repo, ingested);
+    throw e;
+  }
+}
+
+async function upload(scope: Scope, opened: OpenedRepo, request: Request, ingested: string[]): Promise<UploadResult> {
+  const { fields, file } = await readUpload(scope, opened, request, ingested);
   const action = field(fields, ":action");
   if (action !== "file_upload") throw invalid("Action", `unsupported :action '${action ?? ""}' (only file_upload)`);
   if (!file) throw invalid("Multipart", "the upload has no file in a 'content' part");
@@ -138,20 +154,25 @@ export async function uploadDistribution(scope: Scope, opened: OpenedRepo, reque
   if (filetype && filetype !== kind) throw invalid("Filetype", `filetype '${filetype}' does not match ${file.filename}`);
   if (file.duplicate) return "duplicate";
   const blob = file.blob!;
-  const mismatch = (what: string) => new RegistryError("InvalidDigestMismatch", `the file does not match its declared ${what}`);
   const sha256 = sha256Field(fields);
   const md5 = field(fields, "md5_digest")?.toLowerCase();
   if ((sha256 && `sha256:${sha256}` !== blob.digest) || (md5 && md5 !== file.md5)) {
-    if (blob.created) await unlinkBlob(scope, opened.repo.id, blob.digest);
-    throw mismatch(sha256 && `sha256:${sha256}` !== blob.digest ? "sha256_digest" : "md5_digest");
+    const what = sha256 && `sha256:${sha256}` !== blob.digest ? "sha256_digest" : "md5_digest";
+    throw new RegistryError("InvalidDigestMismatch", `the file does not match its declared ${what}`);
   }
 
-  const core = await coreMetadataOf(scope, opened, file.filename, blob);
+  const metadata = await inspectDistribution(kind, storedFile(scope, opened.repo.id, blob), { filename: file.filename, project: name, version });
+  let core: FileInput | null = null;
+  if (metadata) {
+    const stored = await ingestBlob(scope, opened.repo.id, new Blob([metadata]).stream(), { length: metadata.length, mediaType: "text/plain" });
+    ingested.push(stored.digest);
+    core = { name: `${file.filename}.metadata`, digest: stored.digest, size: stored.size, mediaType: "text/plain; charset=utf-8", metadata: { role: CORE_METADATA_ROLE, of: file.filename } };
+  }
   const requiresPython = field(fields, "requires_python") ?? null;
   const versionMetadata: Record<string, unknown> = {};
   for (const k of VERSION_FIELDS) if (field(fields, k)) versionMetadata[k] = field(fields, k);
   for (const k of LIST_FIELDS) if (fields.get(k)?.length) versionMetadata[k] = fields.get(k);
-  const wheel: FileInput = {
+  const dist: FileInput = {
     name: file.filename,
     digest: blob.digest,
     size: blob.size,
@@ -172,7 +193,7 @@ export async function uploadDistribution(scope: Scope, opened: OpenedRepo, reque
       version,
       versionMetadata,
       packageMetadata: field(fields, "summary") ? { summary: field(fields, "summary") } : {},
-      files: core ? [wheel, core] : [wheel],
+      files: core ? [dist, core] : [dist],
       appendToExisting: true,
     });
   } catch (e) {
