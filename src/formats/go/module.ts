@@ -1,6 +1,6 @@
 /**
  * Go module rules for the GOPROXY protocol: case-escaped paths, module paths and
- * versions, proxy request paths, and module zip validation.
+ * versions, proxy request paths (module zips: module-zip.ts).
  *
  * Invariants:
  * - Escaping is a bijection: every upper-case letter travels as `!` + lower-case; an
@@ -8,16 +8,12 @@
  * - A version is canonical semver with a `v` prefix; build metadata is allowed only as
  *   `+incompatible`. A `/vN` (N ≥ 2) module path only takes vN.x.y versions, a path
  *   without one only v0/v1 (or +incompatible).
- * - A valid module zip has every file under `<module>@<version>/`, no directories,
- *   no `.`/`..`/empty elements, no case-insensitive duplicates, ≤ 500 MiB unpacked,
- *   and a go.mod (if any) ≤ 16 MiB whose `module` line names the module.
+ * - A module path follows module.CheckPath: its first element is a lower-case domain
+ *   name with a dot, no element starts with a dot or is a Windows device name.
  */
 import { invalid } from "../../core/errors";
+import { isWindowsDeviceName } from "./module-zip";
 import { parseSemver, type SemVer } from "../../core/semver";
-import type { ZipEntry } from "../../core/zip";
-
-export const MAX_ZIP_BYTES = 500 * 1024 * 1024;
-export const MAX_GO_MOD_BYTES = 16 * 1024 * 1024;
 
 export function unescapeModulePath(escaped: string): string | null {
   let out = "";
@@ -37,10 +33,25 @@ export function unescapeModulePath(escaped: string): string | null {
 export const escapeModulePath = (path: string) => path.replace(/[A-Z]/g, (c) => `!${c.toLowerCase()}`);
 
 const ELEMENT = /^[A-Za-z0-9~_-](?:[A-Za-z0-9._~-]*[A-Za-z0-9_~-])?$/;
+const FIRST_ELEMENT = /^[a-z0-9.-]+$/;
+
+/** module.CheckPath's element rules beyond the characters: device names, short names. */
+function elementOk(elem: string): boolean {
+  const short = elem.split(".")[0]!;
+  return ELEMENT.test(elem) && !isWindowsDeviceName(short) && !/~\d+$/.test(short);
+}
 
 export function assertModulePath(path: string): string {
   const elements = path.split("/");
-  const ok = path.length <= 1024 && elements.every((e) => ELEMENT.test(e)) && elements[0]!.includes(".") && !elements[0]!.startsWith("-");
+  const first = elements[0]!;
+  const major = /\/v([0-9.]+)$/.exec(path)?.[1]; // a /vN suffix: N ≥ 2, no leading zero, no dot
+  const ok =
+    path.length <= 1024 &&
+    elements.every(elementOk) &&
+    FIRST_ELEMENT.test(first) &&
+    first.includes(".") &&
+    !first.startsWith("-") &&
+    (major === undefined || path.startsWith("gopkg.in/") || (/^[1-9]\d*$/.test(major) && major !== "1"));
   if (!ok) throw invalid("ModulePath", `'${path}' is not a valid module path`);
   return path;
 }
@@ -96,33 +107,4 @@ export function moduleOfGoMod(text: string): string | null {
     if (m) return m[2]!;
   }
   return null;
-}
-
-const BAD_FILE_CHARS = /[\u0000-\u001f\u007f\\:*?"<>|`']/;
-
-/** Checks a module zip's entries; returns the root go.mod entry, if any. */
-export function checkModuleZip(entries: ZipEntry[], module: string, version: string): ZipEntry | null {
-  const prefix = `${module}@${version}/`;
-  const bad = (why: string) => invalid("ModuleZip", `invalid module zip: ${why}`);
-  const seen = new Set<string>();
-  let total = 0;
-  let goMod: ZipEntry | null = null;
-  for (const e of entries) {
-    if (!e.name.startsWith(prefix)) throw bad(`${e.name} is not under ${prefix}`);
-    const rel = e.name.slice(prefix.length);
-    if (rel === "" || rel.endsWith("/")) throw bad(`${e.name}: directory entries are not allowed`);
-    const elements = rel.split("/");
-    if (elements.some((x) => x === "" || x === "." || x === "..")) throw bad(`${e.name}: empty, '.' or '..' path elements`);
-    if (BAD_FILE_CHARS.test(rel)) throw bad(`${e.name}: invalid characters in file path`);
-    const folded = rel.toLowerCase();
-    if (seen.has(folded)) throw bad(`${e.name}: duplicate file (case-insensitive)`);
-    seen.add(folded);
-    total += e.uncompressedSize;
-    if (total > MAX_ZIP_BYTES) throw bad(`more than ${MAX_ZIP_BYTES} bytes unpacked`);
-    if (rel === "go.mod") {
-      if (e.uncompressedSize > MAX_GO_MOD_BYTES) throw bad(`go.mod is larger than ${MAX_GO_MOD_BYTES} bytes`);
-      goMod = e;
-    }
-  }
-  return goMod;
 }

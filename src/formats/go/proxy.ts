@@ -19,7 +19,8 @@ import type { OpenedRepo } from "../../services/projects";
 import { ingestBlob, readBlob } from "../../services/artifacts";
 import * as packages from "../../services/artifacts";
 import type { FileRow } from "../../services/artifacts";
-import { assertModulePath, assertVersionFitsPath, checkModuleZip, moduleOfGoMod, MAX_ZIP_BYTES, MAX_GO_MOD_BYTES } from "./module";
+import { assertModulePath, assertVersionFitsPath, moduleOfGoMod } from "./module";
+import { checkModuleZip, checkVendoring, MAX_GO_MOD_BYTES, MAX_ZIP_BYTES } from "./module-zip";
 import { readCentralDirectory, readEntry, type ZipSource } from "../../core/zip";
 import { highest } from "../../core/semver";
 import { RegistryError, conflict, invalid, notFound } from "../../core/errors";
@@ -59,8 +60,10 @@ export async function uploadZip(scope: Scope, opened: OpenedRepo, module: string
       return { created: false };
     }
     const src = repoSource(scope, opened.repo.id, blob.digest, blob.size);
-    const goModEntry = checkModuleZip(await readCentralDirectory(src), module, version);
+    const entries = await readCentralDirectory(src);
+    const goModEntry = checkModuleZip(entries, module, version);
     const modBytes = goModEntry ? await readEntry(src, goModEntry, MAX_GO_MOD_BYTES) : new TextEncoder().encode(`module ${module}\n`);
+    checkVendoring(entries, module, version, goModEntry ? new TextDecoder().decode(modBytes) : null);
     const declared = moduleOfGoMod(new TextDecoder().decode(modBytes));
     if (declared !== module) throw invalid("ModuleZip", `the zip's go.mod declares module ${declared ?? "(none)"}, not ${module}`);
     const mod = await ingestBlob(scope, opened.repo.id, bytesStream(modBytes), { length: modBytes.byteLength, mediaType: "text/plain" });
