@@ -9,17 +9,26 @@ import { URL_, run, scratch, setup } from "./lib.mjs";
 
 const MODULE = "example.com/Orb/greet"; // upper case: exercises `!o` escaping
 
-function buildZip(dir, module, version) {
-  const zip = join(dir, `${version}.zip`);
+// `extra` is a file name put beside greet.go; `dirs` adds directory entries, as `zip -r`
+// writes them (the go command accepts them, and so must the registry).
+function buildZip(dir, module, version, { dirs = false, extra = null } = {}) {
+  const zip = join(dir, `${version}${extra ? "-extra" : ""}.zip`);
   const script = `
 import sys, zipfile
-module, version, out = sys.argv[1:4]
+module, version, out, dirs, extra = sys.argv[1:6]
 p = f"{module}@{version}/"
 with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+    if dirs == "1":
+        z.writestr(p, "")
+        z.writestr(p + "internal/", "")
     z.writestr(p + "go.mod", f"module {module}\\n\\ngo 1.19\\n")
     z.writestr(p + "greet.go", 'package greet\\n\\nfunc Hello() string { return "hello from ' + version + '" }\\n')
+    if dirs == "1":
+        z.writestr(p + "internal/doc.go", "package internal\\n")
+    if extra:
+        z.writestr(p + extra, "package greet\\n")
 `;
-  run("python3", ["-c", script, module, version, zip]);
+  run("python3", ["-c", script, module, version, zip, dirs ? "1" : "0", extra ?? ""]);
   return zip;
 }
 
@@ -28,8 +37,11 @@ test("go get fetches a module uploaded to the registry through GOPROXY", async (
   const work = scratch("go");
   const proxy = `${URL_}/go/${project.slug}/${repo.slug}`;
   const escaped = MODULE.replace(/[A-Z]/g, (c) => `!${c.toLowerCase()}`);
+  // A file name the module zip rules forbid (a Windows device name) is refused, named.
+  const refused = run("curl", ["-s", "-w", "\\n%{http_code}", "-u", `ci:${token}`, "-T", buildZip(work, MODULE, "v1.0.0", { extra: "con.go" }), `${proxy}/${escaped}/@v/v1.0.0.zip`]);
+  assert.match(refused, /"example.com\/Orb\/greet@v1.0.0\/con.go": "con" disallowed as path element component on Windows\n+400$/);
   for (const version of ["v1.0.0", "v1.1.0"]) {
-    const zip = buildZip(work, MODULE, version);
+    const zip = buildZip(work, MODULE, version, { dirs: version === "v1.1.0" });
     const out = run("curl", ["-sf", "-u", `ci:${token}`, "-T", zip, `${proxy}/${escaped}/@v/${version}.zip`]);
     assert.match(out, /"file":"zip"/);
   }
