@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseFilePath } from "../src/formats/generic/file-path";
+import { rawPathname } from "../src/http/repo-gate";
 import { parseRange } from "../src/core/range";
 
 describe("parseFilePath", () => {
@@ -16,6 +17,11 @@ describe("parseFilePath", () => {
     ["../etc/passwd", "'.' and '..'"],
     ["a/%2e%2e/b", "'.' and '..'"],
     ["a/./b", "'.' and '..'"],
+    ["./d.bin", "'.' and '..'"],
+    ["a/%2E/b", "'.' and '..'"],
+    ["a/.%2e/b", "'.' and '..'"],
+    ["a/.", "'.' and '..'"],
+    ["a/%2e", "'.' and '..'"],
     ["a%2Fb", "encoded"],
     ["a%5cb", "encoded"],
     ["a\\b", "control characters"],
@@ -29,6 +35,15 @@ describe("parseFilePath", () => {
     [Array(300).fill("abcd").join("/").slice(0, 1100), "longer than 1024"],
   ])("refuses %j (%s)", (raw, why) => {
     expect(() => parseFilePath(raw)).toThrow(why);
+  });
+});
+
+describe("rawPathname", () => {
+  it("keeps the path as spelt: dot segments and escapes untouched, query and fragment cut", () => {
+    expect(rawPathname("http://h:8787/generic/p/r/a/../b.bin?x=1")).toBe("/generic/p/r/a/../b.bin");
+    expect(rawPathname("https://h/generic/p/r/%2e%2e/c.bin#f")).toBe("/generic/p/r/%2e%2e/c.bin");
+    expect(rawPathname("http://h")).toBe("/");
+    expect(rawPathname("http://h?q")).toBe("/");
   });
 });
 

@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { createRepo, jsonOf, projectWithToken, req, unique, createServiceAccount, mintToken } from "./helpers";
+import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
+import worker from "../src/index";
+import { BASE, createRepo, jsonOf, projectWithToken, req, unique, createServiceAccount, mintToken } from "./helpers";
 
 const sha256 = async (s: string) =>
   [...new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(s)))].map((b) => b.toString(16).padStart(2, "0")).join("");
@@ -86,6 +88,38 @@ describe("generic files", () => {
       const res = await req(`${base}/${p}`, { method: "PUT", token, body: "x" });
       expect(res.status, p).toBe(400);
     }
+  });
+
+  it("refuses dot segments that reach the Worker, in every spelling, on PUT, GET, HEAD and DELETE (400, nothing stored)", async () => {
+    // fetch() and `new Request()` resolve dot segments (the URL standard), as wrangler dev's
+    // proxy and Cloudflare's default URL normalization do before a Worker runs. workerd
+    // itself passes the path as sent: a request whose url keeps its raw spelling is what
+    // a Worker sees when nothing in front of it normalizes.
+    const raw = async (method: string, rawPath: string, token: string, body?: string) => {
+      const request = new Request(`${BASE}/`, { method, body, headers: { Authorization: `Bearer ${token}` } });
+      Object.defineProperty(request, "url", { value: `${BASE}${rawPath}` });
+      const ctx = createExecutionContext();
+      const res = await worker.fetch(request as Request<unknown, IncomingRequestCfProperties>, env, ctx);
+      await waitOnExecutionContext(ctx);
+      return res;
+    };
+    const { base, token } = await genericRepo();
+    await jsonOf(await req(`${base}/b.bin`, { method: "PUT", token, body: "kept" }), 201);
+    const spellings = ["a/../b.bin", "%2e%2e/c.bin", "./d.bin", "a/./b", "a/%2E/b", "a/.", "a/..", "a/.%2e/b.bin", "a/%2E%2e/b.bin"];
+    for (const path of spellings) {
+      for (const method of ["PUT", "GET", "HEAD", "DELETE"]) {
+        const res = await raw(method, `${base}/${path}`, token, method === "PUT" ? "sneaky" : undefined);
+        expect(res.status, `${method} ${path}`).toBe(400);
+        expect(res.headers.get("content-type"), `${method} ${path}`).toMatch(/^text\/plain/);
+        if (method !== "HEAD") expect(await res.text(), `${method} ${path}`).toMatch(/'\.' and '\.\.' segments are not allowed/);
+      }
+    }
+    // A `..` that would climb out of the repo is refused the same way, not routed elsewhere.
+    expect((await raw("PUT", `${base}/../x/y.bin`, token, "sneaky")).status).toBe(400);
+    // The ordinary spelling still works through the same entry point, and nothing else was stored.
+    expect(await (await raw("GET", `${base}/b.bin`, token)).text()).toBe("kept");
+    for (const p of ["b.bin", "c.bin", "d.bin", "a/b", "a"]) expect((await req(`${base}/${p}`, { token })).status, p).toBe(p === "b.bin" ? 200 : 404);
+    expect(await (await req(`${base}/b.bin`, { token })).text()).toBe("kept");
   });
 
   it("gates reads and writes: anonymous 401 with Basic, other project 403, reader can't push, public reads", async () => {

@@ -6,7 +6,9 @@
  * Invariants:
  * - `rest` is the raw path after `<repo>/` (still percent-encoded, "" at the repo root):
  *   each protocol decodes it with its own grammar, so an encoded `/` inside a name is
- *   never taken for a separator.
+ *   never taken for a separator. It is cut from the URL string as sent: `new URL()`
+ *   would resolve dot segments (`a/../b` → `b`, `%2e%2e` counts as `..`) and hand the
+ *   protocol a path the client never wrote, which its grammar could no longer refuse.
  * - Opening goes through `openRepo` with the format's repo formats only, so a request
  *   never reaches a repo of another format (it is a 404 or, for anonymous callers, 401).
  * - The action is chosen by the handler, not by the HTTP method (a cargo yank is a
@@ -19,7 +21,7 @@ import type { RepoFormat } from "../core/vocabulary";
 
 export function repoGate(prefix: string, repoFormats: readonly RepoFormat[]) {
   return createMiddleware<AppEnv>(async function repoGate(c, next) {
-    const segments = new URL(c.req.url).pathname.slice(prefix.length + 1).split("/");
+    const segments = rawPathname(c.req.url).slice(prefix.length + 1).split("/");
     const [project = "", repo = ""] = segments.map((s, i) => (i < 2 ? safeDecode(s) : s));
     const scope = c.var.scope;
     c.set("target", {
@@ -31,6 +33,11 @@ export function repoGate(prefix: string, repoFormats: readonly RepoFormat[]) {
     });
     await next();
   });
+}
+
+/** The path of a URL as spelt, up to its query: no dot segment resolved, nothing decoded. */
+export function rawPathname(url: string): string {
+  return url.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i, "").split(/[?#]/, 1)[0] || "/";
 }
 
 function safeDecode(segment: string): string {

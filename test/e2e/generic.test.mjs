@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { writeFileSync, readFileSync } from "node:fs";
 import { createHash, randomBytes } from "node:crypto";
 import { join } from "node:path";
+import { request } from "node:http";
 import { URL_, run, scratch, setup } from "./lib.mjs";
 
 test("curl uploads, downloads (whole and ranged) and deletes a generic file", async () => {
@@ -48,4 +49,59 @@ test("the README's generic-files commands work as written", async () => {
   assert.match(out, /^\s*10$/m);
   assert.match(out, /x-checksum-sha256: [a-f0-9]{64}/i);
   assert.match(out, /^204$/m);
+});
+
+/** One request with its path exactly as given (node:http sends `path` untouched; a URL string would be normalized first). */
+function rawRequest(method, path, token, body) {
+  const { hostname, port } = new URL(URL_);
+  return new Promise((resolve, reject) => {
+    const req = request({ host: hostname, port, method, path, headers: { Authorization: `Bearer ${token}`, ...(body ? { "Content-Length": Buffer.byteLength(body) } : {}) } }, (res) => {
+      let text = "";
+      res.setEncoding("utf8");
+      res.on("data", (d) => (text += d));
+      res.on("end", () => resolve({ status: res.statusCode, type: res.headers["content-type"], text }));
+    });
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
+// What reaches the Worker of a path with dot segments, sent raw (as `curl --path-as-is`
+// does; curl, browsers and fetch resolve them before sending). Under `wrangler dev` the
+// local proxy in front of the Worker resolves them, as Cloudflare's default URL
+// normalization does in production: the Worker sees the resolved URL and can't tell. So:
+// a spelling that resolves to a path in the repo addresses that path (nothing is stored
+// under a name with a dot segment), one that resolves to an empty segment is refused,
+// and one that climbs out of the repo is authorized for where it lands. The registry
+// itself refuses every dot segment it is handed (test/generic.test.ts, through workerd).
+test("raw dot segments: resolved before the Worker under wrangler dev, never stored as written", async () => {
+  const { project, repo, token } = await setup("generic");
+  const other = await setup("generic");
+  const base = `/generic/${project.slug}/${repo.slug}`;
+  const resolved = [
+    ["a/../b.bin", "b.bin"],
+    ["./d.bin", "d.bin"],
+    ["x/./y.bin", "x/y.bin"],
+    ["x/%2E/z.bin", "x/z.bin"],
+    ["x/.%2e/w.bin", "w.bin"],
+  ];
+  for (const [raw, path] of resolved) {
+    const put = await rawRequest("PUT", `${base}/${raw}`, token, `bytes of ${raw}`);
+    assert.equal(put.status, 201, `PUT ${raw}: ${put.text}`);
+    assert.equal(JSON.parse(put.text).path, path, `PUT ${raw}`);
+    const get = await rawRequest("GET", `${base}/${raw}`, token);
+    assert.equal(get.text, `bytes of ${raw}`, `GET ${raw}`);
+  }
+  for (const raw of ["a/.", "a/%2e", "a/.."]) {
+    for (const method of ["PUT", "GET", "DELETE"]) {
+      const res = await rawRequest(method, `${base}/${raw}`, token, method === "PUT" ? "x" : undefined);
+      assert.equal(res.status, 400, `${method} ${raw}: ${res.text}`);
+      assert.match(res.type, /^text\/plain/);
+    }
+  }
+  // `..` past the repo lands in another repo's URL, and is authorized for that one.
+  const climb = await rawRequest("PUT", `${base}/../../${other.project.slug}/${other.repo.slug}/evil.bin`, token, "x");
+  assert.equal(climb.status, 403, climb.text);
+  const listed = await fetch(`${URL_}/api/v1/repos/${repo.id}/packages?limit=500`, { headers: { Authorization: `Bearer ${token}` } }).then((r) => r.json());
+  assert.deepEqual(listed.items.map((p) => p.name).sort(), ["b.bin", "d.bin", "w.bin", "x/y.bin", "x/z.bin"]);
 });
