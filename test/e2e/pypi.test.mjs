@@ -46,6 +46,20 @@ test("twine upload, pip install from the simple index (Debian 12's pip 23.0.1 an
   assert.match(clash.stdout + clash.stderr, /409 Conflict[\s\S]*File already exists/);
   twine("--skip-existing", ...v1b);
 
+  // A wheel twine takes for demo_pkg 1.0.0 (its first METADATA says so) whose own
+  // dist-info says 9.9: refused with 400, and twine prints the reason.
+  const odd = join(work, "odd", "demo_pkg-1.0.0-py3-none-any.whl");
+  mkdirSync(join(work, "odd"));
+  run(SYSTEM_PYTHON, ["-c", `
+import sys, zipfile
+with zipfile.ZipFile(sys.argv[1], "w") as z:
+    z.writestr("aaa-1.0.dist-info/METADATA", "Metadata-Version: 2.1\\nName: demo_pkg\\nVersion: 1.0.0\\n\\n")
+    z.writestr("demo_pkg-1.0.0.dist-info/METADATA", "Metadata-Version: 2.1\\nName: demo_pkg\\nVersion: 9.9\\n\\n")
+`, odd]);
+  const refused = spawnSync("twine", ["upload", "--non-interactive", "--disable-progress-bar", "--repository-url", `${base}/`, "-u", "__token__", "-p", token, odd], { env, encoding: "utf8" });
+  assert.notEqual(refused.status, 0);
+  assert.match((refused.stdout + refused.stderr).replace(/\s+/g, " "), /400 Bad Request .* demo_pkg-1\.0\.0-py3-none-any\.whl has a METADATA for version 9\.9, not 1\.0\.0/);
+
   // pip.conf and ~/.pypirc exactly as the client-setup endpoint hands them out.
   const setupInfo = await api(`/api/v1/repos/${repo.id}/client-setup`);
   const fileOf = (name) => setupInfo.sections.find((s) => s.filename === name).content.replaceAll("<TOKEN>", token);
