@@ -1,40 +1,28 @@
 // The CI story end to end (issue 5's e2e): a local OIDC issuer mints a job token, a
 // script exchanges it for a short-lived orbx_ token, skopeo pushes an image and npm
 // publishes a package with it, and a local receiver gets the signed artifact.uploaded
-// webhooks and verifies them with the README's own verification code.
+// webhooks and verifies them with the verification code docs/webhooks.md publishes.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { randomBytes } from "node:crypto";
-import { spawn } from "node:child_process";
-import { SignJWT, exportJWK, generateKeyPair } from "jose";
-import { HOSTPORT, URL_, api, scratch, unique } from "./lib.mjs";
+import { HOSTPORT, URL_, api, runAsync, scratch, snippet, unique } from "./lib.mjs";
+import { startIssuer } from "./oidc-issuer.mjs";
 import { newLayout, writeImage, writeIndex, writeLayer } from "./oci-layout.mjs";
 
-let issuerServer, receiverServer, issuer, receiver, privateKey, jwk, verify;
+let idp, receiverServer, issuer, receiver, verify;
 const received = [];
 const waiters = new Set();
 
 before(async () => {
-  const pair = await generateKeyPair("ES256");
-  privateKey = pair.privateKey;
-  jwk = { ...(await exportJWK(pair.publicKey)), kid: "ci-1", alg: "ES256", use: "sig" };
-  issuerServer = createServer((req, res) => {
-    const json = (body) => res.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify(body));
-    if (req.url === "/.well-known/openid-configuration") return json({ issuer, jwks_uri: `${issuer}/jwks` });
-    if (req.url === "/jwks") return json({ keys: [jwk] });
-    res.writeHead(404).end();
-  });
-  await new Promise((r) => issuerServer.listen(0, "127.0.0.1", r));
-  issuer = `http://127.0.0.1:${issuerServer.address().port}`;
+  idp = await startIssuer({ alg: "ES256" });
+  issuer = idp.url;
 
-  const readme = readFileSync("README.md", "utf8");
-  const snippet = readme.split("<!-- webhook-verify:begin -->")[1].split("<!-- webhook-verify:end -->")[0].replace(/^\s*```js\n/, "").replace(/```\s*$/, "");
   const file = join(scratch("ci-verify"), "verify.mjs");
-  writeFileSync(file, snippet);
+  writeFileSync(file, snippet("docs/webhooks.md", "webhook-verify"));
   ({ verifyOrbitalregSignature: verify } = await import(pathToFileURL(file).href));
 
   receiverServer = createServer((req, res) => {
@@ -50,7 +38,7 @@ before(async () => {
 });
 
 after(() => {
-  issuerServer.close();
+  idp.close();
   receiverServer.close();
 });
 
@@ -71,18 +59,6 @@ function delivered(pick, timeoutMs = 60_000) {
   });
 }
 
-/** Runs a command without blocking the event loop (the registry calls back into our issuer). */
-function runAsync(cmd, args, opts = {}) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { ...opts, stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (d) => (out += d));
-    child.stderr.on("data", (d) => (err += d));
-    child.on("close", (code) => (code === 0 ? resolve(out) : reject(new Error(`${cmd} exited ${code}\n${out}\n${err}`))));
-  });
-}
-
 test("a CI job exchanges its OIDC token, pushes an image and an npm package, and signed webhooks arrive", async () => {
   const project = await api("/api/v1/projects", { method: "POST", json: { slug: unique("ci") } });
   const images = await api("/api/v1/repos", { method: "POST", json: { project_id: project.id, slug: "images", format: "docker" } });
@@ -95,10 +71,7 @@ test("a CI job exchanges its OIDC token, pushes an image and an npm package, and
   await api("/api/admin/webhooks", { method: "POST", json: { name: unique("ci"), url: receiver, secret, events: ["artifact.uploaded"], project_id: project.id } });
 
   // The job: mint an ID token, exchange it with curl as a pipeline step would.
-  const now = Math.floor(Date.now() / 1000);
-  const idToken = await new SignJWT({ iss: issuer, aud: URL_, sub: "repo:acme/app:ref:refs/heads/main", repository: "acme/app", iat: now, exp: now + 300 })
-    .setProtectedHeader({ alg: "ES256", kid: jwk.kid })
-    .sign(privateKey);
+  const idToken = await idp.sign({ aud: URL_, sub: "repo:acme/app:ref:refs/heads/main", repository: "acme/app" });
   const exchanged = JSON.parse(
     await runAsync("curl", ["-sSf", "-X", "POST", `${URL_}/api/v1/oidc/exchange`, "-H", "Content-Type: application/json", "-d", JSON.stringify({ token: idToken })]),
   );

@@ -1,12 +1,12 @@
 // curl against generic repos: upload with a declared checksum, download, range, delete,
-// and the auth a private repo needs (the README's generic commands, as written there).
+// and the auth a private repo needs (docs/formats/generic.md's commands, as written there).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { writeFileSync, readFileSync } from "node:fs";
 import { createHash, randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { request } from "node:http";
-import { URL_, run, scratch, setup } from "./lib.mjs";
+import { URL_, run, scratch, setup, snippet } from "./lib.mjs";
 
 test("curl uploads, downloads (whole and ranged) and deletes a generic file", async () => {
   const { project, repo, token } = await setup("generic");
@@ -38,11 +38,9 @@ test("curl uploads, downloads (whole and ranged) and deletes a generic file", as
   assert.equal(code(["-u", `ci:${token}`, "-T", file, `${URL_}/generic/${project.slug}/${repo.slug}/a%2Fb`]), "400");
 });
 
-test("the README's generic-files commands work as written", async () => {
+test("docs/formats/generic.md's commands work as written", async () => {
   const { project, repo, token } = await setup("generic");
-  const readme = readFileSync("README.md", "utf8");
-  const block = readme.split("<!-- generic:begin -->")[1].split("<!-- generic:end -->")[0];
-  const script = block.replace(/^\s*```sh\n/, "").replace(/```\s*$/, "");
+  const script = snippet("docs/formats/generic.md", "generic");
   const out = run("bash", ["-euo", "pipefail", "-c", script], { env: { ...process.env, BASE: URL_, P: project.slug, REPO: repo.slug, TOKEN: token } });
   assert.match(out, /"size":100000/);
   assert.match(out, /^same$/m);

@@ -1,6 +1,6 @@
 // Shared helpers for e2e tests: the registry URL, admin calls, and running real clients.
-import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { request } from "node:http";
 import { join } from "node:path";
 
@@ -58,6 +58,40 @@ export function run(cmd, args, opts = {}) {
     throw new Error(`${cmd} ${args.join(" ")} exited ${r.status ?? r.signal}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`);
   }
   return r.stdout;
+}
+
+/**
+ * Like `run`, but asynchronous: for commands that call back into a server this test
+ * process runs (an OIDC issuer, a webhook receiver), whose event loop must stay free.
+ */
+export function runAsync(cmd, args, opts = {}) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { ...opts, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    child.on("close", (code) => (code === 0 ? resolve(stdout) : reject(new Error(`${cmd} exited ${code}\n--- stdout\n${stdout}\n--- stderr\n${stderr}`))));
+  });
+}
+
+/**
+ * The code of a documentation block, as published: the fenced block between
+ * `<!-- name:begin -->` and `<!-- name:end -->` in `file` (a path from the repository
+ * root), without its fence. Throws when the markers are missing, so a moved or renamed
+ * block fails its test instead of running nothing.
+ */
+export function snippet(file, name) {
+  const text = readFileSync(file, "utf8");
+  const begin = `<!-- ${name}:begin -->`;
+  const end = `<!-- ${name}:end -->`;
+  const from = text.indexOf(begin);
+  const to = text.indexOf(end, from);
+  if (from === -1 || to === -1) throw new Error(`${file} has no ${begin} … ${end} block`);
+  const block = text.slice(from + begin.length, to).trim();
+  const fenced = block.match(/^```[a-z]*\n([\s\S]*)\n```$/);
+  if (!fenced) throw new Error(`the ${name} block of ${file} is not one fenced code block`);
+  return `${fenced[1]}\n`;
 }
 
 export { execFileSync };

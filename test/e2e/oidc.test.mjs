@@ -1,74 +1,29 @@
-// OIDC token exchange against `npm run dev`: a local issuer (keys made here, discovery
-// and JWKS served over HTTP on 127.0.0.1) that also plays GitHub's ID-token endpoint;
-// the README's GitHub Actions and GitLab CI exchange scripts run as written.
+// OIDC token exchange against `npm run dev`: a local issuer (oidc-issuer.mjs) that also
+// plays GitHub's ID-token endpoint; the GitHub Actions and GitLab CI exchange scripts of
+// docs/oidc.md run as written.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { createServer } from "node:http";
-import { spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { randomBytes } from "node:crypto";
-import { SignJWT, exportJWK, generateKeyPair } from "jose";
-import { URL_, api, run, scratch, unique } from "./lib.mjs";
+import { URL_, api, run, runAsync, scratch, snippet, unique } from "./lib.mjs";
+import { startIssuer } from "./oidc-issuer.mjs";
 
-/**
- * Like lib.mjs `run`, but asynchronous: the scripts call back into this process's
- * issuer (and the registry fetches its JWKS from it), so the event loop must stay free.
- */
-function runAsync(cmd, args, opts = {}) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { ...opts, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.on("close", (code) => (code === 0 ? resolve(stdout) : reject(new Error(`${cmd} exited ${code}\n--- stdout\n${stdout}\n--- stderr\n${stderr}`))));
-  });
-}
-
-const REQUEST_TOKEN = `ghs_${randomBytes(16).toString("hex")}`;
-let server;
+let idp;
 let issuer;
-let privateKey;
-let jwk;
+const sign = (claims) => idp.sign(claims);
 
-async function sign(claims) {
-  const now = Math.floor(Date.now() / 1000);
-  return new SignJWT({ iss: issuer, iat: now, nbf: now - 5, exp: now + 300, jti: randomBytes(8).toString("hex"), ...claims })
-    .setProtectedHeader({ alg: "RS256", kid: jwk.kid, typ: "JWT" })
-    .sign(privateKey);
-}
-
-const github = (aud, over = {}) => ({ aud, sub: "repo:acme/app:environment:prod", repository: "acme/app", ref: "refs/heads/main", environment: "prod", job_workflow_ref: "acme/app/.github/workflows/release.yml@refs/heads/main", ...over });
 const gitlab = (over = {}) => ({ aud: URL_, sub: "project_path:acme/platform/api:ref_type:branch:ref:main", namespace_path: "acme/platform", project_path: "acme/platform/api", ref: "main", ref_protected: "true", ...over });
 
 before(async () => {
-  const pair = await generateKeyPair("RS256");
-  privateKey = pair.privateKey;
-  jwk = { ...(await exportJWK(pair.publicKey)), kid: "e2e-1", alg: "RS256", use: "sig" };
-  server = createServer(async (req, res) => {
-    const url = new URL(req.url, issuer);
-    const reply = (status, body) => res.writeHead(status, { "Content-Type": "application/json" }).end(JSON.stringify(body));
-    if (url.pathname === "/.well-known/openid-configuration") return reply(200, { issuer, jwks_uri: `${issuer}/jwks` });
-    if (url.pathname === "/jwks") return reply(200, { keys: [jwk] });
-    if (url.pathname === "/github/id-token") {
-      if (req.headers.authorization !== `bearer ${REQUEST_TOKEN}`) return reply(401, { message: "bad request token" });
-      return reply(200, { value: await sign(github(url.searchParams.get("audience"))) });
-    }
-    reply(404, {});
-  });
-  await new Promise((r) => server.listen(0, "127.0.0.1", r));
-  issuer = `http://127.0.0.1:${server.address().port}`;
+  idp = await startIssuer();
+  issuer = idp.url;
 });
 
-after(() => server.close());
+after(() => idp.close());
 
-/** The block-scalar scripts (`run: |` or `- |`) of a README code block that call the exchange. */
-function exchangeScripts(fence) {
-  const readme = readFileSync("README.md", "utf8");
-  const start = readme.indexOf(fence);
-  const block = readme.slice(start, readme.indexOf("\n```\n", start));
-  const lines = block.split("\n");
+/** The block-scalar scripts (`run: |` or `- |`) of a docs/oidc.md YAML block that call the exchange. */
+function exchangeScripts(block) {
+  const lines = snippet("docs/oidc.md", block).split("\n");
   const scripts = [];
   lines.forEach((line, i) => {
     if (!/(run:|-) \|$/.test(line.trim())) return;
@@ -92,18 +47,18 @@ async function world(conditions, role = "writer") {
   return { project, repo, policy };
 }
 
-test("the README's GitHub Actions step exchanges the job's token, which then works as Bearer and Basic", async () => {
+test("docs/oidc.md's GitHub Actions step exchanges the job's token, which then works as Bearer and Basic", async () => {
   const { project, repo } = await world([
     { claim: "repository", match: "exact", values: ["acme/app"] },
     { claim: "ref", match: "glob", values: ["refs/heads/main", "refs/tags/v*"] },
     { claim: "environment", match: "exact", values: ["prod"] },
   ]);
-  const [script] = exchangeScripts("name: release");
-  assert.ok(script, "GitHub exchange step found in README");
+  const [script] = exchangeScripts("oidc-github");
+  assert.ok(script, "GitHub exchange step found in docs/oidc.md");
   const githubEnv = join(scratch("gh"), "github_env");
   writeFileSync(githubEnv, "");
   const stdout = await runAsync("bash", ["-euo", "pipefail", "-c", script], {
-    env: { ...process.env, ORBITALREG_URL: URL_, ACTIONS_ID_TOKEN_REQUEST_URL: `${issuer}/github/id-token?api-version=2.0`, ACTIONS_ID_TOKEN_REQUEST_TOKEN: REQUEST_TOKEN, GITHUB_ENV: githubEnv },
+    env: { ...process.env, ORBITALREG_URL: URL_, ...idp.githubEnv, GITHUB_ENV: githubEnv },
   });
   const token = readFileSync(githubEnv, "utf8").match(/^ORBITALREG_TOKEN=(orbx_\S+)$/m)?.[1];
   assert.ok(token, `token written to GITHUB_ENV (${stdout})`);
@@ -121,7 +76,7 @@ test("the README's GitHub Actions step exchanges the job's token, which then wor
   assert.equal(audit.items.at(-1).after.claims.repository, "acme/app");
 });
 
-test("the README's GitLab CI scripts exchange an id_tokens token; unprotected refs are refused", async () => {
+test("docs/oidc.md's GitLab CI scripts exchange an id_tokens token; unprotected refs are refused", async () => {
   const { project, policy } = await world(
     [
       { claim: "namespace_path", match: "exact", values: ["acme/platform"] },
@@ -130,8 +85,8 @@ test("the README's GitLab CI scripts exchange an id_tokens token; unprotected re
     ],
     "reader",
   );
-  const scripts = exchangeScripts("variables:\n  ORBITALREG_URL");
-  assert.equal(scripts.length, 2, "two GitLab exchange scripts in README");
+  const scripts = exchangeScripts("oidc-gitlab");
+  assert.equal(scripts.length, 2, "two GitLab exchange scripts in docs/oidc.md");
   for (const script of scripts) {
     const env = { ...process.env, ORBITALREG_URL: URL_, ORBITALREG_ID_TOKEN: await sign(gitlab()) };
     const token = (await runAsync("bash", ["-euo", "pipefail", "-c", `${script}\nprintf '%s' "$TOKEN"`], { env })).trim();

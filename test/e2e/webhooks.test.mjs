@@ -1,14 +1,15 @@
 // Webhooks against `npm run dev`: a receiver on 127.0.0.1 (allowed because the e2e
 // runner sets ORBITALREG_ALLOW_PRIVATE_WEBHOOKS=true) gets signed deliveries through
-// the real Queues; the signature is checked with the README's own verification code.
+// the real Queues; the signature is checked with the verification code docs/webhooks.md
+// publishes.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
 import { createHmac, randomBytes } from "node:crypto";
-import { readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { api, scratch, unique } from "./lib.mjs";
+import { api, scratch, snippet, unique } from "./lib.mjs";
 
 const received = [];
 let server;
@@ -16,11 +17,9 @@ let base;
 let verifyOrbitalregSignature;
 
 before(async () => {
-  // the README's receiver-side check, as published
-  const readme = readFileSync("README.md", "utf8");
-  const snippet = readme.split("<!-- webhook-verify:begin -->")[1].split("<!-- webhook-verify:end -->")[0].replace(/^\s*```js\n/, "").replace(/```\s*$/, "");
+  // the receiver-side check docs/webhooks.md publishes, as published
   const file = join(scratch("verify"), "verify.mjs");
-  writeFileSync(file, snippet);
+  writeFileSync(file, snippet("docs/webhooks.md", "webhook-verify"));
   ({ verifyOrbitalregSignature } = await import(pathToFileURL(file).href));
 
   server = createServer((req, res) => {
@@ -60,7 +59,7 @@ test("a repo created in a subscribed project reaches the receiver, signed", asyn
   assert.equal(verifyOrbitalregSignature(secret, got.raw, got.headers["x-orbitalreg-signature"]), true);
   assert.equal(verifyOrbitalregSignature("wrong-secret", got.raw, got.headers["x-orbitalreg-signature"]), false);
   assert.equal(verifyOrbitalregSignature(secret, Buffer.from(got.raw.toString().replace("files", "filez")), got.headers["x-orbitalreg-signature"]), false);
-  // and by hand, independently of the README code
+  // and by hand, independently of the published code
   const [, t, v1] = /^t=(\d+),v1=([0-9a-f]{64})$/.exec(got.headers["x-orbitalreg-signature"]);
   assert.equal(createHmac("sha256", secret).update(`${t}.${got.raw}`).digest("hex"), v1);
   assert.ok(Math.abs(Date.now() / 1000 - Number(t)) < 60);
