@@ -2,7 +2,7 @@
 # Runs the OCI distribution-spec conformance suite (v1.1.x) against a running registry,
 # with pull, push, content discovery, content management and cross-mount (automatic
 # included) enabled. The suite itself is not part of this repository: build its test
-# binary first (see README, "OCI conformance") and pass its path.
+# binary first (see docs/testing.md, "OCI conformance") and pass its path.
 #
 #   scripts/oci-conformance.sh <conformance.test> [registry URL] [admin token]
 set -euo pipefail
