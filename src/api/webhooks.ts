@@ -10,7 +10,7 @@ import { page } from "./serialize";
 import * as hooks from "../services/events";
 import { DELIVERY_STATUSES } from "../core/vocabulary";
 import type { DeliveryRow, SubscriptionRow } from "../services/events";
-import { WEBHOOK_EVENTS } from "../core/webhook-events";
+import { webhookEventTypes } from "../core/webhook-events";
 
 const tags = ["Webhooks"];
 const Timestamp = z.string().openapi({ format: "date-time" });
@@ -57,7 +57,15 @@ const Delivery = z
   })
   .openapi("WebhookDelivery");
 const DeliveryDetail = Delivery.extend({ payload: z.unknown().openapi({ description: "The body as sent" }) }).openapi("WebhookDeliveryDetail");
-const EventTypes = z.object({ items: z.array(z.object({ type: z.string(), description: z.string() })) }).openapi("WebhookEventTypes");
+const EventType = z
+  .object({
+    type: z.string().openapi({ description: "The event type, as in `X-Orbitalreg-Event` and subscription filters", example: "artifact.uploaded" }),
+    description: z.string().openapi({ description: "When it is sent" }),
+    status: z.enum(["emitted", "reserved"]).openapi({ description: "`emitted`: the registry sends it; `reserved`: catalogued for a feature not built yet (subscriptions may name it)" }),
+    data_schema: z.unknown().openapi({ description: "JSON Schema (2020-12) of the event's `data`" }),
+  })
+  .openapi("WebhookEventType");
+const EventTypes = z.object({ items: z.array(EventType).openapi({ description: "Every catalogued event type" }) }).openapi("WebhookEventTypes");
 
 const webhookOut = (s: SubscriptionRow) => ({
   id: s.id,
@@ -97,7 +105,7 @@ adminWebhookRoutes.openapi(
   apiRoute({ method: "get", path: "/webhooks/event-types", tags, summary: "The event catalog", responses: { 200: json(EventTypes, "Every event type a subscription can name") } }),
   async (c) => {
     c.var.scope.access.requireInstanceAdmin();
-    return c.json({ items: Object.entries(WEBHOOK_EVENTS).map(([type, description]) => ({ type, description })) }, 200);
+    return c.json({ items: webhookEventTypes() }, 200);
   },
 );
 adminWebhookRoutes.openapi(

@@ -15,7 +15,6 @@
  */
 import type { Scope } from "../../services/scope";
 import type { OpenedRepo } from "../../services/projects";
-import { emitEvent } from "../../services/events";
 import { ingestBlob } from "../../services/artifacts";
 import * as packages from "../../services/artifacts";
 import { ByteReader, exactLength } from "../../core/byte-reader";
@@ -103,12 +102,8 @@ export async function setYanked(scope: Scope, opened: OpenedRepo, crateName: str
   const pkg = await crate(scope, opened, crateName);
   const version = await packages.findVersion(scope, pkg.id, vers);
   if (!version) throw notFound("Version", `crate \`${crateName}\` does not have a version \`${vers}\``);
-  await packages.setVersionFlags(scope, version, { yanked: yanked ? "yanked" : null });
-  await emitEvent(scope, {
-    type: yanked ? "artifact.yanked" : "artifact.unyanked",
-    project_id: opened.project.id,
-    data: { format: "cargo", repo_id: opened.repo.id, package: pkg.displayName, version: vers },
-  });
+  // The same change as a yank through the governance API: audited, then `artifact.updated`.
+  await packages.updateVersionStatus(scope, opened, pkg, version, { yanked: yanked ? "yanked" : null });
 }
 
 export async function owners(scope: Scope, opened: OpenedRepo, crateName: string) {

@@ -93,9 +93,11 @@ async function writeConfig(scope: Scope, projectId: string, action: string, muta
     auditQuery(scope, { action, resourceType: "quota", resourceId: projectId, projectId, before, after }, now),
   ]);
   await stub(scope, projectId).reloadConfig();
-  await emitEvent(scope, { type: "policy.changed", project_id: projectId, data: { policy: "quota", before, after } });
+  await emitEvent(scope, { type: "policy.changed", project_id: projectId, data: { policy_type: "quota", change: "updated", before: wireConfig(before), after: wireConfig(after) } });
   return after;
 }
+
+const wireConfig = (c: QuotaConfig) => ({ limit_bytes: c.limitBytes, limits: c.limits.map((l) => ({ id: l.id, type: l.type, threshold_percent: l.thresholdPercent })) });
 
 export const setQuotaLimitBytes = (scope: Scope, projectId: string, limitBytes: number | null) =>
   writeConfig(scope, projectId, "quota.set", (c) => ({ ...c, limitBytes }));

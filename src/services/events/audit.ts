@@ -11,6 +11,7 @@ import { RegistryError } from "../../core/errors";
 import { describe } from "../../auth/principal";
 import { newId } from "../../core/ids";
 import { clearAllCaches, clearCacheGroup } from "../../core/ttl-cache";
+import type { DomainEvent } from "../../core/events";
 
 export type { AuditRow } from "../../db/audit";
 
@@ -42,15 +43,12 @@ export function auditQuery(scope: Scope, input: AuditInput, now = Date.now()) {
   return insertAudit(scope.db, row);
 }
 
-export interface DomainEvent {
-  type: string;
-  project_id: string | null;
-  data: Record<string, unknown>;
-}
+export type { DomainEvent } from "../../core/events";
 
 /**
- * Enqueues a domain event for fan-out (webhooks, …). The envelope gets its id and
- * timestamp here so every consumer sees the same ones.
+ * Enqueues a domain event for fan-out (webhooks, …). Only catalogued types with their
+ * own payload compile (core/events.ts). The envelope gets its id and timestamp here so
+ * every consumer sees the same ones.
  */
 export async function emitEvent(scope: Scope, event: DomainEvent): Promise<void> {
   // Every change ends here: drop what this isolate cached that the change can affect,

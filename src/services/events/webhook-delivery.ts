@@ -60,7 +60,11 @@ export function parseEnvelope(body: unknown): EventEnvelope | null {
   };
 }
 
-/** The body receivers get: the event with snake_case keys throughout. */
+/**
+ * The body receivers get. `data` is sent as emitted: emitters build it in the
+ * catalogue's snake_case shape (core/events.ts), so keys a user wrote (repo labels) are
+ * never rewritten here.
+ */
 export function webhookPayload(e: EventEnvelope): string {
   return JSON.stringify({
     id: e.id,
@@ -69,14 +73,8 @@ export function webhookPayload(e: EventEnvelope): string {
     project_id: e.project_id,
     actor: { type: e.actor?.actorType ?? "system", id: e.actor?.actorId ?? null, name: e.actor?.actorName ?? null },
     request_id: e.request_id ?? null,
-    data: snake(e.data),
+    data: e.data,
   });
-}
-
-function snake(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(snake);
-  if (!v || typeof v !== "object") return v;
-  return Object.fromEntries(Object.entries(v).map(([k, x]) => [/^[a-z]+(?:[A-Z][a-z0-9]*)+$/.test(k) ? k.replace(/[A-Z]/g, (m) => `_${m.toLowerCase()}`) : k, snake(x)]));
 }
 
 /** A UUID-shaped id derived from (event, subscription): the same on every expansion. */

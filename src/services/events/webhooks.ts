@@ -20,6 +20,7 @@ import { newId } from "../../core/ids";
 import { checkOutboundUrl } from "../../core/net";
 import { clampLimit, decodeCursor, toPage } from "../../core/pagination";
 import { isValidEventFilter } from "../../core/webhook-events";
+import type { EventData } from "../../core/events";
 import { describe } from "../../auth/principal";
 import type { DeliveryStatus } from "../../core/vocabulary";
 import { allowsPrivateTargets } from "../../env";
@@ -174,7 +175,7 @@ export async function ping(scope: Scope, id: string) {
     project_id: sub.projectId,
     actor: describe(scope.access.principal),
     request_id: scope.requestId,
-    data: { webhook: { id: sub.id, name: sub.name, events: sub.events } },
+    data: { webhook: { id: sub.id, name: sub.name, events: sub.events } } satisfies EventData<"ping">,
   };
   const row = newDeliveryRow(newId(), sub.id, event, webhookPayload(event), now);
   await scope.db.batch([q.insertDelivery(scope.db, row)]);

@@ -15,6 +15,7 @@ import { newId } from "../../core/ids";
 import { clampLimit, decodeCursor, toPage } from "../../core/pagination";
 import { mintToken } from "../../auth/tokens";
 import type { Role, TokenScope } from "../../core/vocabulary";
+import { snakeKeys } from "../../core/event-shapes";
 
 const NAME = /^[a-z0-9](?:[a-z0-9-_.]{0,62}[a-z0-9])?$/;
 
@@ -66,7 +67,7 @@ export async function createServiceAccount(scope: Scope, projectId: string, inpu
     if (isUniqueViolation(e)) throw conflict("ServiceAccountNameInUse", `a service account named '${input.name}' already exists`);
     throw e;
   }
-  await emitEvent(scope, { type: "service_account.created", project_id: projectId, data: { service_account: row } });
+  await emitEvent(scope, { type: "service_account.created", project_id: projectId, data: { service_account: snakeKeys(row) } });
   return row;
 }
 
@@ -91,7 +92,7 @@ export async function updateServiceAccount(scope: Scope, projectId: string, id: 
     if (isUniqueViolation(e)) throw conflict("ServiceAccountNameInUse", `a service account named '${after.name}' already exists`);
     throw e;
   }
-  await emitEvent(scope, { type: "service_account.updated", project_id: projectId, data: { before, after } });
+  await emitEvent(scope, { type: "service_account.updated", project_id: projectId, data: { before: snakeKeys(before), after: snakeKeys(after) } });
   return after;
 }
 
@@ -103,7 +104,7 @@ export async function deleteServiceAccount(scope: Scope, projectId: string, id: 
     q.deleteServiceAccount(scope.db, id),
     auditQuery(scope, { action: "service_account.delete", resourceType: "service_account", resourceId: id, projectId, before }),
   ]);
-  await emitEvent(scope, { type: "service_account.deleted", project_id: projectId, data: { service_account: before } });
+  await emitEvent(scope, { type: "service_account.deleted", project_id: projectId, data: { service_account: snakeKeys(before) } });
 }
 
 export interface TokenInput {
@@ -143,7 +144,7 @@ export async function mintServiceAccountToken(scope: Scope, projectId: string, s
     q.insertToken(scope.db, row),
     auditQuery(scope, { action: "token.create", resourceType: "token", resourceId: row.id, projectId, after: publicToken(row) }, now),
   ]);
-  await emitEvent(scope, { type: "token.created", project_id: projectId, data: { token: publicToken(row) } });
+  await emitEvent(scope, { type: "token.created", project_id: projectId, data: { token: snakeKeys(publicToken(row)) } });
   return { token: plaintext, row };
 }
 
@@ -175,7 +176,7 @@ export async function revokeTokenRow(scope: Scope, token: q.TokenRow, projectId:
     q.revokeToken(scope.db, token.id, now),
     auditQuery(scope, { action: "token.revoke", resourceType: "token", resourceId: token.id, projectId, before, after }, now),
   ]);
-  await emitEvent(scope, { type: "token.revoked", project_id: projectId, data: { token: after } });
+  await emitEvent(scope, { type: "token.revoked", project_id: projectId, data: { token: snakeKeys(after) } });
 }
 
 /** A token row as it may be shown: no hash. */

@@ -18,6 +18,7 @@ import { newId } from "../../core/ids";
 import { clampLimit, decodeCursor, toPage } from "../../core/pagination";
 import { mintToken } from "../../auth/tokens";
 import type { PrincipalType, Role } from "../../core/vocabulary";
+import { snakeKeys } from "../../core/event-shapes";
 
 export type { ServiceAccountRow, TokenRow, UserRow } from "../../db/principals";
 
@@ -57,7 +58,7 @@ export async function createUser(scope: Scope, input: { username: string; email?
     if (isUniqueViolation(e)) throw conflict("UserNameInUse", `user '${input.username}' already exists`);
     throw e;
   }
-  await emitEvent(scope, { type: "user.created", project_id: null, data: { user: row } });
+  await emitEvent(scope, { type: "user.created", project_id: null, data: { user: snakeKeys(row) } });
   return row;
 }
 
@@ -69,7 +70,7 @@ export async function deleteUser(scope: Scope, id: string) {
     q.deleteUser(scope.db, id),
     auditQuery(scope, { action: "user.delete", resourceType: "user", resourceId: id, projectId: null, before }),
   ]);
-  await emitEvent(scope, { type: "user.deleted", project_id: null, data: { user: before } });
+  await emitEvent(scope, { type: "user.deleted", project_id: null, data: { user: snakeKeys(before) } });
 }
 
 export async function mintUserToken(scope: Scope, userId: string, input: TokenInput) {
@@ -83,7 +84,7 @@ export async function mintUserToken(scope: Scope, userId: string, input: TokenIn
     q.insertToken(scope.db, row),
     auditQuery(scope, { action: "token.create", resourceType: "token", resourceId: row.id, projectId: null, after: publicToken(row) }, now),
   ]);
-  await emitEvent(scope, { type: "token.created", project_id: null, data: { token: publicToken(row) } });
+  await emitEvent(scope, { type: "token.created", project_id: null, data: { token: snakeKeys(publicToken(row)) } });
   return { token: plaintext, row };
 }
 
@@ -127,7 +128,7 @@ export async function setMember(scope: Scope, projectId: string, input: { princi
     ...mirror,
     auditQuery(scope, { action: "member.set", resourceType: "role_binding", resourceId: input.principal_id, projectId, before: before && { role: before }, after: binding }, now),
   ]);
-  await emitEvent(scope, { type: "member.set", project_id: projectId, data: { before: before && { role: before }, after: binding } });
+  await emitEvent(scope, { type: "member.set", project_id: projectId, data: { before: before && { role: before }, after: snakeKeys(binding) } });
   return binding;
 }
 

@@ -19,6 +19,7 @@ import { RegistryError, invalid, notFound } from "../../core/errors";
 import { assertSha256Digest } from "../../core/digest";
 import { newId } from "../../core/ids";
 import type { Action } from "../../auth/principal";
+import { snakeKeys } from "../../core/event-shapes";
 
 export type { LabelRow, TagHistoryRow } from "../../db/oci";
 
@@ -74,7 +75,7 @@ export async function addLabel(scope: Scope, repoId: string, digest: string, inp
     q.insertLabels(scope.db, [row]),
     auditQuery(scope, { action: "manifest.label.add", resourceType: "manifest_label", resourceId: row.id, projectId: opened.project.id, after: row }, now),
   ]);
-  await emitEvent(scope, { type: "manifest.label.added", project_id: opened.project.id, data: { repo_id: opened.repo.id, digest, label: row } });
+  await emitEvent(scope, { type: "manifest.label.added", project_id: opened.project.id, data: { repo_id: opened.repo.id, digest, label: snakeKeys(row) } });
   return row;
 }
 
@@ -87,5 +88,5 @@ export async function deleteLabel(scope: Scope, repoId: string, digest: string, 
     q.deleteLabel(scope.db, opened.repo.id, labelId),
     auditQuery(scope, { action: "manifest.label.delete", resourceType: "manifest_label", resourceId: labelId, projectId: opened.project.id, before: label }),
   ]);
-  await emitEvent(scope, { type: "manifest.label.deleted", project_id: opened.project.id, data: { repo_id: opened.repo.id, digest, label } });
+  await emitEvent(scope, { type: "manifest.label.deleted", project_id: opened.project.id, data: { repo_id: opened.repo.id, digest, label: snakeKeys(label) } });
 }

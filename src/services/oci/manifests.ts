@@ -238,7 +238,7 @@ export async function deleteManifest(scope: Scope, img: OpenedImage, reference: 
   await deletedEvent(scope, img, { digest: ref.digest, tags: tags.map((t) => t.tag), size: row.size });
 }
 
-async function deletedEvent(scope: Scope, img: OpenedImage, data: Record<string, unknown>) {
+async function deletedEvent(scope: Scope, img: OpenedImage, data: { tag: string; digest: string } | { digest: string; tags: string[]; size: number }) {
   await emitEvent(scope, {
     type: "artifact.deleted",
     project_id: img.project.id,

@@ -12,6 +12,7 @@ import { assertSlug } from "../../core/names";
 import { conflict, notFound } from "../../core/errors";
 import { newId } from "../../core/ids";
 import { clampLimit, decodeCursor, toPage } from "../../core/pagination";
+import { snakeKeys } from "../../core/event-shapes";
 
 export interface ProjectInput {
   slug: string;
@@ -56,7 +57,7 @@ export async function createProject(scope: Scope, input: ProjectInput) {
     if (isUniqueViolation(e)) throw conflict("ProjectSlugInUse", `a project with slug '${row.slug}' already exists`);
     throw e;
   }
-  await emitEvent(scope, { type: "project.created", project_id: row.id, data: { project: row } });
+  await emitEvent(scope, { type: "project.created", project_id: row.id, data: { project: snakeKeys(row) } });
   return row;
 }
 
@@ -80,7 +81,7 @@ export async function updateProject(scope: Scope, id: string, patch: Partial<Pro
     if (isUniqueViolation(e)) throw conflict("ProjectSlugInUse", `a project with slug '${after.slug}' already exists`);
     throw e;
   }
-  await emitEvent(scope, { type: "project.updated", project_id: id, data: { before, after } });
+  await emitEvent(scope, { type: "project.updated", project_id: id, data: { before: snakeKeys(before), after: snakeKeys(after) } });
   return after;
 }
 
@@ -94,5 +95,5 @@ export async function deleteProject(scope: Scope, id: string) {
     q.deleteProject(scope.db, id),
     auditQuery(scope, { action: "project.delete", resourceType: "project", resourceId: id, projectId: id, before }),
   ]);
-  await emitEvent(scope, { type: "project.deleted", project_id: id, data: { project: before } });
+  await emitEvent(scope, { type: "project.deleted", project_id: id, data: { project: snakeKeys(before) } });
 }

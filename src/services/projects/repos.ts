@@ -20,6 +20,7 @@ import { clampLimit, decodeCursor, toPage } from "../../core/pagination";
 import type { Action } from "../../auth/principal";
 import type { RepoFormat } from "../../core/vocabulary";
 import { AUTH_CACHE_TTL_MS, TtlCache } from "../../core/ttl-cache";
+import { snakeKeys } from "../../core/event-shapes";
 
 export type { ProjectRow, RepoRow } from "../../db/projects";
 
@@ -127,7 +128,7 @@ export async function createRepo(scope: Scope, input: RepoInput) {
     if (isUniqueViolation(e)) throw conflict("RepoSlugInUse", `project '${project.slug}' already has a repo '${row.slug}'`);
     throw e;
   }
-  await emitEvent(scope, { type: "repo.created", project_id: project.id, data: { repo: row } });
+  await emitEvent(scope, { type: "repo.created", project_id: project.id, data: { repo: snakeKeys(row) } });
   return row;
 }
 
@@ -146,7 +147,7 @@ export async function updateRepo(scope: Scope, id: string, patch: RepoPatch) {
     if (isUniqueViolation(e)) throw conflict("RepoSlugInUse", `the project already has a repo '${after.slug}'`);
     throw e;
   }
-  await emitEvent(scope, { type: "repo.updated", project_id: before.projectId, data: { before, after } });
+  await emitEvent(scope, { type: "repo.updated", project_id: before.projectId, data: { before: snakeKeys(before), after: snakeKeys(after) } });
   return after;
 }
 
@@ -157,7 +158,7 @@ export async function deleteRepo(scope: Scope, id: string) {
     q.deleteRepo(scope.db, id),
     auditQuery(scope, { action: "repo.delete", resourceType: "repo", resourceId: id, projectId: before.projectId, before }),
   ]);
-  await emitEvent(scope, { type: "repo.deleted", project_id: before.projectId, data: { repo: before } });
+  await emitEvent(scope, { type: "repo.deleted", project_id: before.projectId, data: { repo: snakeKeys(before) } });
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

@@ -1,0 +1,67 @@
+#!/usr/bin/env node
+// The public contract, produced from the sources without starting wrangler: esbuild
+// bundles scripts/contract/index.ts (the doc generators and the governance API) for
+// Node. Cloudflare-only modules are stubbed: nothing here touches a binding.
+//
+//   node scripts/contract.mjs docs            rewrite the generated regions of docs/*.md
+//   node scripts/contract.mjs docs --check    exit 1 if a committed doc is out of date
+//   node scripts/contract.mjs openapi [out]   write the served /api/openapi.json (default .openapi/openapi.json)
+import { build } from "esbuild";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const work = join(root, ".openapi");
+
+async function load() {
+  const outfile = join(work, "contract.bundle.mjs");
+  mkdirSync(work, { recursive: true });
+  await build({
+    entryPoints: [join(root, "scripts/contract/index.ts")],
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node20",
+    outfile,
+    logLevel: "warning",
+    plugins: [
+      {
+        name: "cloudflare-stubs",
+        setup(b) {
+          b.onResolve({ filter: /^cloudflare:/ }, (a) => ({ path: a.path, namespace: "cf-stub" }));
+          b.onLoad({ filter: /.*/, namespace: "cf-stub" }, () => ({ contents: "export class DurableObject {}; export class WorkerEntrypoint {}", loader: "js" }));
+        },
+      },
+    ],
+  });
+  return import(`${pathToFileURL(outfile).href}?t=${Date.now()}`);
+}
+
+const [command, ...args] = process.argv.slice(2);
+const mod = await load();
+
+if (command === "docs") {
+  const check = args.includes("--check");
+  let stale = 0;
+  for (const [path, regenerate] of Object.entries(mod.GENERATED_DOCS)) {
+    const file = join(root, path);
+    const current = readFileSync(file, "utf8");
+    const next = regenerate(current);
+    if (next === current) continue;
+    stale++;
+    if (check) console.error(`${path} is out of date: run npm run docs:generate`);
+    else writeFileSync(file, next), console.log(`updated ${path}`);
+  }
+  process.exit(check && stale ? 1 : 0);
+} else if (command === "openapi") {
+  const out = resolve(args[0] ?? join(work, "openapi.json"));
+  const res = await mod.buildApi().request("http://localhost/api/openapi.json");
+  if (res.status !== 200) throw new Error(`/api/openapi.json answered ${res.status}: ${await res.text()}`);
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(out, `${JSON.stringify(await res.json(), null, 2)}\n`);
+  console.log(`wrote ${out}`);
+} else {
+  console.error("usage: node scripts/contract.mjs docs [--check] | openapi [out.json]");
+  process.exit(2);
+}

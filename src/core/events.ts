@@ -1,0 +1,331 @@
+/**
+ * The domain-event catalogue: every event type the registry can send to webhooks, with
+ * its payload schema (`data`), a description and an example. It is the single source:
+ * `emitEvent` accepts only `DomainEvent` (a discriminated union built from it), the
+ * webhook catalogue endpoint and subscription filters read it, and the catalogue section
+ * of docs/webhook-events.md is generated from it (a test fails when the file differs).
+ *
+ * Invariants:
+ * - A type is `emitted` (the registry sends it today) or `reserved` (catalogued so
+ *   subscriptions may name it, for a feature not built yet; its shape may still change).
+ * - Payloads are snake_case and strict (core/event-shapes.ts); every example is typed
+ *   against its schema here and validated at runtime by the tests.
+ * - Adding a type = one entry here (and `npm run docs:generate`); never rename one.
+ */
+import { z } from "zod";
+import * as s from "./event-shapes";
+
+export const ACTOR_TYPES = ["user", "service_account", "oidc", "instance_admin", "anonymous", "system"] as const;
+const Actor = z.strictObject({ type: z.enum(ACTOR_TYPES), id: z.string().nullable(), name: z.string().nullable() });
+type Actor = z.infer<typeof Actor>;
+
+export interface EventSpec<S extends z.ZodType = z.ZodType> {
+  description: string;
+  status: "emitted" | "reserved";
+  data: S;
+  /** Markdown the generated docs add under the description. */
+  notes?: string;
+  example: { data: z.input<S>; project_id?: string | null; actor?: Actor; request_id?: string | null };
+}
+const event = <S extends z.ZodType>(spec: EventSpec<S>) => spec;
+
+// Example values, so examples across events tell one story.
+const P = "5b1e0a9c-3d2f-4e6a-8b7c-9d0e1f2a3b4c";
+const R = "7a6b5c4d-3e2f-4a0b-9c8d-7e6f5a4b3c2d";
+const SA = "6f5e4d3c-2b1a-4098-8765-4321fedcba98";
+const D = "sha256:2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae";
+const T0 = 1795330800000;
+const ADMIN: Actor = { type: "instance_admin", id: "admin", name: "admin" };
+const CI: Actor = { type: "service_account", id: SA, name: "ci" };
+const ALICE: Actor = { type: "user", id: "4d3c2b1a-0f9e-4d8c-b7a6-5f4e3d2c1b0a", name: "alice" };
+const system = (name: string): Actor => ({ type: "system", id: null, name });
+const project = { id: P, slug: "acme", name: "Acme", description: "", created_at: T0, updated_at: T0 };
+const repo = {
+  id: R, project_id: P, slug: "npm-local", format: "npm" as const, kind: "local" as const, visibility: "private" as const, state: "normal" as const,
+  description: "", labels: { team: "web" }, allowed_patterns: [], blocked_patterns: [], immutable_tags: [], upstream_url: null, virtual_members: [], created_at: T0, updated_at: T0,
+};
+const serviceAccount = { id: SA, project_id: P, name: "ci", description: "", role: "writer" as const, created_at: T0, updated_at: T0 };
+const user = { id: ALICE.id!, username: "alice", email: "alice@example.com", is_admin: false, created_at: T0, updated_at: T0 };
+const token = {
+  id: "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d", prefix: "orbsa_k3Xq", name: "laptop", principal_type: "service_account" as const, principal_id: SA,
+  project_id: P, scopes: null, role: null, expires_at: T0 + 86_400_000, last_used_at: null, revoked_at: null, created_at: T0,
+};
+const webhook = { id: "2a3b4c5d-6e7f-4809-9a2b-3c4d5e6f7081", name: "ci-notify", url_host: "ci.example.com", events: ["artifact.*"], project_id: null, enabled: true };
+const label = { id: "3c4d5e6f-7a8b-4c9d-8e0f-1a2b3c4d5e6f", repo_id: R, digest: D, key: "qa", value: "passed", media_type: "text/plain", source: "api" as const, created_at: T0 };
+
+// artifact.* payloads: a language package's file, or an OCI image.
+const PackageFields = { format: s.Format, repo_id: s.Id("repository"), package: z.string().describe("The package name as published") };
+const ImageFields = {
+  format: s.Format,
+  repo_id: s.Id("repository"),
+  project_id: s.Id("project"),
+  name: z.string().describe("Full image name, `<project>/<repo>/<image>`"),
+};
+const FileRef = z.strictObject({ name: z.string().describe("File name"), digest: s.Digest, size: z.number().int().describe("Bytes") });
+
+export const EVENT_CATALOG = {
+  "artifact.uploaded": event({
+    description: "An artifact was pushed: a package version's file, an image manifest or tag, a generic file",
+    status: "emitted",
+    notes: "One event per new file for language packages and generic files; one per manifest push (or tag change) for images, and one when a tag is restored (`restored_from`).",
+    data: z.union([
+      z.strictObject({ ...PackageFields, version: z.string().describe("The version"), file: z.string().describe("The new file's name"), digest: s.Digest, size: z.number().int().describe("Bytes") }).describe("A package file"),
+      z.strictObject({ ...ImageFields, tags: z.array(z.string()).describe("Tags the push set"), tag: z.string().nullable().describe("The first of `tags`, or null (push by digest)"), digest: s.Digest, size: z.number().int().describe("Manifest bytes"), media_type: z.string().describe("Manifest media type") }).describe("An image manifest"),
+      z.strictObject({ ...ImageFields, tag: z.string().describe("The restored tag"), digest: s.Digest, restored_from: z.string().nullable().describe("The digest the tag pointed at before, or null") }).describe("A restored tag"),
+    ]),
+    example: { actor: { type: "oidc", id: "0c9e8f7a-6b5c-4d3e-2f1a-0b9c8d7e6f5a", name: "oidc:github-release:repo:acme/app:environment:prod" }, data: { format: "npm", repo_id: R, package: "@acme/widgets", version: "1.4.0", file: "widgets-1.4.0.tgz", digest: D, size: 18234 } },
+  }),
+  "artifact.updated": event({
+    description: "A package version was yanked or unyanked, deprecated or undeprecated (governance API or the format's own yank)",
+    status: "emitted",
+    data: z.strictObject({
+      ...PackageFields,
+      version: z.string().describe("The version"),
+      yanked: z.string().nullable().describe("Yank reason (`\"\"` when none was given), or null when not yanked"),
+      deprecated: z.string().nullable().describe("Deprecation message, or null"),
+    }),
+    example: { actor: ALICE, data: { format: "pypi", repo_id: R, package: "acme-tools", version: "0.9.1", yanked: "broken wheel metadata", deprecated: null } },
+  }),
+  "artifact.deleted": event({
+    description: "An artifact was removed (by a user, an API call or a protocol DELETE)",
+    status: "emitted",
+    notes: "Retention-policy deletions will be `retention.deleted` instead.",
+    data: z.union([
+      z.strictObject({ ...PackageFields, version: z.string().describe("The deleted version"), files: z.array(FileRef).describe("Its files") }).describe("A package version"),
+      z.strictObject({ ...PackageFields, versions: z.array(z.string()).describe("Every deleted version"), files: z.array(FileRef).describe("Their files") }).describe("A whole package"),
+      z.strictObject({ format: s.Format, repo_id: s.Id("repository"), file: z.string().describe("File name or path"), digest: s.Digest, size: z.number().int().describe("Bytes") }).describe("One file (generic, Maven)"),
+      z.strictObject({ ...ImageFields, tag: z.string().describe("The deleted tag"), digest: s.Digest }).describe("An image tag"),
+      z.strictObject({ ...ImageFields, digest: s.Digest, tags: z.array(z.string()).describe("Tags removed with it"), size: z.number().int().describe("Manifest bytes") }).describe("An image manifest"),
+      z.strictObject({ ...ImageFields, blob: s.Digest, digest: s.Digest, size: z.number().int().describe("Bytes") }).describe("An image blob (unlinked from the repository)"),
+    ]),
+    example: { actor: CI, data: { format: "pypi", repo_id: R, package: "acme-tools", version: "0.9.1", files: [{ name: "acme_tools-0.9.1-py3-none-any.whl", digest: D, size: 40960 }] } },
+  }),
+  "artifact.promoted": event({
+    description: "An artifact was promoted (copied or moved) from one repository to another",
+    status: "reserved",
+    data: z.strictObject({
+      format: s.Format,
+      name: z.string().describe("Package or image name"),
+      version: z.string().describe("Version or tag"),
+      digest: s.Digest,
+      mode: z.enum(["copy", "move"]).describe("Whether the source keeps it"),
+      from: z.strictObject({ repo_id: s.Id("repository"), repo: z.string().describe("Repository slug") }).describe("Source repository"),
+      to: z.strictObject({ repo_id: s.Id("repository"), repo: z.string().describe("Repository slug") }).describe("Target repository"),
+    }),
+    example: { actor: ALICE, data: { format: "docker", name: "app/api", version: "1.4.0", digest: D, mode: "copy", from: { repo_id: "aa11bb22-cc33-4d44-8e55-ff6677889900", repo: "staging" }, to: { repo_id: R, repo: "prod" } } },
+  }),
+  "finding.created": event({
+    description: "A scanner reported a new finding (vulnerability, license, malware) on an artifact",
+    status: "reserved",
+    data: z.strictObject({
+      finding_id: s.Id("finding"),
+      kind: z.enum(["vulnerability", "license", "malware"]).describe("What was found"),
+      identifier: z.string().describe("CVE, license or rule id"),
+      severity: z.enum(["critical", "high", "medium", "low", "info"]).describe("Severity"),
+      summary: z.string().describe("One line for humans"),
+      artifact: s.ArtifactRef,
+    }),
+    example: { actor: system("scanner"), request_id: null, data: { finding_id: "b1c2d3e4-f5a6-4b7c-8d9e-0f1a2b3c4d5e", kind: "vulnerability", identifier: "CVE-2026-12345", severity: "critical", summary: "Prototype pollution in widgets.merge", artifact: { format: "npm", repo_id: R, package: "@acme/widgets", version: "1.4.0", digest: D } } },
+  }),
+  "finding.threshold-exceeded": event({
+    description: "An artifact's findings crossed a policy threshold (e.g. a critical CVE)",
+    status: "reserved",
+    data: z.strictObject({
+      policy_id: s.Id("policy"),
+      threshold: z.strictObject({ severity: z.string().describe("Severity counted"), max: z.number().int().describe("Findings allowed") }).describe("The policy's threshold"),
+      counts: z.record(z.string(), z.number().int()).describe("Findings by severity"),
+      artifact: s.ArtifactRef,
+    }),
+    example: { actor: system("scanner"), request_id: null, data: { policy_id: "c3d4e5f6-a7b8-4c9d-8e0f-1a2b3c4d5e6f", threshold: { severity: "critical", max: 0 }, counts: { critical: 1, high: 3, medium: 7, low: 2 }, artifact: { format: "npm", repo_id: R, package: "@acme/widgets", version: "1.4.0", digest: D } } },
+  }),
+  "block.created": event({
+    description: "A security block was created: matching downloads now answer 451",
+    status: "reserved",
+    data: z.strictObject({
+      block_id: s.Id("block"),
+      reason: z.string().describe("Why (for operators)"),
+      customer_message: z.string().describe("What a blocked client is told"),
+      blocked_until: z.string().nullable().describe("RFC 3339 end of the block, or null"),
+      public_url: z.string().describe("Unauthenticated page explaining the block"),
+      match: z.strictObject({ format: s.Format, package: z.string().describe("Package name"), versions: z.array(z.string()).describe("Blocked versions") }).describe("What the block matches"),
+    }),
+    example: { actor: ADMIN, project_id: null, data: { block_id: "0e2d4f6a-8b0c-4d2e-9f4a-6b8c0d2e4f6a", reason: "Confirmed-malicious sample from FAS-2025-0042", customer_message: "This version was pulled after a compromise; upgrade to 1.4.1.", blocked_until: "2026-12-31T00:00:00Z", public_url: "https://registry.example.com/blocked/0e2d4f6a-8b0c-4d2e-9f4a-6b8c0d2e4f6a", match: { format: "npm", package: "@acme/widgets", versions: ["1.4.0"] } } },
+  }),
+  "block.hit": event({
+    description: "A download was refused by a security block",
+    status: "reserved",
+    data: z.strictObject({ block_id: s.Id("block"), ...PackageFields, version: z.string().describe("The version asked for"), digest: s.Digest }),
+    example: { actor: CI, data: { block_id: "0e2d4f6a-8b0c-4d2e-9f4a-6b8c0d2e4f6a", format: "npm", repo_id: R, package: "@acme/widgets", version: "1.4.0", digest: D } },
+  }),
+  "retention.deleted": event({
+    description: "A retention policy run deleted artifacts (one event per run and repository)",
+    status: "reserved",
+    data: z.strictObject({
+      policy_id: s.Id("retention policy"),
+      repo_id: s.Id("repository"),
+      deleted: z
+        .array(z.strictObject({ package: z.string().describe("Package or image"), version: z.string().describe("Version or tag"), digest: s.Digest, size: z.number().int().describe("Bytes"), rule: z.string().describe("The rule that matched") }))
+        .describe("What the run deleted"),
+      freed_bytes: z.number().int().describe("Bytes no longer counted against the quota"),
+    }),
+    example: { actor: system("retention"), request_id: null, data: { policy_id: "f6a7b8c9-d0e1-4f2a-9b3c-4d5e6f7a8b92", repo_id: R, deleted: [{ package: "app/api", version: "pr-1812", digest: D, size: 52428800, rule: "untagged-after-7d" }], freed_bytes: 52428800 } },
+  }),
+  "policy.changed": event({
+    description: "A policy changed (retention, license, security, OIDC trust, quota)",
+    status: "emitted",
+    notes: "Emitted today for OIDC trust policies (`project_id`: the policy's project, or null) and project quotas; retention, license and security policies will add their own `policy_type`.",
+    data: z.union([
+      z.strictObject({ policy_type: z.literal("oidc_trust").describe("The kind of policy"), change: z.enum(["created", "updated", "deleted"]).describe("What happened"), policy_id: s.Id("trust policy"), name: z.string().describe("The policy's name") }).describe("An OIDC trust policy"),
+      z.strictObject({ policy_type: z.literal("quota").describe("The kind of policy"), change: z.literal("updated").describe("What happened"), before: s.QuotaConfigShape, after: s.QuotaConfigShape }).describe("A project's quota"),
+    ]),
+    example: { actor: ADMIN, data: { policy_type: "oidc_trust", change: "updated", policy_id: "0c9e8f7a-6b5c-4d3e-2f1a-0b9c8d7e6f5a", name: "github-release" } },
+  }),
+  "quota.exceeded": event({
+    description: "A push was refused, or a warning raised, because a project quota was reached",
+    status: "emitted",
+    notes: "A Warning limit fires once per upward crossing (`rejected: false`, `limits` lists what was crossed); a refused push (answered 413) sends `rejected: true`.",
+    data: z.strictObject({
+      rejected: z.boolean().describe("true: a push was refused; false: Warning limits were crossed"),
+      limits: z.array(z.strictObject({ type: z.enum(["Warning", "Reject"]).describe("Limit type"), threshold_percent: z.number().describe("Percentage of the quota") })).describe("The Warning limits just crossed (empty on a rejection)"),
+      usage: z.strictObject({ used_bytes: z.number().int().describe("Bytes stored"), reserved_bytes: z.number().int().describe("Bytes held by uploads in progress") }).describe("The project's usage at that moment"),
+    }),
+    example: { actor: CI, data: { rejected: false, limits: [{ type: "Warning", threshold_percent: 80 }], usage: { used_bytes: 8_600_000_000, reserved_bytes: 0 } } },
+  }),
+  "project.created": event({ description: "A project was created", status: "emitted", data: z.strictObject({ project: s.ProjectShape }), example: { actor: ADMIN, data: { project } } }),
+  "project.updated": event({
+    description: "A project was renamed or changed",
+    status: "emitted",
+    data: z.strictObject({ before: s.ProjectShape, after: s.ProjectShape }),
+    example: { actor: ADMIN, data: { before: project, after: { ...project, name: "Acme Corp", updated_at: T0 + 60_000 } } },
+  }),
+  "project.deleted": event({ description: "A project was deleted", status: "emitted", data: z.strictObject({ project: s.ProjectShape }), example: { actor: ADMIN, data: { project } } }),
+  "repo.created": event({ description: "A repository was created", status: "emitted", data: z.strictObject({ repo: s.RepoShape }), example: { actor: ADMIN, data: { repo } } }),
+  "repo.updated": event({
+    description: "A repository's settings changed",
+    status: "emitted",
+    data: z.strictObject({ before: s.RepoShape, after: s.RepoShape }),
+    example: { actor: ALICE, data: { before: repo, after: { ...repo, state: "read_only", updated_at: T0 + 60_000 } } },
+  }),
+  "repo.deleted": event({ description: "A repository was deleted with its artifacts", status: "emitted", data: z.strictObject({ repo: s.RepoShape }), example: { actor: ADMIN, data: { repo } } }),
+  "service_account.created": event({ description: "A service account was created", status: "emitted", data: z.strictObject({ service_account: s.ServiceAccountShape }), example: { actor: ADMIN, data: { service_account: serviceAccount } } }),
+  "service_account.updated": event({
+    description: "A service account's name, description or role changed",
+    status: "emitted",
+    data: z.strictObject({ before: s.ServiceAccountShape, after: s.ServiceAccountShape }),
+    example: { actor: ADMIN, data: { before: serviceAccount, after: { ...serviceAccount, role: "reader", updated_at: T0 + 60_000 } } },
+  }),
+  "service_account.deleted": event({ description: "A service account was deleted with its tokens", status: "emitted", data: z.strictObject({ service_account: s.ServiceAccountShape }), example: { actor: ADMIN, data: { service_account: serviceAccount } } }),
+  "token.created": event({
+    description: "A token was minted for a service account or a user (never the secret)",
+    status: "emitted",
+    notes: "Tokens exchanged from OIDC tokens (`POST /api/v1/oidc/exchange`) are audited, not sent as events.",
+    data: z.strictObject({ token: s.TokenShape }),
+    example: { actor: ADMIN, data: { token } },
+  }),
+  "token.revoked": event({
+    description: "A token was revoked",
+    status: "emitted",
+    notes: "Deleting a service account or user revokes its tokens without one event per token.",
+    data: z.strictObject({ token: s.TokenShape }),
+    example: { actor: ADMIN, data: { token: { ...token, revoked_at: T0 + 3_600_000 } } },
+  }),
+  "user.created": event({ description: "A user was created (instance-wide)", status: "emitted", data: z.strictObject({ user: s.UserShape }), example: { actor: ADMIN, project_id: null, data: { user } } }),
+  "user.deleted": event({ description: "A user was deleted with their tokens and role bindings (instance-wide)", status: "emitted", data: z.strictObject({ user: s.UserShape }), example: { actor: ADMIN, project_id: null, data: { user } } }),
+  "member.set": event({
+    description: "A user or service account was granted a role in a project, or its role changed",
+    status: "emitted",
+    data: z.strictObject({
+      before: z.strictObject({ role: s.MemberShape.shape.role }).nullable().describe("The role held before, or null"),
+      after: s.MemberShape,
+    }),
+    example: { actor: ALICE, data: { before: null, after: { project_id: P, principal_type: "user", principal_id: user.id, role: "writer", created_at: T0 } } },
+  }),
+  "member.removed": event({
+    description: "A user's role binding in a project was removed",
+    status: "emitted",
+    data: z.strictObject({
+      principal_type: s.MemberShape.shape.principal_type,
+      principal_id: s.MemberShape.shape.principal_id,
+      before: z.strictObject({ role: s.MemberShape.shape.role }).describe("The role held"),
+    }),
+    example: { actor: ALICE, data: { principal_type: "user", principal_id: user.id, before: { role: "writer" } } },
+  }),
+  "manifest.label.added": event({
+    description: "A label was added to an image manifest through the API",
+    status: "emitted",
+    data: z.strictObject({ repo_id: s.Id("repository"), digest: s.Digest, label: s.LabelShape }),
+    example: { actor: CI, data: { repo_id: R, digest: D, label } },
+  }),
+  "manifest.label.deleted": event({
+    description: "A label added through the API was deleted from an image manifest",
+    status: "emitted",
+    data: z.strictObject({ repo_id: s.Id("repository"), digest: s.Digest, label: s.LabelShape }),
+    example: { actor: CI, data: { repo_id: R, digest: D, label } },
+  }),
+  "webhook.created": event({
+    description: "A webhook subscription was created",
+    status: "emitted",
+    notes: "Subscriptions are instance-level: `webhook.*` events have `project_id: null` (only subscriptions without a project get them), and name the receiver's host, never its URL (which may embed a token) or its secret.",
+    data: z.strictObject({ webhook: s.WebhookView }),
+    example: { actor: ADMIN, project_id: null, data: { webhook } },
+  }),
+  "webhook.updated": event({
+    description: "A webhook subscription was changed",
+    status: "emitted",
+    data: z.strictObject({ webhook: s.WebhookView, secret_changed: z.boolean().describe("Whether the secret was rotated") }),
+    example: { actor: ADMIN, project_id: null, data: { webhook: { ...webhook, enabled: false }, secret_changed: true } },
+  }),
+  "webhook.deleted": event({ description: "A webhook subscription was deleted", status: "emitted", data: z.strictObject({ webhook: s.WebhookView }), example: { actor: ADMIN, project_id: null, data: { webhook } } }),
+  ping: event({
+    description: "Sent on demand (POST /api/admin/webhooks/{id}/ping) to test a receiver; ignores the event filter",
+    status: "emitted",
+    data: z.strictObject({
+      webhook: z.strictObject({ id: s.Id("subscription"), name: z.string().describe("Subscription name"), events: z.array(z.string()).describe("Its event filter") }).describe("The subscription pinged"),
+    }),
+    example: { actor: ADMIN, project_id: null, data: { webhook: { id: webhook.id, name: webhook.name, events: webhook.events } } },
+  }),
+};
+
+export type EventType = keyof typeof EVENT_CATALOG;
+export type EventData<T extends EventType> = z.input<(typeof EVENT_CATALOG)[T]["data"]>;
+export const EVENT_TYPES = Object.keys(EVENT_CATALOG) as EventType[];
+
+/** What `emitEvent` takes: a catalogued type with its own payload (`ping` is sent only by the ping endpoint). */
+export type DomainEvent = { [T in Exclude<EventType, "ping">]: { type: T; project_id: string | null; data: EventData<T> } }[Exclude<EventType, "ping">];
+
+/** Validates `{type, project_id, data}` against the catalogue (tests check every emitted event with it). */
+export function checkEvent(e: { type: string; project_id?: unknown; data?: unknown }): { ok: true } | { ok: false; error: string } {
+  const spec = (EVENT_CATALOG as Record<string, EventSpec>)[e.type];
+  if (!spec) return { ok: false, error: `event type ${e.type} is not in the catalogue` };
+  if (e.project_id !== null && typeof e.project_id !== "string") return { ok: false, error: `${e.type}: project_id must be a string or null` };
+  const r = spec.data.safeParse(e.data);
+  return r.success ? { ok: true } : { ok: false, error: `${e.type}: ${z.prettifyError(r.error)}` };
+}
+
+/** The whole envelope of an example, as receivers get it (docs and tests use it). */
+export function exampleEnvelope(type: EventType) {
+  const i = EVENT_TYPES.indexOf(type) + 1;
+  const ex = EVENT_CATALOG[type].example as EventSpec["example"];
+  const hex = i.toString(16).padStart(2, "0");
+  const request_id = ex.request_id === undefined ? `c0ffee00-1234-4567-89ab-cdef012345${hex}` : ex.request_id;
+  return {
+    id: `8d5b0c2e-6f1a-4c3b-9e7d-2a1f0b9c8d${hex}`,
+    type,
+    occurred_at: new Date(T0 + i * 60_000).toISOString(),
+    project_id: ex.project_id === undefined ? P : ex.project_id,
+    actor: ex.actor ?? ADMIN,
+    request_id,
+    data: ex.data,
+  };
+}
+
+/** The envelope schema (for docs): every payload has it; `data` depends on the type. */
+export const Envelope = z.strictObject({
+  id: z.string().describe("The event's id (UUID), the same for every subscription and every attempt"),
+  type: z.string().describe("The event type (also in `X-Orbitalreg-Event`)"),
+  occurred_at: z.string().describe("RFC 3339 time of the change"),
+  project_id: z.string().nullable().describe("The project it happened in, or `null` for instance-wide events"),
+  actor: Actor.describe("Who did it: `{type, id, name}`"),
+  request_id: z.string().nullable().describe("The API request that caused it (also in the audit log), or `null`"),
+  data: z.unknown().describe("The event's own fields"),
+});
