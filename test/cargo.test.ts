@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createRepo, createServiceAccount, jsonOf, mintToken, projectWithToken, req } from "./helpers";
+import { audit, captureEvents, createRepo, createServiceAccount, jsonOf, mintToken, projectWithToken, req } from "./helpers";
 
 const enc = new TextEncoder();
 const sha256 = async (b: Uint8Array) => [...new Uint8Array(await crypto.subtle.digest("SHA-256", b))].map((x) => x.toString(16).padStart(2, "0")).join("");
@@ -114,12 +114,17 @@ describe("cargo sparse registry", () => {
     const r = await cargoRepo();
     await r.publish(meta("yanky", "1.0.0"), crateBytes("a"));
     await r.publish(meta("yanky", "1.1.0"), crateBytes("b"));
+    const events = captureEvents();
     expect(await jsonOf(await r.call("/api/v1/crates/yanky/1.1.0/yank", { method: "DELETE" }), 200)).toEqual({ ok: true });
     const lines = (await (await r.call("/index/ya/nk/yanky")).text()).trim().split("\n").map((l) => JSON.parse(l));
     expect(lines.map((l) => [l.vers, l.yanked])).toEqual([["1.0.0", false], ["1.1.0", true]]);
     await jsonOf(await r.call("/api/v1/crates/yanky/1.1.0/unyank", { method: "PUT" }), 200);
     expect(await (await r.call("/index/ya/nk/yanky")).text()).not.toContain('"yanked":true');
     expect((await r.call("/api/v1/crates/yanky/3.0.0/yank", { method: "DELETE" })).status).toBe(404);
+    // a yank through cargo is the governance change a yank through the API is: audited, and `artifact.updated`
+    expect(events.events().map((e) => [e.type, e.data.version, e.data.yanked])).toEqual([["artifact.updated", "1.1.0", "yanked"], ["artifact.updated", "1.1.0", null]]);
+    const entries = await audit({ project_id: r.project.id, action: "artifact.update" });
+    expect(entries.map((e) => e.after.yanked)).toEqual(["yanked", null]);
   });
 
   it("searches by name fragment with max_version and description", async () => {

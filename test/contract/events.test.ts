@@ -40,3 +40,13 @@ describe("generated documentation", () => {
     expect(GENERATED_DOCS[path]!(committed!)).toBe(committed);
   });
 });
+
+describe("webhook payload", () => {
+  it("sends data as emitted: keys a user wrote (repo labels) are not rewritten", async () => {
+    const { webhookPayload } = await import("../../src/services/events");
+    const { snakeKeys } = await import("../../src/core/event-shapes");
+    const repo = snakeKeys({ id: "r", projectId: "p", labels: { buildId: "7", "team-name": "web" } });
+    const body = JSON.parse(webhookPayload({ id: "e", type: "repo.created", occurred_at: "t", project_id: "p", data: { repo } }));
+    expect(body.data.repo).toEqual({ id: "r", project_id: "p", labels: { buildId: "7", "team-name": "web" } });
+  });
+});
