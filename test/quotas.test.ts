@@ -40,7 +40,7 @@ describe("project quotas", () => {
     const accepted = results.filter((r) => r.status === "fulfilled");
     const refused = results.filter((r) => r.status === "rejected") as PromiseRejectedResult[];
     expect(accepted.length).toBe(10);
-    for (const r of refused) expect(r.reason).toMatchObject({ code: "QuotaExceededStorage", protocolCode: "DENIED", status: 413 });
+    for (const r of refused) expect(r.reason).toMatchObject({ code: "QuotaExceededStorage", status: 413 });
     const q = await quotaOf(project.id);
     expect(q.usage.used_bytes).toBe(10 * 10_000);
     expect(q.usage.reserved_bytes).toBe(0);

@@ -7,15 +7,21 @@ import { z } from "@hono/zod-openapi";
 import { REPO_KINDS, REPO_STATES, ROLES, SCOPES, VISIBILITIES, PRINCIPAL_TYPES, TOKEN_PRINCIPAL_TYPES } from "../core/vocabulary";
 import { REPO_FORMATS } from "../formats";
 import { DEFAULT_LIMIT, MAX_LIMIT } from "../core/pagination";
+import { ERROR_CODES, ERROR_CODE_LIST } from "../core/error-codes";
+import { statusOf } from "../core/errors";
 
 export const ErrorSchema = z
   .object({
     error: z.object({
-      code: z.string().openapi({ example: "ConflictRepoSlugInUse" }),
-      message: z.string(),
-      request_id: z.string(),
-      detail: z.unknown().optional(),
-    }),
+      code: z.enum(ERROR_CODE_LIST).openapi({
+        description: "Stable machine-readable code; its prefix is its category (NotFound…, Conflict…, Invalid…, …). New codes may be added; none is renamed or removed.",
+        example: "ConflictRepoSlugInUse",
+        "x-enumDescriptions": Object.fromEntries(ERROR_CODE_LIST.map((c) => [c, `HTTP ${statusOf(c)}. ${ERROR_CODES[c].description}.`])),
+      }),
+      message: z.string().openapi({ description: "For humans; may change between releases" }),
+      request_id: z.string().openapi({ description: "The request's id (also in `X-Request-Id` and the audit log): quote it when reporting a problem" }),
+      detail: z.unknown().optional().openapi({ description: "Structured detail when there is some (e.g. the validation issues of `InvalidRequest`)" }),
+    }).openapi({ description: "What went wrong" }),
   })
   .openapi("Error");
 

@@ -23,7 +23,7 @@ export function parseDigest(text: string): Digest | null {
 export function assertSha256Digest(text: string): string {
   const d = parseDigest(text);
   if (!d || d.algorithm !== "sha256") {
-    throw invalid("Digest", `'${text}' is not a sha256 digest (sha256:<64 hex digits>)`, { protocolCode: "DIGEST_INVALID" });
+    throw invalid("Digest", `'${text}' is not a sha256 digest (sha256:<64 hex digits>)`);
   }
   return text;
 }

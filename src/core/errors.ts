@@ -2,13 +2,19 @@
  * One internal error model for every protocol and the governance API.
  *
  * Invariants:
- * - `code` is stable PascalCase and starts with its category (NotFound…, NotAcceptable…, Conflict…,
- *   Invalid…, Unauthorized…, Forbidden…, QuotaExceeded…, Blocked…, Unavailable…, Internal…).
- * - The HTTP status is derived from the category alone, so a code can never drift
- *   away from its status. Protocol renderers (OCI, npm, Cargo, …) translate the same
- *   object into their own wire format; `protocolCode` lets a thrower name the
- *   protocol's own code (e.g. OCI `BLOB_UNKNOWN`) where the category is too coarse.
+ * - `code` is one of the registry's codes (core/error-codes.ts): the constructor and the
+ *   helpers below accept only those, so an unregistered code does not compile.
+ * - A code is stable PascalCase and starts with its category (NotFound…, NotAcceptable…,
+ *   Conflict…, Invalid…, Unauthorized…, Forbidden…, QuotaExceeded…, Blocked…,
+ *   Unavailable…, Internal…); the HTTP status is derived from the category alone, so a
+ *   code can never drift away from its status.
+ * - Protocol renderers (OCI, npm, Cargo, …) translate the same object into their own
+ *   wire format through the registry (`ociCodeOf` for OCI); throwers
+ *   never name a protocol's code.
  */
+import { ERROR_CODES, OCI_DEFAULTS, OCI_FALLBACK, type ErrorCode, type OciCode } from "./error-codes";
+
+export type { ErrorCode } from "./error-codes";
 
 export type ErrorCategory =
   | "Invalid"
@@ -50,8 +56,6 @@ const STATUS: Record<ErrorCategory, number> = {
 };
 
 export interface RegistryErrorOptions {
-  /** The protocol's own code where it has one (OCI `MANIFEST_UNKNOWN`, …). */
-  protocolCode?: string;
   /** Structured detail safe to show to the caller. */
   detail?: unknown;
   /** Extra headers the response must carry (e.g. `Range` on a 416). */
@@ -61,19 +65,17 @@ export interface RegistryErrorOptions {
 
 export class RegistryError extends Error {
   readonly category: ErrorCategory;
-  readonly protocolCode?: string;
   readonly detail?: unknown;
   readonly headers?: Record<string, string>;
 
   constructor(
-    readonly code: string,
+    readonly code: ErrorCode,
     message: string,
     options: RegistryErrorOptions = {},
   ) {
     super(message, { cause: options.cause });
     this.name = "RegistryError";
     this.category = categoryOf(code);
-    this.protocolCode = options.protocolCode;
     this.detail = options.detail;
     this.headers = options.headers;
   }
@@ -83,7 +85,7 @@ export class RegistryError extends Error {
   }
 }
 
-function categoryOf(code: string): ErrorCategory {
+export function categoryOf(code: string): ErrorCategory {
   const categories = Object.keys(STATUS) as ErrorCategory[];
   // Longest prefix first so "QuotaExceeded" wins over nothing and "NotFound" is exact.
   const found = categories
@@ -95,12 +97,23 @@ function categoryOf(code: string): ErrorCategory {
 
 export const isRegistryError = (e: unknown): e is RegistryError => e instanceof RegistryError;
 
-// Small constructors for the errors every layer raises.
-export const notFound = (what: string, message = `${what} not found`, o?: RegistryErrorOptions) =>
+/** HTTP status of a registered code. */
+export const statusOf = (code: ErrorCode): number => STATUS[categoryOf(code)];
+
+/** The OCI distribution-spec code a registered code is sent as. */
+export const ociCodeOf = (code: ErrorCode): OciCode => (ERROR_CODES[code] as { oci?: OciCode }).oci ?? OCI_DEFAULTS[categoryOf(code)] ?? OCI_FALLBACK;
+
+/** What follows `prefix` in the registered codes: `Suffix<"NotFound">` is "Project" | "Repo" | …. */
+export type Suffix<P extends string, C extends string = ErrorCode> = C extends `${P}${infer S}` ? S : never;
+/** What precedes `end`: `Stem<Suffix<"Invalid">, "Slug">` is "Project" | "Repo". */
+export type Stem<C extends string, End extends string> = C extends `${infer W}${End}` ? W : never;
+
+// Small constructors for the errors every layer raises (call sites name the suffix).
+export const notFound = (what: Suffix<"NotFound">, message = `${what} not found`, o?: RegistryErrorOptions) =>
   new RegistryError(`NotFound${what}`, message, o);
-export const conflict = (what: string, message: string, o?: RegistryErrorOptions) =>
+export const conflict = (what: Suffix<"Conflict">, message: string, o?: RegistryErrorOptions) =>
   new RegistryError(`Conflict${what}`, message, o);
-export const invalid = (what: string, message: string, o?: RegistryErrorOptions) =>
+export const invalid = (what: Suffix<"Invalid">, message: string, o?: RegistryErrorOptions) =>
   new RegistryError(`Invalid${what}`, message, o);
 export const unauthorized = (message = "authentication required", o?: RegistryErrorOptions) =>
   new RegistryError("UnauthorizedCredentialsRequired", message, o);

@@ -7,12 +7,13 @@
  * and reviewed. Each shape has a metadata id: the generated docs describe it once, by name.
  */
 import { z } from "zod";
-import { PRINCIPAL_TYPES, REPO_FORMATS, REPO_KINDS, REPO_STATES, ROLES, SCOPES, TOKEN_PRINCIPAL_TYPES, VISIBILITIES } from "./vocabulary";
+import { PRINCIPAL_TYPES, REPO_KINDS, REPO_STATES, ROLES, SCOPES, TOKEN_PRINCIPAL_TYPES, VISIBILITIES } from "./vocabulary";
 
 export const Id = (what: string) => z.string().describe(`The ${what}'s id (UUID)`);
 export const Millis = (what: string) => z.number().int().describe(`${what} (Unix milliseconds)`);
 export const Digest = z.string().describe("Content digest, `sha256:<64 hex digits>`");
-export const Format = z.enum(REPO_FORMATS).describe("The repository's format");
+/** The list of formats lives with the format descriptors (formats/index.ts), above core/. */
+export const Format = z.string().describe("The repository's format (`docker`, `helm`, `npm`, `pypi`, `maven`, `cargo`, `go`, `generic`, …)");
 
 export const ProjectShape = z
   .strictObject({

@@ -3,7 +3,7 @@
  * Invariants: slugs are lowercase DNS-label-like (they appear in every protocol URL,
  * so they must never need escaping); patterns are simple globs matched whole.
  */
-import { invalid } from "./errors";
+import { invalid, type Stem, type Suffix } from "./errors";
 
 export const SLUG_PATTERN = /^[a-z0-9](?:[a-z0-9-_.]{0,62}[a-z0-9])?$/;
 export const SLUG_RULE =
@@ -12,7 +12,7 @@ export const SLUG_RULE =
 /** Path prefixes of the URL layout that can't be project slugs without ambiguity. */
 const RESERVED = new Set(["api", "health", "v2", "token", "blocked", "_catalog"]);
 
-export function assertSlug(what: string, value: string): string {
+export function assertSlug(what: Stem<Suffix<"Invalid">, "Slug">, value: string): string {
   if (!SLUG_PATTERN.test(value) || RESERVED.has(value)) {
     throw invalid(`${what}Slug`, `${what.toLowerCase()} slug '${value}' is invalid: ${SLUG_RULE}`);
   }

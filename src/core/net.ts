@@ -15,7 +15,7 @@
  * Worker's fetch can't reach the operator's private network anyway, and redirects
  * are never followed by the callers, so a public name can't bounce inward.
  */
-import { invalid } from "./errors";
+import { invalid, type Stem, type Suffix } from "./errors";
 
 export type HostClass = "public" | "private" | "loopback" | "link-local" | "reserved";
 
@@ -25,7 +25,7 @@ export interface OutboundRules {
 }
 
 /** Parses and checks a target URL; throws `Invalid<what>Url` with the reason. */
-export function checkOutboundUrl(raw: string, what: string, rules: OutboundRules): URL {
+export function checkOutboundUrl(raw: string, what: Stem<Suffix<"Invalid">, "Url">, rules: OutboundRules): URL {
   let url: URL;
   try {
     url = new URL(raw);

@@ -8,14 +8,14 @@
  */
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
-import { RegistryError, isRegistryError } from "../core/errors";
+import { RegistryError, isRegistryError, type ErrorCode } from "../core/errors";
 import { REFUSED_BODY_MAX, drain } from "../core/block-reader";
 import type { AppEnv } from "./types";
 
 export type ErrorRenderer = (err: RegistryError, c: Context<AppEnv>) => Response;
 
 /** Codes for the client errors Hono itself raises (malformed JSON, wrong media type, …). */
-const HTTP_EXCEPTION_CODES: Record<number, string> = {
+const HTTP_EXCEPTION_CODES: Record<number, ErrorCode> = {
   400: "InvalidRequest",
   401: "UnauthorizedCredentialsRequired",
   403: "ForbiddenAction",

@@ -154,7 +154,7 @@ export class UploadSession extends DurableObject<Env> {
         if (!(await this.consume(m, body))) return interrupted(m.offset);
       } catch (e) {
         this.hasher = null;
-        if (e instanceof TooLarge) return { ok: false, code: "PayloadTooLargeUpload", message: e.message, protocolCode: "SIZE_INVALID", offset: m.offset };
+        if (e instanceof TooLarge) return { ok: false, code: "PayloadTooLargeUpload", message: e.message, offset: m.offset };
         throw e;
       }
       return { ok: true, offset: m.offset };

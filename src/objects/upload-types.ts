@@ -3,6 +3,7 @@
  * keeps. Invariant: expected failures are values (UploadFailure), never exceptions,
  * and a failure that knows the session's offset carries it (the client resumes there).
  */
+import type { ErrorCode } from "../core/error-codes";
 
 export interface UploadOwner {
   repoId: string;
@@ -33,9 +34,8 @@ export interface UploadMeta extends UploadOwner {
 
 export interface UploadFailure {
   ok: false;
-  code: string;
+  code: ErrorCode;
   message: string;
-  protocolCode: string;
   offset?: number;
 }
 export type UploadStatus = { ok: true; offset: number } | UploadFailure;
@@ -45,14 +45,12 @@ export const unknownUpload = (): UploadFailure => ({
   ok: false,
   code: "NotFoundUpload",
   message: "no such upload session (finished, cancelled or expired)",
-  protocolCode: "BLOB_UPLOAD_UNKNOWN",
 });
 
 export const wrongOffset = (offset: number, start: number): UploadFailure => ({
   ok: false,
   code: "RangeNotSatisfiableUpload",
   message: `the upload is at offset ${offset}, not ${start}`,
-  protocolCode: "BLOB_UPLOAD_INVALID",
   offset,
 });
 
@@ -60,6 +58,5 @@ export const interrupted = (offset: number): UploadFailure => ({
   ok: false,
   code: "InvalidUploadInterrupted",
   message: "the request body ended early; resume from the reported offset",
-  protocolCode: "BLOB_UPLOAD_INVALID",
   offset,
 });

@@ -38,9 +38,9 @@ export interface PutOptions {
 }
 
 const tooLarge = (max: number) =>
-  new RegistryError("PayloadTooLargeBody", `the body is larger than the ${max} bytes allowed here`, { protocolCode: "SIZE_INVALID" });
+  new RegistryError("PayloadTooLargeBody", `the body is larger than the ${max} bytes allowed here`);
 const badLength = (cause?: unknown) =>
-  new RegistryError("InvalidBodyLength", "the body did not match its declared Content-Length", { cause, protocolCode: "SIZE_INVALID" });
+  new RegistryError("InvalidBodyLength", "the body did not match its declared Content-Length", { cause });
 
 export async function putStream(bucket: R2Bucket, key: string, body: ReadableStream<Uint8Array>, opts: PutOptions = {}): Promise<PutResult> {
   const max = Math.min(opts.maxBytes ?? Number.MAX_SAFE_INTEGER, opts.length ?? Number.MAX_SAFE_INTEGER);

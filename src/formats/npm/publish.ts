@@ -51,7 +51,7 @@ export async function verifyIntegrity(bytes: Uint8Array, dist: Record<string, un
   const sha512 = toBase64(await digestOf("SHA-512", bytes));
   const sha1 = hex(await digestOf("SHA-1", bytes));
   const mismatch = (what: string) =>
-    new RegistryError("InvalidIntegrity", `the tarball does not match its declared ${what}`, { protocolCode: "EINTEGRITY" });
+    new RegistryError("InvalidIntegrity", `the tarball does not match its declared ${what}`);
   if (dist.integrity !== undefined) {
     if (typeof dist.integrity !== "string") throw invalid("Integrity", "dist.integrity must be a string");
     for (const entry of dist.integrity.trim().split(/\s+/)) {

@@ -3,8 +3,8 @@
  * distribution-spec codes, and the Bearer challenge on every 401.
  *
  * Invariants:
- * - A thrower's `protocolCode` wins; otherwise the code follows the error category
- *   (Unauthorized → UNAUTHORIZED, Forbidden → DENIED, NotFound → NAME_UNKNOWN, …).
+ * - The OCI code comes from the error-code registry (core/error-codes.ts: a code's own
+ *   `oci`, else its category's: Unauthorized → UNAUTHORIZED, Forbidden → DENIED, …).
  * - A 401 carries `WWW-Authenticate: Bearer realm="<origin>/v2/token",service="orbitalreg"`
  *   plus `scope="repository:<name>:<actions>"` on routes that name a repository.
  * - HEAD responses carry the status and headers, never a body.
@@ -12,37 +12,12 @@
 import type { Context } from "hono";
 import type { AppEnv } from "../../http/types";
 import { withHeaders, type ErrorRenderer } from "../../http/errors";
-import type { RegistryError } from "../../core/errors";
+import { ociCodeOf } from "../../core/errors";
 import { parseOciPath, scopeActions } from "../../services/oci";
 
 export const SERVICE = "orbitalreg";
 export const API_VERSION_HEADER = { "Docker-Distribution-API-Version": "registry/2.0" };
 
-function codeOf(err: RegistryError): string {
-  if (err.protocolCode) return err.protocolCode;
-  if (err.code === "NotFoundRoute") return "UNSUPPORTED";
-  switch (err.category) {
-    case "Unauthorized":
-      return "UNAUTHORIZED";
-    case "Forbidden":
-    case "QuotaExceeded":
-    case "Blocked":
-      return "DENIED";
-    case "NotFound":
-      return "NAME_UNKNOWN";
-    case "TooManyRequests":
-      return "TOOMANYREQUESTS";
-    case "PayloadTooLarge":
-      return "SIZE_INVALID";
-    case "RangeNotSatisfiable":
-      return "BLOB_UPLOAD_INVALID";
-    case "Internal":
-    case "Unavailable":
-      return "UNKNOWN";
-    default:
-      return "UNSUPPORTED";
-  }
-}
 
 export function challenge(c: Context<AppEnv>): string {
   const origin = new URL(c.req.url).origin;
@@ -54,7 +29,7 @@ export function challenge(c: Context<AppEnv>): string {
 }
 
 export const renderOciError: ErrorRenderer = (err, c) => {
-  const entry: Record<string, unknown> = { code: codeOf(err), message: err.message };
+  const entry: Record<string, unknown> = { code: ociCodeOf(err.code), message: err.message };
   entry.detail = err.detail ?? null;
   const headers: Record<string, string> = { ...API_VERSION_HEADER, "X-Request-Id": c.get("requestId") ?? "" };
   if (err.status === 401) headers["WWW-Authenticate"] = challenge(c);

@@ -9,7 +9,7 @@ export type Ctx = Context<AppEnv>;
 export function contentLength(c: Ctx): number | null {
   const v = c.req.header("content-length");
   if (v === undefined || v === "") return null;
-  if (!/^\d+$/.test(v)) throw new RegistryError("InvalidContentLength", "Content-Length is not a number", { protocolCode: "SIZE_INVALID" });
+  if (!/^\d+$/.test(v)) throw new RegistryError("InvalidContentLength", "Content-Length is not a number");
   return Number(v);
 }
 

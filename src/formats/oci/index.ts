@@ -35,11 +35,10 @@ const HANDLERS: Record<OciRoute["kind"], Partial<Record<string, Handler>>> = {
 const app = new Hono<AppEnv>();
 app.all("*", async (c) => {
   const route = parseOciPath(c.req.path.replace(/^\/v2/, ""));
-  if (!route) throw new RegistryError("NotFoundRoute", `no OCI route for ${c.req.path}`, { protocolCode: "NAME_INVALID" });
+  if (!route) throw new RegistryError("NotFoundOciRoute", `no OCI route for ${c.req.path}`);
   const handler = HANDLERS[route.kind][c.req.method];
   if (!handler) {
     throw new RegistryError("MethodNotAllowedOci", `${c.req.method} is not supported on ${c.req.path}`, {
-      protocolCode: "UNSUPPORTED",
       headers: { Allow: Object.keys(HANDLERS[route.kind]).join(", ") },
     });
   }

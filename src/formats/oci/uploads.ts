@@ -24,10 +24,10 @@ function chunkStart(c: Ctx): number | null {
   const header = c.req.header("content-range");
   if (!header) return null;
   const range = parseRange(header);
-  if (!range) throw new RegistryError("RangeNotSatisfiableContentRange", `Content-Range '${header}' is not start-end`, { protocolCode: "BLOB_UPLOAD_INVALID" });
+  if (!range) throw new RegistryError("RangeNotSatisfiableContentRange", `Content-Range '${header}' is not start-end`);
   const length = contentLength(c);
   if (length !== null && length !== range.end - range.start + 1) {
-    throw new RegistryError("RangeNotSatisfiableContentLength", "Content-Length does not match Content-Range", { protocolCode: "BLOB_UPLOAD_INVALID" });
+    throw new RegistryError("RangeNotSatisfiableContentLength", "Content-Length does not match Content-Range");
   }
   return range.start;
 }

@@ -73,7 +73,7 @@ export async function ingestBlob(scope: Scope, ref: RepoRef, body: ReadableStrea
       : expected.filter(([alg, hex]) => checksums[alg] !== hex.toLowerCase()).map(([alg, hex]) => `the content's ${alg} is ${checksums[alg]}, not ${hex}`)[0];
   if (mismatch) {
     await Promise.all([deleteObject(scope.env.BLOBS, key), releaseReservation(scope, repo.projectId, reservation)]);
-    throw new RegistryError("InvalidDigestMismatch", mismatch, { protocolCode: "DIGEST_INVALID" });
+    throw new RegistryError("InvalidDigestMismatch", mismatch);
   }
   const { created } = await recordBlob(scope, repo, { digest, size, key, mediaType: opts.mediaType ?? null }, reservation);
   return { digest, size, created, checksums };

@@ -62,7 +62,7 @@ export interface PublishedVersion {
 
 export function assertNameAllowed(opened: OpenedRepo, name: string) {
   if (!nameAllowed(name, opened.repo.allowedPatterns, opened.repo.blockedPatterns)) {
-    throw new RegistryError("ForbiddenPackageName", `the name '${name}' is not allowed in this repository`, { protocolCode: "DENIED" });
+    throw new RegistryError("ForbiddenPackageName", `the name '${name}' is not allowed in this repository`);
   }
 }
 

@@ -24,7 +24,7 @@ export function quotaExceeded(projectId: string, v: Extract<QuotaVerdict, { ok: 
   return new RegistryError(
     "QuotaExceededStorage",
     `storage quota exceeded: the project uses ${v.usage.usedBytes} bytes (+${v.usage.reservedBytes} reserved) of ${v.limitBytes} bytes and pushes are refused above ${v.rejectAtBytes} bytes`,
-    { protocolCode: "DENIED", detail: { project_id: projectId, used_bytes: v.usage.usedBytes, reserved_bytes: v.usage.reservedBytes, limit_bytes: v.limitBytes, reject_at_bytes: v.rejectAtBytes } },
+    { detail: { project_id: projectId, used_bytes: v.usage.usedBytes, reserved_bytes: v.usage.reservedBytes, limit_bytes: v.limitBytes, reject_at_bytes: v.rejectAtBytes } },
   );
 }
 

@@ -20,10 +20,10 @@ import { RegistryError } from "../../core/errors";
 import { assertSha256Digest } from "../../core/digest";
 
 const blobUnknown = (digest: string) =>
-  new RegistryError("NotFoundBlob", `blob ${digest} is not known to this repository`, { protocolCode: "BLOB_UNKNOWN", detail: { digest } });
+  new RegistryError("NotFoundBlob", `blob ${digest} is not known to this repository`, { detail: { digest } });
 
 export function requireDigest(text: string | undefined | null): string {
-  if (!text) throw new RegistryError("InvalidDigest", "a digest is required", { protocolCode: "DIGEST_INVALID" });
+  if (!text) throw new RegistryError("InvalidDigest", "a digest is required");
   return assertSha256Digest(text);
 }
 

@@ -55,14 +55,14 @@ export interface ParsedManifest {
   annotations: Record<string, string>;
 }
 
-const bad = (message: string, detail?: unknown) => new RegistryError("InvalidManifest", message, { protocolCode: "MANIFEST_INVALID", detail });
+const bad = (message: string, detail?: unknown) => new RegistryError("InvalidManifest", message, { detail });
 
 function descriptor(value: unknown, where: string): Descriptor {
   const d = value as Partial<Descriptor> | null;
   if (!d || typeof d !== "object") throw bad(`${where} is not a descriptor`);
   if (typeof d.mediaType !== "string" || !d.mediaType) throw bad(`${where}.mediaType is missing`);
   if (typeof d.digest !== "string" || !parseDigest(d.digest)) {
-    throw new RegistryError("InvalidDigest", `${where}.digest is not a valid digest`, { protocolCode: "DIGEST_INVALID", detail: { where } });
+    throw new RegistryError("InvalidDigest", `${where}.digest is not a valid digest`, { detail: { where } });
   }
   if (typeof d.size !== "number" || !Number.isSafeInteger(d.size) || d.size < 0) throw bad(`${where}.size must be a non-negative integer`);
   if (d.annotations !== undefined && (typeof d.annotations !== "object" || d.annotations === null)) throw bad(`${where}.annotations must be an object`);
@@ -83,9 +83,9 @@ export function parseManifest(bytes: Uint8Array, contentType: string | null): Pa
   if (!type) throw bad("the manifest has no media type: send a Content-Type header");
   if (declared && declared !== type) throw bad(`the manifest's mediaType '${declared}' does not match Content-Type '${type}'`);
   if (type === MEDIA.dockerSchema1 || type === MEDIA.dockerSchema1Signed) {
-    throw new RegistryError("InvalidManifestSchema1", "Docker schema 1 manifests are not supported", { protocolCode: "MANIFEST_INVALID" });
+    throw new RegistryError("InvalidManifestSchema1", "Docker schema 1 manifests are not supported");
   }
-  if (!MANIFEST_TYPES.includes(type)) throw invalid("ManifestMediaType", `unsupported manifest media type '${type}'`, { protocolCode: "MANIFEST_INVALID" });
+  if (!MANIFEST_TYPES.includes(type)) throw invalid("ManifestMediaType", `unsupported manifest media type '${type}'`);
   if (doc.schemaVersion !== 2) throw bad("schemaVersion must be 2");
   const annotations = (doc.annotations && typeof doc.annotations === "object" ? doc.annotations : {}) as Record<string, string>;
   const subject = doc.subject === undefined ? null : descriptor(doc.subject, "subject");

@@ -34,15 +34,14 @@ const MAX_LABEL_VALUE = 4096;
 export const INLINE_MANIFEST_MAX = 1024 * 1024;
 
 const manifestUnknown = (ref: string, why = "manifest unknown") =>
-  new RegistryError("NotFoundManifest", `${why}: ${ref}`, { protocolCode: "MANIFEST_UNKNOWN", detail: { reference: ref } });
+  new RegistryError("NotFoundManifest", `${why}: ${ref}`, { detail: { reference: ref } });
 const blobUnknown = (digest: string, what: string) =>
   new RegistryError("InvalidManifestBlobUnknown", `the manifest references ${what} ${digest}, which this repository does not have`, {
-    protocolCode: "MANIFEST_BLOB_UNKNOWN",
     detail: { digest },
   });
 
 export async function readManifestBody(body: ReadableStream<Uint8Array> | null, length: number | null): Promise<Uint8Array> {
-  const tooBig = () => new RegistryError("PayloadTooLargeManifest", `a manifest may be at most ${MAX_MANIFEST_BYTES} bytes`, { protocolCode: "SIZE_INVALID" });
+  const tooBig = () => new RegistryError("PayloadTooLargeManifest", `a manifest may be at most ${MAX_MANIFEST_BYTES} bytes`);
   if (length !== null && length > MAX_MANIFEST_BYTES) throw tooBig();
   if (!body) return new Uint8Array(0);
   const chunks: Uint8Array[] = [];
@@ -69,13 +68,13 @@ async function verifyReferences(scope: Scope, img: OpenedImage, m: ParsedManifes
   for (const b of m.blobs) {
     const size = blobs.get(b.digest);
     if (size === undefined) throw blobUnknown(b.digest, "blob");
-    if (size !== b.size) throw new RegistryError("InvalidManifestSize", `blob ${b.digest} is ${size} bytes, the manifest says ${b.size}`, { protocolCode: "MANIFEST_INVALID" });
+    if (size !== b.size) throw new RegistryError("InvalidManifestSize", `blob ${b.digest} is ${size} bytes, the manifest says ${b.size}`);
   }
   const children = new Map((await q.manifestsIn(scope.db, img.repo.id, img.name.image, [...new Set(m.manifests.map((c) => c.digest))])).map((c) => [c.digest, c.size]));
   for (const c of m.manifests) {
     const size = children.get(c.digest);
     if (size === undefined) throw blobUnknown(c.digest, "manifest");
-    if (size !== c.size) throw new RegistryError("InvalidManifestSize", `manifest ${c.digest} is ${size} bytes, the index says ${c.size}`, { protocolCode: "MANIFEST_INVALID" });
+    if (size !== c.size) throw new RegistryError("InvalidManifestSize", `manifest ${c.digest} is ${size} bytes, the index says ${c.size}`);
   }
 }
 
@@ -91,7 +90,7 @@ export async function putManifest(scope: Scope, img: OpenedImage, input: PutMani
   const ref = parseReference(input.reference);
   const digest = sha256Digest(hex(new Uint8Array(await crypto.subtle.digest("SHA-256", input.bytes))));
   if ("digest" in ref && ref.digest !== digest) {
-    throw new RegistryError("InvalidDigestMismatch", `the manifest's digest is ${digest}, not ${ref.digest}`, { protocolCode: "DIGEST_INVALID" });
+    throw new RegistryError("InvalidDigestMismatch", `the manifest's digest is ${digest}, not ${ref.digest}`);
   }
   const tags = [...new Set([...("tag" in ref ? [ref.tag] : []), ...(input.tags ?? []).map((t) => (parseReference(t) as { tag: string }).tag)])];
   const parsed = parseManifest(input.bytes, input.contentType);

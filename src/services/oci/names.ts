@@ -29,7 +29,6 @@ export function parseName(full: string): ImageName {
   const parts = full.split("/");
   if (full.length > MAX_NAME || parts.length < 3 || !parts.every((p) => COMPONENT.test(p))) {
     throw new RegistryError("InvalidImageName", `'${full}' is not a valid name: use <project>/<repo>/<image>, lowercase components`, {
-      protocolCode: "NAME_INVALID",
       detail: { name: full },
     });
   }
@@ -42,10 +41,10 @@ export const isTag = (ref: string) => TAG.test(ref);
 export function parseReference(ref: string): { tag: string } | { digest: string } {
   if (ref.includes(":")) {
     const d = parseDigest(ref);
-    if (!d) throw invalid("Digest", `'${ref}' is not a valid digest`, { protocolCode: "DIGEST_INVALID" });
+    if (!d) throw invalid("Digest", `'${ref}' is not a valid digest`);
     return { digest: ref };
   }
-  if (!isTag(ref)) throw invalid("Tag", `'${ref}' is not a valid tag`, { protocolCode: "MANIFEST_INVALID", detail: { tag: ref } });
+  if (!isTag(ref)) throw invalid("Tag", `'${ref}' is not a valid tag`, { detail: { tag: ref } });
   return { tag: ref };
 }
 

@@ -34,7 +34,7 @@ export const MAX_CATALOG_PAGE = 1000;
 export async function catalog(scope: Scope, n: string | undefined, last: string | undefined) {
   let limit = MAX_CATALOG_PAGE;
   if (n !== undefined && n !== "") {
-    if (!/^\d+$/.test(n)) throw new RegistryError("InvalidPageSize", "n must be a non-negative integer", { protocolCode: "UNSUPPORTED" });
+    if (!/^\d+$/.test(n)) throw new RegistryError("InvalidPageSize", "n must be a non-negative integer");
     limit = Math.min(Number(n), MAX_CATALOG_PAGE);
   }
   if (limit === 0) return { repositories: [] as string[], next: null };

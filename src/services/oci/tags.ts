@@ -35,7 +35,6 @@ export interface TagChange {
 export function assertTagMutable(img: OpenedImage, tag: string) {
   if (matchesAny(tag, img.repo.immutableTags)) {
     throw new RegistryError("ForbiddenTagImmutable", `tag '${tag}' is immutable in this repository: it can't be overwritten or deleted`, {
-      protocolCode: "DENIED",
       detail: { tag },
     });
   }
@@ -63,7 +62,7 @@ export function tagChange(scope: Scope, img: OpenedImage, c: TagChange, now: num
   ];
 }
 
-const invalidN = () => new RegistryError("InvalidPageSize", "n must be a non-negative integer", { protocolCode: "UNSUPPORTED" });
+const invalidN = () => new RegistryError("InvalidPageSize", "n must be a non-negative integer");
 
 /** Tags in lexical order after `last`, at most `n`; `next` is set when more may follow. */
 export async function listTags(scope: Scope, img: OpenedImage, n: string | undefined, last: string | undefined) {
@@ -75,7 +74,7 @@ export async function listTags(scope: Scope, img: OpenedImage, n: string | undef
   if (limit === 0) return { tags: [] as string[], next: null };
   const rows = await q.listTags(scope.db, img.repo.id, img.name.image, last || undefined, limit + 1);
   if (rows.length === 0 && !last && !(await q.imageExists(scope.db, img.repo.id, img.name.image))) {
-    throw new RegistryError("NotFoundImage", `no image ${img.name.full}`, { protocolCode: "NAME_UNKNOWN", detail: { name: img.name.full } });
+    throw new RegistryError("NotFoundImage", `no image ${img.name.full}`, { detail: { name: img.name.full } });
   }
   const tags = rows.slice(0, limit).map((r) => r.tag);
   return { tags, next: rows.length > limit ? tags[tags.length - 1]! : null };

@@ -41,7 +41,7 @@ import type { UploadFailure, UploadStatus } from "../../objects/upload-session";
  */
 export const MIN_CHUNK_LENGTH = MIN_PART_SIZE;
 
-const uploadUnknown = () => new RegistryError("NotFoundUpload", "no such upload session (finished, cancelled or expired)", { protocolCode: "BLOB_UPLOAD_UNKNOWN" });
+const uploadUnknown = () => new RegistryError("NotFoundUpload", "no such upload session (finished, cancelled or expired)");
 
 function stubOf(scope: Scope, uuid: string) {
   let id: DurableObjectId;
@@ -55,7 +55,7 @@ function stubOf(scope: Scope, uuid: string) {
 
 function fail(f: UploadFailure): never {
   const headers: Record<string, string> = f.offset !== undefined ? { Range: uploadRange(f.offset) } : {};
-  throw new RegistryError(f.code, f.message, { protocolCode: f.protocolCode, headers });
+  throw new RegistryError(f.code, f.message, { headers });
 }
 
 const ok = (s: UploadStatus) => (s.ok ? s.offset : fail(s));
@@ -102,7 +102,7 @@ export async function finishUpload(scope: Scope, img: OpenedImage, uuid: string,
   const actual = sha256Digest(done.sha256);
   if (actual !== expected) {
     await deleteObject(scope.env.BLOBS, done.key);
-    throw new RegistryError("InvalidDigestMismatch", `the uploaded content's digest is ${actual}, not ${expected}`, { protocolCode: "DIGEST_INVALID" });
+    throw new RegistryError("InvalidDigestMismatch", `the uploaded content's digest is ${actual}, not ${expected}`);
   }
   await recordBlob(scope, img.repo.id, { digest: actual, size: done.size, key: done.key, mediaType: null });
   return { digest: actual, size: done.size };

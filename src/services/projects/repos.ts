@@ -185,15 +185,11 @@ export async function openRepo(
   const anonymous = scope.access.principal.type === "anonymous";
   if (!found || !formats.includes(found.repo.format)) {
     if (anonymous) throw scope.access.denial(action);
-    throw new RegistryError("NotFoundRepo", `repository ${projectSlug}/${repoSlug} not found`, {
-      protocolCode: "NAME_UNKNOWN",
-    });
+    throw new RegistryError("NotFoundRepo", `repository ${projectSlug}/${repoSlug} not found`);
   }
   await scope.access.require(action, { projectId: found.project.id, repo: found.repo });
   if ((action === "write" || action === "delete") && found.repo.state === "read_only") {
-    throw new RegistryError("ForbiddenRepoReadOnly", `repository ${projectSlug}/${repoSlug} is read-only`, {
-      protocolCode: "DENIED",
-    });
+    throw new RegistryError("ForbiddenRepoReadOnly", `repository ${projectSlug}/${repoSlug} is read-only`);
   }
   return found;
 }

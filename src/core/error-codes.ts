@@ -1,0 +1,225 @@
+/**
+ * The error-code registry: every `code` the registry answers with, what it means, and
+ * its wire code per protocol. `RegistryError` and its constructors accept only these
+ * keys (core/errors.ts), the OCI renderer maps through `ociCodeOf`, OpenAPI publishes
+ * the list (`x-error-codes`), docs/error-codes.md is generated from it, and
+ * test/contract/error-codes.snapshot.txt pins it.
+ *
+ * Invariants:
+ * - A code is stable: never rename or remove one (the reference promises it); add.
+ * - A code starts with its category (core/errors.ts), which alone gives its HTTP status.
+ * - Wire codes per protocol: the governance API and npm send `code` itself; OCI sends
+ *   `oci` (or its category's default, `OCI_DEFAULTS`); Cargo (`errors[].detail`), PyPI
+ *   (status line) and plain-text formats (Maven, Go, generic) send only the message.
+ */
+
+/** Error codes of the OCI distribution spec (plus `UNKNOWN`, which registries use for 5xx). */
+export const OCI_CODES = [
+  "BLOB_UNKNOWN",
+  "BLOB_UPLOAD_INVALID",
+  "BLOB_UPLOAD_UNKNOWN",
+  "DIGEST_INVALID",
+  "MANIFEST_BLOB_UNKNOWN",
+  "MANIFEST_INVALID",
+  "MANIFEST_UNKNOWN",
+  "NAME_INVALID",
+  "NAME_UNKNOWN",
+  "SIZE_INVALID",
+  "UNAUTHORIZED",
+  "DENIED",
+  "UNSUPPORTED",
+  "TOOMANYREQUESTS",
+  "UNKNOWN",
+] as const;
+export type OciCode = (typeof OCI_CODES)[number];
+
+interface CodeSpec {
+  description: string;
+  /** The OCI code when the category's default (OCI_DEFAULTS) is not the right one. */
+  oci?: OciCode;
+}
+
+export const ERROR_CODES = {
+  // --- any request ---
+  InvalidRequest: { description: "The request failed validation; `detail` lists each issue (path, message)" },
+  InvalidJson: { description: "The request body is not valid JSON" },
+  InvalidCursor: { description: "The `cursor` is not one this registry returned" },
+  InvalidBodyLength: { description: "The body ended before (or ran past) its declared Content-Length", oci: "SIZE_INVALID" },
+  PayloadTooLargeBody: { description: "The body is larger than this endpoint accepts" },
+  UnsupportedMediaType: { description: "The request's Content-Type is not one this endpoint reads" },
+  MethodNotAllowed: { description: "The path exists but not with this method" },
+  PayloadTooLarge: { description: "The body is too large" },
+  RangeNotSatisfiable: { description: "The requested range lies outside the content" },
+  NotFoundRoute: { description: "No route matches the path", oci: "UNSUPPORTED" },
+  InternalError: { description: "An unexpected error; quote the request id when reporting it" },
+
+  // --- credentials and permissions ---
+  UnauthorizedCredentialsRequired: { description: "The request needs credentials and sent none" },
+  UnauthorizedInvalidToken: { description: "The token is unknown, expired or revoked" },
+  ForbiddenAction: { description: "The credential does not allow this action" },
+  ForbiddenInsufficientPermissions: { description: "The caller's role (or the token's scopes) in this project does not allow this action" },
+
+  // --- projects, repositories, members ---
+  NotFoundProject: { description: "No such project, or not visible to the caller" },
+  InvalidProjectSlug: { description: "The project slug is not 1–64 lowercase letters, digits and dashes" },
+  ConflictProjectSlugInUse: { description: "Another project has this slug" },
+  ConflictProjectNotEmpty: { description: "The project still has repositories; delete them first" },
+  NotFoundRepo: { description: "No such repository (of this format), or not visible to the caller" },
+  InvalidRepoSlug: { description: "The repository slug is not 1–64 lowercase letters, digits and dashes" },
+  InvalidRepoProject: { description: "The repository's project does not exist" },
+  InvalidRepoFormat: { description: "The repository's format does not support this operation" },
+  InvalidRepoUpstreamUrl: { description: "`upstream_url` is not an http(s) URL" },
+  InvalidRepoUpstreamUrlRequired: { description: "A repository of kind `upstream` needs `upstream_url`" },
+  ConflictRepoSlugInUse: { description: "Another repository of the project has this slug" },
+  ForbiddenRepoReadOnly: { description: "The repository is `read_only`: pushes and deletes are refused" },
+  NotFoundMember: { description: "The principal has no role binding in the project" },
+  InvalidMemberPrincipal: { description: "The user or service account does not exist (in this project)" },
+  ConflictMemberServiceAccount: { description: "A service account always holds its role in its project; change the role or delete the account" },
+
+  // --- identity: users, service accounts, tokens, OIDC ---
+  NotFoundUser: { description: "No such user" },
+  InvalidUserName: { description: "The user name is not valid" },
+  ConflictUserNameInUse: { description: "Another user has this name" },
+  NotFoundServiceAccount: { description: "No such service account in the project" },
+  InvalidServiceAccountName: { description: "The service account name is not valid" },
+  ConflictServiceAccountNameInUse: { description: "Another service account of the project has this name" },
+  NotFoundToken: { description: "No such token for this principal" },
+  InvalidTokenExpiry: { description: "`expires_in`/`expires_at` is in the past, too far ahead, or both were given" },
+  NotFoundOidcTrustPolicy: { description: "No such OIDC trust policy" },
+  InvalidOidcTrustPolicyName: { description: "The trust policy name is not valid" },
+  InvalidOidcTrustPolicyProject: { description: "The trust policy's project does not exist" },
+  ConflictOidcTrustPolicyNameInUse: { description: "Another trust policy has this name" },
+  InvalidOidcIssuerUrl: { description: "The issuer is not an https URL on a public address" },
+  InvalidOidcJwksUrl: { description: "The issuer's `jwks_uri` is not an https URL on a public address" },
+  InvalidOidcClaimCondition: { description: "A claim condition is malformed" },
+  InvalidOidcClaimConditionsTooBroad: { description: "The claim conditions would let tokens from any repository of the issuer in" },
+  InvalidOidcTokenRequired: { description: "The exchange request carries no OIDC token" },
+  UnauthorizedOidcToken: { description: "The OIDC token was refused (signature, issuer, audience or expiry; the audit log has the reason)" },
+  ForbiddenOidcNoMatchingPolicy: { description: "No enabled trust policy matches the token's issuer, audience and claims" },
+  ForbiddenOidcPolicyAmbiguous: { description: "Several trust policies match; name one with `policy`" },
+  UnavailableOidcIssuer: { description: "The issuer's discovery document or keys could not be fetched" },
+
+  // --- audit, quotas, webhooks ---
+  InvalidAuditProjectRequired: { description: "`project_id` is required unless the caller is an instance admin" },
+  QuotaExceededStorage: { description: "The push would take the project past its Reject limit" },
+  NotFoundQuotaLimit: { description: "No such quota limit in the project" },
+  ConflictQuotaLimitExists: { description: "A limit of this type at this threshold already exists" },
+  NotFoundWebhook: { description: "No such webhook subscription" },
+  NotFoundWebhookDelivery: { description: "No such delivery for this subscription" },
+  InvalidWebhookName: { description: "The subscription name is not valid" },
+  InvalidWebhookUrl: { description: "The receiver URL is not http(s), or is a private address while those are not allowed" },
+  InvalidWebhookEvents: { description: "An event filter names no catalogued type or category" },
+  InvalidWebhookProject: { description: "The subscription's project does not exist" },
+  ConflictWebhookDisabled: { description: "The subscription is disabled; enable it first" },
+
+  // --- packages and files (every language format) ---
+  NotFoundPackage: { description: "No such package in the repository" },
+  NotFoundVersion: { description: "No such version of the package" },
+  NotFoundFile: { description: "No such file in the repository" },
+  NotFoundBlob: { description: "The content is not known to this repository", oci: "BLOB_UNKNOWN" },
+  InvalidPackageName: { description: "The package name is not valid for the format" },
+  InvalidPackageVersion: { description: "The version is not valid for the format" },
+  ForbiddenPackageName: { description: "The repository's allowed/blocked patterns refuse this package name" },
+  ConflictVersionExists: { description: "This version is already published and versions are immutable" },
+  ConflictFileExists: { description: "A different file with this name is already stored" },
+  InvalidDigest: { description: "The digest is not `sha256:<64 hex digits>`", oci: "DIGEST_INVALID" },
+  InvalidDigestMismatch: { description: "The content's digest is not the one the request declared", oci: "DIGEST_INVALID" },
+  InvalidZip: { description: "The archive is not a readable ZIP" },
+  InvalidPath: { description: "The file path is not valid (empty, `.`/`..` segments, control characters)" },
+  InvalidChecksum: { description: "A checksum header or body is not a hex digest of the right length" },
+  InvalidChecksumMismatch: { description: "The content does not match its declared checksum" },
+  NotFoundChecksum: { description: "No checksum of that algorithm is recorded for the file" },
+
+  // --- OCI ---
+  InvalidImageName: { description: "The image name is not `<project>/<repo>/<image>` in lowercase components", oci: "NAME_INVALID" },
+  NotFoundOciRoute: { description: "The path is not an OCI distribution route", oci: "NAME_INVALID" },
+  MethodNotAllowedOci: { description: "The OCI route does not support this method" },
+  NotFoundImage: { description: "No such image in the repository" },
+  NotFoundManifest: { description: "No manifest with this tag or digest", oci: "MANIFEST_UNKNOWN" },
+  InvalidManifest: { description: "The manifest is not a valid OCI/Docker manifest or index", oci: "MANIFEST_INVALID" },
+  InvalidManifestSchema1: { description: "Docker schema 1 manifests are not supported", oci: "MANIFEST_INVALID" },
+  InvalidManifestMediaType: { description: "The manifest media type is not supported", oci: "MANIFEST_INVALID" },
+  InvalidManifestSize: { description: "A descriptor's size does not match the referenced content", oci: "MANIFEST_INVALID" },
+  InvalidManifestBlobUnknown: { description: "The manifest references a blob or manifest the repository does not have", oci: "MANIFEST_BLOB_UNKNOWN" },
+  PayloadTooLargeManifest: { description: "The manifest is larger than the registry accepts" },
+  InvalidTag: { description: "The tag is not a valid OCI tag", oci: "MANIFEST_INVALID" },
+  InvalidTagRestore: { description: "The tag did not point at that digest within the tag-history window" },
+  ForbiddenTagImmutable: { description: "The tag matches an immutable-tag pattern: it can't be overwritten or deleted" },
+  InvalidPageSize: { description: "`n` is not a non-negative integer" },
+  InvalidContentLength: { description: "Content-Length is not a number", oci: "SIZE_INVALID" },
+  NotFoundUpload: { description: "No such upload session (finished, cancelled or expired)", oci: "BLOB_UPLOAD_UNKNOWN" },
+  RangeNotSatisfiableUpload: { description: "The chunk does not start at the upload's current offset" },
+  RangeNotSatisfiableContentRange: { description: "Content-Range is not `start-end`" },
+  RangeNotSatisfiableContentLength: { description: "Content-Length does not match Content-Range" },
+  RangeNotSatisfiableBlob: { description: "The requested byte range is outside the blob", oci: "UNSUPPORTED" },
+  InvalidUploadInterrupted: { description: "The chunk's body ended early; resume from the reported offset", oci: "BLOB_UPLOAD_INVALID" },
+  PayloadTooLargeUpload: { description: "The upload is larger than the registry accepts" },
+  NotFoundLabel: { description: "No such label on the manifest" },
+  InvalidLabelMediaType: { description: "A label's media type is not `text/plain` or `application/json`" },
+  InvalidLabelValue: { description: "An `application/json` label's value is not JSON" },
+  ForbiddenLabelFromManifest: { description: "Labels that come from the manifest's annotations can't be deleted" },
+
+  // --- npm ---
+  InvalidPackument: { description: "The publish document (packument) is malformed" },
+  InvalidAttachment: { description: "The packument's tarball attachment is missing, not base64, or not its declared length" },
+  InvalidIntegrity: { description: "The tarball does not match its declared `integrity`/`shasum`" },
+  InvalidDistTag: { description: "The dist-tag is not valid (or names no version)" },
+  NotFoundDistTag: { description: "No such dist-tag" },
+  NotFoundTarball: { description: "No such tarball" },
+  ForbiddenVersionExists: { description: "npm's answer to publishing over a published version" },
+  ConflictRevision: { description: "The package changed since the document was read; fetch it again" },
+
+  // --- PyPI ---
+  InvalidAction: { description: "The upload's `:action` is not `file_upload`" },
+  InvalidFilename: { description: "The distribution's file name is not a valid wheel or sdist name" },
+  InvalidFiletype: { description: "`filetype` does not match the file" },
+  InvalidMultipart: { description: "The upload is not valid multipart/form-data" },
+  PayloadTooLargeField: { description: "A form field is larger than allowed" },
+  PayloadTooLargeFields: { description: "The upload's metadata fields are too large in total" },
+  NotAcceptableContentType: { description: "None of the content types in Accept is available" },
+
+  // --- Maven ---
+  InvalidMavenPath: { description: "The path is not a Maven 2 repository layout path" },
+  NotFoundMetadata: { description: "No maven-metadata.xml at this path" },
+
+  // --- Cargo ---
+  InvalidCrateName: { description: "The crate name is not valid" },
+  InvalidCrateMetadata: { description: "The publish metadata is malformed" },
+  InvalidCratePublishBody: { description: "The publish body is not `<len><json><len><crate>`" },
+  InvalidCrateOwners: { description: "Owners are managed through project roles, not cargo" },
+  NotFoundCrate: { description: "No such crate" },
+  ConflictCrateName: { description: "The crate was published before under a different capitalisation" },
+  PayloadTooLargeCrate: { description: "The crate is larger than allowed" },
+
+  // --- Go ---
+  InvalidModulePath: { description: "The module path is not valid" },
+  InvalidModuleVersion: { description: "The module version is not a canonical semantic version" },
+  InvalidModuleZip: { description: "The module zip breaks the module zip rules" },
+  InvalidModuleMod: { description: "The go.mod is not valid for the module" },
+  InvalidModuleUpload: { description: "Uploads go to `<module>/@v/<version>.zip` (and optionally `.mod`)" },
+  NotFoundModule: { description: "No such module" },
+  NotFoundModulePath: { description: "The path names no module file" },
+  NotFoundModuleVersion: { description: "No such version of the module" },
+  ConflictModMismatch: { description: "The go.mod differs from the one stored for this version" },
+  PayloadTooLargeModuleMod: { description: "The go.mod is larger than allowed" },
+} as const satisfies Record<string, CodeSpec>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+export const ERROR_CODE_LIST = Object.keys(ERROR_CODES) as ErrorCode[];
+
+/** The OCI code of each category when the code names none (other categories: `OCI_FALLBACK`). */
+export const OCI_FALLBACK: OciCode = "UNSUPPORTED";
+export const OCI_DEFAULTS: Record<string, OciCode> = {
+  Unauthorized: "UNAUTHORIZED",
+  Forbidden: "DENIED",
+  QuotaExceeded: "DENIED",
+  Blocked: "DENIED",
+  NotFound: "NAME_UNKNOWN",
+  TooManyRequests: "TOOMANYREQUESTS",
+  PayloadTooLarge: "SIZE_INVALID",
+  RangeNotSatisfiable: "BLOB_UPLOAD_INVALID",
+  Internal: "UNKNOWN",
+  Unavailable: "UNKNOWN",
+};
+
+export const isErrorCode = (code: string): code is ErrorCode => Object.hasOwn(ERROR_CODES, code);
