@@ -1,4 +1,4 @@
-/** The Worker's bindings and variables, as declared in wrangler.toml. */
+/** The Worker's bindings and variables, as declared in wrangler.toml. Read them through src/config.ts. */
 import type { UploadSession } from "./objects/upload-session";
 import type { ProjectQuota } from "./objects/project-quota";
 
@@ -22,9 +22,6 @@ export interface Env {
   /** "true": webhooks and OIDC issuers may point at private, loopback and link-local addresses (local testing). */
   ORBITALREG_ALLOW_PRIVATE_WEBHOOKS?: string;
 }
-
-/** Whether outbound calls (webhook deliveries, OIDC discovery) may reach private addresses. */
-export const allowsPrivateTargets = (env: Env) => env.ORBITALREG_ALLOW_PRIVATE_WEBHOOKS === "true";
 
 type OrbitalRegEnv = Env;
 declare global {

@@ -9,6 +9,7 @@ import { apiRoute, json } from "./route";
 import { checkReadiness, lastReadiness } from "../services/health";
 import { VERSION } from "../version";
 import { REPO_FORMATS } from "../formats";
+import { config } from "../config";
 import { iso } from "./schemas";
 
 export const systemRoutes = new OpenAPIHono<AppEnv>();
@@ -31,8 +32,8 @@ systemRoutes.openapi(
       {
         name: "OrbitalReg",
         version: VERSION,
-        help_url: c.env.ORBITALREG_HELP_URL || null,
-        banner: c.env.ORBITALREG_BANNER || null,
+        help_url: config(c.env).helpUrl,
+        banner: config(c.env).banner,
         formats: [...REPO_FORMATS],
         token_endpoint: `${c.var.scope.baseUrl}/v2/token`,
       },

@@ -5,6 +5,8 @@
  * whose validity is re-checked on every use.
  */
 import { SignJWT, jwtVerify } from "jose";
+import type { Env } from "../env";
+import { config } from "../config";
 
 export const REGISTRY_JWT_TTL_SECONDS = 300;
 const ISSUER = "orbitalreg";
@@ -56,9 +58,10 @@ export async function verifyRegistryJwt(token: string, secret: string, now = Dat
 /** The JWT signing key: an explicit secret, else one derived from the admin token. */
 const derivedSecrets = new Map<string, string>();
 
-export async function jwtSecretOf(env: { ORBITALREG_JWT_SECRET?: string; ORBITALREG_ADMIN_TOKEN?: string }): Promise<string> {
-  if (env.ORBITALREG_JWT_SECRET) return env.ORBITALREG_JWT_SECRET;
-  const base = env.ORBITALREG_ADMIN_TOKEN ?? "orbitalreg-unconfigured";
+export async function jwtSecretOf(env: Env): Promise<string> {
+  const { jwtSecret, adminToken } = config(env);
+  if (jwtSecret) return jwtSecret;
+  const base = adminToken ?? "orbitalreg-unconfigured";
   const known = derivedSecrets.get(base);
   if (known) return known;
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`registry-jwt:${base}`));

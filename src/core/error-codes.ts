@@ -52,6 +52,7 @@ export const ERROR_CODES = {
   RangeNotSatisfiable: { description: "The requested range lies outside the content" },
   NotFoundRoute: { description: "No route matches the path", oci: "UNSUPPORTED" },
   InternalError: { description: "An unexpected error; quote the request id when reporting it" },
+  UnavailableConfigInvalid: { description: "The registry's configuration (an ORBITALREG_* variable or a binding) is not valid; the message names it" },
 
   // --- credentials and permissions ---
   UnauthorizedCredentialsRequired: { description: "The request needs credentials and sent none" },

@@ -11,6 +11,7 @@ import { Access } from "../auth/access";
 import { authenticate } from "../auth/authenticate";
 import { credentialFrom } from "../auth/credentials";
 import { jwtSecretOf } from "../auth/registry-jwt";
+import { config } from "../config";
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
 
@@ -27,7 +28,7 @@ export const scope = createMiddleware<AppEnv>(async function scope(c, next) {
   const waitUntil = (p: Promise<unknown>) => c.executionCtx.waitUntil(p.catch((e) => console.error("background task failed", e)));
   const principal = await authenticate(credentialFrom(c.req.header("authorization")), {
     db,
-    adminToken: c.env.ORBITALREG_ADMIN_TOKEN,
+    adminToken: config(c.env).adminToken ?? undefined,
     jwtSecret: await jwtSecretOf(c.env),
     waitUntil,
   });

@@ -5,28 +5,22 @@
  * one batch are handled independently: one failure doesn't retry its neighbours.
  */
 import type { Env } from "../env";
+import { QUEUES } from "../config";
 import { database } from "../db/client";
 import { backoffSeconds, deadLettered, deliverOnce, expandEvent, parseEnvelope } from "../services/events";
 
-export const QUEUES = {
-  events: "orbitalreg-events",
-  eventsDlq: "orbitalreg-events-dlq",
-  jobs: "orbitalreg-jobs",
-  deliveries: "orbitalreg-deliveries",
-  deliveriesDlq: "orbitalreg-deliveries-dlq",
-} as const;
 
 export async function handleQueue(batch: MessageBatch<unknown>, env: Env): Promise<void> {
   const deps = { db: database(env.DB), env };
   switch (batch.queue) {
-    case QUEUES.events:
+    case QUEUES.events.name:
       return each(batch, async (m) => {
         const envelope = parseEnvelope(m.body);
         if (!envelope) console.warn("dropping malformed domain event", m.id);
         else await expandEvent(deps, envelope);
         m.ack();
       });
-    case QUEUES.deliveries:
+    case QUEUES.deliveries.name:
       return each(batch, async (m) => {
         const id = deliveryIdIn(m.body);
         if (!id) return m.ack();
@@ -35,17 +29,17 @@ export async function handleQueue(batch: MessageBatch<unknown>, env: Env): Promi
         if (outcome.kind === "dead") await env.DELIVERIES_DLQ.send({ delivery_id: id }, { contentType: "json" });
         m.ack();
       });
-    case QUEUES.deliveriesDlq:
+    case QUEUES.deliveriesDlq.name:
       return each(batch, async (m) => {
         const id = deliveryIdIn(m.body);
         if (id) await deadLettered(deps, id);
         m.ack();
       });
-    case QUEUES.eventsDlq:
+    case QUEUES.eventsDlq.name:
       for (const m of batch.messages) console.error("domain event dead-lettered (webhooks not expanded)", JSON.stringify(m.body));
       batch.ackAll();
       return;
-    case QUEUES.jobs:
+    case QUEUES.jobs.name:
       batch.ackAll();
       return;
     default:

@@ -17,7 +17,8 @@
  *   private targets off) and redirects are not followed.
  */
 import type { Db } from "../../db/client";
-import { allowsPrivateTargets, type Env } from "../../env";
+import type { Env } from "../../env";
+import { config } from "../../config";
 import * as q from "../../db/webhooks";
 import { checkOutboundUrl } from "../../core/net";
 import { eventMatches } from "../../core/webhook-events";
@@ -136,7 +137,7 @@ export async function deliverOnce(deps: Deps, deliveryId: string): Promise<Deliv
   }
   let url: URL;
   try {
-    url = checkOutboundUrl(sub.url, "Webhook", { allowPrivate: allowsPrivateTargets(deps.env) });
+    url = checkOutboundUrl(sub.url, "Webhook", { allowPrivate: config(deps.env).allowPrivateTargets });
   } catch (e) {
     await q.failDelivery(deps.db, d.id, `target refused: ${(e as Error).message}`, Date.now()).run();
     return { kind: "done" };

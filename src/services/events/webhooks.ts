@@ -23,7 +23,7 @@ import { isValidEventFilter } from "../../core/webhook-events";
 import type { EventData } from "../../core/events";
 import { describe } from "../../auth/principal";
 import type { DeliveryStatus } from "../../core/vocabulary";
-import { allowsPrivateTargets } from "../../env";
+import { config } from "../../config";
 
 export type { DeliveryRow, SubscriptionRow } from "../../db/webhooks";
 
@@ -65,7 +65,7 @@ export async function listSubscriptions(scope: Scope, projectId?: string, cursor
 
 async function validate(scope: Scope, s: SubscriptionInput) {
   if (!NAME.test(s.name)) throw invalid("WebhookName", "name must be 1–64 lowercase letters, digits, '-', '_' or '.'");
-  checkOutboundUrl(s.url, "Webhook", { allowPrivate: allowsPrivateTargets(scope.env) });
+  checkOutboundUrl(s.url, "Webhook", { allowPrivate: config(scope.env).allowPrivateTargets });
   const bad = s.events.filter((e) => !isValidEventFilter(e));
   if (bad.length) throw invalid("WebhookEvents", `unknown event types: ${bad.join(", ")} (see GET /api/admin/webhooks/event-types)`);
   if (s.project_id && !(await findProject(scope.db, s.project_id))) throw invalid("WebhookProject", `project ${s.project_id} does not exist`);

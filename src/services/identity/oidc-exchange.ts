@@ -25,7 +25,7 @@ import { audienceMatches, claimStrings, firstFailedCondition, truncate, type Con
 import { OidcRefusal, peekToken, verifyOidcToken, type PeekedToken, type RefusalReason } from "../../auth/oidc";
 import { jwksCache } from "../../auth/jwks";
 import { mintToken } from "../../auth/tokens";
-import { allowsPrivateTargets } from "../../env";
+import { config } from "../../config";
 
 export interface ExchangeInput {
   token: string;
@@ -56,7 +56,7 @@ export async function exchangeOidcToken(scope: Scope, input: ExchangeInput) {
     if (candidates.length === 0) {
       throw new OidcRefusal(input.policy ? "policy_not_found" : "issuer_untrusted", "no enabled trust policy names this issuer");
     }
-    claims = await verifyOidcToken(input.token, peeked.iss, { cache: jwksCache, allowPrivate: allowsPrivateTargets(scope.env), now });
+    claims = await verifyOidcToken(input.token, peeked.iss, { cache: jwksCache, allowPrivate: config(scope.env).allowPrivateTargets, now });
     evaluations = candidates.map((policy) => ({
       policy,
       audienceOk: audienceMatches(claims!.aud, policy.audiences),

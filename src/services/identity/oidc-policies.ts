@@ -20,7 +20,7 @@ import { checkOutboundUrl } from "../../core/net";
 import { clampLimit, decodeCursor, toPage } from "../../core/pagination";
 import type { ClaimCondition } from "../../core/claims";
 import type { Role } from "../../core/vocabulary";
-import { allowsPrivateTargets } from "../../env";
+import { config } from "../../config";
 
 export type { TrustPolicyRow } from "../../db/oidc";
 
@@ -55,7 +55,7 @@ export async function getTrustPolicy(scope: Scope, id: string) {
 
 async function validate(scope: Scope, p: TrustPolicyInput) {
   if (!NAME.test(p.name)) throw invalid("OidcTrustPolicyName", "name must be 1–64 lowercase letters, digits, '-', '_' or '.'");
-  const url = checkOutboundUrl(p.issuer, "OidcIssuer", { allowPrivate: allowsPrivateTargets(scope.env), requireHttps: true });
+  const url = checkOutboundUrl(p.issuer, "OidcIssuer", { allowPrivate: config(scope.env).allowPrivateTargets, requireHttps: true });
   if (url.search || url.hash) throw invalid("OidcIssuerUrl", "the issuer URL can't carry a query or fragment");
   if (p.claim_conditions.some((c) => TIME_CLAIMS.has(c.claim))) {
     throw invalid("OidcClaimCondition", "exp, nbf and iat are checked on every token and can't be conditions");

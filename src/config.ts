@@ -1,0 +1,114 @@
+/**
+ * The Worker's configuration: every `ORBITALREG_*` variable and every binding, read and
+ * validated here and nowhere else (a test greps the sources for `env.ORBITALREG_`).
+ *
+ * Invariants:
+ * - `config(env)` validates once per env object (memoized on it, so once per isolate in
+ *   practice) and returns typed values; an invalid variable or a missing binding fails
+ *   every request with 503 `UnavailableConfigInvalid`, naming what is wrong, rather than
+ *   running half-configured.
+ * - `SETTINGS` is the one list of variables and bindings; docs/configuration.md's table
+ *   is generated from it, and `QUEUES` (the queue names) is checked against wrangler.toml.
+ */
+import { z } from "zod";
+import type { Env } from "./env";
+import { RegistryError } from "./core/errors";
+
+/** Variables: "" counts as unset (wrangler.toml's [vars] can't delete one). */
+const unset = (v: unknown) => (v === "" ? undefined : v);
+const text = (max: number) => z.preprocess(unset, z.string().max(max).optional());
+const flag = z.preprocess(unset, z.enum(["true", "false"], { error: 'must be "true" or "false"' }).optional());
+const httpUrl = z.preprocess(unset, z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).optional());
+
+/** A binding is present and has the methods the code calls. */
+const binding = (what: string, ...methods: string[]) =>
+  z.custom((v) => typeof v === "object" && v !== null && methods.every((m) => typeof (v as Record<string, unknown>)[m] === "function"), {
+    error: `is missing: bind a ${what} under this name (wrangler.toml)`,
+  });
+
+export interface Setting {
+  kind: "secret" | "variable" | "binding";
+  schema: z.ZodType;
+  /** What it does, and what happens when it is unset (for the docs table). */
+  description: string;
+}
+
+export const SETTINGS = {
+  ORBITALREG_ADMIN_TOKEN: {
+    kind: "secret",
+    schema: text(4096),
+    description: "The instance-admin credential (a bearer token). Unset: nobody is instance admin. `npm run dev` puts a random one in `.dev.vars`; in production `wrangler secret put ORBITALREG_ADMIN_TOKEN`",
+  },
+  ORBITALREG_JWT_SECRET: {
+    kind: "secret",
+    schema: text(4096),
+    description: "Key for the registry JWTs `/v2/token` issues (HMAC). Unset: derived from `ORBITALREG_ADMIN_TOKEN`",
+  },
+  ORBITALREG_HELP_URL: { kind: "variable", schema: httpUrl, description: "Help link shown by `/api/public-config` (`help_url`). Unset: null" },
+  ORBITALREG_BANNER: { kind: "variable", schema: text(1000), description: "Banner text shown by `/api/public-config` (`banner`). Unset: null" },
+  ORBITALREG_ALLOW_PRIVATE_WEBHOOKS: {
+    kind: "variable",
+    schema: flag,
+    description: '`"true"`: webhook receivers and OIDC issuers may be on private, loopback and link-local addresses, and issuers on such hosts may use plain http (local dev, e2e tests). Unset or `"false"` (keep it so in production): refused',
+  },
+  DB: { kind: "binding", schema: binding("D1 database", "prepare", "batch"), description: "D1 database: all metadata (migrations in `migrations/`)" },
+  BLOBS: { kind: "binding", schema: binding("R2 bucket", "get", "put", "createMultipartUpload"), description: "R2 bucket: blob bytes, content-addressed" },
+  UPLOAD_SESSIONS: { kind: "binding", schema: binding("Durable Object namespace (class UploadSession)", "idFromName", "get"), description: "Durable Object `UploadSession`: chunked upload sessions" },
+  QUOTAS: { kind: "binding", schema: binding("Durable Object namespace (class ProjectQuota)", "idFromName", "get"), description: "Durable Object `ProjectQuota`: per-project quota counters" },
+  EVENTS: { kind: "binding", schema: binding("queue producer", "send"), description: "Queue producer: domain events, fanned out to webhook deliveries" },
+  JOBS: { kind: "binding", schema: binding("queue producer", "send"), description: "Queue producer: background jobs (reserved)" },
+  DELIVERIES: { kind: "binding", schema: binding("queue producer", "send", "sendBatch"), description: "Queue producer: one message per webhook delivery" },
+  DELIVERIES_DLQ: { kind: "binding", schema: binding("queue producer", "send"), description: "Queue producer: deliveries whose last attempt failed" },
+} satisfies Record<string, Setting>;
+
+/**
+ * Every queue: its producer binding (if the Worker sends to it), its name in
+ * wrangler.toml, and the dead-letter queue a consumer's failures go to.
+ */
+export const QUEUES = {
+  events: { binding: "EVENTS", name: "orbitalreg-events", deadLetter: "orbitalreg-events-dlq" },
+  eventsDlq: { binding: null, name: "orbitalreg-events-dlq", deadLetter: null },
+  jobs: { binding: "JOBS", name: "orbitalreg-jobs", deadLetter: null },
+  deliveries: { binding: "DELIVERIES", name: "orbitalreg-deliveries", deadLetter: "orbitalreg-deliveries-dlq" },
+  deliveriesDlq: { binding: "DELIVERIES_DLQ", name: "orbitalreg-deliveries-dlq", deadLetter: null },
+} as const satisfies Record<string, { binding: keyof typeof SETTINGS | null; name: string; deadLetter: string | null }>;
+
+export interface Config {
+  adminToken: string | null;
+  jwtSecret: string | null;
+  helpUrl: string | null;
+  banner: string | null;
+  /** Whether outbound calls (webhook deliveries, OIDC discovery) may reach private addresses. */
+  allowPrivateTargets: boolean;
+}
+
+const memo = new WeakMap<object, Config | RegistryError>();
+
+/** The validated configuration of `env`; throws 503 `UnavailableConfigInvalid` when it is not valid. */
+export function config(env: Env): Config {
+  let c = memo.get(env);
+  if (!c) {
+    c = read(env);
+    memo.set(env, c);
+  }
+  if (c instanceof RegistryError) throw c;
+  return c;
+}
+
+function read(env: Env): Config | RegistryError {
+  const shape = Object.fromEntries(Object.entries(SETTINGS).map(([k, s]) => [k, s.schema]));
+  const parsed = z.object(shape).safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join(".")} ${i.message}`);
+    console.error("invalid configuration:", problems.join("; "));
+    return new RegistryError("UnavailableConfigInvalid", `the registry is not configured correctly: ${problems.join("; ")}`);
+  }
+  const v = parsed.data as Record<keyof typeof SETTINGS, string | undefined>;
+  return {
+    adminToken: v.ORBITALREG_ADMIN_TOKEN ?? null,
+    jwtSecret: v.ORBITALREG_JWT_SECRET ?? null,
+    helpUrl: v.ORBITALREG_HELP_URL ?? null,
+    banner: v.ORBITALREG_BANNER ?? null,
+    allowPrivateTargets: v.ORBITALREG_ALLOW_PRIVATE_WEBHOOKS === "true",
+  };
+}
