@@ -6,7 +6,9 @@
 //   node scripts/contract.mjs docs            rewrite the generated regions of docs/*.md
 //   node scripts/contract.mjs docs --check    exit 1 if a committed doc is out of date
 //   node scripts/contract.mjs openapi [out]   write the served /api/openapi.json (default .openapi/openapi.json)
+//   node scripts/contract.mjs lint            write it, lint it with Redocly (redocly.yaml); exit 1 on any error or warning
 import { build } from "esbuild";
+import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -54,14 +56,31 @@ if (command === "docs") {
     else writeFileSync(file, next), console.log(`updated ${path}`);
   }
   process.exit(check && stale ? 1 : 0);
-} else if (command === "openapi") {
-  const out = resolve(args[0] ?? join(work, "openapi.json"));
+} else if (command === "openapi" || command === "lint") {
+  const out = resolve((command === "openapi" && args[0]) || join(work, "openapi.json"));
   const res = await mod.buildApi().request("http://localhost/api/openapi.json");
   if (res.status !== 200) throw new Error(`/api/openapi.json answered ${res.status}: ${await res.text()}`);
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, `${JSON.stringify(await res.json(), null, 2)}\n`);
   console.log(`wrote ${out}`);
+  if (command === "lint") process.exit(lint(out));
 } else {
-  console.error("usage: node scripts/contract.mjs docs [--check] | openapi [out.json]");
+  console.error("usage: node scripts/contract.mjs docs [--check] | openapi [out.json] | lint");
   process.exit(2);
+}
+
+/** Redocly's verdict on `file`: every problem printed; warnings fail too (redocly itself fails on errors only). */
+function lint(file) {
+  const redocly = join(root, "node_modules/.bin/redocly");
+  let output;
+  try {
+    output = execFileSync(redocly, ["lint", file, "--format=json", "--max-problems=1000", "--config", join(root, "redocly.yaml")], { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+  } catch (e) {
+    output = e.stdout; // exit 1 on errors: the report is still on stdout
+  }
+  const report = JSON.parse(output);
+  for (const p of report.problems) console.log(`${p.severity.padEnd(7)} ${p.ruleId.padEnd(24)} ${p.location?.[0]?.pointer ?? ""}  ${p.message}`);
+  const { errors, warnings } = report.totals;
+  console.log(`redocly lint (recommended): ${errors} errors, ${warnings} warnings`);
+  return errors + warnings === 0 ? 0 : 1;
 }

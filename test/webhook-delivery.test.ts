@@ -27,7 +27,7 @@ const event = (projectId: string | null, type = "artifact.uploaded"): EventEnvel
   project_id: projectId,
   actor: { actorType: "service_account", actorId: "sa-1", actorName: "ci" },
   request_id: "req-1",
-  data: { format: "npm", repoId: "r1", project_id: projectId, package: "left-pad", version: "1.0.0", digest: "sha256:ab", size: 3 },
+  data: { format: "npm", repo_id: "r1", package: "left-pad", version: "1.0.0", file: "left-pad-1.0.0.tgz", digest: "sha256:ab", size: 3 },
 });
 
 async function subscribe(receiver: TestReceiver, extra: Record<string, unknown> = {}) {

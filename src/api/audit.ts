@@ -12,7 +12,7 @@ import { listAuditEntries } from "../services/events";
 export const auditRoutes = new OpenAPIHono<AppEnv>();
 
 auditRoutes.openapi(
-  apiRoute({ method: "get", path: "/audit", tags: ["Audit"], summary: "List audit-log entries", request: { query: AuditQuery }, responses: { 200: json(pageOf(AuditEntry, "AuditPage"), "A page of audit entries, oldest first") } }),
+  apiRoute({ method: "get", path: "/audit", operationId: "listAuditEntries", tags: ["Audit"], summary: "List audit-log entries", request: { query: AuditQuery }, responses: { 200: json(pageOf(AuditEntry, "AuditPage"), "A page of audit entries, oldest first") } }),
   async (c) => {
     const q = c.req.valid("query");
     const entries = await listAuditEntries(

@@ -5,7 +5,7 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../http/types";
 import { apiRoute, json } from "./route";
-import { ClientSetup } from "./schemas";
+import { ClientSetup, idParam } from "./schemas";
 import { getRepoWithProject } from "../services/projects";
 import { TOKEN } from "../core/client-setup";
 import { clientSetupFor } from "../formats";
@@ -19,7 +19,7 @@ clientSetupRoutes.openapi(
     tags: ["Repositories"],
     summary: "Client set-up: config files and commands for the repo's format",
     request: {
-      params: z.object({ id: z.string().openapi({ param: { name: "id", in: "path" } }) }),
+      params: idParam("repository"),
       query: z.object({
         artifact: z.string().max(200).optional().openapi({ description: "Package or image name to use in the example commands" }),
         version: z.string().max(100).optional().openapi({ description: "Version or tag to use in the example commands" }),

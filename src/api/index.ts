@@ -20,6 +20,7 @@ import { ociRoutes } from "./oci";
 import { adminOidcRoutes, oidcExchangeRoutes } from "./oidc";
 import { adminWebhookRoutes } from "./webhooks";
 import { VERSION } from "../version";
+import { operationIdOf } from "./route";
 
 const validationHook = (result: { success: boolean; error?: { issues: unknown[] } }) => {
   if (!result.success) {
@@ -55,15 +56,28 @@ export function buildApi() {
     scheme: "bearer",
     description: "A service-account (orbsa_…), user (orbu_…) or exchanged (orbx_…) token, or the instance-admin token",
   });
-  root.doc31("/api/openapi.json", {
+  let document: ReturnType<typeof root.getOpenAPI31Document> | undefined;
+  root.get("/api/openapi.json", (c) => c.json((document ??= openApiDocument(root))));
+  return root;
+}
+
+/** The OpenAPI 3.1 document of `root`'s routes, each operation with its operationId. */
+function openApiDocument(root: OpenAPIHono<AppEnv>) {
+  const doc = root.getOpenAPI31Document({
     openapi: "3.1.0",
     info: {
       title: "OrbitalReg API",
       version: VERSION,
       description:
-        "Governance API of OrbitalReg. Errors use the envelope {\"error\": {\"code\", \"message\", \"request_id\"}}; lists take ?cursor=&limit= (default 50, max 500) and return next_cursor.",
+        "Governance API of OrbitalReg. Errors use the envelope {\"error\": {\"code\", \"message\", \"request_id\"}} (every `code` is listed in the Error schema and is stable); lists take ?cursor=&limit= (default 50, max 500) and return next_cursor.",
+      license: { name: "Apache-2.0", url: "https://www.apache.org/licenses/LICENSE-2.0" },
     },
-    servers: [{ url: "/" }],
+    servers: [{ url: "/", description: "The registry serving this document" }],
   });
-  return root;
+  for (const [path, ops] of Object.entries(doc.paths ?? {})) {
+    for (const [method, op] of Object.entries(ops as Record<string, { operationId?: string }>)) {
+      if (typeof op === "object" && op && !Array.isArray(op)) op.operationId ??= operationIdOf(method, path);
+    }
+  }
+  return doc;
 }

@@ -9,7 +9,7 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../http/types";
 import { apiRoute, json, jsonBody } from "./route";
-import { iso } from "./schemas";
+import { At, Id, idParam, iso, pathParam } from "./schemas";
 import * as labels from "../services/oci";
 import { restoreTag, tagHistory } from "../services/oci";
 import type { LabelRow, TagHistoryRow } from "../services/oci";
@@ -17,20 +17,21 @@ import type { LabelRow, TagHistoryRow } from "../services/oci";
 const tags = ["Container images"];
 export const ociRoutes = new OpenAPIHono<AppEnv>();
 
-const param = (name: string) => z.string().openapi({ param: { name, in: "path" } });
 const Image = z.string().min(1).max(255).openapi({ description: "Image name inside the repo (may contain '/')", example: "team/app" });
 
+const RepoParam = idParam("repository");
+const Digest = z.string().describe("Manifest digest, `sha256:<64 hex digits>`");
 const TagEvent = z
   .object({
-    id: z.string(),
-    image: z.string(),
-    tag: z.string(),
-    action: z.enum(["create", "move", "delete", "restore"]),
-    digest: z.string().nullable(),
-    previous_digest: z.string().nullable(),
-    actor_type: z.string(),
-    actor_name: z.string().nullable(),
-    created_at: z.string(),
+    id: Id("tag event"),
+    image: z.string().describe("Image name inside the repository"),
+    tag: z.string().describe("The tag"),
+    action: z.enum(["create", "move", "delete", "restore"]).describe("What happened to the tag"),
+    digest: z.string().nullable().describe("The manifest the tag points at after the change; null when deleted"),
+    previous_digest: z.string().nullable().describe("The manifest it pointed at before; null when created"),
+    actor_type: z.string().describe("Who changed it: `user`, `service_account`, `oidc`, `instance_admin`"),
+    actor_name: z.string().nullable().describe("Their name at the time"),
+    created_at: At("When"),
   })
   .openapi("TagEvent");
 const tagEventOut = (r: TagHistoryRow) => ({
@@ -46,11 +47,22 @@ const tagEventOut = (r: TagHistoryRow) => ({
 });
 
 const Label = z
-  .object({ id: z.string(), key: z.string(), value: z.string(), media_type: z.string(), source: z.enum(["manifest", "api"]), created_at: z.string() })
+  .object({
+    id: Id("label"),
+    key: z.string().describe("Label key"),
+    value: z.string().describe("Label value"),
+    media_type: z.string().describe("`text/plain` or `application/json`"),
+    source: z.enum(["manifest", "api"]).describe("`manifest`: from the manifest's annotations (read-only); `api`: added through this API"),
+    created_at: At("Creation time"),
+  })
   .openapi("ManifestLabel");
 const labelOut = (l: LabelRow) => ({ id: l.id, key: l.key, value: l.value, media_type: l.mediaType, source: l.source, created_at: iso(l.createdAt)! });
 const LabelCreate = z
-  .object({ key: z.string().min(1).max(255), value: z.string().max(4096), media_type: z.enum(labels.LABEL_MEDIA_TYPES).optional() })
+  .object({
+    key: z.string().min(1).max(255).describe("Label key"),
+    value: z.string().max(4096).describe("Label value (JSON text when `media_type` is `application/json`)"),
+    media_type: z.enum(labels.LABEL_MEDIA_TYPES).optional().describe("Default `text/plain`"),
+  })
   .openapi("ManifestLabelCreate");
 
 ociRoutes.openapi(
@@ -59,8 +71,15 @@ ociRoutes.openapi(
     path: "/repos/{id}/tag_history",
     tags,
     summary: "Tag history: every create, move, delete and restore of an image's tags, newest first",
-    request: { params: z.object({ id: param("id") }), query: z.object({ image: Image, tag: z.string().optional(), limit: z.coerce.number().int().min(1).max(500).optional() }) },
-    responses: { 200: json(z.object({ items: z.array(TagEvent) }), "Tag events within the retention window") },
+    request: {
+      params: RepoParam,
+      query: z.object({
+        image: Image,
+        tag: z.string().optional().describe("Only this tag's history"),
+        limit: z.coerce.number().int().min(1).max(500).optional().describe("At most this many events (default 100)"),
+      }),
+    },
+    responses: { 200: json(z.object({ items: z.array(TagEvent).describe("Tag events, newest first") }), "Tag events within the retention window") },
   }),
   async (c) => {
     const { image, tag, limit } = c.req.valid("query");
@@ -75,8 +94,21 @@ ociRoutes.openapi(
     path: "/repos/{id}/tags/{tag}/restore",
     tags,
     summary: "Restore a tag to a digest it pointed at within the retention window",
-    request: { params: z.object({ id: param("id"), tag: param("tag") }), ...jsonBody(z.object({ image: Image, manifest_digest: z.string() }).openapi("TagRestore")) },
-    responses: { 201: json(z.object({ image: z.string(), tag: z.string(), digest: z.string(), changed: z.boolean() }), "Restored") },
+    request: {
+      params: RepoParam.extend({ tag: pathParam("tag", "The tag to restore") }),
+      ...jsonBody(z.object({ image: Image, manifest_digest: Digest.describe("A digest the tag pointed at within the tag-history window") }).openapi("TagRestore")),
+    },
+    responses: {
+      201: json(
+        z.object({
+          image: z.string().describe("Image name inside the repository"),
+          tag: z.string().describe("The tag"),
+          digest: Digest.describe("The manifest the tag points at now"),
+          changed: z.boolean().describe("false when the tag already pointed there"),
+        }),
+        "Restored",
+      ),
+    },
   }),
   async (c) => {
     const { id, tag } = c.req.valid("param");
@@ -87,8 +119,8 @@ ociRoutes.openapi(
   },
 );
 
-const ManifestParam = z.object({ id: param("id"), digest: param("digest") });
-const LabelParam = ManifestParam.extend({ label_id: param("label_id") });
+const ManifestParam = RepoParam.extend({ digest: pathParam("digest", "The manifest's digest, `sha256:<64 hex digits>`") });
+const LabelParam = ManifestParam.extend({ label_id: pathParam("label_id", "The label's id") });
 
 ociRoutes.openapi(
   apiRoute({
@@ -97,7 +129,7 @@ ociRoutes.openapi(
     tags,
     summary: "List a manifest's labels",
     request: { params: ManifestParam, query: z.object({ filter: z.string().optional().openapi({ description: "Only labels whose key starts with this prefix" }) }) },
-    responses: { 200: json(z.object({ labels: z.array(Label) }), "Labels") },
+    responses: { 200: json(z.object({ labels: z.array(Label).describe("The manifest's labels") }), "Labels") },
   }),
   async (c) => {
     const { id, digest } = c.req.valid("param");

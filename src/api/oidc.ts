@@ -6,7 +6,7 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../http/types";
 import { apiRoute, json, jsonBody } from "./route";
-import { ErrorSchema, IdParam, PageQuery, iso, pageOf } from "./schemas";
+import { At, ErrorSchema, Id, PageQuery, idParam, iso, pageOf } from "./schemas";
 import { page } from "./serialize";
 import * as policies from "../services/identity";
 import { exchangeOidcToken } from "../services/identity";
@@ -15,30 +15,30 @@ import type { TrustPolicyRow } from "../services/identity";
 import { invalid } from "../core/errors";
 
 const tags = ["OIDC"];
-const Timestamp = z.string().openapi({ format: "date-time" });
+const PolicyParam = idParam("trust policy");
 
 const ClaimCondition = z
   .object({
-    claim: z.string().min(1).max(100).openapi({ example: "repository" }),
+    claim: z.string().min(1).max(100).openapi({ example: "repository", description: "Name of a claim of the OIDC token (`repository`, `ref`, `environment`, …)" }),
     match: z.enum(["exact", "glob"]).openapi({ description: "glob: `*` within a `/` segment, `**` across segments, `?` one character" }),
     values: z.array(z.string().min(1).max(512)).min(1).max(20).openapi({ example: ["acme/app"], description: "The claim must equal (or match) one of these" }),
   })
   .openapi("OidcClaimCondition");
 
 const PolicyFields = {
-  name: z.string().min(1).max(64),
-  description: z.string().max(2000),
-  issuer: z.string().url().max(512).openapi({ example: "https://token.actions.githubusercontent.com" }),
-  audiences: z.array(z.string().min(1).max(512)).min(1).max(10).openapi({ example: ["https://registry.example.com"] }),
-  claim_conditions: z.array(ClaimCondition).min(1).max(20),
-  project_id: z.string(),
-  role: z.enum(ROLES),
+  name: z.string().min(1).max(64).describe("Unique name; the exchange may name the policy by it"),
+  description: z.string().max(2000).describe("Free text"),
+  issuer: z.string().url().max(512).openapi({ example: "https://token.actions.githubusercontent.com", description: "The OIDC issuer (`iss`) whose tokens this policy accepts (https)" }),
+  audiences: z.array(z.string().min(1).max(512)).min(1).max(10).openapi({ example: ["https://registry.example.com"], description: "Accepted audiences (`aud`): the token must carry one of them" }),
+  claim_conditions: z.array(ClaimCondition).min(1).max(20).describe("Every condition must hold for a token to match"),
+  project_id: Id("project").describe("The project exchanged tokens are confined to"),
+  role: z.enum(ROLES).describe("The role exchanged tokens carry in that project"),
   max_lifetime_seconds: z.number().int().min(60).max(43200).openapi({ description: "Upper bound of an exchanged token's lifetime (default 3600)" }),
-  enabled: z.boolean(),
+  enabled: z.boolean().describe("Disabled policies match no token (default true)"),
 };
 
 const TrustPolicy = z
-  .object({ id: z.string(), ...PolicyFields, created_at: Timestamp, updated_at: Timestamp })
+  .object({ id: Id("trust policy"), ...PolicyFields, created_at: At("Creation time"), updated_at: At("Last change") })
   .openapi("OidcTrustPolicy");
 const TrustPolicyCreate = z
   .object(PolicyFields)
@@ -64,7 +64,7 @@ export const trustPolicyOut = (p: TrustPolicyRow) => ({
 export const adminOidcRoutes = new OpenAPIHono<AppEnv>();
 
 adminOidcRoutes.openapi(
-  apiRoute({ method: "get", path: "/oidc/trust-policies", tags, summary: "List OIDC trust policies", request: { query: PageQuery.extend({ project_id: z.string().optional() }) }, responses: { 200: json(pageOf(TrustPolicy, "OidcTrustPolicyPage"), "A page of trust policies") } }),
+  apiRoute({ method: "get", path: "/oidc/trust-policies", tags, summary: "List OIDC trust policies", request: { query: PageQuery.extend({ project_id: z.string().optional().describe("Only policies for this project") }) }, responses: { 200: json(pageOf(TrustPolicy, "OidcTrustPolicyPage"), "A page of trust policies") } }),
   async (c) => {
     const q = c.req.valid("query");
     return c.json(page(await policies.listTrustPolicies(c.var.scope, q.project_id, q.cursor, q.limit), trustPolicyOut), 200);
@@ -75,15 +75,15 @@ adminOidcRoutes.openapi(
   async (c) => c.json(trustPolicyOut(await policies.createTrustPolicy(c.var.scope, c.req.valid("json"))), 201),
 );
 adminOidcRoutes.openapi(
-  apiRoute({ method: "get", path: "/oidc/trust-policies/{id}", tags, summary: "Get an OIDC trust policy", request: { params: IdParam }, responses: { 200: json(TrustPolicy, "The trust policy") } }),
+  apiRoute({ method: "get", path: "/oidc/trust-policies/{id}", tags, summary: "Get an OIDC trust policy", request: { params: PolicyParam }, responses: { 200: json(TrustPolicy, "The trust policy") } }),
   async (c) => c.json(trustPolicyOut(await policies.getTrustPolicy(c.var.scope, c.req.valid("param").id)), 200),
 );
 adminOidcRoutes.openapi(
-  apiRoute({ method: "patch", path: "/oidc/trust-policies/{id}", tags, summary: "Update an OIDC trust policy (revokes the tokens it issued)", request: { params: IdParam, ...jsonBody(TrustPolicyUpdate) }, responses: { 200: json(TrustPolicy, "Updated") } }),
+  apiRoute({ method: "patch", path: "/oidc/trust-policies/{id}", tags, summary: "Update an OIDC trust policy (revokes the tokens it issued)", request: { params: PolicyParam, ...jsonBody(TrustPolicyUpdate) }, responses: { 200: json(TrustPolicy, "Updated") } }),
   async (c) => c.json(trustPolicyOut(await policies.updateTrustPolicy(c.var.scope, c.req.valid("param").id, c.req.valid("json"))), 200),
 );
 adminOidcRoutes.openapi(
-  apiRoute({ method: "delete", path: "/oidc/trust-policies/{id}", tags, summary: "Delete an OIDC trust policy and the tokens it issued", request: { params: IdParam }, responses: { 204: { description: "Deleted" } } }),
+  apiRoute({ method: "delete", path: "/oidc/trust-policies/{id}", tags, summary: "Delete an OIDC trust policy and the tokens it issued", request: { params: PolicyParam }, responses: { 204: { description: "Deleted" } } }),
   async (c) => {
     await policies.deleteTrustPolicy(c.var.scope, c.req.valid("param").id);
     return c.body(null, 204);
@@ -101,12 +101,12 @@ const ExchangeRequest = z
 const ExchangeResponse = z
   .object({
     token: z.string().openapi({ description: "An `orbx_` bearer token: use it as Bearer, as the Basic password, or with /v2/token" }),
-    token_type: z.literal("Bearer"),
-    expires_at: Timestamp,
-    expires_in: z.number().int(),
-    project_id: z.string(),
-    role: z.enum(ROLES),
-    policy_id: z.string(),
+    token_type: z.literal("Bearer").describe("Always `Bearer`"),
+    expires_at: At("When the token expires"),
+    expires_in: z.number().int().describe("Seconds until it expires"),
+    project_id: Id("project").describe("The project the token is confined to"),
+    role: z.enum(ROLES).describe("The role it carries there"),
+    policy_id: Id("trust policy").describe("The trust policy that matched"),
   })
   .openapi("OidcExchangeResponse");
 
@@ -117,6 +117,7 @@ oidcExchangeRoutes.openapi(
     method: "post",
     path: "/oidc/exchange",
     tags,
+    operationId: "exchangeOidcToken",
     summary: "Exchange a CI-issued OIDC token for a short-lived registry token",
     security: [],
     request: {

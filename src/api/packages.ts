@@ -6,7 +6,7 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../http/types";
 import { apiRoute, json, jsonBody } from "./route";
-import { Package, PackageVersion, PackageVersionPage, PackageVersionUpdate, PageQuery, pageOf } from "./schemas";
+import { Package, PackageVersion, PackageVersionPage, PackageVersionUpdate, PageQuery, idParam, pageOf, pathParam } from "./schemas";
 import { packageOut, packageVersionOut, page } from "./serialize";
 import * as artifacts from "../services/artifacts";
 import { packageKeyOf } from "../formats";
@@ -14,10 +14,9 @@ import { packageKeyOf } from "../formats";
 const tags = ["Packages"];
 export const packageRoutes = new OpenAPIHono<AppEnv>();
 
-const param = (name: string, description?: string) => z.string().openapi({ param: { name, in: "path" }, description });
-const RepoParam = z.object({ id: param("id") });
-const NameParam = z.object({ id: param("id"), name: param("name", "Package name, URL-encoded") });
-const VersionParam = NameParam.extend({ version: param("version") });
+const RepoParam = idParam("repository");
+const NameParam = RepoParam.extend({ name: pathParam("name", "Package name as published, URL-encoded (`%40scope%2Fname`)") });
+const VersionParam = NameParam.extend({ version: pathParam("version", "The version, URL-encoded") });
 
 packageRoutes.openapi(
   apiRoute({
@@ -25,7 +24,7 @@ packageRoutes.openapi(
     path: "/repos/{id}/packages",
     tags,
     summary: "List a repository's packages (`?search=` matches names)",
-    request: { params: RepoParam, query: PageQuery.extend({ search: z.string().max(200).optional() }) },
+    request: { params: RepoParam, query: PageQuery.extend({ search: z.string().max(200).optional().describe("Only packages whose name contains this text (compared in the format's normalized form)") }) },
     responses: { 200: json(pageOf(Package, "PackagePage"), "A page of packages, oldest first") },
   }),
   async (c) => {

@@ -2,11 +2,12 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../http/types";
 import { apiRoute, json, jsonBody } from "./route";
-import { IdParam, PageQuery, Project, ProjectCreate, ProjectUpdate, pageOf } from "./schemas";
+import { idParam, PageQuery, Project, ProjectCreate, ProjectUpdate, pageOf } from "./schemas";
 import { page, projectOut } from "./serialize";
 import * as projects from "../services/projects";
 
 const tags = ["Projects"];
+const ProjectParam = idParam("project");
 export const projectRoutes = new OpenAPIHono<AppEnv>();
 
 projectRoutes.openapi(
@@ -23,17 +24,17 @@ projectRoutes.openapi(
 );
 
 projectRoutes.openapi(
-  apiRoute({ method: "get", path: "/projects/{id}", tags, summary: "Get a project", request: { params: IdParam }, responses: { 200: json(Project, "The project") } }),
+  apiRoute({ method: "get", path: "/projects/{id}", tags, summary: "Get a project", request: { params: ProjectParam }, responses: { 200: json(Project, "The project") } }),
   async (c) => c.json(projectOut(await projects.getProject(c.var.scope, c.req.valid("param").id)), 200),
 );
 
 projectRoutes.openapi(
-  apiRoute({ method: "patch", path: "/projects/{id}", tags, summary: "Update or rename a project", request: { params: IdParam, ...jsonBody(ProjectUpdate) }, responses: { 200: json(Project, "Updated") } }),
+  apiRoute({ method: "patch", path: "/projects/{id}", tags, summary: "Update or rename a project", request: { params: ProjectParam, ...jsonBody(ProjectUpdate) }, responses: { 200: json(Project, "Updated") } }),
   async (c) => c.json(projectOut(await projects.updateProject(c.var.scope, c.req.valid("param").id, c.req.valid("json"))), 200),
 );
 
 projectRoutes.openapi(
-  apiRoute({ method: "delete", path: "/projects/{id}", tags, summary: "Delete an empty project (instance admin)", request: { params: IdParam }, responses: { 204: { description: "Deleted" } } }),
+  apiRoute({ method: "delete", path: "/projects/{id}", tags, summary: "Delete an empty project (instance admin)", request: { params: ProjectParam }, responses: { 204: { description: "Deleted" } } }),
   async (c) => {
     await projects.deleteProject(c.var.scope, c.req.valid("param").id);
     return c.body(null, 204);

@@ -6,26 +6,34 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../http/types";
 import { apiRoute, json, jsonBody } from "./route";
+import { Id, idParam, pathParam } from "./schemas";
 import * as quotas from "../services/artifacts";
 import type { QuotaConfig, QuotaLimit } from "../core/quota";
 
 const tags = ["Quotas"];
-const param = (name: string) => z.string().openapi({ param: { name, in: "path" } });
-const ProjectParam = z.object({ id: param("id") });
-const LimitParam = z.object({ id: param("id"), limit_id: param("limit_id") });
-const LimitType = z.enum(["Warning", "Reject"]);
+const ProjectParam = idParam("project");
+const LimitParam = ProjectParam.extend({ limit_id: pathParam("limit_id", "The limit's id") });
+const LimitType = z.enum(["Warning", "Reject"]).describe("`Warning`: crossing it sends `quota.exceeded`; `Reject`: pushes past it are refused (413)");
+const Percent = z.number().describe("Percentage of the quota where the limit applies");
 
-const Limit = z.object({ id: z.string(), type: LimitType, threshold_percent: z.number() }).openapi("QuotaLimit");
+const Limit = z.object({ id: Id("limit"), type: LimitType, threshold_percent: Percent }).openapi("QuotaLimit");
 const Quota = z
   .object({
-    project_id: z.string(),
-    limit_bytes: z.number().int().nullable(),
-    limits: z.array(Limit),
-    usage: z.object({ used_bytes: z.number().int(), reserved_bytes: z.number().int(), blobs: z.number().int(), percent_used: z.number().nullable() }),
+    project_id: Id("project"),
+    limit_bytes: z.number().int().nullable().describe("The quota in bytes; null: unlimited"),
+    limits: z.array(Limit).describe("Warning and Reject limits (with a quota and no Reject limit, 100 % rejects)"),
+    usage: z
+      .object({
+        used_bytes: z.number().int().describe("Bytes the project's repositories link (each blob counted once)"),
+        reserved_bytes: z.number().int().describe("Bytes held by uploads in progress"),
+        blobs: z.number().int().describe("Distinct blobs linked"),
+        percent_used: z.number().nullable().describe("used_bytes as a percentage of the quota; null without one"),
+      })
+      .describe("Current usage"),
   })
   .openapi("Quota");
-const QuotaSet = z.object({ limit_bytes: z.number().int().min(0).nullable() }).openapi("QuotaSet");
-const LimitCreate = z.object({ type: LimitType, threshold_percent: z.number().gt(0).max(100) }).openapi("QuotaLimitCreate");
+const QuotaSet = z.object({ limit_bytes: z.number().int().min(0).nullable().describe("The quota in bytes; null: unlimited") }).openapi("QuotaSet");
+const LimitCreate = z.object({ type: LimitType, threshold_percent: Percent.gt(0).max(100) }).openapi("QuotaLimitCreate");
 const LimitUpdate = LimitCreate.partial().openapi("QuotaLimitUpdate");
 
 const limitOut = (l: QuotaLimit) => ({ id: l.id, type: l.type, threshold_percent: l.thresholdPercent });

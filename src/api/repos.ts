@@ -2,7 +2,7 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../http/types";
 import { apiRoute, json, jsonBody } from "./route";
-import { IdParam, PageQuery, Repo, RepoCreate, RepoUpdate, pageOf } from "./schemas";
+import { idParam, PageQuery, Repo, RepoCreate, RepoUpdate, pageOf } from "./schemas";
 import { page, repoOut, repoPatchIn } from "./serialize";
 import * as repos from "../services/projects";
 import { REPO_FORMATS } from "../formats";
@@ -10,10 +10,11 @@ import { REPO_FORMATS } from "../formats";
 const tags = ["Repositories"];
 export const repoRoutes = new OpenAPIHono<AppEnv>();
 
+const RepoParam = idParam("repository");
 const RepoListQuery = PageQuery.extend({
-  project_id: z.string().optional(),
-  slug: z.string().optional(),
-  format: z.enum(REPO_FORMATS).optional(),
+  project_id: z.string().optional().describe("Only this project's repositories"),
+  slug: z.string().optional().describe("Only repositories with this slug"),
+  format: z.enum(REPO_FORMATS).optional().describe("Only repositories of this format"),
 });
 
 repoRoutes.openapi(
@@ -34,12 +35,12 @@ repoRoutes.openapi(
 );
 
 repoRoutes.openapi(
-  apiRoute({ method: "get", path: "/repos/{id}", tags, summary: "Get a repository", request: { params: IdParam }, responses: { 200: json(Repo, "The repository") } }),
+  apiRoute({ method: "get", path: "/repos/{id}", tags, summary: "Get a repository", request: { params: RepoParam }, responses: { 200: json(Repo, "The repository") } }),
   async (c) => c.json(repoOut(await repos.getRepo(c.var.scope, c.req.valid("param").id)), 200),
 );
 
 repoRoutes.openapi(
-  apiRoute({ method: "patch", path: "/repos/{id}", tags, summary: "Update a repository (project admin)", request: { params: IdParam, ...jsonBody(RepoUpdate) }, responses: { 200: json(Repo, "Updated") } }),
+  apiRoute({ method: "patch", path: "/repos/{id}", tags, summary: "Update a repository (project admin)", request: { params: RepoParam, ...jsonBody(RepoUpdate) }, responses: { 200: json(Repo, "Updated") } }),
   async (c) => {
     const patch = repoPatchIn(c.req.valid("json")) as repos.RepoPatch;
     return c.json(repoOut(await repos.updateRepo(c.var.scope, c.req.valid("param").id, patch)), 200);
@@ -47,7 +48,7 @@ repoRoutes.openapi(
 );
 
 repoRoutes.openapi(
-  apiRoute({ method: "delete", path: "/repos/{id}", tags, summary: "Delete a repository and its artifacts (project admin)", request: { params: IdParam }, responses: { 204: { description: "Deleted" } } }),
+  apiRoute({ method: "delete", path: "/repos/{id}", tags, summary: "Delete a repository and its artifacts (project admin)", request: { params: RepoParam }, responses: { 204: { description: "Deleted" } } }),
   async (c) => {
     await repos.deleteRepo(c.var.scope, c.req.valid("param").id);
     return c.body(null, 204);

@@ -1,7 +1,10 @@
 /**
- * Route declaration helper: every governance route gets the bearer security scheme and
- * the standard error responses, so the OpenAPI document is complete without repeating
- * them in each file.
+ * Route declaration helper: every governance route gets its security (the bearer scheme,
+ * or none for a `public` route) and the standard error responses, and every operation
+ * a stable operationId (`operationIdOf`, filled in by the OpenAPI document unless the
+ * route names one), so the document is complete without repeating them in each file and
+ * a new route cannot forget them (test/contract/openapi.test.ts and `npm run
+ * lint:openapi` check it).
  */
 import { createRoute, type RouteConfig } from "@hono/zod-openapi";
 import { ErrorSchema } from "./schemas";
@@ -17,12 +20,25 @@ export const STANDARD_ERRORS = {
   500: err("Internal error"),
 } as const;
 
-export function apiRoute<R extends Omit<RouteConfig, "path"> & { path: string }>(config: R) {
+/** A public route needs no credentials, but a bad one is still refused (http/context.ts). */
+const PUBLIC_ERRORS = {
+  401: err("An invalid credential was sent (none is needed; a wrong one is refused) (Unauthorized…)"),
+  500: err("Internal error"),
+} as const;
+
+type ApiRouteConfig = Omit<RouteConfig, "path"> & { path: string };
+
+export function apiRoute<R extends ApiRouteConfig>(config: R) {
   return createRoute({
     security: [{ bearerAuth: [] }],
     ...config,
     responses: { ...STANDARD_ERRORS, ...config.responses },
   });
+}
+
+/** A route anyone may call (public config, health): `security: []`. */
+export function publicRoute<R extends ApiRouteConfig>(config: R) {
+  return createRoute({ ...config, security: [], responses: { ...PUBLIC_ERRORS, ...config.responses } });
 }
 
 export const json = <T>(schema: T, description: string) => ({
@@ -33,3 +49,29 @@ export const json = <T>(schema: T, description: string) => ({
 export const jsonBody = <T>(schema: T) => ({
   body: { required: true, content: { "application/json": { schema } } },
 });
+
+const singular = (word: string) => (word.endsWith("ies") ? `${word.slice(0, -3)}y` : word.endsWith("s") && !word.endsWith("ss") ? word.slice(0, -1) : word);
+const pascal = (word: string) => word.split(/[-_]/).map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join("");
+
+/**
+ * A camelCase operationId from method and path, stable as long as the route is:
+ * `GET /api/v1/projects` → listProjects, `POST …/projects` → createProject,
+ * `GET …/projects/{id}` → getProject, `PATCH` → update…, `PUT` → set…, `DELETE` →
+ * delete…, and a POST to a verb (`…/webhooks/{id}/ping`) → pingWebhook. Resources
+ * before the last are singular (`…/repos/{id}/packages` → listRepoPackages).
+ */
+export function operationIdOf(method: string, path: string): string {
+  const parts = path.replace(/^\/api(\/v1|\/admin)?(?=\/)/, "").split("/").filter(Boolean);
+  const item = parts.at(-1)?.startsWith("{") ?? false;
+  const words = parts.filter((p) => !p.startsWith("{"));
+  const last = words.at(-1) ?? "root";
+  const plural = last.endsWith("s") && !item;
+  const m = method.toLowerCase();
+  let verb: string;
+  let nouns = words.map(singular);
+  if (m === "get") verb = plural ? "list" : "get";
+  else if (m === "post" && !item && !plural && words.length > 1) [verb, nouns] = [last, nouns.slice(0, -1)]; // an action
+  else verb = { post: "create", patch: "update", put: "set", delete: "delete" }[m] ?? m;
+  if (verb === "list") nouns[nouns.length - 1] = last;
+  return verb + nouns.map(pascal).join("");
+}

@@ -37,95 +37,122 @@ export const PageQuery = z.object({
 });
 
 export const pageOf = <T extends z.ZodTypeAny>(item: T, name: string) =>
-  z.object({ items: z.array(item), next_cursor: z.string().nullable() }).openapi(name);
+  z
+    .object({
+      items: z.array(item).describe("This page's items"),
+      next_cursor: z.string().nullable().describe("Pass as `cursor` for the next page; null on the last page"),
+    })
+    .openapi(name);
 
-export const IdParam = z.object({ id: z.string().openapi({ param: { name: "id", in: "path" } }) });
+/** A path parameter with its description. */
+export const pathParam = (name: string, description: string) => z.string().openapi({ param: { name, in: "path" }, description });
+/** `{id}` of the resource the path names. */
+export const idParam = (what: string) => z.object({ id: pathParam("id", `The ${what}'s id`) });
 
-const Timestamp = z.string().openapi({ format: "date-time", example: "2026-11-22T06:00:00.000Z" });
+export const Id = (what: string) => z.string().describe(`The ${what}'s id (UUID)`);
+export const Timestamp = z.string().openapi({ format: "date-time", example: "2026-11-22T06:00:00.000Z" });
+export const At = (what: string) => Timestamp.describe(what);
 export const iso = (ms: number | null | undefined) => (ms == null ? null : new Date(ms).toISOString());
+const Description = z.string().max(2000).describe("Free text");
 
 // Projects
+const ProjectSlug = z.string().min(1).max(64).describe("URL name: 1–64 lowercase letters, digits, '-', '_' or '.'; unique");
 export const Project = z
-  .object({ id: z.string(), slug: z.string(), name: z.string(), description: z.string(), created_at: Timestamp, updated_at: Timestamp })
+  .object({
+    id: Id("project"),
+    slug: z.string().describe("URL name, unique (used in protocol paths: `/v2/<project>/…`, `/npm/<project>/…`)"),
+    name: z.string().describe("Display name"),
+    description: z.string().describe("Free text"),
+    created_at: At("Creation time"),
+    updated_at: At("Last change"),
+  })
   .openapi("Project");
 export const ProjectCreate = z
-  .object({ slug: z.string().min(1).max(64), name: z.string().max(200).optional(), description: z.string().max(2000).optional() })
+  .object({ slug: ProjectSlug, name: z.string().max(200).optional().describe("Display name (default: the slug)"), description: Description.optional() })
   .openapi("ProjectCreate");
 export const ProjectUpdate = ProjectCreate.partial().openapi("ProjectUpdate");
 
 // Repos
 const Globs = z.array(z.string().min(1).max(200)).max(100);
+const NOT_USED_YET = "Stored and returned, but not used yet: upstream (proxy) and virtual repositories are not built.";
 const RepoFields = {
-  description: z.string().max(2000),
-  kind: z.enum(REPO_KINDS),
-  visibility: z.enum(VISIBILITIES),
-  state: z.enum(REPO_STATES),
-  labels: z.record(z.string().max(63), z.string().max(256)),
-  allowed_patterns: Globs,
-  blocked_patterns: Globs,
-  immutable_tags: Globs,
-  upstream_url: z.string().url().nullable(),
-  virtual_members: z.array(z.string()).max(50),
+  description: Description,
+  kind: z.enum(REPO_KINDS).describe(`\`local\` (default) stores what is pushed. \`upstream\` and \`virtual\`: ${NOT_USED_YET} Such a repository behaves as \`local\``),
+  visibility: z.enum(VISIBILITIES).describe("`public`: anyone may read (pull, install); `private` (default): project members only"),
+  state: z.enum(REPO_STATES).describe("`normal`, or `read_only`: pushes and deletes are refused"),
+  labels: z.record(z.string().max(63), z.string().max(256)).describe("Free-form labels, key → value"),
+  allowed_patterns: Globs.describe("Package-name globs that may be published; empty: any"),
+  blocked_patterns: Globs.describe("Package-name globs that may not be published (checked after allowed_patterns)"),
+  immutable_tags: Globs.describe("Tag globs that can't be overwritten or deleted once pushed (OCI)"),
+  upstream_url: z.string().url().nullable().describe(`For \`kind: upstream\`: the remote registry to proxy. ${NOT_USED_YET}`),
+  virtual_members: z.array(z.string()).max(50).describe(`For \`kind: virtual\`: ordered ids of the repositories it merges. ${NOT_USED_YET}`),
 };
+const RepoSlug = z.string().min(1).max(64).describe("URL name within the project: 1–64 lowercase letters, digits, '-', '_' or '.'");
+const RepoFormat = z.enum(REPO_FORMATS).describe("Protocol the repository speaks (`docker` and `helm` are OCI); fixed at creation");
 export const Repo = z
   .object({
-    id: z.string(),
-    project_id: z.string(),
-    slug: z.string(),
-    format: z.enum(REPO_FORMATS),
+    id: Id("repository"),
+    project_id: Id("project"),
+    slug: z.string().describe("URL name within the project"),
+    format: RepoFormat,
     ...RepoFields,
-    created_at: Timestamp,
-    updated_at: Timestamp,
+    created_at: At("Creation time"),
+    updated_at: At("Last change"),
   })
   .openapi("Repo");
 const OptionalRepoFields = z.object(RepoFields).partial();
 export const RepoCreate = z
-  .object({ project_id: z.string(), slug: z.string().min(1).max(64), format: z.enum(REPO_FORMATS) })
+  .object({ project_id: Id("project"), slug: RepoSlug, format: RepoFormat })
   .extend(OptionalRepoFields.shape)
   .openapi("RepoCreate");
 export const RepoUpdate = z
-  .object({ slug: z.string().min(1).max(64).optional() })
+  .object({ slug: RepoSlug.optional() })
   .extend(OptionalRepoFields.shape)
   .openapi("RepoUpdate");
 
 // Service accounts and tokens
+const Role = z.enum(ROLES).describe("`reader` (read), `writer` (read, push, delete) or `admin` (also manage the project)");
 export const ServiceAccount = z
   .object({
-    id: z.string(),
-    project_id: z.string(),
-    name: z.string(),
-    description: z.string(),
-    role: z.enum(ROLES),
-    created_at: Timestamp,
-    updated_at: Timestamp,
+    id: Id("service account"),
+    project_id: Id("project"),
+    name: z.string().describe("Name, unique in the project"),
+    description: z.string().describe("Free text"),
+    role: Role,
+    created_at: At("Creation time"),
+    updated_at: At("Last change"),
   })
   .openapi("ServiceAccount");
 export const ServiceAccountCreate = z
-  .object({ name: z.string().min(1).max(64), description: z.string().max(2000).optional(), role: z.enum(ROLES).optional() })
+  .object({
+    name: z.string().min(1).max(64).describe("Name, unique in the project"),
+    description: Description.optional(),
+    role: Role.optional().describe("Its role in the project (default `reader`)"),
+  })
   .openapi("ServiceAccountCreate");
 export const ServiceAccountUpdate = ServiceAccountCreate.partial().openapi("ServiceAccountUpdate");
 
 export const Token = z
   .object({
-    id: z.string(),
-    name: z.string(),
+    id: Id("token"),
+    name: z.string().describe("Name given when minting"),
     prefix: z.string().openapi({ description: "First characters of the token, to recognise it" }),
-    principal_type: z.enum(TOKEN_PRINCIPAL_TYPES),
-    principal_id: z.string(),
-    project_id: z.string().nullable(),
-    scopes: z.array(z.enum(SCOPES)).nullable(),
-    expires_at: Timestamp.nullable(),
-    last_used_at: Timestamp.nullable(),
-    revoked_at: Timestamp.nullable(),
-    created_at: Timestamp,
+    principal_type: z.enum(TOKEN_PRINCIPAL_TYPES).describe("Who the token speaks for: `user`, `service_account` or `oidc` (exchanged)"),
+    principal_id: z.string().describe("The user's, service account's or trust policy's id"),
+    project_id: z.string().nullable().describe("The project the token is confined to; null for user tokens"),
+    scopes: z.array(z.enum(SCOPES)).nullable().describe("Actions the token is narrowed to; null: all its role allows"),
+    expires_at: At("Expiry; null: never").nullable(),
+    last_used_at: At("Last successful use (updated at most once a minute); null: never used").nullable(),
+    revoked_at: At("Revocation time; null: not revoked").nullable(),
+    created_at: At("Creation time"),
   })
   .openapi("Token");
 export const TokenCreate = z
   .object({
-    name: z.string().min(1).max(100),
+    name: z.string().min(1).max(100).describe("A name to recognise the token by"),
     scopes: z.array(z.enum(SCOPES)).min(1).nullable().optional().openapi({ description: "Narrow the role; omitted: no narrowing" }),
     expires_in: z.number().int().min(60).max(10 * 365 * 86400).nullable().optional().openapi({ description: "Lifetime in seconds" }),
-    expires_at: Timestamp.nullable().optional(),
+    expires_at: At("Expiry time (instead of `expires_in`); null or omitted with no `expires_in`: never").nullable().optional(),
   })
   .openapi("TokenCreate");
 export const TokenCreated = Token.extend({
@@ -134,80 +161,107 @@ export const TokenCreated = Token.extend({
 
 // Users and members
 export const User = z
-  .object({ id: z.string(), username: z.string(), email: z.string().nullable(), is_admin: z.boolean(), created_at: Timestamp, updated_at: Timestamp })
+  .object({
+    id: Id("user"),
+    username: z.string().describe("Unique user name"),
+    email: z.string().nullable().describe("E-mail address, if known"),
+    is_admin: z.boolean().describe("Whether the user is an instance admin"),
+    created_at: At("Creation time"),
+    updated_at: At("Last change"),
+  })
   .openapi("User");
 export const UserCreate = z
-  .object({ username: z.string().min(1).max(64), email: z.string().email().nullable().optional(), is_admin: z.boolean().optional() })
+  .object({
+    username: z.string().min(1).max(64).describe("Unique user name"),
+    email: z.string().email().nullable().optional().describe("E-mail address"),
+    is_admin: z.boolean().optional().describe("Make the user an instance admin (default false)"),
+  })
   .openapi("UserCreate");
+const PrincipalType = z.enum(PRINCIPAL_TYPES).describe("`user` or `service_account`");
 export const Member = z
-  .object({ principal_type: z.enum(PRINCIPAL_TYPES), principal_id: z.string(), role: z.enum(ROLES), created_at: Timestamp })
+  .object({
+    principal_type: PrincipalType,
+    principal_id: z.string().describe("The user's or service account's id"),
+    role: Role,
+    created_at: At("When the role was granted"),
+  })
   .openapi("Member");
 export const MemberSet = z
-  .object({ principal_type: z.enum(PRINCIPAL_TYPES), principal_id: z.string(), role: z.enum(ROLES) })
+  .object({ principal_type: PrincipalType, principal_id: z.string().describe("The user's or service account's id"), role: Role })
   .openapi("MemberSet");
 
 // Audit
 export const AuditEntry = z
   .object({
-    id: z.string(),
-    created_at: Timestamp,
-    actor: z.object({ type: z.string(), id: z.string().nullable(), name: z.string().nullable() }),
-    action: z.string().openapi({ example: "repo.update" }),
-    resource_type: z.string(),
-    resource_id: z.string().nullable(),
-    project_id: z.string().nullable(),
-    before: z.unknown().nullable(),
-    after: z.unknown().nullable(),
-    request_id: z.string().nullable(),
-    ip: z.string().nullable(),
+    id: Id("entry"),
+    created_at: At("When the change happened"),
+    actor: z
+      .object({
+        type: z.string().describe("`user`, `service_account`, `oidc`, `instance_admin` or `anonymous`"),
+        id: z.string().nullable().describe("The actor's id"),
+        name: z.string().nullable().describe("The actor's name at the time"),
+      })
+      .describe("Who made the change"),
+    action: z.string().openapi({ example: "repo.update", description: "What was done, `<resource>.<verb>`" }),
+    resource_type: z.string().describe("Kind of resource changed (`repo`, `token`, …)"),
+    resource_id: z.string().nullable().describe("Its id"),
+    project_id: z.string().nullable().describe("The project it belongs to; null for instance-level resources"),
+    before: z.unknown().nullable().describe("The resource before the change (secrets never included)"),
+    after: z.unknown().nullable().describe("The resource after the change (secrets never included)"),
+    request_id: z.string().nullable().describe("The request that made it (X-Request-Id)"),
+    ip: z.string().nullable().describe("The caller's IP address, when known"),
   })
   .openapi("AuditEntry");
 export const AuditQuery = PageQuery.extend({
-  project_id: z.string().optional(),
-  actor_id: z.string().optional(),
-  action: z.string().optional(),
-  resource_type: z.string().optional(),
-  resource_id: z.string().optional(),
-  since: z.string().datetime().optional(),
-  until: z.string().datetime().optional(),
+  project_id: z.string().optional().describe("Only this project's entries (required unless instance admin)"),
+  actor_id: z.string().optional().describe("Only this actor's entries"),
+  action: z.string().optional().describe("Only this action (e.g. `repo.update`)"),
+  resource_type: z.string().optional().describe("Only this kind of resource"),
+  resource_id: z.string().optional().describe("Only this resource"),
+  since: z.string().datetime().optional().describe("Entries at or after this RFC 3339 time"),
+  until: z.string().datetime().optional().describe("Entries before this RFC 3339 time"),
 });
 
 // Packages (the shared package model of every language format)
 export const PackageFile = z
   .object({
-    id: z.string(),
-    name: z.string().openapi({ example: "demo_pkg-1.0.0-py3-none-any.whl" }),
-    size: z.number().int(),
-    digest: z.string().openapi({ example: "sha256:4f1c…" }),
-    media_type: z.string().nullable(),
-    created_at: Timestamp,
+    id: Id("file"),
+    name: z.string().openapi({ example: "demo_pkg-1.0.0-py3-none-any.whl", description: "File name (or path, for generic files)" }),
+    size: z.number().int().describe("Bytes"),
+    digest: z.string().openapi({ example: "sha256:4f1c…", description: "Content digest" }),
+    media_type: z.string().nullable().describe("Content type, when known"),
+    created_at: At("Upload time"),
   })
   .openapi("PackageFile");
 export const Package = z
   .object({
-    id: z.string(),
-    repo_id: z.string(),
+    id: Id("package"),
+    repo_id: Id("repository"),
     name: z.string().openapi({ description: "The name as published (e.g. `Demo.Pkg`, `@scope/name`)" }),
     key: z.string().openapi({ description: "The normalized lookup key (PyPI: PEP 503)" }),
-    description: z.string().nullable(),
-    created_at: Timestamp,
-    updated_at: Timestamp,
+    description: z.string().nullable().describe("Summary from the package's metadata"),
+    created_at: At("First publish"),
+    updated_at: At("Last publish or change"),
   })
   .openapi("Package");
 export const PackageVersion = z
   .object({
-    id: z.string(),
-    version: z.string(),
+    id: Id("version"),
+    version: z.string().describe("The version as published"),
     yanked: z.string().nullable().openapi({ description: "Yank reason (\"\" when yanked without one), null when not yanked" }),
-    deprecated: z.string().nullable(),
-    metadata: z.record(z.string(), z.unknown()),
-    files: z.array(PackageFile),
-    created_at: Timestamp,
-    updated_at: Timestamp,
+    deprecated: z.string().nullable().describe("Deprecation message, null when not deprecated"),
+    metadata: z.record(z.string(), z.unknown()).describe("Format-specific metadata (npm manifest, PyPI core metadata, …)"),
+    files: z.array(PackageFile).describe("The version's files"),
+    created_at: At("Publish time"),
+    updated_at: At("Last change"),
   })
   .openapi("PackageVersion");
 export const PackageVersionPage = z
-  .object({ package: Package, items: z.array(PackageVersion), next_cursor: z.string().nullable() })
+  .object({
+    package: Package,
+    items: z.array(PackageVersion).describe("This page's versions, oldest first"),
+    next_cursor: z.string().nullable().describe("Pass as `cursor` for the next page; null on the last page"),
+  })
   .openapi("PackageVersionPage");
 export const PackageVersionUpdate = z
   .object({
@@ -219,21 +273,21 @@ export const PackageVersionUpdate = z
 // Client set-up
 export const ClientSetupSection = z
   .object({
-    id: z.string(),
-    title: z.string(),
-    description: z.string(),
+    id: z.string().describe("Stable section id (e.g. `npmrc`, `pip-conf`)"),
+    title: z.string().describe("Heading"),
+    description: z.string().describe("What the section sets up"),
     filename: z.string().nullable().openapi({ description: "File to create or edit (`~` is the home directory)" }),
-    content: z.string().nullable(),
-    commands: z.array(z.string()),
+    content: z.string().nullable().describe("The file's content, or null when the section is commands only"),
+    commands: z.array(z.string()).describe("Shell commands to run"),
   })
   .openapi("ClientSetupSection");
 export const ClientSetup = z
   .object({
-    repo_id: z.string(),
-    format: z.enum(REPO_FORMATS),
-    registry_url: z.string(),
-    anonymous_read: z.boolean(),
-    token_placeholder: z.string(),
-    sections: z.array(ClientSetupSection),
+    repo_id: Id("repository"),
+    format: RepoFormat,
+    registry_url: z.string().describe("The URL clients use for this repository"),
+    anonymous_read: z.boolean().describe("Whether reads work without a token (public repository)"),
+    token_placeholder: z.string().describe("The placeholder standing for your token in files and commands"),
+    sections: z.array(ClientSetupSection).describe("Set-up steps, in order"),
   })
   .openapi("ClientSetup");

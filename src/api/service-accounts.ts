@@ -5,20 +5,19 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../http/types";
 import { apiRoute, json, jsonBody } from "./route";
-import { PageQuery, ServiceAccount, ServiceAccountCreate, ServiceAccountUpdate, Token, TokenCreate, TokenCreated, pageOf } from "./schemas";
+import { PageQuery, idParam, pathParam, ServiceAccount, ServiceAccountCreate, ServiceAccountUpdate, Token, TokenCreate, TokenCreated, pageOf } from "./schemas";
 import { page, serviceAccountOut, tokenOut } from "./serialize";
 import * as sas from "../services/identity";
 
 const tags = ["Service accounts"];
 export const serviceAccountRoutes = new OpenAPIHono<AppEnv>();
 
-const param = (name: string) => z.string().openapi({ param: { name, in: "path" } });
-const ProjectParam = z.object({ id: param("id") });
-const SaParam = z.object({ id: param("id"), sa: param("sa") });
-const TokenParam = z.object({ id: param("id"), sa: param("sa"), token: param("token") });
+const ProjectParam = idParam("project");
+const SaParam = ProjectParam.extend({ sa: pathParam("sa", "The service account's id") });
+const TokenParam = SaParam.extend({ token: pathParam("token", "The token's id") });
 
 serviceAccountRoutes.openapi(
-  apiRoute({ method: "get", path: "/projects/{id}/service_accounts", tags, summary: "List service accounts", request: { params: ProjectParam, query: PageQuery.extend({ name: z.string().optional() }) }, responses: { 200: json(pageOf(ServiceAccount, "ServiceAccountPage"), "A page of service accounts") } }),
+  apiRoute({ method: "get", path: "/projects/{id}/service_accounts", tags, summary: "List service accounts", request: { params: ProjectParam, query: PageQuery.extend({ name: z.string().optional().describe("Only the service account with this name") }) }, responses: { 200: json(pageOf(ServiceAccount, "ServiceAccountPage"), "A page of service accounts") } }),
   async (c) => {
     const q = c.req.valid("query");
     return c.json(page(await sas.listServiceAccounts(c.var.scope, c.req.valid("param").id, q.name, q.cursor, q.limit), serviceAccountOut), 200);

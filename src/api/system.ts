@@ -3,9 +3,9 @@
  * authenticated backup report. Readiness proves D1 and R2 answer and records when
  * that last held, which the backup report quotes.
  */
-import { OpenAPIHono, createRoute, z } from "@hono/zod-openapi";
+import { OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../http/types";
-import { apiRoute, json } from "./route";
+import { apiRoute, json, publicRoute } from "./route";
 import { checkReadiness, lastReadiness } from "../services/health";
 import { VERSION } from "../version";
 import { REPO_FORMATS } from "../formats";
@@ -16,17 +16,17 @@ export const systemRoutes = new OpenAPIHono<AppEnv>();
 
 const PublicConfig = z
   .object({
-    name: z.string(),
-    version: z.string(),
-    help_url: z.string().nullable(),
-    banner: z.string().nullable(),
-    formats: z.array(z.string()),
-    token_endpoint: z.string(),
+    name: z.string().describe("Product name"),
+    version: z.string().describe("The running version"),
+    help_url: z.string().nullable().describe("Where users get help (ORBITALREG_HELP_URL), or null"),
+    banner: z.string().nullable().describe("A notice to show users (ORBITALREG_BANNER), or null"),
+    formats: z.array(z.string()).describe("Repository formats this registry serves"),
+    token_endpoint: z.string().describe("The Docker token endpoint (`/v2/token`)"),
   })
   .openapi("PublicConfig");
 
 systemRoutes.openapi(
-  createRoute({ method: "get", path: "/api/public-config", tags: ["System"], summary: "Public configuration", responses: { 200: json(PublicConfig, "Configuration anyone may read") } }),
+  publicRoute({ method: "get", path: "/api/public-config", tags: ["System"], summary: "Public configuration", responses: { 200: json(PublicConfig, "Configuration anyone may read") } }),
   (c) =>
     c.json(
       {
@@ -41,16 +41,25 @@ systemRoutes.openapi(
     ),
 );
 
-const Check = z.object({ ok: z.boolean(), latency_ms: z.number(), error: z.string().nullable() });
-const Ready = z.object({ status: z.enum(["ok", "unavailable"]), checks: z.object({ d1: Check, r2: Check }) }).openapi("Readiness");
+const Check = z.object({
+  ok: z.boolean().describe("Whether the store answered"),
+  latency_ms: z.number().describe("How long it took"),
+  error: z.string().nullable().describe("Why it failed, or null"),
+});
+const Ready = z
+  .object({
+    status: z.enum(["ok", "unavailable"]).describe("`ok` when every check passed"),
+    checks: z.object({ d1: Check.describe("A D1 query"), r2: Check.describe("An R2 read") }).describe("Each store's check"),
+  })
+  .openapi("Readiness");
 
 systemRoutes.openapi(
-  createRoute({ method: "get", path: "/health/live", tags: ["System"], summary: "Liveness", responses: { 200: json(z.object({ status: z.literal("ok") }), "The Worker runs") } }),
+  publicRoute({ method: "get", path: "/health/live", tags: ["System"], summary: "Liveness", responses: { 200: json(z.object({ status: z.literal("ok").describe("Always `ok`") }), "The Worker runs") } }),
   (c) => c.json({ status: "ok" as const }, 200),
 );
 
 systemRoutes.openapi(
-  createRoute({ method: "get", path: "/health/ready", tags: ["System"], summary: "Readiness: D1 and R2 answer", responses: { 200: json(Ready, "Ready"), 503: json(Ready, "Not ready") } }),
+  publicRoute({ method: "get", path: "/health/ready", tags: ["System"], summary: "Readiness: D1 and R2 answer", responses: { 200: json(Ready, "Ready"), 503: json(Ready, "Not ready") } }),
   async (c) => {
     const { ok, d1, r2, record } = await checkReadiness(c.var.scope.db, c.env.BLOBS);
     c.var.scope.waitUntil(record);
@@ -61,11 +70,25 @@ systemRoutes.openapi(
 
 const Backup = z
   .object({
-    d1: z.object({ binding: z.string(), database: z.string(), backup: z.array(z.string()), restore: z.array(z.string()) }),
-    r2: z.object({ binding: z.string(), bucket: z.string(), backup: z.array(z.string()), restore: z.array(z.string()) }),
-    consistency: z.string(),
-    last_ready_ok_at: z.string().nullable(),
-    last_error: z.string().nullable(),
+    d1: z
+      .object({
+        binding: z.string().describe("The D1 binding"),
+        database: z.string().describe("The database's name"),
+        backup: z.array(z.string()).describe("How to back it up"),
+        restore: z.array(z.string()).describe("How to restore it"),
+      })
+      .describe("Metadata (D1)"),
+    r2: z
+      .object({
+        binding: z.string().describe("The R2 binding"),
+        bucket: z.string().describe("The bucket's name"),
+        backup: z.array(z.string()).describe("How to back it up"),
+        restore: z.array(z.string()).describe("How to restore it"),
+      })
+      .describe("Blob bytes (R2)"),
+    consistency: z.string().describe("In which order to restore, and why"),
+    last_ready_ok_at: z.string().nullable().describe("When the stores last answered a readiness check (RFC 3339), or null"),
+    last_error: z.string().nullable().describe("The last readiness error, or null"),
   })
   .openapi("BackupReport");
 

@@ -5,12 +5,13 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../http/types";
 import { apiRoute, json, jsonBody } from "./route";
-import { IdParam, Member, MemberSet, PageQuery, Token, TokenCreate, TokenCreated, User, UserCreate, iso, pageOf } from "./schemas";
+import { idParam, pathParam, Member, MemberSet, PageQuery, Token, TokenCreate, TokenCreated, User, UserCreate, iso, pageOf } from "./schemas";
 import { page, tokenOut, userOut } from "./serialize";
 import * as users from "../services/identity";
 import { PRINCIPAL_TYPES } from "../core/vocabulary";
 
-const param = (name: string) => z.string().openapi({ param: { name, in: "path" } });
+const UserParam = idParam("user");
+const ProjectParam = idParam("project");
 
 export const adminUserRoutes = new OpenAPIHono<AppEnv>();
 const tags = ["Users"];
@@ -27,18 +28,18 @@ adminUserRoutes.openapi(
   async (c) => c.json(userOut(await users.createUser(c.var.scope, c.req.valid("json"))), 201),
 );
 adminUserRoutes.openapi(
-  apiRoute({ method: "get", path: "/users/{id}", tags, summary: "Get a user", request: { params: IdParam }, responses: { 200: json(User, "The user") } }),
+  apiRoute({ method: "get", path: "/users/{id}", tags, summary: "Get a user", request: { params: UserParam }, responses: { 200: json(User, "The user") } }),
   async (c) => c.json(userOut(await users.getUser(c.var.scope, c.req.valid("param").id)), 200),
 );
 adminUserRoutes.openapi(
-  apiRoute({ method: "delete", path: "/users/{id}", tags, summary: "Delete a user and their tokens", request: { params: IdParam }, responses: { 204: { description: "Deleted" } } }),
+  apiRoute({ method: "delete", path: "/users/{id}", tags, summary: "Delete a user and their tokens", request: { params: UserParam }, responses: { 204: { description: "Deleted" } } }),
   async (c) => {
     await users.deleteUser(c.var.scope, c.req.valid("param").id);
     return c.body(null, 204);
   },
 );
 adminUserRoutes.openapi(
-  apiRoute({ method: "post", path: "/users/{id}/tokens", tags, summary: "Mint a user token (plaintext returned once)", request: { params: IdParam, ...jsonBody(TokenCreate) }, responses: { 201: json(TokenCreated, "Minted") } }),
+  apiRoute({ method: "post", path: "/users/{id}/tokens", tags, summary: "Mint a user token (plaintext returned once)", request: { params: UserParam, ...jsonBody(TokenCreate) }, responses: { 201: json(TokenCreated, "Minted") } }),
   async (c) => {
     const { token, row } = await users.mintUserToken(c.var.scope, c.req.valid("param").id, c.req.valid("json"));
     c.header("Cache-Control", "no-store");
@@ -46,14 +47,14 @@ adminUserRoutes.openapi(
   },
 );
 adminUserRoutes.openapi(
-  apiRoute({ method: "get", path: "/users/{id}/tokens", tags, summary: "List a user's tokens", request: { params: IdParam, query: PageQuery }, responses: { 200: json(pageOf(Token, "UserTokenPage"), "A page of tokens") } }),
+  apiRoute({ method: "get", path: "/users/{id}/tokens", tags, summary: "List a user's tokens", request: { params: UserParam, query: PageQuery }, responses: { 200: json(pageOf(Token, "UserTokenPage"), "A page of tokens") } }),
   async (c) => {
     const q = c.req.valid("query");
     return c.json(page(await users.listUserTokens(c.var.scope, c.req.valid("param").id, q.cursor, q.limit), tokenOut), 200);
   },
 );
 adminUserRoutes.openapi(
-  apiRoute({ method: "delete", path: "/users/{id}/tokens/{token}", tags, summary: "Revoke a user token", request: { params: z.object({ id: param("id"), token: param("token") }) }, responses: { 204: { description: "Revoked" } } }),
+  apiRoute({ method: "delete", path: "/users/{id}/tokens/{token}", tags, summary: "Revoke a user token", request: { params: UserParam.extend({ token: pathParam("token", "The token's id") }) }, responses: { 204: { description: "Revoked" } } }),
   async (c) => {
     const { id, token } = c.req.valid("param");
     await users.revokeUserToken(c.var.scope, id, token);
@@ -71,15 +72,15 @@ const memberOut = (m: { principalType: (typeof PRINCIPAL_TYPES)[number]; princip
 });
 
 memberRoutes.openapi(
-  apiRoute({ method: "get", path: "/projects/{id}/members", tags: memberTags, summary: "List role bindings", request: { params: IdParam }, responses: { 200: json(z.object({ items: z.array(Member) }), "Members") } }),
+  apiRoute({ method: "get", path: "/projects/{id}/members", tags: memberTags, summary: "List role bindings", request: { params: ProjectParam }, responses: { 200: json(z.object({ items: z.array(Member).describe("Every role binding of the project") }), "Members") } }),
   async (c) => c.json({ items: (await users.listMembers(c.var.scope, c.req.valid("param").id)).map(memberOut) }, 200),
 );
 memberRoutes.openapi(
-  apiRoute({ method: "put", path: "/projects/{id}/members", tags: memberTags, summary: "Grant or change a role", request: { params: IdParam, ...jsonBody(MemberSet) }, responses: { 200: json(Member, "The binding") } }),
+  apiRoute({ method: "put", path: "/projects/{id}/members", tags: memberTags, summary: "Grant or change a role", request: { params: ProjectParam, ...jsonBody(MemberSet) }, responses: { 200: json(Member, "The binding") } }),
   async (c) => c.json(memberOut(await users.setMember(c.var.scope, c.req.valid("param").id, c.req.valid("json"))), 200),
 );
 memberRoutes.openapi(
-  apiRoute({ method: "delete", path: "/projects/{id}/members/{type}/{principal}", tags: memberTags, summary: "Remove a role binding", request: { params: z.object({ id: param("id"), type: z.enum(PRINCIPAL_TYPES).openapi({ param: { name: "type", in: "path" } }), principal: param("principal") }) }, responses: { 204: { description: "Removed" } } }),
+  apiRoute({ method: "delete", path: "/projects/{id}/members/{type}/{principal}", tags: memberTags, summary: "Remove a role binding", request: { params: ProjectParam.extend({ type: z.enum(PRINCIPAL_TYPES).openapi({ param: { name: "type", in: "path" }, description: "`user` (service accounts keep their role: change or delete the account)" }), principal: pathParam("principal", "The user's id") }) }, responses: { 204: { description: "Removed" } } }),
   async (c) => {
     const { id, type, principal } = c.req.valid("param");
     await users.removeMember(c.var.scope, id, type, principal);

@@ -5,7 +5,7 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../http/types";
 import { apiRoute, json, jsonBody } from "./route";
-import { IdParam, PageQuery, iso, pageOf } from "./schemas";
+import { At, Id, PageQuery, idParam, iso, pageOf, pathParam } from "./schemas";
 import { page } from "./serialize";
 import * as hooks from "../services/events";
 import { DELIVERY_STATUSES } from "../core/vocabulary";
@@ -13,22 +13,21 @@ import type { DeliveryRow, SubscriptionRow } from "../services/events";
 import { webhookEventTypes } from "../core/webhook-events";
 
 const tags = ["Webhooks"];
-const Timestamp = z.string().openapi({ format: "date-time" });
-const param = (name: string) => z.string().openapi({ param: { name, in: "path" } });
-const DeliveryParam = z.object({ id: param("id"), delivery: param("delivery") });
+const HookParam = idParam("subscription");
+const DeliveryParam = HookParam.extend({ delivery: pathParam("delivery", "The delivery's id") });
 
 const Fields = {
-  name: z.string().min(1).max(64),
-  description: z.string().max(2000),
-  url: z.string().url().max(2048).openapi({ example: "https://ci.example.com/hooks/orbitalreg" }),
+  name: z.string().min(1).max(64).describe("Unique name: 1–64 lowercase letters, digits, '-', '_' or '.'"),
+  description: z.string().max(2000).describe("Free text"),
+  url: z.string().url().max(2048).openapi({ example: "https://ci.example.com/hooks/orbitalreg", description: "The receiver: an http(s) URL on a public address, POSTed one JSON event at a time" }),
   events: z.array(z.string().min(1).max(100)).min(1).max(50).openapi({ example: ["artifact.uploaded", "block.*"], description: "Event types, `<category>.*`, or `*`" }),
   project_id: z.string().nullable().openapi({ description: "Only this project's events; null: all" }),
-  enabled: z.boolean(),
+  enabled: z.boolean().describe("Disabled subscriptions receive nothing (default true)"),
 };
 const Secret = z.string().min(16).max(256).openapi({ description: "HMAC key for X-Orbitalreg-Signature. Write-only: never returned." });
 
 const Webhook = z
-  .object({ id: z.string(), ...Fields, secret_updated_at: Timestamp, created_at: Timestamp, updated_at: Timestamp })
+  .object({ id: Id("subscription"), ...Fields, secret_updated_at: At("When the secret was last set"), created_at: At("Creation time"), updated_at: At("Last change") })
   .openapi("Webhook");
 const WebhookCreate = z
   .object({ ...Fields, secret: Secret })
@@ -39,21 +38,21 @@ const WebhookUpdate = z.object({ ...Fields, secret: Secret }).partial().openapi(
 const Delivery = z
   .object({
     id: z.string().openapi({ description: "Sent as X-Orbitalreg-Delivery; the same on every attempt" }),
-    subscription_id: z.string(),
-    event_id: z.string(),
-    event_type: z.string(),
-    project_id: z.string().nullable(),
-    status: z.enum(DELIVERY_STATUSES),
-    attempts: z.number().int(),
-    response_code: z.number().int().nullable(),
-    latency_ms: z.number().int().nullable(),
-    error: z.string().nullable(),
-    next_attempt_at: Timestamp.nullable(),
-    redelivery_of: z.string().nullable(),
-    dead_lettered_at: Timestamp.nullable(),
-    created_at: Timestamp,
-    updated_at: Timestamp,
-    completed_at: Timestamp.nullable(),
+    subscription_id: Id("subscription"),
+    event_id: z.string().describe("The event's id (the payload's `id`)"),
+    event_type: z.string().describe("The event's type"),
+    project_id: z.string().nullable().describe("The event's project, or null"),
+    status: z.enum(DELIVERY_STATUSES).describe("`pending`, `retrying`, `succeeded` or `failed` (after the last attempt)"),
+    attempts: z.number().int().describe("Attempts made so far"),
+    response_code: z.number().int().nullable().describe("HTTP status of the last attempt; null when it got none"),
+    latency_ms: z.number().int().nullable().describe("Duration of the last attempt"),
+    error: z.string().nullable().describe("Why the last attempt failed"),
+    next_attempt_at: At("When the next attempt is due").nullable(),
+    redelivery_of: z.string().nullable().describe("The delivery this one re-sends, for manual redeliveries"),
+    dead_lettered_at: At("When it went to the dead-letter queue").nullable(),
+    created_at: At("Creation time"),
+    updated_at: At("Last change"),
+    completed_at: At("When it succeeded or finally failed").nullable(),
   })
   .openapi("WebhookDelivery");
 const DeliveryDetail = Delivery.extend({ payload: z.unknown().openapi({ description: "The body as sent" }) }).openapi("WebhookDeliveryDetail");
@@ -109,7 +108,7 @@ adminWebhookRoutes.openapi(
   },
 );
 adminWebhookRoutes.openapi(
-  apiRoute({ method: "get", path: "/webhooks", tags, summary: "List webhook subscriptions", request: { query: PageQuery.extend({ project_id: z.string().optional() }) }, responses: { 200: json(pageOf(Webhook, "WebhookPage"), "A page of subscriptions") } }),
+  apiRoute({ method: "get", path: "/webhooks", tags, summary: "List webhook subscriptions", request: { query: PageQuery.extend({ project_id: z.string().optional().describe("Only subscriptions filtered to this project") }) }, responses: { 200: json(pageOf(Webhook, "WebhookPage"), "A page of subscriptions") } }),
   async (c) => {
     const q = c.req.valid("query");
     return c.json(page(await hooks.listSubscriptions(c.var.scope, q.project_id, q.cursor, q.limit), webhookOut), 200);
@@ -120,26 +119,26 @@ adminWebhookRoutes.openapi(
   async (c) => c.json(webhookOut(await hooks.createSubscription(c.var.scope, c.req.valid("json"))), 201),
 );
 adminWebhookRoutes.openapi(
-  apiRoute({ method: "get", path: "/webhooks/{id}", tags, summary: "Get a webhook subscription", request: { params: IdParam }, responses: { 200: json(Webhook, "The subscription") } }),
+  apiRoute({ method: "get", path: "/webhooks/{id}", tags, summary: "Get a webhook subscription", request: { params: HookParam }, responses: { 200: json(Webhook, "The subscription") } }),
   async (c) => c.json(webhookOut(await hooks.getSubscription(c.var.scope, c.req.valid("param").id)), 200),
 );
 adminWebhookRoutes.openapi(
-  apiRoute({ method: "patch", path: "/webhooks/{id}", tags, summary: "Update a subscription (send `secret` to rotate it)", request: { params: IdParam, ...jsonBody(WebhookUpdate) }, responses: { 200: json(Webhook, "Updated") } }),
+  apiRoute({ method: "patch", path: "/webhooks/{id}", tags, summary: "Update a subscription (send `secret` to rotate it)", request: { params: HookParam, ...jsonBody(WebhookUpdate) }, responses: { 200: json(Webhook, "Updated") } }),
   async (c) => c.json(webhookOut(await hooks.updateSubscription(c.var.scope, c.req.valid("param").id, c.req.valid("json"))), 200),
 );
 adminWebhookRoutes.openapi(
-  apiRoute({ method: "delete", path: "/webhooks/{id}", tags, summary: "Delete a subscription and its delivery log", request: { params: IdParam }, responses: { 204: { description: "Deleted" } } }),
+  apiRoute({ method: "delete", path: "/webhooks/{id}", tags, summary: "Delete a subscription and its delivery log", request: { params: HookParam }, responses: { 204: { description: "Deleted" } } }),
   async (c) => {
     await hooks.deleteSubscription(c.var.scope, c.req.valid("param").id);
     return c.body(null, 204);
   },
 );
 adminWebhookRoutes.openapi(
-  apiRoute({ method: "post", path: "/webhooks/{id}/ping", tags, summary: "Send a `ping` event to the receiver", request: { params: IdParam }, responses: { 202: json(Delivery, "Queued") } }),
+  apiRoute({ method: "post", path: "/webhooks/{id}/ping", tags, summary: "Send a `ping` event to the receiver", request: { params: HookParam }, responses: { 202: json(Delivery, "Queued") } }),
   async (c) => c.json(deliveryOut(await hooks.ping(c.var.scope, c.req.valid("param").id)), 202),
 );
 adminWebhookRoutes.openapi(
-  apiRoute({ method: "get", path: "/webhooks/{id}/deliveries", tags, summary: "The subscription's delivery log, oldest first", request: { params: IdParam, query: PageQuery.extend({ status: z.enum(DELIVERY_STATUSES).optional() }) }, responses: { 200: json(pageOf(Delivery, "WebhookDeliveryPage"), "A page of deliveries") } }),
+  apiRoute({ method: "get", path: "/webhooks/{id}/deliveries", tags, summary: "The subscription's delivery log, oldest first", request: { params: HookParam, query: PageQuery.extend({ status: z.enum(DELIVERY_STATUSES).optional().describe("Only deliveries in this status") }) }, responses: { 200: json(pageOf(Delivery, "WebhookDeliveryPage"), "A page of deliveries") } }),
   async (c) => {
     const q = c.req.valid("query");
     return c.json(page(await hooks.listDeliveries(c.var.scope, c.req.valid("param").id, q.status, q.cursor, q.limit), deliveryOut), 200);

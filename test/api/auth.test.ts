@@ -357,8 +357,9 @@ describe("OpenAPI document", () => {
     for (const [path, ops] of Object.entries<Record<string, any>>(doc.paths)) {
       for (const [method, op] of Object.entries<any>(ops)) {
         expect(op.summary, `${method} ${path}`).toEqual(expect.any(String));
-        if (!op.security) continue;
-        for (const status of ["400", "401", "403", "404", "500"]) {
+        expect(op.security, `${method} ${path}`).toEqual(expect.any(Array));
+        const statuses = op.security.length ? ["400", "401", "403", "404", "500"] : ["401", "500"]; // public: only a bad credential
+        for (const status of statuses) {
           expect(op.responses[status]?.content?.["application/json"]?.schema, `${method} ${path} ${status}`).toEqual({ $ref: "#/components/schemas/Error" });
         }
       }
