@@ -235,7 +235,7 @@ export const EVENT_CATALOG = {
     description: "A user or service account was granted a role in a project, or its role changed",
     status: "emitted",
     data: z.strictObject({
-      before: z.strictObject({ role: s.MemberShape.shape.role }).nullable().describe("The role held before, or null"),
+      before: z.strictObject({ role: s.MemberShape.shape.role.describe("The role held") }).nullable().describe("The role held before, or null"),
       after: s.MemberShape,
     }),
     example: { actor: ALICE, data: { before: null, after: { project_id: P, principal_type: "user", principal_id: user.id, role: "writer", created_at: T0 } } },
@@ -246,7 +246,7 @@ export const EVENT_CATALOG = {
     data: z.strictObject({
       principal_type: s.MemberShape.shape.principal_type,
       principal_id: s.MemberShape.shape.principal_id,
-      before: z.strictObject({ role: s.MemberShape.shape.role }).describe("The role held"),
+      before: z.strictObject({ role: s.MemberShape.shape.role.describe("The role held") }).describe("The role held"),
     }),
     example: { actor: ALICE, data: { principal_type: "user", principal_id: user.id, before: { role: "writer" } } },
   }),
