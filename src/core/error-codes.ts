@@ -52,6 +52,7 @@ export const ERROR_CODES = {
   RangeNotSatisfiable: { description: "The requested range lies outside the content" },
   NotFoundRoute: { description: "No route matches the path", oci: "UNSUPPORTED" },
   InternalError: { description: "An unexpected error; quote the request id when reporting it" },
+  InternalUploadVanished: { description: "A file just uploaded could no longer be read back for its checks" },
   UnavailableConfigInvalid: { description: "The registry's configuration (an ORBITALREG_* variable or a binding) is not valid; the message names it" },
 
   // --- credentials and permissions ---
@@ -173,6 +174,7 @@ export const ERROR_CODES = {
   // --- PyPI ---
   InvalidAction: { description: "The upload's `:action` is not `file_upload`" },
   InvalidFilename: { description: "The distribution's file name is not a valid wheel or sdist name" },
+  InvalidDistribution: { description: "The wheel or sdist is not a readable archive, or its metadata names another project or version than the upload" },
   InvalidFiletype: { description: "`filetype` does not match the file" },
   InvalidMultipart: { description: "The upload is not valid multipart/form-data" },
   PayloadTooLargeField: { description: "A form field is larger than allowed" },
