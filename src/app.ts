@@ -13,6 +13,7 @@ import { allowedMethodsOf } from "./http/allowed-methods";
 import { buildApi } from "./api";
 import { docsRoutes } from "./api/docs";
 import { mountFormats, rendererForPath } from "./formats";
+import { signInRoutes, uiRoutes } from "./ui";
 
 export function buildApp() {
   const app = new Hono<AppEnv>();
@@ -36,6 +37,8 @@ export function buildApp() {
   app.use(scope);
   app.route("/", docsRoutes);
   app.route("/", buildApi());
+  app.route("/", signInRoutes);
+  app.route("/", uiRoutes);
   mountFormats(app);
   return app;
 }

@@ -18,6 +18,7 @@ import { RegistryError } from "./core/errors";
 const unset = (v: unknown) => (v === "" ? undefined : v);
 const text = (max: number) => z.preprocess(unset, z.string().max(max).optional());
 const flag = z.preprocess(unset, z.enum(["true", "false"], { error: 'must be "true" or "false"' }).optional());
+const seconds = z.preprocess(unset, z.coerce.number({ error: "must be a number of seconds" }).int().min(60).max(365 * 86400).optional());
 const httpUrl = z.preprocess(unset, z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).optional());
 
 /** A binding is present and has the methods the code calls. */
@@ -51,6 +52,16 @@ export const SETTINGS = {
     schema: flag,
     description: '`"true"`: webhook receivers and OIDC issuers may be on private, loopback and link-local addresses, and issuers on such hosts may use plain http (local dev, e2e tests). Unset or `"false"` (keep it so in production): refused',
   },
+  ORBITALREG_SESSION_IDLE_SECONDS: {
+    kind: "variable",
+    schema: seconds,
+    description: "Browser sessions end after this many seconds without a request (docs/web-ui.md). Unset: 28800 (8 hours)",
+  },
+  ORBITALREG_SESSION_MAX_SECONDS: {
+    kind: "variable",
+    schema: seconds,
+    description: "Browser sessions end this many seconds after sign-in, however active. Unset: 604800 (7 days)",
+  },
   DB: { kind: "binding", schema: binding("D1 database", "prepare", "batch"), description: "D1 database: all metadata (migrations in `migrations/`)" },
   BLOBS: { kind: "binding", schema: binding("R2 bucket", "get", "put", "createMultipartUpload"), description: "R2 bucket: blob bytes, content-addressed" },
   UPLOAD_SESSIONS: { kind: "binding", schema: binding("Durable Object namespace (class UploadSession)", "idFromName", "get"), description: "Durable Object `UploadSession`: chunked upload sessions" },
@@ -80,6 +91,8 @@ export interface Config {
   banner: string | null;
   /** Whether outbound calls (webhook deliveries, OIDC discovery) may reach private addresses. */
   allowPrivateTargets: boolean;
+  /** Idle and absolute lifetimes of browser sessions, in milliseconds. */
+  sessions: { idleMs: number; maxMs: number };
 }
 
 const memo = new WeakMap<object, Config | RegistryError>();
@@ -103,12 +116,13 @@ function read(env: Env): Config | RegistryError {
     console.error("invalid configuration:", problems.join("; "));
     return new RegistryError("UnavailableConfigInvalid", `the registry is not configured correctly: ${problems.join("; ")}`);
   }
-  const v = parsed.data as Record<keyof typeof SETTINGS, string | undefined>;
+  const v = parsed.data as Record<keyof typeof SETTINGS, string | undefined> & { ORBITALREG_SESSION_IDLE_SECONDS?: number; ORBITALREG_SESSION_MAX_SECONDS?: number };
   return {
     adminToken: v.ORBITALREG_ADMIN_TOKEN ?? null,
     jwtSecret: v.ORBITALREG_JWT_SECRET ?? null,
     helpUrl: v.ORBITALREG_HELP_URL ?? null,
     banner: v.ORBITALREG_BANNER ?? null,
     allowPrivateTargets: v.ORBITALREG_ALLOW_PRIVATE_WEBHOOKS === "true",
+    sessions: { idleMs: (v.ORBITALREG_SESSION_IDLE_SECONDS ?? 8 * 3600) * 1000, maxMs: (v.ORBITALREG_SESSION_MAX_SECONDS ?? 7 * 86400) * 1000 },
   };
 }

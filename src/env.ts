@@ -21,6 +21,9 @@ export interface Env {
   ORBITALREG_BANNER?: string;
   /** "true": webhooks and OIDC issuers may point at private, loopback and link-local addresses (local testing). */
   ORBITALREG_ALLOW_PRIVATE_WEBHOOKS?: string;
+  /** Browser sessions: seconds without a request, and seconds after sign-in, before they end. */
+  ORBITALREG_SESSION_IDLE_SECONDS?: string;
+  ORBITALREG_SESSION_MAX_SECONDS?: string;
 }
 
 type OrbitalRegEnv = Env;

@@ -52,12 +52,14 @@ const ALLOWED: Record<string, string[]> = {
   "services/projects": ["core", "db", "auth", "services", "services/events"],
   "services/identity": ["core", "db", "auth", "env", "config", "services", "services/events", "services/projects"],
   "services/artifacts": ["core", "db", "storage", "objects", "services", "services/events", "services/projects"],
+  "services/web": ["core", "db", "auth", "env", "config", "services", "services/events"],
   "services/oci": ["core", "db", "storage", "objects", "auth", "services", "services/artifacts", "services/events", "services/projects"],
   http: ["core", "auth", "env", "config", "services", "services/artifacts", "services/projects", "db/client"],
   formats: ["core", "auth", "http", "services", "services/artifacts", "services/projects", "services/oci", "services/events"],
-  api: ["core", "http", "formats", "version", "config", "services", "services/artifacts", "services/projects", "services/identity", "services/events", "services/oci"],
+  api: ["core", "http", "formats", "version", "config", "services", "services/artifacts", "services/projects", "services/identity", "services/events", "services/oci", "services/web"],
+  ui: ["core", "http", "api", "formats", "version", "services", "services/web"],
   queues: ["env", "config", "services", "services/events", "db/client"],
-  app: ["core", "http", "api", "formats"],
+  app: ["core", "http", "api", "formats", "ui"],
   index: ["app", "env", "queues", "objects", "services", "db/client"],
 };
 

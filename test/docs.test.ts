@@ -1,7 +1,7 @@
 /// <reference types="vite/client" />
 /**
  * The manual holds together: every relative link in README.md and docs/ points at a page
- * that exists and, with a `#fragment`, at a heading that page has (GitHub's anchors); every
+ * (or a picture) that exists and, with a `#fragment`, at a heading that page has (GitHub's anchors); every
  * `npm run <script>` the docs tell a reader to type exists in package.json; the README
  * stays a front door. (The snippets the docs publish are run by the e2e tests.)
  */
@@ -13,6 +13,9 @@ const pages = Object.fromEntries(
     ([path, text]) => [path.replace(/^\.\.\//, ""), text],
   ),
 );
+
+/** Pictures the docs may show (screenshots), by path from the repository root. */
+const images = new Set(Object.keys(import.meta.glob(["../docs/**/*.png", "../docs/**/*.jpg", "../docs/**/*.svg"])).map((path) => path.replace(/^\.\.\//, "")));
 
 /** The text outside fenced code blocks and inline code: what links and headings live in. */
 const prose = (md: string) => md.replace(/^```[\s\S]*?^```/gm, "").replace(/`[^`\n]*`/g, (code) => code.replace(/[[\]()]/g, " "));
@@ -63,6 +66,10 @@ describe("the manual", () => {
         if (/^[a-z]+:/i.test(target!)) continue; // https:, mailto:
         const [path, fragment] = target!.split("#") as [string, string | undefined];
         const file = path === "" ? page : resolve(page, path);
+        if (/\.(png|jpg|svg)$/.test(file)) {
+          if (!images.has(file)) broken.push(`${page}: ${target} (no such image)`);
+          continue;
+        }
         if (!(file in pages)) {
           broken.push(`${page}: ${target} (no such page${file.endsWith(".md") ? "" : "; link to a .md page"})`);
           continue;

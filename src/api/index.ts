@@ -19,6 +19,10 @@ import { adminQuotaRoutes, quotaRoutes } from "./quotas";
 import { ociRoutes } from "./oci";
 import { adminOidcRoutes, oidcExchangeRoutes } from "./oidc";
 import { adminWebhookRoutes } from "./webhooks";
+import { adminSessionRoutes, messageRoutes, selfSessionRoutes } from "./sessions";
+import { userRoutes } from "./user";
+import { teamRoutes } from "./teams";
+import { imageRoutes } from "./images";
 import { VERSION } from "../version";
 import { operationIdOf } from "./route";
 
@@ -37,12 +41,12 @@ const openapi = () => new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
 export function buildApi() {
   const v1 = openapi();
-  for (const r of [projectRoutes, repoRoutes, packageRoutes, clientSetupRoutes, serviceAccountRoutes, auditRoutes, memberRoutes, quotaRoutes, ociRoutes, oidcExchangeRoutes]) {
+  for (const r of [projectRoutes, repoRoutes, packageRoutes, clientSetupRoutes, serviceAccountRoutes, auditRoutes, memberRoutes, quotaRoutes, ociRoutes, oidcExchangeRoutes, selfSessionRoutes, messageRoutes, userRoutes, teamRoutes, imageRoutes]) {
     (r as OpenAPIHono<AppEnv>).defaultHook = validationHook;
     v1.route("/", r);
   }
   const admin = openapi();
-  for (const r of [adminUserRoutes, adminQuotaRoutes, adminOidcRoutes, adminWebhookRoutes]) {
+  for (const r of [adminUserRoutes, adminQuotaRoutes, adminOidcRoutes, adminWebhookRoutes, adminSessionRoutes]) {
     (r as OpenAPIHono<AppEnv>).defaultHook = validationHook;
     admin.route("/", r);
   }
@@ -54,7 +58,8 @@ export function buildApi() {
   root.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",
     scheme: "bearer",
-    description: "A service-account (orbsa_…), user (orbu_…) or exchanged (orbx_…) token, or the instance-admin token",
+    description:
+      "A service-account (orbsa_…), user (orbu_…) or exchanged (orbx_…) token, or the instance-admin token. A browser signed in through /auth/login sends its session cookie instead (plus X-CSRF-Token on changes).",
   });
   let document: ReturnType<typeof root.getOpenAPI31Document> | undefined;
   root.get("/api/openapi.json", (c) => c.json((document ??= openApiDocument(root))));

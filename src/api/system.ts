@@ -11,6 +11,8 @@ import { VERSION } from "../version";
 import { REPO_FORMATS } from "../formats";
 import { config } from "../config";
 import { iso } from "./schemas";
+import { listMessages, signInChoices } from "../services/web";
+import { messageOut } from "./sessions";
 
 export const systemRoutes = new OpenAPIHono<AppEnv>();
 
@@ -22,12 +24,18 @@ const PublicConfig = z
     banner: z.string().nullable().describe("A notice to show users (ORBITALREG_BANNER), or null"),
     formats: z.array(z.string()).describe("Repository formats this registry serves"),
     token_endpoint: z.string().describe("The Docker token endpoint (`/v2/token`)"),
+    messages: z
+      .array(z.object({ id: z.string().describe("Message id"), content: z.string().describe("Text"), media_type: z.string().describe("text/plain or text/markdown"), severity: z.string().describe("info, warning or error"), created_at: z.string().describe("Creation time") }))
+      .describe("Global messages (banners) set by instance admins"),
+    sign_in: z
+      .array(z.object({ name: z.string().describe("Provider name"), display_name: z.string().describe("What the sign-in button says"), url: z.string().describe("Where the sign-in starts") }))
+      .describe("Enabled browser sign-in providers"),
   })
   .openapi("PublicConfig");
 
 systemRoutes.openapi(
   publicRoute({ method: "get", path: "/api/public-config", tags: ["System"], summary: "Public configuration", responses: { 200: json(PublicConfig, "Configuration anyone may read") } }),
-  (c) =>
+  async (c) =>
     c.json(
       {
         name: "OrbitalReg",
@@ -36,6 +44,8 @@ systemRoutes.openapi(
         banner: config(c.env).banner,
         formats: [...REPO_FORMATS],
         token_endpoint: `${c.var.scope.baseUrl}/v2/token`,
+        messages: (await listMessages(c.var.scope)).map(messageOut),
+        sign_in: (await signInChoices(c.var.scope)).map((p) => ({ name: p.name, display_name: p.displayName, url: `/auth/login?provider=${encodeURIComponent(p.name)}` })),
       },
       200,
     ),

@@ -6,23 +6,36 @@
  *   read on a public repo                            → allowed, even anonymously
  *   anonymous                                        → 401 (who are you?)
  *   credential confined to another project           → 403
- *   role (credential's own, else role binding) ∧ scopes → allowed or 403
+ *   role ∧ scopes                                    → allowed or 403
+ * where role is the credential's own (OIDC exchange), else the highest of: the
+ * principal's project role binding, the project role of each team it is in, and on a
+ * repo the repo permissions granted to it or to its teams (reference 004 §2.12).
  * Invariant: a denial to an anonymous caller is always 401 and to an identified one
  * always 403, so clients know whether to send credentials or give up.
- * Role bindings are cached per isolate for AUTH_CACHE_TTL_MS (core/ttl-cache.ts).
+ * Resolving a role is one D1 query (db/permissions.ts grantsOf), cached per isolate
+ * for AUTH_CACHE_TTL_MS (core/ttl-cache.ts) by (project, repo, principal).
  */
 import type { Db } from "../db/client";
-import { findRole } from "../db/principals";
+import { grantsOf, type GrantRow } from "../db/permissions";
 import { RegistryError } from "../core/errors";
 import { roleAllows, type Action, type Principal } from "./principal";
 import type { Role } from "../core/vocabulary";
 import { AUTH_CACHE_TTL_MS, TtlCache } from "../core/ttl-cache";
 
-const roleBindings = new TtlCache<string, Role | "none">(AUTH_CACHE_TTL_MS);
+const grantCache = new TtlCache<string, GrantRow[]>(AUTH_CACHE_TTL_MS);
+const RANK: Record<Role, number> = { reader: 1, writer: 2, admin: 3 };
+
+/** The highest role among grants, or null. */
+export function highestRole(grants: readonly { role: Role }[]): Role | null {
+  let best: Role | null = null;
+  for (const g of grants) if (!best || RANK[g.role] > RANK[best]) best = g.role;
+  return best;
+}
 
 export interface AccessTarget {
   projectId: string;
-  repo?: { visibility: "public" | "private" } | null;
+  /** The repo acted on: its visibility, and its id for repo-level permissions. */
+  repo?: { id?: string; visibility: "public" | "private" } | null;
 }
 
 export class Access {
@@ -31,7 +44,8 @@ export class Access {
     readonly principal: Principal,
   ) {}
 
-  async roleIn(projectId: string): Promise<Role | null> {
+  /** The principal's role in a project, or on one repo of it (repo permissions included). */
+  async roleIn(projectId: string, repoId: string | null = null): Promise<Role | null> {
     const p = this.principal;
     if (p.type === "anonymous") return null;
     if (p.type === "instance_admin") return "admin";
@@ -39,10 +53,15 @@ export class Access {
     if (p.isAdmin) return "admin";
     if (p.role) return p.role;
     if (p.type === "oidc") return null;
-    const key = `${projectId}|${p.type}|${p.id}`;
-    let role = roleBindings.get(key);
-    if (role === undefined) role = roleBindings.set(key, (await findRole(this.db, projectId, p.type, p.id)) ?? "none");
-    return role === "none" ? null : role;
+    return highestRole(await this.grants(projectId, repoId));
+  }
+
+  /** Every grant behind `roleIn` (cached): what the transitive-permissions view explains. */
+  async grants(projectId: string, repoId: string | null): Promise<GrantRow[]> {
+    const p = this.principal;
+    if (p.type !== "user" && p.type !== "service_account") return [];
+    const key = `${projectId}|${repoId ?? ""}|${p.type}|${p.id}`;
+    return grantCache.get(key) ?? grantCache.set(key, await grantsOf(this.db, projectId, repoId, p.type, p.id));
   }
 
   async can(action: Action, target: AccessTarget): Promise<boolean> {
@@ -51,7 +70,7 @@ export class Access {
     if (action === "read" && target.repo?.visibility === "public") return true;
     if (p.type === "anonymous") return false;
     if (p.isAdmin && (p.scopes === null || p.scopes.includes(action))) return true;
-    return roleAllows(await this.roleIn(target.projectId), p.scopes, action);
+    return roleAllows(await this.roleIn(target.projectId, target.repo?.id ?? null), p.scopes, action);
   }
 
   async require(action: Action, target: AccessTarget): Promise<void> {

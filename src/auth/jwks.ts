@@ -13,6 +13,8 @@
  *   `kid`s can't turn into a flood of requests to the issuer. Concurrent loads of the
  *   same issuer share one request.
  * - Only public keys are imported (jose refuses symmetric and private JWKs here).
+ * - The discovery document is kept with the keys: browser sign-in (auth/oidc-login.ts)
+ *   reads its authorization and token endpoints from the same cached load.
  */
 import { createLocalJWKSet, errors, type JSONWebKeySet, type JWTHeaderParameters } from "jose";
 import { checkOutboundUrl } from "../core/net";
@@ -22,6 +24,7 @@ type KeyResolver = ReturnType<typeof createLocalJWKSet>;
 
 interface Entry {
   resolve: KeyResolver;
+  discovery: Record<string, unknown>;
   fetchedAt: number;
 }
 
@@ -63,6 +66,11 @@ export class JwksCache {
     };
   }
 
+  /** The issuer's discovery document (cached with its keys). */
+  async discovery(issuer: string, allowPrivate: boolean): Promise<Record<string, unknown>> {
+    return (await this.entry(issuer, allowPrivate, false)).discovery;
+  }
+
   private async entry(issuer: string, allowPrivate: boolean, force: boolean): Promise<Entry> {
     const cached = this.entries.get(issuer);
     if (cached && !force && this.options.now() - cached.fetchedAt < this.options.ttlMs) return cached;
@@ -81,7 +89,7 @@ export class JwksCache {
     if (doc.issuer !== issuer) throw new errors.JWKSInvalid(`discovery document names issuer ${String(doc.issuer)}`);
     if (typeof doc.jwks_uri !== "string") throw new errors.JWKSInvalid("discovery document has no jwks_uri");
     const jwks = (await this.getJson(checkOutboundUrl(doc.jwks_uri, "OidcJwks", rules))) as unknown as JSONWebKeySet;
-    const entry = { resolve: createLocalJWKSet(jwks), fetchedAt: this.options.now() };
+    const entry = { resolve: createLocalJWKSet(jwks), discovery: doc, fetchedAt: this.options.now() };
     this.entries.set(issuer, entry);
     return entry;
   }

@@ -30,7 +30,18 @@ export type RefusalReason =
   | "audience"
   | "claims_mismatch"
   | "ambiguous_policy"
-  | "policy_not_found";
+  | "policy_not_found"
+  // browser sign-in (auth/oidc-login.ts, services/web/sign-in.ts)
+  | "code_rejected"
+  | "nonce_mismatch"
+  | "state_mismatch"
+  | "state_unknown"
+  | "state_expired"
+  | "provider_error"
+  | "provider_unknown"
+  | "email_domain"
+  | "email_unverified"
+  | "not_invited";
 
 export class OidcRefusal extends Error {
   constructor(

@@ -24,6 +24,8 @@ export type Principal =
       role: Role | null;
       /** Instance-wide admin flag of a user. */
       isAdmin: boolean;
+      /** Set when a browser session cookie (auth/session.ts) authenticated the request; `tokenId` is then the session's id. */
+      sessionId?: string;
     };
 
 export type Action = Scope; // read | write | delete | admin

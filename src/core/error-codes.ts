@@ -101,6 +101,37 @@ export const ERROR_CODES = {
   ForbiddenOidcPolicyAmbiguous: { description: "Several trust policies match; name one with `policy`" },
   UnavailableOidcIssuer: { description: "The issuer's discovery document or keys could not be fetched" },
 
+  // --- browser sign-in and sessions (docs/web-ui.md) ---
+  UnauthorizedSessionExpired: { description: "The browser session has ended (signed out, revoked, idle or past its lifetime): sign in again" },
+  UnauthorizedSignIn: { description: "The sign-in was refused (state, code, ID token, email domain or invitation; the audit log has the reason)" },
+  UnavailableLoginProvider: { description: "The sign-in provider's discovery document, keys or token endpoint could not be reached" },
+  ForbiddenCsrfOrigin: { description: "A change made with the session cookie did not come from this site's own pages (Origin)" },
+  ForbiddenCsrfToken: { description: "A change made with the session cookie lacks the session's `X-CSRF-Token`" },
+  ForbiddenNotAUser: { description: "Only a user (a browser session or a user token) has a self: not a service account or an exchanged token" },
+  ForbiddenTokenScopes: { description: "A token can't be minted with scopes the minting credential lacks" },
+  NotFoundLoginProvider: { description: "No such (enabled) login provider" },
+  InvalidLoginProviderName: { description: "The login provider name is not 1–32 lowercase letters, digits or dashes" },
+  InvalidLoginProviderIssuerUrl: { description: "The issuer is not an https URL on a public address (or carries a query or fragment)" },
+  InvalidLoginProviderEndpointUrl: { description: "An endpoint the provider's discovery document names is not an https URL on a public address" },
+  InvalidLoginProviderScopes: { description: "The scopes don't include `openid`" },
+  InvalidLoginProviderEmailDomain: { description: "An allowed email domain is not a domain name" },
+  InvalidLoginProviderGroupsClaim: { description: "Group mappings need `groups_claim`" },
+  InvalidLoginProviderTeam: { description: "A group mapping names a team that does not exist" },
+  ConflictLoginProviderNameInUse: { description: "Another login provider has this name" },
+  NotFoundSession: { description: "No such session (of this user)" },
+  NotFoundMessage: { description: "No such global message" },
+
+  // --- teams and repository permissions ---
+  NotFoundTeam: { description: "No such team in the project" },
+  InvalidTeamName: { description: "The team name is not valid" },
+  ConflictTeamNameInUse: { description: "Another team of the project has this name" },
+  InvalidTeamMemberUser: { description: "The user to add does not exist" },
+  NotFoundTeamMember: { description: "The user is not a member of the team" },
+  NotFoundRepoPermission: { description: "The delegate holds no permission on the repository" },
+  InvalidPermissionDelegate: { description: "The user, team or service account does not exist (teams and service accounts: in the repository's project)" },
+  NotFoundPrototype: { description: "No such default permission in the project" },
+  InvalidPrototypeActivatingUser: { description: "`activating_user` names no user" },
+
   // --- audit, quotas, webhooks ---
   InvalidAuditProjectRequired: { description: "`project_id` is required unless the caller is an instance admin" },
   QuotaExceededStorage: { description: "The push would take the project past its Reject limit" },

@@ -158,3 +158,84 @@ export type SnakeKeys<T> = { [K in keyof T as K extends string ? SnakeKey<K> : K
 export function snakeKeys<T extends object>(row: T): SnakeKeys<T> {
   return Object.fromEntries(Object.entries(row).map(([k, v]) => [k.replace(/[A-Z]/g, (m) => `_${m.toLowerCase()}`), v])) as SnakeKeys<T>;
 }
+
+// People (teams, permissions) and browser sign-in (docs/web-ui.md).
+const RoleName = z.enum(ROLES).describe("`reader`, `writer` or `admin`");
+
+export const TeamShape = z
+  .strictObject({
+    id: Id("team"),
+    project_id: Id("project"),
+    name: z.string().describe("Name, unique in the project"),
+    description: z.string().describe("Free text"),
+    role: RoleName.nullable().describe("The project role every member holds, or null (only what repository permissions grant)"),
+    created_at: Millis("Creation time"),
+    updated_at: Millis("Last change"),
+  })
+  .meta({ id: "Team", description: "A team of a project" });
+
+export const RepoPermissionView = z
+  .strictObject({
+    repo_id: Id("repository"),
+    delegate_type: z.enum(["user", "team", "service_account"]).describe("Who is granted"),
+    delegate_id: z.string().describe("The user's, team's or service account's id"),
+    role: z.enum(["read", "write", "admin"]).describe("The role on the repository"),
+  })
+  .meta({ id: "RepoPermission", description: "A repository permission" });
+
+export const PrototypeShape = z
+  .strictObject({
+    id: Id("default permission"),
+    project_id: Id("project"),
+    activating_user_id: z.string().nullable().describe("Applies only to repositories this user creates; null: every new repository"),
+    delegate_type: z.enum(["user", "team", "service_account"]).describe("Who is granted"),
+    delegate_id: z.string().describe("The user's, team's or service account's id"),
+    role: RoleName,
+    created_at: Millis("Creation time"),
+    updated_at: Millis("Last change"),
+  })
+  .meta({ id: "Prototype", description: "A default permission for new repositories" });
+
+export const SessionShape = z
+  .strictObject({
+    id: Id("session"),
+    user_id: Id("user"),
+    provider_id: z.string().nullable().describe("The login provider used"),
+    created_at: Millis("Sign-in time"),
+    last_seen_at: Millis("Last request"),
+    expires_at: Millis("Absolute end"),
+    revoked_at: z.number().int().nullable().describe("When it was ended early (Unix milliseconds), or null"),
+    ip: z.string().nullable().describe("Client address at sign-in"),
+    user_agent: z.string().nullable().describe("Browser at sign-in"),
+  })
+  .meta({ id: "Session", description: "A browser session (never its secret)" });
+
+export const LoginProviderView = z
+  .strictObject({
+    id: Id("login provider"),
+    name: z.string().describe("Slug in `/auth/login?provider=`"),
+    display_name: z.string().describe("Shown on the sign-in button"),
+    issuer: z.string().describe("The provider's issuer URL"),
+    client_id: z.string().describe("OAuth client id"),
+    client_secret_set: z.boolean().describe("Whether a client secret is stored (the secret is never sent)"),
+    scopes: z.array(z.string()).describe("Scopes asked for"),
+    allowed_email_domains: z.array(z.string()).describe("Domains whose verified emails may sign in (empty: any)"),
+    groups_claim: z.string().nullable().describe("ID token claim listing groups"),
+    group_mappings: z.array(z.strictObject({ group: z.string().describe("Group"), team_id: Id("team") })).describe("Groups that join teams"),
+    provisioning: z.enum(["auto", "invite"]).describe("`auto` creates users at first sign-in; `invite` admits existing users only"),
+    enabled: z.boolean().describe("Offered on the sign-in page"),
+    secret_updated_at: Millis("When the client secret was last set"),
+    created_at: Millis("Creation time"),
+    updated_at: Millis("Last change"),
+  })
+  .meta({ id: "LoginProvider", description: "An OIDC login provider for browser sign-in" });
+
+export const MessageShape = z
+  .strictObject({
+    id: Id("message"),
+    content: z.string().describe("The text"),
+    media_type: z.enum(["text/plain", "text/markdown"]).describe("How to render it"),
+    severity: z.enum(["info", "warning", "error"]).describe("How loud"),
+    created_at: Millis("Creation time"),
+  })
+  .meta({ id: "GlobalMessage", description: "A global message (banner)" });

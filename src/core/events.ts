@@ -51,6 +51,16 @@ const token = {
   project_id: P, scopes: null, role: null, expires_at: T0 + 86_400_000, last_used_at: null, revoked_at: null, created_at: T0,
 };
 const webhook = { id: "2a3b4c5d-6e7f-4809-9a2b-3c4d5e6f7081", name: "ci-notify", url_host: "ci.example.com", events: ["artifact.*"], project_id: null, enabled: true };
+const team = { id: "5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a8b", project_id: P, name: "platform", description: "Platform engineers", role: "writer" as const, created_at: T0, updated_at: T0 };
+const repoPermission = { repo_id: R, delegate_type: "team" as const, delegate_id: team.id, role: "write" as const };
+const prototype = { id: "6f7a8b9c-0d1e-4f2a-9b3c-4d5e6f7a8b9c", project_id: P, activating_user_id: null, delegate_type: "team" as const, delegate_id: team.id, role: "writer" as const, created_at: T0, updated_at: T0 };
+const session = { id: "7a8b9c0d-1e2f-4a3b-8c4d-5e6f7a8b9c0d", user_id: ALICE.id!, provider_id: "8b9c0d1e-2f3a-4b4c-9d5e-6f7a8b9c0d1e", created_at: T0, last_seen_at: T0, expires_at: T0 + 7 * 86_400_000, revoked_at: null, ip: "203.0.113.7", user_agent: "Mozilla/5.0" };
+const loginProvider = {
+  id: "8b9c0d1e-2f3a-4b4c-9d5e-6f7a8b9c0d1e", name: "corp-sso", display_name: "Corp SSO", issuer: "https://login.example.com", client_id: "orbitalreg", client_secret_set: true,
+  scopes: ["openid", "email", "profile"], allowed_email_domains: ["example.com"], groups_claim: "groups", group_mappings: [{ group: "platform", team_id: team.id }],
+  provisioning: "auto" as const, enabled: true, secret_updated_at: T0, created_at: T0, updated_at: T0,
+};
+const message = { id: "9c0d1e2f-3a4b-4c5d-8e6f-7a8b9c0d1e2f", content: "Maintenance on Saturday 22:00 UTC", media_type: "text/plain" as const, severity: "warning" as const, created_at: T0 };
 const label = { id: "3c4d5e6f-7a8b-4c9d-8e0f-1a2b3c4d5e6f", repo_id: R, digest: D, key: "qa", value: "passed", media_type: "text/plain", source: "api" as const, created_at: T0 };
 
 // artifact.* payloads: a language package's file, or an OCI image.
@@ -262,6 +272,99 @@ export const EVENT_CATALOG = {
     data: z.strictObject({ repo_id: s.Id("repository"), digest: s.Digest, label: s.LabelShape }),
     example: { actor: CI, data: { repo_id: R, digest: D, label } },
   }),
+  "session.created": event({
+    description: "A user signed in through a login provider (a browser session began)",
+    status: "emitted",
+    notes: "`created_user` says whether this sign-in provisioned the user. Failed sign-ins are audited (`session.login_failed`), not sent.",
+    data: z.strictObject({
+      session: s.SessionShape,
+      user: z.strictObject({ id: s.Id("user"), username: z.string().describe("User name") }).describe("Who signed in"),
+      created_user: z.boolean().describe("Whether the sign-in created the user"),
+    }),
+    example: { actor: ALICE, project_id: null, data: { session, user: { id: user.id, username: "alice" }, created_user: false } },
+  }),
+  "session.revoked": event({
+    description: "A browser session ended early: signed out, or revoked by its user or an instance admin",
+    status: "emitted",
+    data: z.strictObject({ session: s.SessionShape, reason: z.enum(["logout", "revoked"]).describe("`logout`: the user signed out; `revoked`: ended from another session or by an admin") }),
+    example: { actor: ALICE, project_id: null, data: { session: { ...session, revoked_at: T0 + 3_600_000 }, reason: "logout" } },
+  }),
+  "login_provider.created": event({
+    description: "An OIDC login provider for browser sign-in was added",
+    status: "emitted",
+    data: z.strictObject({ login_provider: s.LoginProviderView }),
+    example: { actor: ADMIN, project_id: null, data: { login_provider: loginProvider } },
+  }),
+  "login_provider.updated": event({
+    description: "A login provider's settings (or its client secret) changed",
+    status: "emitted",
+    data: z.strictObject({ before: s.LoginProviderView, after: s.LoginProviderView }),
+    example: { actor: ADMIN, project_id: null, data: { before: loginProvider, after: { ...loginProvider, enabled: false } } },
+  }),
+  "login_provider.deleted": event({
+    description: "A login provider was removed with the identities linked through it",
+    status: "emitted",
+    data: z.strictObject({ login_provider: s.LoginProviderView }),
+    example: { actor: ADMIN, project_id: null, data: { login_provider: loginProvider } },
+  }),
+  "message.created": event({ description: "A global message (banner) was published", status: "emitted", data: z.strictObject({ message: s.MessageShape }), example: { actor: ADMIN, project_id: null, data: { message } } }),
+  "message.deleted": event({ description: "A global message was removed", status: "emitted", data: z.strictObject({ message: s.MessageShape }), example: { actor: ADMIN, project_id: null, data: { message } } }),
+  "team.created": event({ description: "A team was created in a project", status: "emitted", data: z.strictObject({ team: s.TeamShape }), example: { actor: ALICE, data: { team } } }),
+  "team.updated": event({
+    description: "A team's name, description or project role changed",
+    status: "emitted",
+    data: z.strictObject({ before: s.TeamShape, after: s.TeamShape }),
+    example: { actor: ALICE, data: { before: team, after: { ...team, role: "admin" } } },
+  }),
+  "team.deleted": event({
+    description: "A team was deleted with its memberships, repository permissions and default permissions",
+    status: "emitted",
+    data: z.strictObject({ team: s.TeamShape }),
+    example: { actor: ALICE, data: { team } },
+  }),
+  "team.member_added": event({
+    description: "A user joined a team (added by an admin, or through a sign-in's groups claim)",
+    status: "emitted",
+    data: z.strictObject({ team_id: s.Id("team"), user_id: s.Id("user"), source: z.enum(["manual", "oidc"]).describe("`manual` (an admin) or `oidc` (a sign-in's groups)") }),
+    example: { actor: ALICE, data: { team_id: team.id, user_id: user.id, source: "manual" } },
+  }),
+  "team.member_removed": event({
+    description: "A user left a team",
+    status: "emitted",
+    data: z.strictObject({ team_id: s.Id("team"), user_id: s.Id("user") }),
+    example: { actor: ALICE, data: { team_id: team.id, user_id: user.id } },
+  }),
+  "repo_permission.set": event({
+    description: "A user, team or service account was granted (or changed) a role on a repository",
+    status: "emitted",
+    notes: "Repository permissions add to project roles; the highest applies.",
+    data: z.strictObject({
+      permission: s.RepoPermissionView,
+      delegate_name: z.string().describe("The user's, team's or service account's name"),
+      before: z.enum(["read", "write", "admin"]).nullable().describe("The role held before, or null"),
+    }),
+    example: { actor: ALICE, data: { permission: repoPermission, delegate_name: "platform", before: null } },
+  }),
+  "repo_permission.removed": event({
+    description: "A repository permission was removed",
+    status: "emitted",
+    data: z.strictObject({ permission: s.RepoPermissionView }),
+    example: { actor: ALICE, data: { permission: repoPermission } },
+  }),
+  "prototype.created": event({
+    description: "A default permission for new repositories was added to a project",
+    status: "emitted",
+    notes: "Repositories created afterwards (by `activating_user_id` only, when set) get it; existing ones are untouched.",
+    data: z.strictObject({ prototype: s.PrototypeShape }),
+    example: { actor: ALICE, data: { prototype } },
+  }),
+  "prototype.updated": event({
+    description: "A default permission's role changed",
+    status: "emitted",
+    data: z.strictObject({ before: s.PrototypeShape, after: s.PrototypeShape }),
+    example: { actor: ALICE, data: { before: prototype, after: { ...prototype, role: "reader" } } },
+  }),
+  "prototype.deleted": event({ description: "A default permission was removed", status: "emitted", data: z.strictObject({ prototype: s.PrototypeShape }), example: { actor: ALICE, data: { prototype } } }),
   "webhook.created": event({
     description: "A webhook subscription was created",
     status: "emitted",

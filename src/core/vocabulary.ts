@@ -30,3 +30,20 @@ export type TokenPrincipalType = (typeof TOKEN_PRINCIPAL_TYPES)[number];
 
 export const DELIVERY_STATUSES = ["pending", "retrying", "succeeded", "failed"] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+
+/** Who a repo permission or a default permission (prototype) grants to. */
+export const DELEGATE_TYPES = ["user", "team", "service_account"] as const;
+export type DelegateType = (typeof DELEGATE_TYPES)[number];
+/** Repo-level permission names (reference 004 §2.12); each maps onto a project role. */
+export const REPO_PERMISSIONS = ["read", "write", "admin"] as const;
+export type RepoPermission = (typeof REPO_PERMISSIONS)[number];
+/** Where a team membership came from: an admin (`manual`) or a login's groups claim (`oidc`). */
+export const TEAM_MEMBER_SOURCES = ["manual", "oidc"] as const;
+export type TeamMemberSource = (typeof TEAM_MEMBER_SOURCES)[number];
+/** `auto`: a first login creates the user; `invite`: only users that already exist may sign in. */
+export const PROVISIONING_MODES = ["auto", "invite"] as const;
+export type ProvisioningMode = (typeof PROVISIONING_MODES)[number];
+export const MESSAGE_SEVERITIES = ["info", "warning", "error"] as const;
+export type MessageSeverity = (typeof MESSAGE_SEVERITIES)[number];
+export const MESSAGE_MEDIA_TYPES = ["text/plain", "text/markdown"] as const;
+export type MessageMediaType = (typeof MESSAGE_MEDIA_TYPES)[number];

@@ -127,12 +127,3 @@ export const deleteRoleBindingsOf = (db: Db, type: PrincipalType, principalId: s
 
 export const listRoleBindings = (db: Db, projectId: string) =>
   db.select().from(roleBindings).where(eq(roleBindings.projectId, projectId)).orderBy(roleBindings.createdAt).all();
-
-export const projectIdsOf = async (db: Db, type: PrincipalType, principalId: string) =>
-  (
-    await db
-      .select({ projectId: roleBindings.projectId })
-      .from(roleBindings)
-      .where(and(eq(roleBindings.principalType, type), eq(roleBindings.principalId, principalId)))
-      .all()
-  ).map((r) => r.projectId);

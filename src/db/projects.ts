@@ -46,18 +46,20 @@ export interface RepoFilter {
   format?: string;
   /** Restrict to these projects, or (when `orPublic`) public repos elsewhere. */
   projectIds?: string[] | null;
+  /** Repos visible one by one (repo permissions), outside `projectIds`. */
+  repoIds?: string[];
   orPublic?: boolean;
 }
 
 export const listRepos = (db: Db, f: RepoFilter, after: PageKey | null, limit: number) => {
+  const inProjects = f.projectIds?.length ? inArray(repos.projectId, f.projectIds) : sql`0`;
+  const granted = f.repoIds?.length ? inArray(repos.id, f.repoIds) : sql`0`;
   const visible =
     f.projectIds == null
       ? undefined
       : f.orPublic
-        ? sql`(${f.projectIds.length ? inArray(repos.projectId, f.projectIds) : sql`0`} or ${repos.visibility} = 'public')`
-        : f.projectIds.length
-          ? inArray(repos.projectId, f.projectIds)
-          : sql`0`;
+        ? sql`(${inProjects} or ${granted} or ${repos.visibility} = 'public')`
+        : sql`(${inProjects} or ${granted})`;
   return db
     .select()
     .from(repos)

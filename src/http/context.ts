@@ -1,19 +1,37 @@
 /**
  * Per-request middleware: request id, then the Scope (database, principal, access).
- * Invariant: authentication happens here exactly once; an invalid credential fails the
- * request with 401 even on routes that allow anonymous access, so a typo in a token is
- * never silently treated as "anonymous".
+ * Invariants:
+ * - Authentication happens here exactly once; an invalid credential fails the request
+ *   with 401 even on routes that allow anonymous access, so a typo in a token is never
+ *   silently treated as "anonymous".
+ * - A request with an Authorization header is authenticated by it alone (tokens work
+ *   exactly as before sessions existed). Without one, the browser session cookie is
+ *   read on the API, UI and sign-in paths (never on the package protocols, whose
+ *   clients don't use cookies): on `/api/…` an ended session is a 401, on the UI the
+ *   caller is simply anonymous (and is sent to sign in).
+ * - A cookie-authenticated request that can change anything (not GET/HEAD/OPTIONS) must
+ *   come from this origin (`Origin` header) and carry the session's CSRF token
+ *   (`X-CSRF-Token`), else 403 before any route runs.
  */
 import { createMiddleware } from "hono/factory";
+import type { Context } from "hono";
 import type { AppEnv } from "./types";
 import { database } from "../db/client";
 import { Access } from "../auth/access";
 import { authenticate } from "../auth/authenticate";
 import { credentialFrom } from "../auth/credentials";
 import { jwtSecretOf } from "../auth/registry-jwt";
+import { authenticateSession, csrfTokenFor } from "../auth/session";
+import { cookieMode, readCookie, sessionCookieName } from "./cookies";
+import type { Principal } from "../auth/principal";
+import { RegistryError } from "../core/errors";
+import { timingSafeEqual } from "../core/ids";
 import { config } from "../config";
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+/** Paths where a session cookie counts: the governance API, the UI and the sign-in flow. */
+const SESSION_PATHS = /^\/(?:$|api\/|ui(?:\/|$)|auth\/)/;
 
 export const requestId = createMiddleware<AppEnv>(async function requestId(c, next) {
   const incoming = c.req.header("x-request-id");
@@ -26,13 +44,22 @@ export const requestId = createMiddleware<AppEnv>(async function requestId(c, ne
 export const scope = createMiddleware<AppEnv>(async function scope(c, next) {
   const db = database(c.env.DB);
   const waitUntil = (p: Promise<unknown>) => c.executionCtx.waitUntil(p.catch((e) => console.error("background task failed", e)));
-  const principal = await authenticate(credentialFrom(c.req.header("authorization")), {
-    db,
-    adminToken: config(c.env).adminToken ?? undefined,
-    jwtSecret: await jwtSecretOf(c.env),
-    waitUntil,
-  });
   const url = new URL(c.req.url);
+  const jwtSecret = await jwtSecretOf(c.env);
+  const secret = credentialFrom(c.req.header("authorization"));
+  let principal: Principal | null = null;
+  let session: { id: string; csrfToken: string } | null = null;
+  const cookie = secret === null && SESSION_PATHS.test(url.pathname) ? sessionCookieOf(c, url) : null;
+  if (cookie) {
+    try {
+      principal = await authenticateSession(cookie, { db, limits: config(c.env).sessions, waitUntil });
+      session = { id: principal.type === "user" ? principal.sessionId! : "", csrfToken: await csrfTokenFor(cookie, jwtSecret) };
+    } catch (e) {
+      if (url.pathname.startsWith("/api/")) throw e;
+    }
+    if (session && !SAFE_METHODS.has(c.req.method)) checkCsrf(c, url, session.csrfToken);
+  }
+  principal ??= await authenticate(secret, { db, adminToken: config(c.env).adminToken ?? undefined, jwtSecret, waitUntil });
   c.set("scope", {
     env: c.env,
     db,
@@ -41,6 +68,22 @@ export const scope = createMiddleware<AppEnv>(async function scope(c, next) {
     ip: c.req.header("cf-connecting-ip") ?? null,
     baseUrl: url.origin,
     waitUntil,
+    session,
   });
   await next();
 });
+
+function sessionCookieOf(c: Context<AppEnv>, url: URL): string | null {
+  const mode = cookieMode(url);
+  return mode === "refused" ? null : readCookie(c.req.header("cookie"), sessionCookieName(mode));
+}
+
+function checkCsrf(c: Context<AppEnv>, url: URL, expected: string) {
+  if (c.req.header("origin") !== url.origin) {
+    throw new RegistryError("ForbiddenCsrfOrigin", "a request signed in by cookie must come from this site's own pages (Origin mismatch)");
+  }
+  const token = c.req.header("x-csrf-token") ?? "";
+  if (!timingSafeEqual(token, expected)) {
+    throw new RegistryError("ForbiddenCsrfToken", "a request signed in by cookie must carry the session's X-CSRF-Token");
+  }
+}

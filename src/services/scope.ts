@@ -16,4 +16,6 @@ export interface Scope {
   /** Public base URL of this registry as the client reached it (no trailing slash). */
   baseUrl: string;
   waitUntil: (p: Promise<unknown>) => void;
+  /** The browser session that authenticated the request, with its CSRF token; null for tokens and anonymous calls. */
+  session?: { id: string; csrfToken: string } | null;
 }

@@ -26,8 +26,11 @@ import {
 } from "../helpers";
 import { pushImage } from "../oci-helpers";
 
-/** What a route needs: a read or admin grant in the fixture project, the instance admin, or nothing (filtered lists). */
-type Need = "read" | "write" | "admin" | "instance" | "list";
+/**
+ * What a route needs: a read or admin grant in the fixture project, the instance admin,
+ * nothing (filtered lists), or a user principal acting on itself (`self`).
+ */
+type Need = "read" | "write" | "admin" | "instance" | "list" | "self";
 
 interface Fixtures {
   project: { id: string };
@@ -46,6 +49,12 @@ interface Fixtures {
   saToken: { id: string };
   user: { id: string };
   userToken: { id: string };
+  /** The plaintext of `userToken` (the fixture user's own token). */
+  userTokenSecret: string;
+  loginProviderId: string;
+  /** A team of the project, a default permission naming it, and a repo permission of `user` on `repo`. */
+  teamId: string;
+  prototypeId: string;
   /** Full-power credential for positive controls: an admin SA of the project. */
   projectAdmin: string;
   otherProject: string;
@@ -128,6 +137,46 @@ const ROUTES: RouteCase[] = [
   { method: "PUT", path: "/api/admin/projects/{id}/quota", need: "instance", url: (f) => `/api/admin/projects/${f.project.id}/quota`, body: () => ({ limit_bytes: 1000 }) },
   { method: "DELETE", path: "/api/admin/projects/{id}/quota", need: "instance", url: (f) => `/api/admin/projects/${f.project.id}/quota` },
   { method: "POST", path: "/api/admin/projects/{id}/quota/limits", need: "instance", url: (f) => `/api/admin/projects/${f.project.id}/quota/limits`, body: () => ({ type: "Warning", threshold_percent: 80 }) },
+  { method: "GET", path: v1("/projects/{id}/teams"), need: "read", url: (f) => v1(`/projects/${f.project.id}/teams`) },
+  { method: "POST", path: v1("/projects/{id}/teams"), need: "admin", url: (f) => v1(`/projects/${f.project.id}/teams`), body: () => ({ name: unique("m") }) },
+  { method: "GET", path: v1("/projects/{id}/teams/{team}"), need: "read", url: (f) => v1(`/projects/${f.project.id}/teams/${f.teamId}`) },
+  { method: "PATCH", path: v1("/projects/{id}/teams/{team}"), need: "admin", url: (f) => v1(`/projects/${f.project.id}/teams/${f.teamId}`), body: () => ({ description: "x" }) },
+  { method: "DELETE", path: v1("/projects/{id}/teams/{team}"), need: "admin", url: (f) => v1(`/projects/${f.project.id}/teams/${f.teamId}`) },
+  { method: "GET", path: v1("/projects/{id}/teams/{team}/members"), need: "admin", url: (f) => v1(`/projects/${f.project.id}/teams/${f.teamId}/members`) },
+  { method: "PUT", path: v1("/projects/{id}/teams/{team}/members/{user}"), need: "admin", url: (f) => v1(`/projects/${f.project.id}/teams/${f.teamId}/members/${f.user.id}`) },
+  { method: "DELETE", path: v1("/projects/{id}/teams/{team}/members/{user}"), need: "admin", url: (f) => v1(`/projects/${f.project.id}/teams/${f.teamId}/members/${f.user.id}`) },
+  { method: "GET", path: v1("/projects/{id}/teams/{team}/permissions"), need: "admin", url: (f) => v1(`/projects/${f.project.id}/teams/${f.teamId}/permissions`) },
+  { method: "GET", path: v1("/projects/{id}/prototypes"), need: "admin", url: (f) => v1(`/projects/${f.project.id}/prototypes`) },
+  { method: "POST", path: v1("/projects/{id}/prototypes"), need: "admin", url: (f) => v1(`/projects/${f.project.id}/prototypes`), body: (f) => ({ delegate_type: "team", delegate: f.teamId, role: "read" }) },
+  { method: "PUT", path: v1("/projects/{id}/prototypes/{prototype}"), need: "admin", url: (f) => v1(`/projects/${f.project.id}/prototypes/${f.prototypeId}`), body: () => ({ role: "write" }) },
+  { method: "DELETE", path: v1("/projects/{id}/prototypes/{prototype}"), need: "admin", url: (f) => v1(`/projects/${f.project.id}/prototypes/${f.prototypeId}`) },
+  { method: "GET", path: v1("/repos/{id}/permissions"), need: "admin", url: (f) => v1(`/repos/${f.repo.id}/permissions`) },
+  { method: "GET", path: v1("/repos/{id}/permissions/{delegate_type}/{delegate}"), need: "admin", url: (f) => v1(`/repos/${f.repo.id}/permissions/user/${f.user.id}`) },
+  { method: "PUT", path: v1("/repos/{id}/permissions/{delegate_type}/{delegate}"), need: "admin", url: (f) => v1(`/repos/${f.repo.id}/permissions/user/${f.user.id}`), body: () => ({ role: "read" }) },
+  { method: "DELETE", path: v1("/repos/{id}/permissions/{delegate_type}/{delegate}"), need: "admin", url: (f) => v1(`/repos/${f.repo.id}/permissions/user/${f.user.id}`) },
+  { method: "GET", path: v1("/repos/{id}/permissions/user/{user}/transitive"), need: "admin", url: (f) => v1(`/repos/${f.repo.id}/permissions/user/${f.user.id}/transitive`) },
+  { method: "GET", path: v1("/repos/{id}/images"), need: "read", url: (f) => v1(`/repos/${f.ociRepo.id}/images`) },
+  { method: "GET", path: v1("/repos/{id}/images/{image}/tags"), need: "read", url: (f) => v1(`/repos/${f.ociRepo.id}/images/app/tags`) },
+  { method: "GET", path: v1("/repos/{id}/images/{image}/manifests/{digest}"), need: "read", url: (f) => v1(`/repos/${f.ociRepo.id}/images/app/manifests/${f.manifestDigest}`) },
+  { method: "GET", path: v1("/user"), need: "self", url: () => v1("/user") },
+  { method: "GET", path: v1("/user/apptoken"), need: "self", url: () => v1("/user/apptoken") },
+  { method: "POST", path: v1("/user/apptoken"), need: "self", url: () => v1("/user/apptoken"), body: () => ({ name: "m" }) },
+  { method: "GET", path: v1("/user/apptoken/{token}"), need: "self", url: (f) => v1(`/user/apptoken/${f.userToken.id}`) },
+  { method: "DELETE", path: v1("/user/apptoken/{token}"), need: "self", url: (f) => v1(`/user/apptoken/${f.userToken.id}`) },
+  { method: "GET", path: v1("/user/starred"), need: "self", url: () => v1("/user/starred") },
+  { method: "POST", path: v1("/user/starred"), need: "self", url: () => v1("/user/starred"), body: (f) => ({ repo_id: f.repo.id }) },
+  { method: "DELETE", path: v1("/user/starred/{repo_id}"), need: "self", url: (f) => v1(`/user/starred/${f.repo.id}`) },
+  { method: "GET", path: v1("/user/sessions"), need: "self", url: () => v1("/user/sessions") },
+  { method: "DELETE", path: v1("/user/sessions/{id}"), need: "self", url: () => v1("/user/sessions/nope") },
+  { method: "POST", path: v1("/messages"), need: "instance", url: () => v1("/messages"), body: () => ({ content: "m" }) },
+  { method: "DELETE", path: v1("/messages/{id}"), need: "instance", url: () => v1("/messages/nope") },
+  { method: "GET", path: "/api/admin/login-providers", need: "instance", url: () => "/api/admin/login-providers" },
+  { method: "POST", path: "/api/admin/login-providers", need: "instance", url: () => "/api/admin/login-providers", body: () => ({ name: "m", issuer: "https://idp.example.com", client_id: "c", client_secret: "s" }) },
+  { method: "GET", path: "/api/admin/login-providers/{id}", need: "instance", url: (f) => `/api/admin/login-providers/${f.loginProviderId}` },
+  { method: "PATCH", path: "/api/admin/login-providers/{id}", need: "instance", url: (f) => `/api/admin/login-providers/${f.loginProviderId}`, body: () => ({ enabled: false }) },
+  { method: "DELETE", path: "/api/admin/login-providers/{id}", need: "instance", url: (f) => `/api/admin/login-providers/${f.loginProviderId}` },
+  { method: "GET", path: "/api/admin/sessions", need: "instance", url: () => "/api/admin/sessions" },
+  { method: "DELETE", path: "/api/admin/sessions/{id}", need: "instance", url: () => "/api/admin/sessions/nope" },
   { method: "PUT", path: "/api/admin/projects/{id}/quota/limits/{limit_id}", need: "instance", url: (f) => `/api/admin/projects/${f.project.id}/quota/limits/nope`, body: () => ({ threshold_percent: 90 }) },
   { method: "DELETE", path: "/api/admin/projects/{id}/quota/limits/{limit_id}", need: "instance", url: (f) => `/api/admin/projects/${f.project.id}/quota/limits/nope` },
 ];
@@ -174,6 +223,11 @@ beforeAll(async () => {
     await req(v1(`/repos/${ociRepo.id}/manifests/${manifest.digest}/labels`), { method: "POST", token: ADMIN, json: { key: "team", value: "core" } }),
     201,
   );
+  const teamId = (await jsonOf(await req(v1(`/projects/${project.id}/teams`), { method: "POST", token: ADMIN, json: { name: unique("team") } }), 201)).id;
+  const prototypeId = (
+    await jsonOf(await req(v1(`/projects/${project.id}/prototypes`), { method: "POST", token: ADMIN, json: { delegate_type: "team", delegate: teamId, role: "read" } }), 201)
+  ).id;
+  await jsonOf(await req(v1(`/repos/${repo.id}/permissions/user/${user.id}`), { method: "PUT", token: ADMIN, json: { role: "read" } }), 200);
   f = {
     project,
     repo,
@@ -188,6 +242,15 @@ beforeAll(async () => {
     saToken,
     user,
     userToken,
+    userTokenSecret: userToken.token,
+    teamId,
+    prototypeId,
+    loginProviderId: (
+      await jsonOf(
+        await req("/api/admin/login-providers", { method: "POST", token: ADMIN, json: { name: unique("idp").slice(0, 30), issuer: "https://idp.example.com", client_id: "c", client_secret: "s" } }),
+        201,
+      )
+    ).id,
     projectAdmin,
     otherProject: (await mintTokenFull(other.id, otherAdmin.id)).token,
     withoutRead: (await mint({ scopes: ["write", "delete", "admin"] })).token,
@@ -225,6 +288,15 @@ describe("security matrix: every route", () => {
     }
 
     await expectError(await call(r, null), 401, "UnauthorizedCredentialsRequired");
+    if (r.need === "self") {
+      // Only users have a self: service-account tokens are refused outright.
+      for (const t of [f.otherProject, f.projectAdmin]) await expectError(await call(r, bearer(t)), 403, "ForbiddenNotAUser");
+      if (r.method === "GET") {
+        const res = await call(r, bearer(f.userTokenSecret));
+        expect(res.status, await res.clone().text()).toBe(200);
+      }
+      return;
+    }
     await expectError(await call(r, bearer(f.otherProject)), 403, "ForbiddenInsufficientPermissions");
     const lacking =
       r.need === "read"

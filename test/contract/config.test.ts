@@ -47,7 +47,14 @@ describe("configuration", () => {
   });
 
   it("reads the test environment", () => {
-    expect(config(env)).toEqual({ adminToken: "test-admin-token", jwtSecret: null, helpUrl: expect.any(String), banner: null, allowPrivateTargets: false });
+    expect(config(env)).toEqual({
+      adminToken: "test-admin-token",
+      jwtSecret: null,
+      helpUrl: expect.any(String),
+      banner: null,
+      allowPrivateTargets: false,
+      sessions: { idleMs: 8 * 3600_000, maxMs: 7 * 86_400_000 },
+    });
   });
 
   it("refuses a bad variable or a missing binding, naming it, with 503 on every request", async () => {
@@ -55,6 +62,9 @@ describe("configuration", () => {
     expect(() => config(bad({ ORBITALREG_ALLOW_PRIVATE_WEBHOOKS: "yes" }))).toThrow(/ORBITALREG_ALLOW_PRIVATE_WEBHOOKS must be "true" or "false"/);
     expect(() => config(bad({ ORBITALREG_HELP_URL: "javascript:alert(1)" }))).toThrow(/ORBITALREG_HELP_URL must be an http\(s\) URL/);
     expect(() => config(bad({ DB: undefined }))).toThrow(/DB is missing/);
+    expect(() => config(bad({ ORBITALREG_SESSION_IDLE_SECONDS: "soon" }))).toThrow(/ORBITALREG_SESSION_IDLE_SECONDS/);
+    expect(() => config(bad({ ORBITALREG_SESSION_MAX_SECONDS: "5" }))).toThrow(/ORBITALREG_SESSION_MAX_SECONDS/);
+    expect(config(bad({ ORBITALREG_SESSION_IDLE_SECONDS: "600", ORBITALREG_SESSION_MAX_SECONDS: "3600" })).sessions).toEqual({ idleMs: 600_000, maxMs: 3_600_000 });
     expect(config(bad({ ORBITALREG_BANNER: "", ORBITALREG_JWT_SECRET: "" }))).toMatchObject({ banner: null, jwtSecret: null });
 
     const ctx = createExecutionContext();

@@ -58,7 +58,7 @@ describe("OpenAPI document", async () => {
       expect(Object.keys(op.responses).some((s) => /^4/.test(s)), `${method} ${path}`).toBe(true);
     }
     const publicOps = operations.filter((o) => o.op.security.length === 0).map((o) => `${o.method} ${o.path}`);
-    expect(publicOps.sort()).toEqual(["get /api/public-config", "get /health/live", "get /health/ready", "post /api/v1/oidc/exchange"]);
+    expect(publicOps.sort()).toEqual(["get /api/public-config", "get /api/v1/messages", "get /health/live", "get /health/ready", "post /api/v1/oidc/exchange"]);
   });
 
   it("describes every parameter and every schema property", () => {

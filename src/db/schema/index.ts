@@ -6,3 +6,5 @@ export * from "./quotas";
 export * from "./oci";
 export * from "./oidc";
 export * from "./webhooks";
+export * from "./people";
+export * from "./web";

@@ -9,6 +9,7 @@ import type { Scope } from "../scope";
 import { auditQuery, emitEvent } from "../events/audit";
 import { getProject } from "../projects/projects";
 import * as q from "../../db/principals";
+import * as perms from "../../db/permissions";
 import { isUniqueViolation } from "../../db/errors";
 import { conflict, invalid, notFound } from "../../core/errors";
 import { newId } from "../../core/ids";
@@ -101,6 +102,8 @@ export async function deleteServiceAccount(scope: Scope, projectId: string, id: 
   await scope.db.batch([
     q.deleteTokensOf(scope.db, "service_account", id),
     q.deleteRoleBinding(scope.db, projectId, "service_account", id),
+    perms.deleteGrantsOfDelegate(scope.db, "service_account", id),
+    perms.deletePrototypesOfDelegate(scope.db, "service_account", id),
     q.deleteServiceAccount(scope.db, id),
     auditQuery(scope, { action: "service_account.delete", resourceType: "service_account", resourceId: id, projectId, before }),
   ]);

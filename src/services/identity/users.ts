@@ -12,6 +12,7 @@ import { auditQuery, emitEvent } from "../events/audit";
 import { getProject } from "../projects/projects";
 import { expiryOf, publicToken, revokeTokenRow, type TokenInput } from "./service-accounts";
 import * as q from "../../db/principals";
+import * as perms from "../../db/permissions";
 import { isUniqueViolation } from "../../db/errors";
 import { conflict, invalid, notFound } from "../../core/errors";
 import { newId } from "../../core/ids";
@@ -67,6 +68,8 @@ export async function deleteUser(scope: Scope, id: string) {
   await scope.db.batch([
     q.deleteTokensOf(scope.db, "user", id),
     q.deleteRoleBindingsOf(scope.db, "user", id),
+    perms.deleteGrantsOfDelegate(scope.db, "user", id),
+    perms.deletePrototypesOfDelegate(scope.db, "user", id),
     q.deleteUser(scope.db, id),
     auditQuery(scope, { action: "user.delete", resourceType: "user", resourceId: id, projectId: null, before }),
   ]);
@@ -74,7 +77,11 @@ export async function deleteUser(scope: Scope, id: string) {
 }
 
 export async function mintUserToken(scope: Scope, userId: string, input: TokenInput) {
-  const user = await getUser(scope, userId);
+  return mintTokenFor(scope, await getUser(scope, userId), input);
+}
+
+/** Mints a token for a user the caller was allowed to reach, with its audit row and event; the plaintext is returned once. */
+export async function mintTokenFor(scope: Scope, user: q.UserRow, input: TokenInput) {
   const now = Date.now();
   const { plaintext, row } = await mintToken(
     { name: input.name, principalType: "user", principalId: user.id, projectId: null, scopes: input.scopes ?? null, expiresAt: expiryOf(input, now) },

@@ -20,3 +20,4 @@ export * from "./token";
 export * from "./uploads";
 export * from "./names";
 export * from "./manifest-document";
+export * from "./browse";

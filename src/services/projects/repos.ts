@@ -10,7 +10,8 @@
  */
 import type { Scope } from "../scope";
 import { auditQuery, emitEvent } from "../events/audit";
-import { visibleProjectIds } from "./visibility";
+import { visibleReach } from "./visibility";
+import { insertPermissionQuery, permissionsFromPrototypes } from "./repo-defaults";
 import * as q from "../../db/projects";
 import { isUniqueViolation } from "../../db/errors";
 import { assertSlug } from "../../core/names";
@@ -53,8 +54,8 @@ export async function listRepos(
   limit?: number,
 ) {
   const n = clampLimit(limit);
-  const ids = await visibleProjectIds(scope);
-  const rows = await q.listRepos(scope.db, { ...f, projectIds: ids, orPublic: true }, decodeCursor(cursor), n);
+  const reach = await visibleReach(scope);
+  const rows = await q.listRepos(scope.db, { ...f, projectIds: reach.projectIds, repoIds: reach.repoIds, orPublic: true }, decodeCursor(cursor), n);
   return toPage(rows, n);
 }
 
@@ -119,10 +120,13 @@ export async function createRepo(scope: Scope, input: RepoInput) {
     createdAt: now,
     updatedAt: now,
   };
+  // Default permissions (prototypes) become the new repo's permissions in the same batch.
+  const granted = await permissionsFromPrototypes(scope, project.id, row.id, now);
   try {
     await scope.db.batch([
       q.insertRepo(scope.db, row),
-      auditQuery(scope, { action: "repo.create", resourceType: "repo", resourceId: row.id, projectId: project.id, after: row }, now),
+      ...granted.map((g) => insertPermissionQuery(scope, g)),
+      auditQuery(scope, { action: "repo.create", resourceType: "repo", resourceId: row.id, projectId: project.id, after: granted.length ? { ...row, permissions: granted } : row }, now),
     ]);
   } catch (e) {
     if (isUniqueViolation(e)) throw conflict("RepoSlugInUse", `project '${project.slug}' already has a repo '${row.slug}'`);
@@ -134,7 +138,7 @@ export async function createRepo(scope: Scope, input: RepoInput) {
 
 export async function updateRepo(scope: Scope, id: string, patch: RepoPatch) {
   const before = await getRepo(scope, id);
-  await scope.access.require("admin", { projectId: before.projectId });
+  await scope.access.require("admin", { projectId: before.projectId, repo: before });
   validate({ ...before, ...patch });
   const now = Date.now();
   const after: q.RepoRow = { ...before, ...stripUndefined(patch), updatedAt: now };
@@ -153,7 +157,7 @@ export async function updateRepo(scope: Scope, id: string, patch: RepoPatch) {
 
 export async function deleteRepo(scope: Scope, id: string) {
   const before = await getRepo(scope, id);
-  await scope.access.require("admin", { projectId: before.projectId });
+  await scope.access.require("admin", { projectId: before.projectId, repo: before });
   await scope.db.batch([
     q.deleteRepo(scope.db, id),
     auditQuery(scope, { action: "repo.delete", resourceType: "repo", resourceId: id, projectId: before.projectId, before }),
