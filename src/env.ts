@@ -17,6 +17,8 @@ export interface Env {
   ORBITALREG_ADMIN_TOKEN?: string;
   /** Key material for registry JWTs (/v2/token). Derived from the admin token when unset. */
   ORBITALREG_JWT_SECRET?: string;
+  /** Encrypts repos' OpenPGP signing keys at rest (services/trust). Derived from the admin token when unset. */
+  ORBITALREG_SIGNING_KEY_SECRET?: string;
   ORBITALREG_HELP_URL?: string;
   ORBITALREG_BANNER?: string;
   /** "true": webhooks and OIDC issuers may point at private, loopback and link-local addresses (local testing). */

@@ -24,10 +24,11 @@ import { mavenFormat } from "./maven";
 import { cargoFormat } from "./cargo";
 import { goFormat } from "./go";
 import { genericFormat } from "./generic";
+import { debFormat } from "./deb";
 
 export type { Format } from "./format";
 
-export const FORMATS: readonly Format[] = [ociFormat, npmFormat, pypiFormat, mavenFormat, cargoFormat, goFormat, genericFormat];
+export const FORMATS: readonly Format[] = [ociFormat, npmFormat, pypiFormat, mavenFormat, cargoFormat, goFormat, genericFormat, debFormat];
 
 /** Every repo format, in registry order (what a repo may be created with). */
 export const REPO_FORMATS = FORMATS.flatMap((f) => f.repoFormats) as [string, ...string[]];

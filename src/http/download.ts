@@ -11,6 +11,8 @@
  *   past the end 416 (its Content-Range names the size); any other Range is ignored and
  *   the whole body served (RFC 9110 §14.2).
  * - A HEAD never opens the R2 object; a GET opens it once, for exactly the bytes sent.
+ * - Generated documents already in memory (repository indexes) answer through the same
+ *   path (`sendBytes`), their ETag the digest of their bytes.
  */
 import type { Context } from "hono";
 import type { AppEnv } from "./types";
@@ -63,5 +65,17 @@ export function sendFile(c: Context<AppEnv>, repoId: string, file: FileRow, opts
     contentType: opts.contentType ?? file.mediaType ?? "application/octet-stream",
     headers: opts.headers,
     open: async (range) => (await readBlob(scope, repoId, file.digest, range))?.object ?? null,
+  });
+}
+
+/** Bytes in memory (a generated index document) through the same read path. */
+export function sendBytes(
+  c: Context<AppEnv>,
+  doc: { bytes: Uint8Array; sha256: string; builtAt?: number },
+  opts: { contentType: string; headers?: Record<string, string> },
+): Promise<Response> {
+  return sendStored(c, { digest: `sha256:${doc.sha256}`, size: doc.bytes.byteLength, createdAt: doc.builtAt }, {
+    ...opts,
+    open: async (range) => ({ body: new Blob([range ? doc.bytes.subarray(range.offset, range.offset + range.length) : doc.bytes]).stream() }),
   });
 }

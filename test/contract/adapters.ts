@@ -10,6 +10,7 @@
 import { SELF } from "cloudflare:test";
 import { BASE } from "../helpers";
 import { zip } from "../zip-builder";
+import { buildDeb } from "../support/archives";
 
 export interface RepoRef {
   project: string;
@@ -229,5 +230,24 @@ const generic: FormatAdapter = {
   publishMismatched: (r, token, seed) => genericPublish(r, token, seed, true),
 };
 
-export const ADAPTERS: FormatAdapter[] = [oci, npm, pypi, maven, cargo, go, generic];
+async function debPublish(r: RepoRef, token: string | null, seed: string, badSha = false): Promise<Published> {
+  const name = nameOf(seed);
+  const bytes = await buildDeb({ name, version: "1.0", payload: `${seed} ${"x".repeat(300)}` });
+  const sha = badSha ? "0".repeat(64) : await digestHex("SHA-256", bytes);
+  const base = `/deb/${r.project}/${r.repo}`;
+  const res = await call(`${base}/upload?distribution=bookworm&component=main`, token ? basic(token) : null, { method: "PUT", body: bytes, headers: { "X-Checksum-Sha256": sha } });
+  return { res, download: `${base}/pool/bookworm/main/${name[0]}/${name}/${name}_1.0_amd64.deb`, bytes };
+}
+
+const deb: FormatAdapter = {
+  name: "deb",
+  repoFormat: "deb",
+  auth: (t) => basic(t),
+  published: [201],
+  challenge: /^Basic /,
+  publish: (r, token, seed) => debPublish(r, token, seed),
+  publishMismatched: (r, token, seed) => debPublish(r, token, seed, true),
+};
+
+export const ADAPTERS: FormatAdapter[] = [oci, npm, pypi, maven, cargo, go, generic, deb];
 export { call };

@@ -8,3 +8,5 @@ export * from "./oidc";
 export * from "./webhooks";
 export * from "./people";
 export * from "./web";
+export * from "./indexes";
+export * from "./trust";

@@ -13,3 +13,5 @@ export * from "./blobs";
 export * from "./packages";
 export * from "./listing";
 export * from "./quotas";
+export * from "./repo-indexes";
+export * from "./publish-file";

@@ -14,6 +14,8 @@
  * - Removing files unlinks their blobs from the repo when no other file of the repo
  *   still points at them, so quotas follow what the repo can read.
  * - Every publish emits `artifact.uploaded`, every removal `artifact.deleted`.
+ * - Every change to a repo's packages, versions or files bumps the repo's content
+ *   revision in the same batch (generated indexes are rebuilt from it: repo-indexes.ts).
  * - A yank/deprecation changed through the governance API (`updateVersionStatus`) is
  *   audited in the same batch and emits `artifact.updated`; `setVersionFlags` is the
  *   protocols' own path (npm deprecate, cargo yank) and writes the flags only.
@@ -29,6 +31,7 @@ import { newId } from "../../core/ids";
 import { nameAllowed } from "../../core/names";
 import { clampLimit, decodeCursor, toPage } from "../../core/pagination";
 import { runBatch } from "../../db/client";
+import { bumpRevision, bumpRevisionOfPackage } from "../../db/indexes";
 
 export type { FileRow, PackageRow, VersionRow } from "../../db/packages";
 
@@ -133,6 +136,7 @@ async function attemptPublish(scope: Scope, opened: OpenedRepo, input: PublishIn
     existingPkg ? q.updatePackage(scope.db, pkg.id, { metadata: pkg.metadata, updatedAt: now }) : q.insertPackage(scope.db, pkg),
     existingVersion ? q.updateVersion(scope.db, version.id, { metadata: version.metadata, updatedAt: now }) : q.insertVersion(scope.db, version),
     ...newFiles.map((f) => q.insertFile(scope.db, f)),
+    bumpRevision(scope.db, repoId, now),
   ] as const;
   try {
     await runBatch(scope.db, statements);
@@ -174,7 +178,8 @@ export async function updatePackageMetadata(scope: Scope, pkg: q.PackageRow, met
 }
 
 export async function setVersionFlags(scope: Scope, version: q.VersionRow, flags: { yanked?: string | null; deprecated?: string | null; metadata?: Record<string, unknown> }) {
-  await q.updateVersion(scope.db, version.id, { ...flags, updatedAt: Date.now() }).run();
+  const now = Date.now();
+  await runBatch(scope.db, [q.updateVersion(scope.db, version.id, { ...flags, updatedAt: now }), bumpRevisionOfPackage(scope.db, version.packageId, now)]);
 }
 
 /** One page of a package's versions, each with its files, oldest first. */
@@ -198,6 +203,7 @@ export async function updateVersionStatus(
   const before = { yanked: version.yanked, deprecated: version.deprecated };
   await scope.db.batch([
     q.updateVersion(scope.db, version.id, { ...flags, updatedAt: now }),
+    bumpRevision(scope.db, opened.repo.id, now),
     auditQuery(
       scope,
       { action: "artifact.update", resourceType: "version", resourceId: version.id, projectId: opened.project.id, before, after: { yanked: after.yanked, deprecated: after.deprecated } },
@@ -215,7 +221,7 @@ export async function updateVersionStatus(
 /** Removes a version and its files; unlinks blobs nothing else in the repo uses. */
 export async function deleteVersion(scope: Scope, opened: OpenedRepo, pkg: q.PackageRow, version: q.VersionRow) {
   const files = await q.filesOfVersions(scope.db, [version.id]);
-  await q.deleteVersion(scope.db, version.id).run();
+  await runBatch(scope.db, [q.deleteVersion(scope.db, version.id), bumpRevision(scope.db, opened.repo.id, Date.now())]);
   await unlinkUnused(scope, opened.repo, files.map((f) => f.digest));
   await emitEvent(scope, {
     type: "artifact.deleted",
@@ -226,7 +232,7 @@ export async function deleteVersion(scope: Scope, opened: OpenedRepo, pkg: q.Pac
 
 /** Removes one file (e.g. a generic path, a Maven file); drops the version when it was the last. */
 export async function deleteFile(scope: Scope, opened: OpenedRepo, file: q.FileRow) {
-  await q.deleteFile(scope.db, file.id).run();
+  await runBatch(scope.db, [q.deleteFile(scope.db, file.id), bumpRevision(scope.db, opened.repo.id, Date.now())]);
   await unlinkUnused(scope, opened.repo, [file.digest]);
   await emitEvent(scope, {
     type: "artifact.deleted",
@@ -238,7 +244,7 @@ export async function deleteFile(scope: Scope, opened: OpenedRepo, file: q.FileR
 export async function deletePackage(scope: Scope, opened: OpenedRepo, pkg: q.PackageRow) {
   const versions = await q.listVersions(scope.db, pkg.id);
   const files = await q.filesOfVersions(scope.db, versions.map((v) => v.id));
-  await q.deletePackage(scope.db, pkg.id).run();
+  await runBatch(scope.db, [q.deletePackage(scope.db, pkg.id), bumpRevision(scope.db, opened.repo.id, Date.now())]);
   await unlinkUnused(scope, opened.repo, files.map((f) => f.digest));
   await emitEvent(scope, {
     type: "artifact.deleted",

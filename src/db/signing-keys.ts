@@ -1,0 +1,11 @@
+/** Per-repo signing keys (schema/trust.ts). Only services/trust/repo-keys.ts calls these. */
+import { eq } from "drizzle-orm";
+import type { Db } from "./client";
+import { repoSigningKeys } from "./schema";
+
+export type SigningKeyRow = typeof repoSigningKeys.$inferSelect;
+
+export const findSigningKey = (db: Db, repoId: string) => db.select().from(repoSigningKeys).where(eq(repoSigningKeys.repoId, repoId)).get();
+
+/** Inserts the repo's key unless a concurrent request stored one first (that one wins). */
+export const insertSigningKeyIfAbsent = (db: Db, row: SigningKeyRow) => db.insert(repoSigningKeys).values(row).onConflictDoNothing().run();

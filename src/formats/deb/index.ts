@@ -1,0 +1,103 @@
+/**
+ * Debian (apt) repositories at `/deb/<project>/<repo>/…`:
+ *   PUT|POST upload (or PUT <any>.deb)   a .deb, `?distribution=&component=` (or
+ *                                         X-Deb-Distribution / X-Deb-Component headers)
+ *   GET dists/<dist>/{InRelease,Release,Release.gpg}
+ *   GET dists/<dist>/<comp>/binary-<arch>/{Packages,Packages.gz,by-hash/SHA256/<hex>}
+ *   GET pool/…                           the packages (Range, ETag)
+ *   GET key.asc | key.gpg                the repo's public signing key (apt's signed-by=)
+ *   DELETE pool/….deb                    removes the file (delete permission)
+ * Invariants: 401 carries `WWW-Authenticate: Basic` (apt answers it from auth.conf);
+ * uploads stream into the blob store and are parsed by ranged reads; generated
+ * documents come from the repo's current index (repository.ts).
+ */
+import { Hono, type Context } from "hono";
+import type { AppEnv } from "../../http/types";
+import { sendBytes, sendFile } from "../../http/download";
+import { renderPlainError } from "../../http/errors";
+import { invalid, notFound } from "../../core/errors";
+import { publicKeyBinary } from "../../services/trust";
+import type { Format } from "../format";
+import { debClientSetup } from "./client-setup";
+import * as deb from "./repository";
+
+const SHA256 = /^[a-f0-9]{64}$/i;
+
+function restPath(c: Context<AppEnv>): string {
+  try {
+    return decodeURIComponent(c.var.target.rest);
+  } catch {
+    throw invalid("Path", "invalid percent-encoding");
+  }
+}
+
+async function upload(c: Context<AppEnv>) {
+  const opened = await c.var.target.open("write");
+  const rest = restPath(c);
+  if (rest !== "upload" && rest !== "" && !rest.endsWith(".deb")) throw notFound("Route", `PUT ${rest}: upload to …/upload or a path ending in .deb`);
+  const q = (name: string, header: string) => c.req.query(name) ?? c.req.header(header);
+  const sha256 = c.req.header("x-checksum-sha256")?.trim().toLowerCase();
+  if (sha256 !== undefined && sha256 !== "" && !SHA256.test(sha256)) throw invalid("Checksum", "X-Checksum-Sha256 must be 64 hex digits");
+  const length = c.req.header("content-length");
+  const result = await deb.uploadDeb(c.var.scope, opened, {
+    body: c.req.raw.body ?? new ReadableStream({ start: (ctl) => ctl.close() }),
+    length: length === undefined ? null : Number(length),
+    sha256: sha256 || undefined,
+    distribution: deb.assertDistName("distribution", q("distribution", "x-deb-distribution") ?? deb.DEFAULT_DISTRIBUTION),
+    component: deb.assertDistName("component", q("component", "x-deb-component") ?? deb.DEFAULT_COMPONENT),
+  });
+  return c.json(
+    {
+      package: result.name,
+      version: result.version,
+      architecture: result.architecture,
+      distribution: result.distribution,
+      component: result.component,
+      filename: result.filename,
+      size: result.size,
+      sha256: result.digest.slice("sha256:".length),
+    },
+    result.created ? 201 : 200,
+  );
+}
+
+export const debApp = new Hono<AppEnv>();
+
+debApp.put("/:project/:repo/*", upload);
+debApp.post("/:project/:repo/*", upload);
+
+debApp.get("/:project/:repo/*", async (c) => {
+  const opened = await c.var.target.open("read");
+  const scope = c.var.scope;
+  const path = restPath(c);
+  if (path.startsWith("dists/")) {
+    const doc = await deb.distsFile(scope, opened, path);
+    const immutable = path.includes("/by-hash/");
+    return sendBytes(c, doc, { contentType: doc.contentType, headers: { "Cache-Control": immutable ? "max-age=86400" : "no-cache" } });
+  }
+  if (path.startsWith("pool/")) return sendFile(c, opened.repo.id, await deb.poolFile(scope, opened, path), { contentType: deb.DEB_MEDIA_TYPE });
+  if (path === "key.asc" || path === "key.gpg") {
+    const key = await deb.publicKey(scope, opened);
+    if (path === "key.asc") return c.body(key.publicKeyArmored, 200, { "Content-Type": "application/pgp-keys", "Cache-Control": "no-cache" });
+    return c.body(await publicKeyBinary(key), 200, { "Content-Type": "application/pgp-keys", "Cache-Control": "no-cache" });
+  }
+  throw notFound("File", `${path} not found`);
+});
+
+debApp.delete("/:project/:repo/*", async (c) => {
+  const opened = await c.var.target.open("delete");
+  const path = restPath(c);
+  if (!path.startsWith("pool/")) throw notFound("File", `${path} not found`);
+  await deb.deletePoolFile(c.var.scope, opened, path);
+  return c.body(null, 204);
+});
+
+export const debFormat: Format = {
+  id: "deb",
+  repoFormats: ["deb"],
+  prefix: "/deb",
+  routes: debApp,
+  renderError: renderPlainError,
+  exampleArtifact: "hello",
+  clientSetup: debClientSetup,
+};

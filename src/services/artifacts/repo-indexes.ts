@@ -1,0 +1,170 @@
+/**
+ * Generated repository indexes: the documents a package manager reads to learn what a
+ * repo holds (apt's dists/…/InRelease and Packages.gz, dnf's repodata/, a chart repo's
+ * index.yaml), built by the repo's format from the package model and kept in D1.
+ *
+ * Why built on read and kept, rather than rebuilt on every upload: a burst of uploads
+ * costs one build when a client next reads, not one per upload; documents live in D1 rows
+ * (no R2 object per build, so nothing written for one key once a second, nothing to
+ * collect); and a client that read a top document (InRelease, repomd.xml) at one
+ * revision can still fetch the documents it names by hash after the repo has changed.
+ *
+ * Invariants:
+ * - An index is built from one consistent read (revision and files in one D1 batch) and
+ *   stored whole in one batch, labelled with that revision; the newest stored index is
+ *   never replaced by one built from an older revision (db/indexes.ts insertIndexIfNewest).
+ * - A read serves the newest index when it was built from the current revision, else
+ *   builds one first: after an upload's response, the next read sees the upload.
+ * - Superseded indexes stay readable (by path and by hash) for RETAIN_MS, then go.
+ *
+ *   read(path):
+ *     [rev, newest index, its parts for path] ← one batch
+ *     if newest.rev ≥ rev: serve the parts
+ *     build: [rev', entries] ← one batch; documents ← format.build(entries)
+ *            batch [insert index(rev') if none ≥ rev', parts, supersede older, drop expired]
+ *            → a concurrent build that stored rev'' ≥ rev' first makes ours roll back:
+ *              read again (the winner's index is at least as new)
+ */
+import type { Scope } from "../scope";
+import * as q from "../../db/indexes";
+import type { FileRow, PackageRow, VersionRow } from "../../db/packages";
+import { isForeignKeyViolation } from "../../db/errors";
+import { runBatch } from "../../db/client";
+import { newId, sha256Hex } from "../../core/ids";
+import { gunzip } from "../../core/archive/decompress";
+
+export type { IndexManifestEntry } from "../../db/indexes";
+
+/** How long a superseded index stays readable for clients that read its top document. */
+export const RETAIN_MS = 10 * 60 * 1000;
+/** D1 rows stay well under its 2 MB value limit. */
+const PART_BYTES = 512 * 1024;
+const BUILD_ATTEMPTS = 3;
+const MAX_GUNZIPPED = 512 * 1024 * 1024;
+
+export interface IndexEntry {
+  package: PackageRow;
+  version: VersionRow;
+  file: FileRow;
+}
+
+export interface IndexBuildInput {
+  repoId: string;
+  rev: number;
+  /** Every file of the repo with its version and package, ordered by package name. */
+  entries: IndexEntry[];
+  now: number;
+}
+
+export interface IndexDocument {
+  path: string;
+  bytes: Uint8Array;
+  contentType: string;
+}
+
+/** A document served by gunzipping another one (apt's uncompressed `Packages`). */
+export interface GunzippedDocument {
+  path: string;
+  gunzipOf: string;
+  bytes: Uint8Array;
+  contentType: string;
+}
+
+export interface BuiltIndex {
+  documents: IndexDocument[];
+  gunzipped?: GunzippedDocument[];
+}
+
+export type IndexBuilder = (input: IndexBuildInput) => Promise<BuiltIndex>;
+
+export interface IndexFile {
+  path: string;
+  sha256: string;
+  size: number;
+  contentType: string;
+  bytes: Uint8Array;
+  /** When the index holding it was built. */
+  builtAt: number;
+}
+
+const concat = (parts: { content: Uint8Array }[]) => {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.content.byteLength, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(new Uint8Array(p.content), at);
+    at += p.content.byteLength;
+  }
+  return out;
+};
+
+async function fileOf(scope: Scope, index: q.RepoIndexRow, entry: q.IndexManifestEntry, parts?: { content: Uint8Array }[]): Promise<IndexFile> {
+  let bytes: Uint8Array;
+  if (entry.gunzipOf) bytes = await gunzip(concat(await q.partsOf(scope.db, index.id, entry.gunzipOf)), MAX_GUNZIPPED, entry.path);
+  else bytes = concat(parts ?? (await q.partsOf(scope.db, index.id, entry.path)));
+  return { path: entry.path, sha256: entry.sha256, size: entry.size, contentType: entry.contentType, bytes, builtAt: index.createdAt };
+}
+
+/** The document at `path` in the repo's current index (built first when stale), or null. */
+export async function readIndexFile(scope: Scope, repoId: string, path: string, build: IndexBuilder): Promise<IndexFile | null> {
+  const [rev, latest, parts] = await scope.db.batch([q.revisionOf(scope.db, repoId), q.latestIndex(scope.db, repoId), q.partsOfLatest(scope.db, repoId, path)]);
+  let index = latest[0];
+  if (!index || index.rev < (rev[0]?.rev ?? 0)) index = await buildIndex(scope, repoId, build);
+  const entry = index.manifest.find((e) => e.path === path);
+  if (!entry) return null;
+  return fileOf(scope, index, entry, index.id === latest[0]?.id ? parts : undefined);
+}
+
+/**
+ * A document of any index still kept (the current one first), by path or by SHA-256:
+ * for names that carry their content's hash (dnf's `<sha256>-primary.xml.gz`, apt's
+ * `by-hash/SHA256/<hex>`), which a client may ask for after the index moved on.
+ */
+export async function findKeptIndexFile(scope: Scope, repoId: string, match: { path?: string; sha256?: string; under?: string }): Promise<IndexFile | null> {
+  for (const index of await q.keptIndexes(scope.db, repoId)) {
+    const entry = index.manifest.find(
+      (e) => (match.path === undefined || e.path === match.path) && (match.sha256 === undefined || e.sha256 === match.sha256) && (match.under === undefined || e.path.startsWith(match.under)),
+    );
+    if (entry) return fileOf(scope, index, entry);
+  }
+  return null;
+}
+
+/** Builds the repo's index from its current revision and stores it (or adopts a concurrent build's). */
+export async function buildIndex(scope: Scope, repoId: string, build: IndexBuilder): Promise<q.RepoIndexRow> {
+  for (let attempt = 1; ; attempt++) {
+    const [rev, pkgs, vers, rows] = await scope.db.batch([q.revisionOf(scope.db, repoId), ...q.repoContents(scope.db, repoId)]);
+    const current = rev[0]?.rev ?? 0;
+    const pkgById = new Map(pkgs.map((p) => [p.id, p]));
+    const verById = new Map(vers.map((v) => [v.id, v]));
+    const entries = rows.map((file) => {
+      const version = verById.get(file.versionId)!;
+      return { package: pkgById.get(version.packageId)!, version, file };
+    });
+    entries.sort((a, b) => (a.package.name < b.package.name ? -1 : a.package.name > b.package.name ? 1 : 0));
+    const now = Date.now();
+    const built = await build({ repoId, rev: current, entries, now });
+    const manifest: q.IndexManifestEntry[] = [];
+    const id = newId();
+    const statements = [q.insertIndexIfNewest(scope.db, { id, repoId, rev: current, manifest, createdAt: now })];
+    for (const d of built.documents) {
+      manifest.push({ path: d.path, sha256: await sha256Hex(d.bytes), size: d.bytes.byteLength, contentType: d.contentType });
+      for (let part = 0, at = 0; part === 0 || at < d.bytes.byteLength; part++, at += PART_BYTES) {
+        statements.push(q.insertIndexPart(scope.db, { indexId: id, path: d.path, part, content: d.bytes.subarray(at, at + PART_BYTES) }) as never);
+      }
+    }
+    for (const g of built.gunzipped ?? []) {
+      manifest.push({ path: g.path, sha256: await sha256Hex(g.bytes), size: g.bytes.byteLength, contentType: g.contentType, gunzipOf: g.gunzipOf });
+    }
+    statements[0] = q.insertIndexIfNewest(scope.db, { id, repoId, rev: current, manifest, createdAt: now });
+    try {
+      await runBatch(scope.db, [...statements, q.supersedeOlder(scope.db, repoId, current, now), q.deleteExpired(scope.db, repoId, now - RETAIN_MS)]);
+      return { id, repoId, rev: current, manifest, createdAt: now, supersededAt: null };
+    } catch (e) {
+      if (!isForeignKeyViolation(e)) throw e;
+      // Another build stored an index from this revision or a later one: use it if it is current.
+      const [[latest], [after]] = await scope.db.batch([q.latestIndex(scope.db, repoId), q.revisionOf(scope.db, repoId)]);
+      if (latest && latest.rev >= (after?.rev ?? 0)) return latest;
+      if (attempt >= BUILD_ATTEMPTS) throw e;
+    }
+  }
+}
