@@ -32,7 +32,7 @@ async function debRepo(extra: Record<string, unknown> = {}) {
 }
 
 const text = async (res: Response, status = 200) => {
-  const t = await res.text();
+  const t = new TextDecoder().decode(await res.arrayBuffer());
   expect(res.status, t).toBe(status);
   return t;
 };

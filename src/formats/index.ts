@@ -25,10 +25,11 @@ import { cargoFormat } from "./cargo";
 import { goFormat } from "./go";
 import { genericFormat } from "./generic";
 import { debFormat } from "./deb";
+import { rpmFormat } from "./rpm";
 
 export type { Format } from "./format";
 
-export const FORMATS: readonly Format[] = [ociFormat, npmFormat, pypiFormat, mavenFormat, cargoFormat, goFormat, genericFormat, debFormat];
+export const FORMATS: readonly Format[] = [ociFormat, npmFormat, pypiFormat, mavenFormat, cargoFormat, goFormat, genericFormat, debFormat, rpmFormat];
 
 /** Every repo format, in registry order (what a repo may be created with). */
 export const REPO_FORMATS = FORMATS.flatMap((f) => f.repoFormats) as [string, ...string[]];

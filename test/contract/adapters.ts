@@ -11,6 +11,7 @@ import { SELF } from "cloudflare:test";
 import { BASE } from "../helpers";
 import { zip } from "../zip-builder";
 import { buildDeb } from "../support/archives";
+import { buildRpm } from "../support/rpm-builder";
 
 export interface RepoRef {
   project: string;
@@ -249,5 +250,24 @@ const deb: FormatAdapter = {
   publishMismatched: (r, token, seed) => debPublish(r, token, seed, true),
 };
 
-export const ADAPTERS: FormatAdapter[] = [oci, npm, pypi, maven, cargo, go, generic, deb];
+async function rpmPublish(r: RepoRef, token: string | null, seed: string, badSha = false): Promise<Published> {
+  const name = nameOf(seed);
+  const bytes = await buildRpm({ name, version: "1.0", payload: `${seed} ${"x".repeat(300)}` });
+  const sha = badSha ? "0".repeat(64) : await digestHex("SHA-256", bytes);
+  const base = `/rpm/${r.project}/${r.repo}`;
+  const res = await call(`${base}/upload`, token ? basic(token) : null, { method: "PUT", body: bytes, headers: { "X-Checksum-Sha256": sha } });
+  return { res, download: `${base}/Packages/${name[0]}/${name}-1.0-1.x86_64.rpm`, bytes };
+}
+
+const rpm: FormatAdapter = {
+  name: "rpm",
+  repoFormat: "rpm",
+  auth: (t) => basic(t),
+  published: [201],
+  challenge: /^Basic /,
+  publish: (r, token, seed) => rpmPublish(r, token, seed),
+  publishMismatched: (r, token, seed) => rpmPublish(r, token, seed, true),
+};
+
+export const ADAPTERS: FormatAdapter[] = [oci, npm, pypi, maven, cargo, go, generic, deb, rpm];
 export { call };

@@ -165,5 +165,5 @@ describe.each(declaring)("format contract: $name refuses a digest mismatch", (a)
 });
 
 it("runs the digest-mismatch scenario for every protocol whose client declares a digest", () => {
-  expect(declaring.map((a) => a.name)).toEqual(["oci", "npm", "pypi", "generic", "deb"]);
+  expect(declaring.map((a) => a.name)).toEqual(["oci", "npm", "pypi", "generic", "deb", "rpm"]);
 });

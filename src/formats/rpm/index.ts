@@ -1,0 +1,87 @@
+/**
+ * RPM (dnf/yum) repositories at `/rpm/<project>/<repo>/…`:
+ *   PUT|POST upload (or PUT <any>.rpm)        an .rpm; its location comes from its header
+ *   GET repodata/repomd.xml[.asc]              the index and its detached signature
+ *   GET repodata/<sha256>-<type>.xml.gz        primary, filelists, other
+ *   GET repodata/repomd.xml.key | key.asc      the repo's public signing key (gpgkey=)
+ *   GET Packages/…                             the packages (Range, ETag)
+ *   DELETE Packages/….rpm                      removes the file (delete permission)
+ * Invariants: 401 carries `WWW-Authenticate: Basic` (dnf's username/password);
+ * uploads stream into the blob store and the header is read by ranged reads.
+ */
+import { Hono, type Context } from "hono";
+import type { AppEnv } from "../../http/types";
+import { sendBytes, sendFile } from "../../http/download";
+import { renderPlainError } from "../../http/errors";
+import { invalid, notFound } from "../../core/errors";
+import type { Format } from "../format";
+import { rpmClientSetup } from "./client-setup";
+import * as rpm from "./repository";
+
+const SHA256 = /^[a-f0-9]{64}$/i;
+
+function restPath(c: Context<AppEnv>): string {
+  try {
+    return decodeURIComponent(c.var.target.rest);
+  } catch {
+    throw invalid("Path", "invalid percent-encoding");
+  }
+}
+
+async function upload(c: Context<AppEnv>) {
+  const opened = await c.var.target.open("write");
+  const rest = restPath(c);
+  if (rest !== "upload" && rest !== "" && !rest.endsWith(".rpm")) throw notFound("Route", `PUT ${rest}: upload to …/upload or a path ending in .rpm`);
+  const sha256 = c.req.header("x-checksum-sha256")?.trim().toLowerCase();
+  if (sha256 !== undefined && sha256 !== "" && !SHA256.test(sha256)) throw invalid("Checksum", "X-Checksum-Sha256 must be 64 hex digits");
+  const length = c.req.header("content-length");
+  const result = await rpm.uploadRpm(c.var.scope, opened, {
+    body: c.req.raw.body ?? new ReadableStream({ start: (ctl) => ctl.close() }),
+    length: length === undefined ? null : Number(length),
+    sha256: sha256 || undefined,
+  });
+  return c.json(
+    { name: result.name, version: result.version, arch: result.arch, location: result.location, size: result.size, sha256: result.digest.slice("sha256:".length) },
+    result.created ? 201 : 200,
+  );
+}
+
+export const rpmApp = new Hono<AppEnv>();
+
+rpmApp.put("/:project/:repo/*", upload);
+rpmApp.post("/:project/:repo/*", upload);
+
+rpmApp.get("/:project/:repo/*", async (c) => {
+  const opened = await c.var.target.open("read");
+  const scope = c.var.scope;
+  const path = restPath(c);
+  if (path === "repodata/repomd.xml.key" || path === "key.asc") {
+    const key = await rpm.publicKey(scope, opened);
+    return c.body(key.publicKeyArmored, 200, { "Content-Type": "application/pgp-keys", "Cache-Control": "no-cache" });
+  }
+  if (path.startsWith("repodata/")) {
+    const doc = await rpm.repodataFile(scope, opened, path);
+    const hashed = !path.startsWith("repodata/repomd.xml");
+    return sendBytes(c, doc, { contentType: doc.contentType, headers: { "Cache-Control": hashed ? "max-age=86400" : "no-cache" } });
+  }
+  if (path.startsWith("Packages/")) return sendFile(c, opened.repo.id, await rpm.packageFile(scope, opened, path), { contentType: rpm.RPM_MEDIA_TYPE });
+  throw notFound("File", `${path} not found`);
+});
+
+rpmApp.delete("/:project/:repo/*", async (c) => {
+  const opened = await c.var.target.open("delete");
+  const path = restPath(c);
+  if (!path.startsWith("Packages/")) throw notFound("File", `${path} not found`);
+  await rpm.deletePackageFile(c.var.scope, opened, path);
+  return c.body(null, 204);
+});
+
+export const rpmFormat: Format = {
+  id: "rpm",
+  repoFormats: ["rpm"],
+  prefix: "/rpm",
+  routes: rpmApp,
+  renderError: renderPlainError,
+  exampleArtifact: "hello",
+  clientSetup: rpmClientSetup,
+};
