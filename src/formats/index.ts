@@ -26,10 +26,11 @@ import { goFormat } from "./go";
 import { genericFormat } from "./generic";
 import { debFormat } from "./deb";
 import { rpmFormat } from "./rpm";
+import { helmClassicFormat } from "./helm-classic";
 
 export type { Format } from "./format";
 
-export const FORMATS: readonly Format[] = [ociFormat, npmFormat, pypiFormat, mavenFormat, cargoFormat, goFormat, genericFormat, debFormat, rpmFormat];
+export const FORMATS: readonly Format[] = [ociFormat, npmFormat, pypiFormat, mavenFormat, cargoFormat, goFormat, genericFormat, debFormat, rpmFormat, helmClassicFormat];
 
 /** Every repo format, in registry order (what a repo may be created with). */
 export const REPO_FORMATS = FORMATS.flatMap((f) => f.repoFormats) as [string, ...string[]];

@@ -10,7 +10,7 @@
 import { SELF } from "cloudflare:test";
 import { BASE } from "../helpers";
 import { zip } from "../zip-builder";
-import { buildDeb } from "../support/archives";
+import { buildChart, buildDeb } from "../support/archives";
 import { buildRpm } from "../support/rpm-builder";
 
 export interface RepoRef {
@@ -269,5 +269,22 @@ const rpm: FormatAdapter = {
   publishMismatched: (r, token, seed) => rpmPublish(r, token, seed, true),
 };
 
-export const ADAPTERS: FormatAdapter[] = [oci, npm, pypi, maven, cargo, go, generic, deb, rpm];
+const helmClassic: FormatAdapter = {
+  name: "helm-classic",
+  repoFormat: "helm-classic",
+  auth: (t) => basic(t),
+  published: [201],
+  challenge: /^Basic /,
+  async publish(r, token, seed) {
+    const name = nameOf(seed);
+    const bytes = await buildChart({ name, version: "1.0.0", extra: `${seed} ${"x".repeat(300)}` });
+    const base = `/helm/${r.project}/${r.repo}`;
+    const res = await call(`${base}/api/charts`, token ? basic(token) : null, { method: "POST", body: bytes, headers: { "Content-Type": "application/gzip" } });
+    return { res, download: `${base}/charts/${name}-1.0.0.tgz`, bytes };
+  },
+  // ChartMuseum's upload declares no digest: index.yaml's digest is computed by the registry.
+  publishMismatched: null,
+};
+
+export const ADAPTERS: FormatAdapter[] = [oci, npm, pypi, maven, cargo, go, generic, deb, rpm, helmClassic];
 export { call };

@@ -104,3 +104,18 @@ export async function buildDeb(p: DebInput): Promise<Uint8Array> {
     { name: "data.tar.gz", data },
   ]);
 }
+
+/** A chart as `helm package` lays it out: `<name>/Chart.yaml`, values and templates, gzipped. */
+export async function buildChart(p: { name: string; version: string; chartYaml?: string; extra?: string; topDir?: string }): Promise<Uint8Array> {
+  const dir = p.topDir ?? p.name;
+  const chartYaml =
+    p.chartYaml ??
+    `apiVersion: v2\nname: ${p.name}\nversion: ${p.version}\ndescription: A chart built by the test\ntype: application\nappVersion: "1.16.0"\nkeywords:\n  - test\nmaintainers:\n  - name: Test\n    email: test@example.com\n`;
+  return gzipBytes(
+    tar([
+      { name: `${dir}/Chart.yaml`, data: chartYaml },
+      { name: `${dir}/values.yaml`, data: `replicaCount: 1\n# ${p.extra ?? ""}\n` },
+      { name: `${dir}/templates/configmap.yaml`, data: "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\n" },
+    ]),
+  );
+}
