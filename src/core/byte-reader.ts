@@ -91,11 +91,16 @@ export async function readCapped(stream: ReadableStream<Uint8Array> | null, max:
     }
     chunks.push(value);
   }
-  const out = new Uint8Array(size);
-  let p = 0;
+  return concatChunks(chunks, size);
+}
+
+/** The chunks as one array (`total`: their summed length, when the caller counted it). */
+export function concatChunks(chunks: readonly Uint8Array[], total = chunks.reduce((n, c) => n + c.byteLength, 0)): Uint8Array {
+  const out = new Uint8Array(total);
+  let at = 0;
   for (const c of chunks) {
-    out.set(c, p);
-    p += c.byteLength;
+    out.set(c, at);
+    at += c.byteLength;
   }
   return out;
 }

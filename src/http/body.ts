@@ -26,3 +26,21 @@ export async function readJsonCapped(request: Request, max: number): Promise<unk
     throw new RegistryError("InvalidJson", "the request body is not valid JSON");
   }
 }
+
+const SHA256_HEX = /^[a-f0-9]{64}$/;
+
+/**
+ * A request body a use-case streams into the blob store, with its declared length and
+ * the digest an optional `X-Checksum-Sha256` header declares (checked for shape here,
+ * against the bytes by the blob store). Nothing is read.
+ */
+export function streamedUpload(request: Request): { body: ReadableStream<Uint8Array>; length: number | null; sha256?: string } {
+  const declared = request.headers.get("x-checksum-sha256")?.trim().toLowerCase();
+  if (declared && !SHA256_HEX.test(declared)) throw new RegistryError("InvalidChecksum", "X-Checksum-Sha256 must be 64 hex digits");
+  const length = request.headers.get("content-length");
+  return {
+    body: request.body ?? new ReadableStream({ start: (ctl) => ctl.close() }),
+    length: length === null ? null : Number(length),
+    sha256: declared || undefined,
+  };
+}

@@ -18,6 +18,7 @@ import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "./types";
 import { openRepo } from "../services/projects";
 import type { RepoFormat } from "../core/vocabulary";
+import { invalid } from "../core/errors";
 
 export function repoGate(prefix: string, repoFormats: readonly RepoFormat[]) {
   return createMiddleware<AppEnv>(async function repoGate(c, next) {
@@ -45,5 +46,17 @@ function safeDecode(segment: string): string {
     return decodeURIComponent(segment);
   } catch {
     return segment;
+  }
+}
+
+/**
+ * The path after `<repo>/`, percent-decoded whole: for protocols whose names never hold
+ * an encoded `/` (apt's dists/ and pool/, dnf's repodata/ and Packages/).
+ */
+export function decodedRest(target: { rest: string }): string {
+  try {
+    return decodeURIComponent(target.rest);
+  } catch {
+    throw invalid("Path", "invalid percent-encoding");
   }
 }

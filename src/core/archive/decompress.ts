@@ -9,7 +9,7 @@
  */
 import { Decompress as ZstdDecompress } from "fzstd";
 import { invalid } from "../errors";
-import { readCapped } from "../byte-reader";
+import { concatChunks, readCapped } from "../byte-reader";
 import { unxz } from "./xz";
 
 export type Compression = "none" | "gzip" | "xz" | "zstd";
@@ -73,13 +73,7 @@ function unzstd(data: Uint8Array, maxBytes: number, what: string): Uint8Array {
     throw bad(what, "corrupt zstd data");
   }
   if (!ended && total === 0) throw bad(what, "truncated zstd data");
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
+  return concatChunks(chunks, total);
 }
 
 /** Gzips a document (index files served as .gz); deterministic for the same input. */

@@ -17,6 +17,7 @@
  * the decoder once and answers 0 (ok), 1 (stream end) or an xz error code.
  */
 import xzWasm from "./xz-embedded.wasm";
+import { concatChunks } from "../byte-reader";
 
 const XZ_OK = 0;
 const XZ_STREAM_END = 1;
@@ -70,11 +71,5 @@ export function unxz(input: Uint8Array, maxBytes: number): Uint8Array {
   } finally {
     x.destroy_context(ptr);
   }
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
+  return concatChunks(chunks, total);
 }

@@ -15,34 +15,22 @@ import { Hono, type Context } from "hono";
 import type { AppEnv } from "../../http/types";
 import { sendBytes, sendFile } from "../../http/download";
 import { renderPlainError } from "../../http/errors";
-import { invalid, notFound } from "../../core/errors";
+import { decodedRest } from "../../http/repo-gate";
+import { streamedUpload } from "../../http/body";
+import { notFound } from "../../core/errors";
 import { publicKeyBinary } from "../../services/trust";
 import type { Format } from "../format";
 import { debClientSetup } from "./client-setup";
 import * as deb from "./repository";
 
-const SHA256 = /^[a-f0-9]{64}$/i;
-
-function restPath(c: Context<AppEnv>): string {
-  try {
-    return decodeURIComponent(c.var.target.rest);
-  } catch {
-    throw invalid("Path", "invalid percent-encoding");
-  }
-}
 
 async function upload(c: Context<AppEnv>) {
   const opened = await c.var.target.open("write");
-  const rest = restPath(c);
+  const rest = decodedRest(c.var.target);
   if (rest !== "upload" && rest !== "" && !rest.endsWith(".deb")) throw notFound("Route", `PUT ${rest}: upload to …/upload or a path ending in .deb`);
   const q = (name: string, header: string) => c.req.query(name) ?? c.req.header(header);
-  const sha256 = c.req.header("x-checksum-sha256")?.trim().toLowerCase();
-  if (sha256 !== undefined && sha256 !== "" && !SHA256.test(sha256)) throw invalid("Checksum", "X-Checksum-Sha256 must be 64 hex digits");
-  const length = c.req.header("content-length");
   const result = await deb.uploadDeb(c.var.scope, opened, {
-    body: c.req.raw.body ?? new ReadableStream({ start: (ctl) => ctl.close() }),
-    length: length === undefined ? null : Number(length),
-    sha256: sha256 || undefined,
+    ...streamedUpload(c.req.raw),
     distribution: deb.assertDistName("distribution", q("distribution", "x-deb-distribution") ?? deb.DEFAULT_DISTRIBUTION),
     component: deb.assertDistName("component", q("component", "x-deb-component") ?? deb.DEFAULT_COMPONENT),
   });
@@ -69,7 +57,7 @@ debApp.post("/:project/:repo/*", upload);
 debApp.get("/:project/:repo/*", async (c) => {
   const opened = await c.var.target.open("read");
   const scope = c.var.scope;
-  const path = restPath(c);
+  const path = decodedRest(c.var.target);
   if (path.startsWith("dists/")) {
     const doc = await deb.distsFile(scope, opened, path);
     const immutable = path.includes("/by-hash/");
@@ -86,7 +74,7 @@ debApp.get("/:project/:repo/*", async (c) => {
 
 debApp.delete("/:project/:repo/*", async (c) => {
   const opened = await c.var.target.open("delete");
-  const path = restPath(c);
+  const path = decodedRest(c.var.target);
   if (!path.startsWith("pool/")) throw notFound("File", `${path} not found`);
   await deb.deletePoolFile(c.var.scope, opened, path);
   return c.body(null, 204);

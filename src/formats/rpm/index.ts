@@ -13,32 +13,20 @@ import { Hono, type Context } from "hono";
 import type { AppEnv } from "../../http/types";
 import { sendBytes, sendFile } from "../../http/download";
 import { renderPlainError } from "../../http/errors";
-import { invalid, notFound } from "../../core/errors";
+import { decodedRest } from "../../http/repo-gate";
+import { streamedUpload } from "../../http/body";
+import { notFound } from "../../core/errors";
 import type { Format } from "../format";
 import { rpmClientSetup } from "./client-setup";
 import * as rpm from "./repository";
 
-const SHA256 = /^[a-f0-9]{64}$/i;
-
-function restPath(c: Context<AppEnv>): string {
-  try {
-    return decodeURIComponent(c.var.target.rest);
-  } catch {
-    throw invalid("Path", "invalid percent-encoding");
-  }
-}
 
 async function upload(c: Context<AppEnv>) {
   const opened = await c.var.target.open("write");
-  const rest = restPath(c);
+  const rest = decodedRest(c.var.target);
   if (rest !== "upload" && rest !== "" && !rest.endsWith(".rpm")) throw notFound("Route", `PUT ${rest}: upload to …/upload or a path ending in .rpm`);
-  const sha256 = c.req.header("x-checksum-sha256")?.trim().toLowerCase();
-  if (sha256 !== undefined && sha256 !== "" && !SHA256.test(sha256)) throw invalid("Checksum", "X-Checksum-Sha256 must be 64 hex digits");
-  const length = c.req.header("content-length");
   const result = await rpm.uploadRpm(c.var.scope, opened, {
-    body: c.req.raw.body ?? new ReadableStream({ start: (ctl) => ctl.close() }),
-    length: length === undefined ? null : Number(length),
-    sha256: sha256 || undefined,
+    ...streamedUpload(c.req.raw),
   });
   return c.json(
     { name: result.name, version: result.version, arch: result.arch, location: result.location, size: result.size, sha256: result.digest.slice("sha256:".length) },
@@ -54,7 +42,7 @@ rpmApp.post("/:project/:repo/*", upload);
 rpmApp.get("/:project/:repo/*", async (c) => {
   const opened = await c.var.target.open("read");
   const scope = c.var.scope;
-  const path = restPath(c);
+  const path = decodedRest(c.var.target);
   if (path === "repodata/repomd.xml.key" || path === "key.asc") {
     const key = await rpm.publicKey(scope, opened);
     return c.body(key.publicKeyArmored, 200, { "Content-Type": "application/pgp-keys", "Cache-Control": "no-cache" });
@@ -70,7 +58,7 @@ rpmApp.get("/:project/:repo/*", async (c) => {
 
 rpmApp.delete("/:project/:repo/*", async (c) => {
   const opened = await c.var.target.open("delete");
-  const path = restPath(c);
+  const path = decodedRest(c.var.target);
   if (!path.startsWith("Packages/")) throw notFound("File", `${path} not found`);
   await rpm.deletePackageFile(c.var.scope, opened, path);
   return c.body(null, 204);

@@ -32,6 +32,7 @@ import { isForeignKeyViolation } from "../../db/errors";
 import { runBatch } from "../../db/client";
 import { newId, sha256Hex } from "../../core/ids";
 import { gunzip } from "../../core/archive/decompress";
+import { concatChunks } from "../../core/byte-reader";
 
 export type { IndexManifestEntry } from "../../db/indexes";
 
@@ -87,15 +88,7 @@ export interface IndexFile {
   builtAt: number;
 }
 
-const concat = (parts: { content: Uint8Array }[]) => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.content.byteLength, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(new Uint8Array(p.content), at);
-    at += p.content.byteLength;
-  }
-  return out;
-};
+const concat = (parts: { content: Uint8Array }[]) => concatChunks(parts.map((p) => new Uint8Array(p.content)));
 
 async function fileOf(scope: Scope, index: q.RepoIndexRow, entry: q.IndexManifestEntry, parts?: { content: Uint8Array }[]): Promise<IndexFile> {
   let bytes: Uint8Array;
