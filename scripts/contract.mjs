@@ -26,6 +26,8 @@ async function load() {
     format: "esm",
     target: "node20",
     outfile,
+    // openpgp and yaml require Node built-ins at run time in their Node builds: load them from node_modules.
+    external: ["openpgp", "yaml"],
     logLevel: "warning",
     plugins: [
       {
@@ -33,6 +35,9 @@ async function load() {
         setup(b) {
           b.onResolve({ filter: /^cloudflare:/ }, (a) => ({ path: a.path, namespace: "cf-stub" }));
           b.onLoad({ filter: /.*/, namespace: "cf-stub" }, () => ({ contents: "export class DurableObject {}; export class WorkerEntrypoint {}", loader: "js" }));
+          // Statically imported WebAssembly (core/archive's xz decoder) is a workerd module; nothing here decompresses.
+          b.onResolve({ filter: /\.wasm$/ }, (a) => ({ path: a.path, namespace: "wasm-stub" }));
+          b.onLoad({ filter: /.*/, namespace: "wasm-stub" }, () => ({ contents: "export default null;", loader: "js" }));
         },
       },
     ],

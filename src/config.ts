@@ -45,6 +45,11 @@ export const SETTINGS = {
     schema: text(4096),
     description: "Key for the registry JWTs `/v2/token` issues (HMAC). Unset: derived from `ORBITALREG_ADMIN_TOKEN`",
   },
+  ORBITALREG_SIGNING_KEY_SECRET: {
+    kind: "secret",
+    schema: text(4096),
+    description: "Encrypts the repos' OpenPGP signing keys at rest (apt, dnf indexes; AES-GCM under an HKDF-derived key). Unset: derived from `ORBITALREG_ADMIN_TOKEN`, so changing that token makes existing repo keys unreadable: set this in production and never change it",
+  },
   ORBITALREG_HELP_URL: { kind: "variable", schema: httpUrl, description: "Help link shown by `/api/public-config` (`help_url`). Unset: null" },
   ORBITALREG_BANNER: { kind: "variable", schema: text(1000), description: "Banner text shown by `/api/public-config` (`banner`). Unset: null" },
   ORBITALREG_ALLOW_PRIVATE_WEBHOOKS: {
@@ -87,6 +92,7 @@ export const QUEUES = {
 export interface Config {
   adminToken: string | null;
   jwtSecret: string | null;
+  signingKeySecret: string | null;
   helpUrl: string | null;
   banner: string | null;
   /** Whether outbound calls (webhook deliveries, OIDC discovery) may reach private addresses. */
@@ -120,6 +126,7 @@ function read(env: Env): Config | RegistryError {
   return {
     adminToken: v.ORBITALREG_ADMIN_TOKEN ?? null,
     jwtSecret: v.ORBITALREG_JWT_SECRET ?? null,
+    signingKeySecret: v.ORBITALREG_SIGNING_KEY_SECRET ?? null,
     helpUrl: v.ORBITALREG_HELP_URL ?? null,
     banner: v.ORBITALREG_BANNER ?? null,
     allowPrivateTargets: v.ORBITALREG_ALLOW_PRIVATE_WEBHOOKS === "true",

@@ -53,6 +53,7 @@ export const ERROR_CODES = {
   NotFoundRoute: { description: "No route matches the path", oci: "UNSUPPORTED" },
   InternalError: { description: "An unexpected error; quote the request id when reporting it" },
   InternalUploadVanished: { description: "A file just uploaded could no longer be read back for its checks" },
+  InternalSigningKeyUnreadable: { description: "The repository's signing key can't be decrypted with the configured signing-key secret" },
   UnavailableConfigInvalid: { description: "The registry's configuration (an ORBITALREG_* variable or a binding) is not valid; the message names it" },
 
   // --- credentials and permissions ---
@@ -211,6 +212,22 @@ export const ERROR_CODES = {
   PayloadTooLargeField: { description: "A form field is larger than allowed" },
   PayloadTooLargeFields: { description: "The upload's metadata fields are too large in total" },
   NotAcceptableContentType: { description: "None of the content types in Accept is available" },
+
+  // --- Debian (apt) ---
+  InvalidArchive: { description: "An archive inside the upload (ar, tar, gzip, xz, zstd) is corrupt, truncated, or unpacks past its limit" },
+  InvalidDebPackage: { description: "The file is not a Debian binary package (ar with debian-binary and control.tar)" },
+  InvalidDebControl: { description: "The package's control file lacks a valid Package, Version or Architecture, or sets archive fields" },
+  InvalidDebDistribution: { description: "The distribution name is not valid" },
+  InvalidDebComponent: { description: "The component name is not valid" },
+
+  // --- RPM (dnf) ---
+  InvalidRpm: { description: "The file is not a valid RPM package, or its header does not match its recorded digest" },
+  InvalidRpmTooLarge: { description: "The package lists more files than the index keeps for one package" },
+
+  // --- Helm (classic chart repositories) ---
+  InvalidChart: { description: "The chart archive has no valid Chart.yaml (apiVersion, name, SemVer 2 version)" },
+  InvalidProvenance: { description: "The provenance file is not clear-signed, or does not vouch for the chart archive" },
+  NotFoundChart: { description: "No such chart or chart version" },
 
   // --- Maven ---
   InvalidMavenPath: { description: "The path is not a Maven 2 repository layout path" },

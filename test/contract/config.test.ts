@@ -50,6 +50,7 @@ describe("configuration", () => {
     expect(config(env)).toEqual({
       adminToken: "test-admin-token",
       jwtSecret: null,
+      signingKeySecret: null,
       helpUrl: expect.any(String),
       banner: null,
       allowPrivateTargets: false,

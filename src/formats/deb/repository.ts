@@ -30,7 +30,7 @@ const NAME = /^[a-z0-9][a-z0-9.+_-]{0,63}$/;
 export const DEB_MEDIA_TYPE = "application/vnd.debian.binary-package";
 
 export function assertDistName(what: "distribution" | "component", value: string): string {
-  if (!NAME.test(value)) throw invalid(what === "distribution" ? "Distribution" : "Component", `the ${what} '${value}' is not valid (lowercase letters, digits and . + _ -, at most 64)`);
+  if (!NAME.test(value)) throw invalid(what === "distribution" ? "DebDistribution" : "DebComponent", `the ${what} '${value}' is not valid (lowercase letters, digits and . + _ -, at most 64)`);
   return value;
 }
 

@@ -17,6 +17,8 @@ import type { Scope } from "../scope";
 import * as q from "../../db/signing-keys";
 import { RegistryError } from "../../core/errors";
 import { TtlCache } from "../../core/ttl-cache";
+import { config } from "../../config";
+import type { Env } from "../../env";
 
 export interface RepoKeyInfo {
   fingerprint: string;
@@ -35,8 +37,9 @@ const ALGORITHM = "ed25519";
 const unlocked = new TtlCache<string, openpgp.PrivateKey>(5 * 60 * 1000);
 const wrapKeys = new Map<string, CryptoKey>();
 
-async function wrapKey(env: { ORBITALREG_SIGNING_KEY_SECRET?: string; ORBITALREG_ADMIN_TOKEN?: string }): Promise<CryptoKey> {
-  const secret = env.ORBITALREG_SIGNING_KEY_SECRET ?? `admin-token:${env.ORBITALREG_ADMIN_TOKEN ?? "orbitalreg-unconfigured"}`;
+async function wrapKey(env: Env): Promise<CryptoKey> {
+  const c = config(env);
+  const secret = c.signingKeySecret ?? `admin-token:${c.adminToken ?? "orbitalreg-unconfigured"}`;
   const known = wrapKeys.get(secret);
   if (known) return known;
   const base = await crypto.subtle.importKey("raw", new TextEncoder().encode(secret), "HKDF", false, ["deriveKey"]);
