@@ -1,66 +1,19 @@
 /**
- * Builds the archives OS packages are made of, for tests: tar (ustar), ar, gzip, and a
- * Debian binary package (`dpkg-deb --build -Zgzip` layout). The xz and zstd variants
+ * Builds the archives OS packages are made of, for tests: ar (tar and gzip come from
+ * ../tar-builder.ts), a Debian binary package (`dpkg-deb --build -Zgzip` layout) and a
+ * packaged Helm chart. The xz and zstd variants
  * can't be made inside workerd (no compressor): test/fixtures/os-packages.ts holds
  * packages built by dpkg-deb itself (scripts/make-os-fixtures.sh).
  */
+import { gzip, tar } from "../tar-builder";
+import { concatChunks } from "../../src/core/byte-reader";
+
 const enc = new TextEncoder();
 
-export async function gzipBytes(data: Uint8Array): Promise<Uint8Array> {
-  return new Uint8Array(await new Response(new Blob([data]).stream().pipeThrough(new CompressionStream("gzip"))).arrayBuffer());
-}
+export const gzipBytes = gzip;
+export { tar };
 
-export const concatBytes = (...parts: Uint8Array[]) => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-};
-
-export interface TarInput {
-  name: string;
-  data?: string | Uint8Array;
-  type?: "0" | "5";
-  mode?: number;
-}
-
-function tarHeader(name: string, size: number, type: string, mode: number): Uint8Array {
-  const h = new Uint8Array(512);
-  const put = (text: string, offset: number, length: number) => h.set(enc.encode(text).subarray(0, length), offset);
-  const octal = (n: number, length: number) => n.toString(8).padStart(length - 1, "0") + "\0";
-  put(name, 0, 100);
-  put(octal(mode, 8), 100, 8);
-  put(octal(0, 8), 108, 8);
-  put(octal(0, 8), 116, 8);
-  put(octal(size, 12), 124, 12);
-  put(octal(1700000000, 12), 136, 12);
-  put("        ", 148, 8);
-  put(type, 156, 1);
-  put("ustar\0", 257, 6);
-  put("00", 263, 2);
-  put("root", 265, 32);
-  put("root", 297, 32);
-  let sum = 0;
-  for (const b of h) sum += b;
-  put(sum.toString(8).padStart(6, "0") + "\0 ", 148, 8);
-  return h;
-}
-
-export function tar(entries: TarInput[]): Uint8Array {
-  const blocks: Uint8Array[] = [];
-  for (const e of entries) {
-    const data = typeof e.data === "string" ? enc.encode(e.data) : (e.data ?? new Uint8Array(0));
-    blocks.push(tarHeader(e.name, data.length, e.type ?? "0", e.mode ?? (e.type === "5" ? 0o755 : 0o644)));
-    const padded = new Uint8Array(Math.ceil(data.length / 512) * 512);
-    padded.set(data);
-    blocks.push(padded);
-  }
-  blocks.push(new Uint8Array(1024));
-  return concatBytes(...blocks);
-}
+export const concatBytes = (...parts: Uint8Array[]) => concatChunks(parts);
 
 export function ar(members: { name: string; data: Uint8Array }[]): Uint8Array {
   const parts: Uint8Array[] = [enc.encode("!<arch>\n")];
