@@ -3,6 +3,7 @@
  * per protocol chosen by path prefix, so an error thrown anywhere (middleware
  * included) reaches the client in the format its client understands, after any request
  * body nothing read (a refused upload) has been drained, so the client reads the answer.
+ * A request body that broke off is logged here, once per request (one warning line).
  */
 import { Hono, type Context } from "hono";
 import type { AppEnv } from "./http/types";
@@ -10,10 +11,14 @@ import { requestId, scope } from "./http/context";
 import { asRegistryError, drainUnreadBody, renderApiError, type ErrorRenderer } from "./http/errors";
 import { RegistryError } from "./core/errors";
 import { allowedMethodsOf } from "./http/allowed-methods";
+import { BODY_BROKEN } from "./core/block-reader";
 import { buildApi } from "./api";
 import { docsRoutes } from "./api/docs";
 import { mountFormats, rendererForPath } from "./formats";
 import { signInRoutes, uiRoutes } from "./ui";
+
+/** The codes of a request body that broke off (an OCI upload session's says where to resume). */
+const BROKE_OFF = new Set<string>([BODY_BROKEN, "InvalidUploadInterrupted"]);
 
 export function buildApp() {
   const app = new Hono<AppEnv>();
@@ -21,7 +26,9 @@ export function buildApp() {
 
   const answer = async (err: unknown, c: Context<AppEnv>) => {
     await drainUnreadBody(c.req.raw);
-    return rendererFor(c.req.path)(asRegistryError(err), c);
+    const e = asRegistryError(err);
+    if (BROKE_OFF.has(e.code)) console.warn(`request body broke off: ${c.req.method} ${c.req.path} → ${e.status} ${e.code}: ${e.message} (request ${c.get("requestId")})`);
+    return rendererFor(c.req.path)(e, c);
   };
   app.onError(answer);
   const allowedMethods = allowedMethodsOf(app);

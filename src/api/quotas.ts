@@ -2,18 +2,22 @@
  * Project storage quotas: read at /api/v1/projects/{id}/quota (project members), set
  * by instance admins at /api/admin/projects/{id}/quota and …/quota/limits, with limits
  * of type Warning or Reject at a percentage of the quota (as in Quay).
+ * `usage.reserved_bytes` are leases held by uploads in flight (`usage.reservations`):
+ * each lapses LEASE_MS after its upload's last bytes arrived.
  */
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../http/types";
 import { apiRoute, json, jsonBody } from "./route";
-import { Id, idParam, pathParam } from "./schemas";
+import { Id, idParam, iso, pathParam } from "./schemas";
 import * as quotas from "../services/artifacts";
-import type { QuotaConfig, QuotaLimit } from "../core/quota";
+import { LIMIT_TYPES, type QuotaConfig, type QuotaLimit } from "../core/quota";
+import { LEASE_MS } from "../core/quota-ticket";
+
 
 const tags = ["Quotas"];
 const ProjectParam = idParam("project");
 const LimitParam = ProjectParam.extend({ limit_id: pathParam("limit_id", "The limit's id") });
-const LimitType = z.enum(["Warning", "Reject"]).describe("`Warning`: crossing it sends `quota.exceeded`; `Reject`: pushes past it are refused (413)");
+const LimitType = z.enum(LIMIT_TYPES).describe("`Warning`: crossing it sends `quota.exceeded`; `Reject`: pushes past it are refused (413)");
 const Percent = z.number().describe("Percentage of the quota where the limit applies");
 
 const Limit = z.object({ id: Id("limit"), type: LimitType, threshold_percent: Percent }).openapi("QuotaLimit");
@@ -25,16 +29,25 @@ const Quota = z
     usage: z
       .object({
         used_bytes: z.number().int().describe("Bytes the project's repositories link (each blob counted once)"),
-        reserved_bytes: z.number().int().describe("Bytes held by uploads in progress"),
+        reserved_bytes: z.number().int().describe("Bytes held by uploads in flight (leases, see reservations); they count against the Reject limit"),
         blobs: z.number().int().describe("Distinct blobs linked"),
         percent_used: z.number().nullable().describe("used_bytes as a percentage of the quota; null without one"),
+        reservations: z
+          .object({
+            count: z.number().int().describe("Uploads in flight holding a reservation"),
+            oldest_started_at: z.string().nullable().describe("When the oldest of them started; null without any"),
+            expires_by: z.string().nullable().describe("When the last lease lapses unless its upload sends more bytes; null without any"),
+            lease_seconds: z.number().int().describe("A reservation is a lease: it lapses this long after its upload last sent bytes, so a dead upload frees its bytes"),
+          })
+          .describe("Reservations of uploads in flight (reserved_bytes)")
+          .openapi("QuotaReservations"),
       })
       .describe("Current usage"),
   })
   .openapi("Quota");
 const QuotaSet = z.object({ limit_bytes: z.number().int().min(0).nullable().describe("The quota in bytes; null: unlimited") }).openapi("QuotaSet");
 const LimitCreate = z.object({ type: LimitType, threshold_percent: Percent.gt(0).max(100) }).openapi("QuotaLimitCreate");
-const LimitUpdate = LimitCreate.partial().openapi("QuotaLimitUpdate");
+const LimitUpdate = LimitCreate.partial().describe("The fields to change (as Quay's changeOrganizationQuotaLimit); the others keep their values").openapi("QuotaLimitUpdate");
 
 const limitOut = (l: QuotaLimit) => ({ id: l.id, type: l.type, threshold_percent: l.thresholdPercent });
 const quotaOut = (projectId: string, config: QuotaConfig, usage: quotas.QuotaView["usage"]) => ({
@@ -46,6 +59,12 @@ const quotaOut = (projectId: string, config: QuotaConfig, usage: quotas.QuotaVie
     reserved_bytes: usage.reservedBytes,
     blobs: usage.blobs,
     percent_used: config.limitBytes ? Math.round((usage.usedBytes / config.limitBytes) * 10000) / 100 : null,
+    reservations: {
+      count: usage.reservations,
+      oldest_started_at: iso(usage.oldestReservationAt),
+      expires_by: iso(usage.reservationsExpireBy),
+      lease_seconds: LEASE_MS / 1000,
+    },
   },
 });
 
@@ -89,7 +108,7 @@ adminQuotaRoutes.openapi(
   },
 );
 adminQuotaRoutes.openapi(
-  apiRoute({ method: "put", path: "/projects/{id}/quota/limits/{limit_id}", tags, summary: "Change a limit", request: { params: LimitParam, ...jsonBody(LimitUpdate) }, responses: { 200: json(Quota, "The quota") } }),
+  apiRoute({ method: "put", path: "/projects/{id}/quota/limits/{limit_id}", tags, summary: "Change a limit (the fields sent; the others stay)", request: { params: LimitParam, ...jsonBody(LimitUpdate) }, responses: { 200: json(Quota, "The quota") } }),
   async (c) => {
     const { id, limit_id } = c.req.valid("param");
     const body = c.req.valid("json");

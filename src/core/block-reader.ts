@@ -10,8 +10,10 @@
  * Invariants:
  * - Bytes come out in order, each exactly once; `read(max)` returns 1..max bytes, at
  *   least min(max, BLOCK) unless the stream ends, and null once it has ended.
- * - A read that fails (a dropped connection) throws, and the bytes of that block are
- *   lost: what earlier reads returned is all the caller may count on.
+ * - A read that fails (a dropped connection) throws `bodyBroken` (a 400 in every
+ *   protocol, never an internal error), and the bytes of that block are lost: what
+ *   earlier reads returned is all the caller may count on. An error the stream itself
+ *   raises as a RegistryError (a transform that checks framing) passes through as is.
  * - Streams that refuse BYOB reads (ones built in JavaScript) are regrouped in
  *   JavaScript into the same blocks.
  * - A caller that is done with a block (hashed, written, copied, and every write of it
@@ -19,19 +21,44 @@
  *   buffer per block costs page faults and frees, measurable under workerd.
  */
 import type { Hasher } from "./hasher";
+import { RegistryError, isRegistryError } from "./errors";
 
 export const BLOCK = 1024 * 1024;
-/** How much of a refused body `drain` reads before giving up on it (a few chunks' worth). */
-export const REFUSED_BODY_MAX = 64 * 1024 * 1024;
+/**
+ * How much of a refused body `drain` reads before giving up on it: 512 MiB, the largest
+ * request body Cloudflare lets reach a Worker on any plan, so any client the edge let
+ * through reads the refusal instead of a reset.
+ */
+export const REFUSED_BODY_MAX = 512 * 1024 * 1024;
 
-/** A body that ended cleanly before its declared length. */
-export class ShortBody extends Error {}
+/** The code of `bodyBroken`: one code for every body that breaks off, whatever read it. */
+export const BODY_BROKEN = "InvalidBodyIncomplete";
+
+/**
+ * A request body that broke off (the client crashed, the link dropped) or ended before
+ * its declared length. A client error (400; OCI `BLOB_UPLOAD_INVALID`, core/error-codes.ts),
+ * not an internal one: the client may resend. `received` counts the bytes read before
+ * the break. (An OCI upload session says the same with InvalidUploadInterrupted and the
+ * offset to resume from, objects/upload-types.ts.)
+ */
+export function bodyBroken(received: number, declared: number | null, cause?: unknown): RegistryError {
+  const of = declared !== null ? ` of the ${declared} its Content-Length declared` : "";
+  return new RegistryError(BODY_BROKEN, `the request body broke off after ${received} bytes${of}; nothing was stored, send it again`, {
+    detail: { received_bytes: received, declared_bytes: declared },
+    cause,
+  });
+}
+
+/** What a failed read of a body becomes: a RegistryError the stream raised, else `bodyBroken`. */
+export const asBodyError = (e: unknown, received: number, declared: number | null): RegistryError =>
+  isRegistryError(e) ? e : bodyBroken(received, declared, e);
 
 /**
  * Copies exactly `length` bytes from `blocks` into `writer`, hashing each block on the
- * way and recycling its memory. Returns what stopped the body early (its read error, or
- * a ShortBody), or null once `length` bytes are written; a failing writer throws.
- * Closing or aborting the writer, and reading past `length`, are the caller's.
+ * way and recycling its memory. Returns what stopped the body early (a RegistryError:
+ * `bodyBroken` for a dropped connection or a body that ended short), or null once
+ * `length` bytes are written; a failing writer throws. Closing or aborting the writer,
+ * and reading past `length`, are the caller's.
  */
 export async function copyBlocks(blocks: BlockReader, writer: WritableStreamDefaultWriter<Uint8Array>, length: number, hasher: Hasher | null): Promise<unknown> {
   let received = 0;
@@ -42,7 +69,7 @@ export async function copyBlocks(blocks: BlockReader, writer: WritableStreamDefa
     } catch (e) {
       return e;
     }
-    if (!block) return new ShortBody(`the body ended after ${received} of ${length} bytes`);
+    if (!block) return bodyBroken(received, length);
     received += block.byteLength;
     await Promise.all([hasher?.update(block), writer.write(block)]);
     blocks.release(block);
@@ -78,7 +105,18 @@ export async function drain(body: ReadableStream<Uint8Array>, max: number): Prom
   }
 }
 
+export interface BlockReaderOptions {
+  /** The body's declared length (Content-Length), for the message of a body that breaks. */
+  declared?: number | null;
+  /** Called after every block read (cheap: a quota lease renews from here, throttled). */
+  onBlock?: () => void;
+}
+
 export class BlockReader {
+  /** Bytes read so far. */
+  received = 0;
+  private readonly declared: number | null;
+  private readonly onBlock: (() => void) | undefined;
   private readonly byob: ReadableStreamBYOBReader | null;
   private readonly chunks: ReadableStreamDefaultReader<Uint8Array> | null;
   private spare: ArrayBuffer | null = null;
@@ -86,7 +124,9 @@ export class BlockReader {
   private pendingBytes = 0;
   private ended = false;
 
-  constructor(stream: ReadableStream<Uint8Array>) {
+  constructor(stream: ReadableStream<Uint8Array>, options: BlockReaderOptions = {}) {
+    this.declared = options.declared ?? null;
+    this.onBlock = options.onBlock;
     let byob: ReadableStreamBYOBReader | null = null;
     try {
       byob = stream.getReader({ mode: "byob" });
@@ -98,6 +138,21 @@ export class BlockReader {
   }
 
   async read(max: number): Promise<Uint8Array | null> {
+    let block: Uint8Array | null;
+    try {
+      block = await this.readBlock(max);
+    } catch (e) {
+      this.ended = true;
+      throw asBodyError(e, this.received, this.declared);
+    }
+    if (block) {
+      this.received += block.byteLength;
+      this.onBlock?.();
+    }
+    return block;
+  }
+
+  private async readBlock(max: number): Promise<Uint8Array | null> {
     if (this.ended || max <= 0) return null;
     const want = Math.min(max, BLOCK);
     if (this.byob) {
@@ -106,7 +161,7 @@ export class BlockReader {
       const { done, value } = await this.byob.readAtLeast(want, new Uint8Array(buffer, 0, want));
       if (value && value.byteLength > 0) return value;
       if (done) this.ended = true;
-      return done ? null : this.read(max);
+      return done ? null : this.readBlock(max);
     }
     while (this.pendingBytes < want) {
       const { done, value } = await this.chunks!.read();

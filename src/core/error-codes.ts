@@ -45,6 +45,7 @@ export const ERROR_CODES = {
   InvalidJson: { description: "The request body is not valid JSON" },
   InvalidCursor: { description: "The `cursor` is not one this registry returned" },
   InvalidBodyLength: { description: "The body ended before (or ran past) its declared Content-Length", oci: "SIZE_INVALID" },
+  InvalidBodyIncomplete: { description: "The request body broke off (or ended before its Content-Length): nothing of it was kept; send it again", oci: "BLOB_UPLOAD_INVALID" },
   PayloadTooLargeBody: { description: "The body is larger than this endpoint accepts" },
   UnsupportedMediaType: { description: "The request's Content-Type is not one this endpoint reads" },
   MethodNotAllowed: { description: "The path exists but not with this method" },
@@ -55,6 +56,7 @@ export const ERROR_CODES = {
   InternalUploadVanished: { description: "A file just uploaded could no longer be read back for its checks" },
   InternalSigningKeyUnreadable: { description: "The repository's signing key can't be decrypted with the configured signing-key secret" },
   UnavailableConfigInvalid: { description: "The registry's configuration (an ORBITALREG_* variable or a binding) is not valid; the message names it" },
+  UnavailableJwtSecret: { description: "No key to sign registry tokens with: neither ORBITALREG_JWT_SECRET nor ORBITALREG_ADMIN_TOKEN is set" },
 
   // --- credentials and permissions ---
   UnauthorizedCredentialsRequired: { description: "The request needs credentials and sent none" },
@@ -138,6 +140,7 @@ export const ERROR_CODES = {
   QuotaExceededStorage: { description: "The push would take the project past its Reject limit" },
   NotFoundQuotaLimit: { description: "No such quota limit in the project" },
   ConflictQuotaLimitExists: { description: "A limit of this type at this threshold already exists" },
+  InvalidQuotaLimit: { description: "A quota limit needs a type (Warning or Reject) and a threshold_percent in (0, 100]" },
   NotFoundWebhook: { description: "No such webhook subscription" },
   NotFoundWebhookDelivery: { description: "No such delivery for this subscription" },
   InvalidWebhookName: { description: "The subscription name is not valid" },

@@ -1,9 +1,11 @@
 /**
  * Reading request bodies that a protocol requires whole (npm's JSON packument with
  * base64 attachments).
- * Invariant: never holds more than `max` bytes: a declared Content-Length above it is
- * refused before reading, and an undeclared (chunked) body is counted as it streams
- * and abandoned the moment it passes the cap.
+ * Invariants: never holds more than `max` bytes: a declared Content-Length above it is
+ * refused before reading (the error answer drains the body, http/errors.ts), and an
+ * undeclared (chunked) body is counted as it streams and drained, unkept, from the
+ * moment it passes the cap; either way the client reads the 413 instead of a reset.
+ * A body that breaks off is `bodyBroken` (400).
  */
 import { RegistryError } from "../core/errors";
 import { readCapped as readStreamCapped } from "../core/byte-reader";
@@ -14,7 +16,7 @@ const tooLarge = (max: number) =>
 export async function readCapped(request: Request, max: number): Promise<Uint8Array> {
   const declared = Number(request.headers.get("content-length") ?? NaN);
   if (Number.isFinite(declared) && declared > max) throw tooLarge(max);
-  return readStreamCapped(request.body, max, () => tooLarge(max));
+  return readStreamCapped(request.body, max, () => tooLarge(max), { requestBody: true, declared: Number.isFinite(declared) ? declared : null });
 }
 
 /** Parses a capped body as JSON; a body that isn't JSON is `InvalidJson`. */

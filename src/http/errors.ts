@@ -40,12 +40,16 @@ export function asRegistryError(err: unknown): RegistryError {
  * Reads to the end (up to REFUSED_BODY_MAX) a request body that nothing read before the
  * request failed: answering while megabytes are still arriving, then closing, makes the
  * client see a broken connection instead of the error (an upload with bad credentials,
- * a PUT by a reader, an OCI chunk to an unknown upload). A body already read, or handed
- * on (an OCI chunk given to its upload session, which drains what it refuses), is left
- * alone.
+ * a PUT by a reader, an OCI chunk to an unknown upload, a body over a size cap). A body
+ * already read, or handed on (an OCI chunk given to its upload session, which drains
+ * what it refuses), is left alone; one that declares more than REFUSED_BODY_MAX is
+ * cancelled at once (reading it would not save the answer).
  */
 export async function drainUnreadBody(req: Request): Promise<void> {
-  if (req.body && !req.bodyUsed) await drain(req.body, REFUSED_BODY_MAX);
+  if (!req.body || req.bodyUsed) return;
+  const declared = Number(req.headers.get("content-length") ?? NaN);
+  if (declared > REFUSED_BODY_MAX) await req.body.cancel().catch(() => undefined);
+  else await drain(req.body, REFUSED_BODY_MAX);
 }
 
 export function withHeaders(res: Response, err: RegistryError, extra: Record<string, string> = {}): Response {

@@ -29,9 +29,11 @@
  *   object is garbage and is deleted when the conversion ends, whichever way.
  * - offset = parts × partSize + tailBytes (or segment.size), and every byte below offset
  *   is durable (R2 parts, tail pieces or the segment object) before a call returns. A
- *   dropped connection keeps every block (core/block-reader.ts) read before it; the
- *   client resumes from the offset it reads back. A whole-blob request that breaks
- *   leaves no object and the offset stays 0.
+ *   dropped connection keeps every block (core/block-reader.ts) read before it and
+ *   answers `interrupted` (400 BLOB_UPLOAD_INVALID with the offset), also when the body
+ *   arrives here ending cleanly short of its Content-Length (how a request body that
+ *   broke off looks after the RPC hop); the client resumes from the offset it reads
+ *   back. A whole-blob request that breaks leaves no object and the offset stays 0.
  * - Calls are serialized by a promise-chain lock: R2 I/O opens the input gate, so
  *   without it two PATCHes could interleave.
  * - While re-chunking, one part uploads while the next is read (at most two parts in
@@ -151,7 +153,10 @@ export class UploadSession extends DurableObject<Env> {
         m.partSize ??= m.offset === 0 && length !== null && length >= MIN_PART_SIZE && length <= MAX_DIRECT_PART ? length : PART_SIZE;
         if (m.segment && !(await this.convert(m, m.segment))) return interrupted(m.offset);
         if (length === partSizeOf(m) && m.tailBytes === 0) return await this.appendPart(m, body, length);
+        const from = m.offset;
         if (!(await this.consume(m, body))) return interrupted(m.offset);
+        // A body that crossed the RPC boundary ends cleanly where the request's broke off.
+        if (length !== null && m.offset - from < length) return interrupted(m.offset);
       } catch (e) {
         this.hasher = null;
         if (e instanceof TooLarge) return { ok: false, code: "PayloadTooLargeUpload", message: e.message, offset: m.offset };
@@ -184,8 +189,7 @@ export class UploadSession extends DurableObject<Env> {
     }
     if (broke) {
       await part.uploaded.catch(() => undefined);
-      console.warn("upload chunk interrupted", String(broke));
-      return interrupted(m.offset);
+      return interrupted(m.offset); // logged once, by the Worker that answers
     }
     const uploaded = await part.uploaded; // an R2 failure propagates: nothing was recorded
     this.hasher = hasher;
@@ -266,7 +270,6 @@ export class UploadSession extends DurableObject<Env> {
       throw e;
     }
     await this.record(m, log, part.subarray(kept, filled));
-    if (failure) console.warn("upload body interrupted", String(failure));
     return !failure;
   }
 

@@ -54,9 +54,10 @@ export const wrongOffset = (offset: number, start: number): UploadFailure => ({
   offset,
 });
 
+/** The body broke off (or ended before its Content-Length): like `bodyBroken`, with the offset to resume from. */
 export const interrupted = (offset: number): UploadFailure => ({
   ok: false,
   code: "InvalidUploadInterrupted",
-  message: "the request body ended early; resume from the reported offset",
+  message: `the request body broke off; the upload keeps its first ${offset} bytes: resume from there`,
   offset,
 });

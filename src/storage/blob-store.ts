@@ -17,7 +17,7 @@
  *   for formats that serve them (Maven, generic); they describe the same bytes.
  */
 import { RegistryError } from "../core/errors";
-import { BlockReader, ShortBody, copyBlocks } from "../core/block-reader";
+import { BlockReader, copyBlocks } from "../core/block-reader";
 import { Hasher, type ChecksumAlgorithm, type HashResult } from "../core/hasher";
 
 export type { ChecksumAlgorithm } from "../core/hasher";
@@ -35,6 +35,8 @@ export interface PutOptions {
   contentType?: string;
   /** Extra digests to compute while streaming. */
   checksums?: readonly ChecksumAlgorithm[];
+  /** Called after every block read (a quota lease renews from here, throttled). */
+  onBlock?: () => void;
 }
 
 const tooLarge = (max: number) =>
@@ -45,7 +47,7 @@ const badLength = (cause?: unknown) =>
 export async function putStream(bucket: R2Bucket, key: string, body: ReadableStream<Uint8Array>, opts: PutOptions = {}): Promise<PutResult> {
   const max = Math.min(opts.maxBytes ?? Number.MAX_SAFE_INTEGER, opts.length ?? Number.MAX_SAFE_INTEGER);
   const hasher = new Hasher(opts.checksums);
-  const blocks = new BlockReader(body);
+  const blocks = new BlockReader(body, { declared: opts.length ?? null, onBlock: opts.onBlock });
   const httpMetadata = opts.contentType ? { contentType: opts.contentType } : undefined;
   try {
     if (opts.length != null && opts.length > max) throw tooLarge(max);
@@ -67,7 +69,6 @@ async function putKnownLength(bucket: R2Bucket, key: string, blocks: BlockReader
   const putting = bucket.put(key, fixed.readable, { httpMetadata });
   try {
     const broke = await copyBlocks(blocks, writer, length, hasher);
-    if (broke instanceof ShortBody) throw badLength();
     if (broke) throw broke;
     if (await blocks.read(1)) throw tooLarge(length);
     await writer.close();

@@ -47,7 +47,8 @@ cargoApp.get("/:project/:repo/index/*", async (c) => {
 cargoApp.put("/:project/:repo/api/v1/crates/new", async (c) => {
   const opened = await c.var.target.open("write");
   if (!c.req.raw.body) throw invalid("CratePublishBody", "the publish request has no body");
-  return c.json(await cargo.publishCrate(c.get("scope"), opened, c.req.raw.body));
+  const length = Number(c.req.header("content-length") ?? NaN);
+  return c.json(await cargo.publishCrate(c.get("scope"), opened, c.req.raw.body, Number.isFinite(length) ? length : null));
 });
 
 cargoApp.delete("/:project/:repo/api/v1/crates/:name/:version/yank", async (c) => {

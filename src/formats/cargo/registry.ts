@@ -28,8 +28,9 @@ export const MAX_CRATE_BYTES = 50 * 1024 * 1024;
 
 const crateFileName = (displayName: string, vers: string) => `${displayName.toLowerCase()}-${vers}.crate`;
 
-export async function publishCrate(scope: Scope, opened: OpenedRepo, body: ReadableStream<Uint8Array>) {
-  const reader = new ByteReader(body);
+/** `length`: the body's Content-Length, if any (a body ending short of it broke off). */
+export async function publishCrate(scope: Scope, opened: OpenedRepo, body: ReadableStream<Uint8Array>, length: number | null = null) {
+  const reader = new ByteReader(body, length);
   const truncated = () => invalid("CratePublishBody", "the publish body ended early: expected <u32 json length><json><u32 crate length><crate>");
   const jsonLength = await reader.readUint32LE();
   if (jsonLength === null) throw truncated();

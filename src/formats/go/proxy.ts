@@ -25,6 +25,7 @@ import { readCentralDirectory, readEntry, type ZipSource } from "../../core/zip"
 import { highest } from "../../core/semver";
 import { RegistryError, conflict, invalid, notFound } from "../../core/errors";
 import { readCapped } from "../../core/byte-reader";
+import { bodyBroken } from "../../core/block-reader";
 
 const zipName = (module: string, version: string) => `${module}/@v/${version}.zip`;
 const modName = (module: string, version: string) => `${module}/@v/${version}.mod`;
@@ -89,7 +90,8 @@ export async function uploadZip(scope: Scope, opened: OpenedRepo, module: string
 export async function uploadMod(scope: Scope, opened: OpenedRepo, module: string, version: string, body: ReadableStream<Uint8Array>, length: number | null) {
   assertModulePath(module);
   assertVersionFitsPath(module, version);
-  const bytes = await readCapped(body, MAX_GO_MOD_BYTES, () => new RegistryError("PayloadTooLargeModuleMod", `a .mod is at most ${MAX_GO_MOD_BYTES} bytes`));
+  const bytes = await readCapped(body, MAX_GO_MOD_BYTES, () => new RegistryError("PayloadTooLargeModuleMod", `a .mod is at most ${MAX_GO_MOD_BYTES} bytes`), { requestBody: true });
+  if (length !== null && bytes.byteLength < length) throw bodyBroken(bytes.byteLength, length);
   if (length !== null && bytes.byteLength !== length) throw invalid("ModuleMod", "the .mod body does not match its Content-Length");
   const declared = moduleOfGoMod(new TextDecoder().decode(bytes));
   if (declared !== module) throw invalid("ModuleMod", `the .mod declares module ${declared ?? "(none)"}, not ${module}`);

@@ -8,7 +8,9 @@
  * - At most one chunk plus one delimiter's worth of bytes is held at a time: a part's
  *   body is released as soon as the bytes can't be the start of a delimiter.
  * - Headers are capped (16 KiB per part) and a text field is capped by `text(max)`;
- *   a body that ends before the closing delimiter is an error, never a short file.
+ *   a body that ends before the closing delimiter is an error, never a short file, and
+ *   one that breaks off (a failed read, or an end before its Content-Length) is
+ *   `bodyBroken`, from every method and from the `body()` stream.
  *
  *   reader = new MultipartReader(body, boundary)
  *   while (part = await reader.next()):        // headers of the next part
@@ -16,6 +18,7 @@
  *                   : await reader.text(max)    // a field: small, buffered
  */
 import { RegistryError, invalid } from "../../core/errors";
+import { asBodyError, bodyBroken } from "../../core/block-reader";
 
 const CRLF = new Uint8Array([13, 10]);
 const HEADERS_END = new Uint8Array([13, 10, 13, 10]);
@@ -76,18 +79,34 @@ export class MultipartReader {
   // The body is read as if preceded by CRLF, so the first delimiter looks like every other one.
   private buf: Uint8Array = CRLF;
   private ended = false;
+  private received = 0;
   private state: "preamble" | "body" | "between" | "done" = "preamble";
 
-  constructor(body: ReadableStream<Uint8Array>, boundary: string) {
+  /** `declared`: the body's Content-Length, if any (a body ending short of it broke off). */
+  constructor(
+    body: ReadableStream<Uint8Array>,
+    boundary: string,
+    private readonly declared: number | null = null,
+  ) {
     this.source = body.getReader();
     this.delimiter = new TextEncoder().encode(`\r\n--${boundary}`);
   }
 
   private async fill(): Promise<void> {
     if (this.ended) throw truncated();
-    const { done, value } = await this.source.read();
-    if (done) this.ended = true;
-    else this.buf = concat(this.buf, value);
+    let read: ReadableStreamReadResult<Uint8Array>;
+    try {
+      read = await this.source.read();
+    } catch (e) {
+      throw asBodyError(e, this.received, this.declared);
+    }
+    if (read.done) {
+      if (this.declared !== null && this.received < this.declared) throw bodyBroken(this.received, this.declared);
+      this.ended = true;
+    } else {
+      this.received += read.value.byteLength;
+      this.buf = concat(this.buf, read.value);
+    }
   }
 
   private async need(n: number): Promise<void> {

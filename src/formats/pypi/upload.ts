@@ -96,7 +96,8 @@ async function receiveFile(scope: Scope, opened: OpenedRepo, filename: string, b
 /** Reads the multipart body: fields into a map, the `content` part into R2. */
 async function readUpload(scope: Scope, opened: OpenedRepo, request: Request, ingested: string[]) {
   if (!request.body) throw invalid("Multipart", "the upload has no body");
-  const reader = new MultipartReader(request.body, boundaryOf(request.headers.get("content-type")));
+  const length = Number(request.headers.get("content-length") ?? NaN);
+  const reader = new MultipartReader(request.body, boundaryOf(request.headers.get("content-type")), Number.isFinite(length) ? length : null);
   const fields: Fields = new Map();
   let total = 0;
   let file: Received | undefined;

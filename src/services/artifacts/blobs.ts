@@ -9,8 +9,12 @@
  *   checksums (sha1/md5/sha512) are verified the same way as the declared digest.
  * - A repo reads a blob only through its `repo_blobs` link; linking is idempotent.
  * - Quotas: a body of known length is reserved in the project's quota before a byte is
- *   written; a new link is charged before it is written to D1 (services/artifacts/quotas.ts), so a
- *   push over the Reject limit fails and leaves no object, row or link behind.
+ *   written (a QuotaTicket: a lease renewed from the streaming loop, committed by the
+ *   link, released on every other path); a new link is charged before it is written to
+ *   D1 (services/artifacts/quotas.ts), so a push over the Reject limit fails and leaves
+ *   no object, row or link behind.
+ * - A body that breaks off fails with `bodyBroken` (core/block-reader.ts, 400) and
+ *   leaves no object, and no reservation.
  * - Two concurrent uploads of the same new digest race on `insert … on conflict do
  *   nothing`: the loser sees the winner's row and deletes its own object.
  */
@@ -21,7 +25,8 @@ import { newBlobKey } from "../../storage/keys";
 import { deleteObject, getObject, putStream, type ChecksumAlgorithm, type PutOptions, type PutResult } from "../../storage/blob-store";
 import { RegistryError, notFound } from "../../core/errors";
 import { sha256Digest } from "../../core/digest";
-import { chargeLink, releaseReservation, reserveBytes, unchargeLink } from "./quotas";
+import { chargeLink, reserveBytes, unchargeLink } from "./quotas";
+import { QuotaTicket } from "../../core/quota-ticket";
 
 export type { ChecksumAlgorithm } from "../../storage/blob-store";
 
@@ -54,29 +59,26 @@ export interface IngestedBlob {
 
 export async function ingestBlob(scope: Scope, ref: RepoRef, body: ReadableStream<Uint8Array>, opts: IngestOptions = {}): Promise<IngestedBlob> {
   const repo = await resolveRepo(scope, ref);
-  const reservation = opts.length != null ? await reserveBytes(scope, repo.projectId, opts.length) : null;
-  const key = newBlobKey();
-  const expected = Object.entries(opts.expectedChecksums ?? {}) as [ChecksumAlgorithm, string][];
-  const algorithms = [...new Set([...(opts.checksums ?? []), ...expected.map(([alg]) => alg)])];
-  let stored: PutResult;
+  const ticket = opts.length != null ? await reserveBytes(scope, repo.projectId, opts.length) : QuotaTicket.none();
   try {
-    stored = await putStream(scope.env.BLOBS, key, body, { ...opts, checksums: algorithms });
-  } catch (e) {
-    await releaseReservation(scope, repo.projectId, reservation);
-    throw e;
+    const key = newBlobKey();
+    const expected = Object.entries(opts.expectedChecksums ?? {}) as [ChecksumAlgorithm, string][];
+    const algorithms = [...new Set([...(opts.checksums ?? []), ...expected.map(([alg]) => alg)])];
+    const { size, sha256, checksums } = await putStream(scope.env.BLOBS, key, body, { ...opts, checksums: algorithms, onBlock: ticket.renew });
+    const digest = sha256Digest(sha256);
+    const mismatch =
+      opts.expectedDigest && opts.expectedDigest !== digest
+        ? `the content's digest is ${digest}, not ${opts.expectedDigest}`
+        : expected.filter(([alg, hex]) => checksums[alg] !== hex.toLowerCase()).map(([alg, hex]) => `the content's ${alg} is ${checksums[alg]}, not ${hex}`)[0];
+    if (mismatch) {
+      await deleteObject(scope.env.BLOBS, key);
+      throw new RegistryError("InvalidDigestMismatch", mismatch);
+    }
+    const { created } = await recordBlob(scope, repo, { digest, size, key, mediaType: opts.mediaType ?? null }, ticket);
+    return { digest, size, created, checksums };
+  } finally {
+    await ticket.release(); // a no-op once the link consumed it
   }
-  const { size, sha256, checksums } = stored;
-  const digest = sha256Digest(sha256);
-  const mismatch =
-    opts.expectedDigest && opts.expectedDigest !== digest
-      ? `the content's digest is ${digest}, not ${opts.expectedDigest}`
-      : expected.filter(([alg, hex]) => checksums[alg] !== hex.toLowerCase()).map(([alg, hex]) => `the content's ${alg} is ${checksums[alg]}, not ${hex}`)[0];
-  if (mismatch) {
-    await Promise.all([deleteObject(scope.env.BLOBS, key), releaseReservation(scope, repo.projectId, reservation)]);
-    throw new RegistryError("InvalidDigestMismatch", mismatch);
-  }
-  const { created } = await recordBlob(scope, repo, { digest, size, key, mediaType: opts.mediaType ?? null }, reservation);
-  return { digest, size, created, checksums };
 }
 
 /**
@@ -88,17 +90,17 @@ export async function recordBlob(
   scope: Scope,
   ref: RepoRef,
   b: { digest: string; size: number; key: string; mediaType: string | null },
-  reservationId: string | null = null,
+  ticket: QuotaTicket = QuotaTicket.none(),
 ): Promise<{ created: boolean }> {
   const repo = await resolveRepo(scope, ref);
   const existing = await q.findBlob(scope.db, b.digest);
   const dropOurs = () => (existing?.r2Key === b.key ? Promise.resolve() : deleteObject(scope.env.BLOBS, b.key));
   if (existing && (await q.findLinkedBlob(scope.db, repo.id, b.digest))) {
-    await Promise.all([dropOurs(), releaseReservation(scope, repo.projectId, reservationId)]);
+    await Promise.all([dropOurs(), ticket.release()]);
     return { created: false };
   }
   try {
-    await chargeLink(scope, repo.projectId, b.digest, existing?.size ?? b.size, reservationId);
+    await chargeLink(scope, repo.projectId, b.digest, existing?.size ?? b.size, ticket);
   } catch (e) {
     await dropOurs();
     throw e;

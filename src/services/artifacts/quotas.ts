@@ -8,6 +8,8 @@
  *   a refused push writes nothing.
  * - Crossing a Warning limit upward emits `quota.exceeded` once; a Reject refusal emits
  *   it too, with `rejected: true`.
+ * - An upload's reservation is a QuotaTicket (core/quota-ticket.ts): a lease renewed
+ *   while its bytes flow, committed by the link or released exactly once.
  */
 import type { Scope } from "../scope";
 import { auditQuery, emitEvent } from "../events/audit";
@@ -15,8 +17,9 @@ import { getProject } from "../projects/projects";
 import * as q from "../../db/quotas";
 import { RegistryError } from "../../core/errors";
 import { newId } from "../../core/ids";
-import { NO_QUOTA, type LimitType, type QuotaConfig, type QuotaLimit } from "../../core/quota";
-import type { QuotaVerdict } from "../../objects/project-quota";
+import { QuotaTicket } from "../../core/quota-ticket";
+import { NO_QUOTA, duplicateOf, isValidLimit, wholeLimits, type LimitType, type QuotaConfig, type QuotaLimit } from "../../core/quota";
+import type { QuotaUsage, QuotaVerdict } from "../../objects/project-quota";
 
 const stub = (scope: Scope, projectId: string) => scope.env.QUOTAS.get(scope.env.QUOTAS.idFromName(projectId));
 
@@ -38,24 +41,24 @@ async function reportCrossings(scope: Scope, projectId: string, v: QuotaVerdict,
   });
 }
 
-/** Holds `bytes` for an upload about to be written; returns the reservation id. */
-export async function reserveBytes(scope: Scope, projectId: string, bytes: number): Promise<string> {
+/** Holds `bytes` for an upload about to be written: a ticket to renew, commit or release. */
+export async function reserveBytes(scope: Scope, projectId: string, bytes: number): Promise<QuotaTicket> {
   const id = newId();
-  const v = await stub(scope, projectId).reserve(projectId, id, bytes);
+  const quota = stub(scope, projectId);
+  const v = await quota.reserve(projectId, id, bytes);
   if (!v.ok) {
     await reportCrossings(scope, projectId, v, true);
     throw quotaExceeded(projectId, v);
   }
-  return id;
+  return new QuotaTicket(id, { renew: (lease) => quota.renew(lease), release: (lease) => quota.release(lease) });
 }
 
-export async function releaseReservation(scope: Scope, projectId: string, id: string | null | undefined): Promise<void> {
-  if (id) await stub(scope, projectId).release(id);
-}
-
-/** Charges a digest's first link in the project; throws QuotaExceeded when it would pass the Reject limit. */
-export async function chargeLink(scope: Scope, projectId: string, digest: string, size: number, reservationId?: string | null): Promise<void> {
-  const v = await stub(scope, projectId).link(projectId, digest, size, reservationId ?? undefined);
+/**
+ * Charges a digest's first link in the project, consuming the upload's ticket (if any);
+ * throws QuotaExceeded when it would pass the Reject limit.
+ */
+export async function chargeLink(scope: Scope, projectId: string, digest: string, size: number, ticket: QuotaTicket = QuotaTicket.none()): Promise<void> {
+  const v: QuotaVerdict = await ticket.commit(async (reservationId) => (await stub(scope, projectId).link(projectId, digest, size, reservationId)) as QuotaVerdict);
   if (!v.ok) {
     await reportCrossings(scope, projectId, v, true);
     throw quotaExceeded(projectId, v);
@@ -71,22 +74,26 @@ export async function unchargeLink(scope: Scope, projectId: string, digest: stri
 
 export interface QuotaView {
   config: QuotaConfig;
-  usage: { usedBytes: number; reservedBytes: number; blobs: number };
+  usage: QuotaUsage;
 }
 
 export async function getQuota(scope: Scope, projectId: string): Promise<QuotaView> {
   await getProject(scope, projectId);
   const row = await q.findQuota(scope.db, projectId);
   const usage = await stub(scope, projectId).usage();
-  return { config: row ? { limitBytes: row.limitBytes, limits: row.limits } : NO_QUOTA, usage };
+  return { config: configOf(row), usage };
 }
+
+const configOf = (row: q.QuotaRow | undefined): QuotaConfig => (row ? { limitBytes: row.limitBytes, limits: wholeLimits(row.limits) } : NO_QUOTA);
 
 async function writeConfig(scope: Scope, projectId: string, action: string, mutate: (c: QuotaConfig) => QuotaConfig) {
   scope.access.requireInstanceAdmin();
   await getProject(scope, projectId);
-  const row = await q.findQuota(scope.db, projectId);
-  const before: QuotaConfig = row ? { limitBytes: row.limitBytes, limits: row.limits } : NO_QUOTA;
+  const before = configOf(await q.findQuota(scope.db, projectId));
   const after = mutate(before);
+  // Never store a broken limit: every write is checked whole, whatever route made it.
+  const broken = after.limits.find((l) => !isValidLimit(l));
+  if (broken) throw new RegistryError("InvalidQuotaLimit", "a quota limit needs a type (Warning or Reject) and a threshold_percent in (0, 100]");
   const now = Date.now();
   await scope.db.batch([
     q.upsertQuota(scope.db, { projectId, limitBytes: after.limitBytes, limits: after.limits, updatedAt: now }),
@@ -105,17 +112,26 @@ export const setQuotaLimitBytes = (scope: Scope, projectId: string, limitBytes: 
 export function addQuotaLimit(scope: Scope, projectId: string, type: LimitType, thresholdPercent: number) {
   const limit: QuotaLimit = { id: newId(), type, thresholdPercent };
   return writeConfig(scope, projectId, "quota.limit.create", (c) => {
-    if (c.limits.some((l) => l.type === type && l.thresholdPercent === thresholdPercent)) {
-      throw new RegistryError("ConflictQuotaLimitExists", `a ${type} limit at ${thresholdPercent}% already exists`);
-    }
+    assertUnique(c.limits, limit);
     return { ...c, limits: [...c.limits, limit] };
   }).then((config) => ({ config, limit }));
 }
 
+function assertUnique(limits: QuotaLimit[], limit: QuotaLimit) {
+  if (duplicateOf(limits, limit)) throw new RegistryError("ConflictQuotaLimitExists", `a ${limit.type} limit at ${limit.thresholdPercent}% already exists`);
+}
+
+/**
+ * Changes the fields `patch` names (as Quay's changeOrganizationQuotaLimit: both
+ * optional) and keeps the others; the merged limit is checked whole.
+ */
 export const updateQuotaLimit = (scope: Scope, projectId: string, limitId: string, patch: { type?: LimitType; thresholdPercent?: number }) =>
   writeConfig(scope, projectId, "quota.limit.update", (c) => {
-    if (!c.limits.some((l) => l.id === limitId)) throw new RegistryError("NotFoundQuotaLimit", `quota limit ${limitId} not found`);
-    return { ...c, limits: c.limits.map((l) => (l.id === limitId ? { ...l, ...patch } : l)) };
+    const current = c.limits.find((l) => l.id === limitId);
+    if (!current) throw new RegistryError("NotFoundQuotaLimit", `quota limit ${limitId} not found`);
+    const merged: QuotaLimit = { ...current, type: patch.type ?? current.type, thresholdPercent: patch.thresholdPercent ?? current.thresholdPercent };
+    assertUnique(c.limits, merged);
+    return { ...c, limits: c.limits.map((l) => (l.id === limitId ? merged : l)) };
   });
 
 export const deleteQuotaLimit = (scope: Scope, projectId: string, limitId: string) =>

@@ -18,6 +18,7 @@ import { emitEvent } from "../events/audit";
 import { ingestBlob, readBlob } from "../artifacts/blobs";
 import { assertTagMutable, tagChange, type TagChange } from "./tags";
 import * as q from "../../db/oci";
+import { readCapped } from "../../core/byte-reader";
 import { RegistryError } from "../../core/errors";
 import { sha256Digest } from "../../core/digest";
 import { hex, newId } from "../../core/ids";
@@ -43,24 +44,7 @@ const blobUnknown = (digest: string, what: string) =>
 export async function readManifestBody(body: ReadableStream<Uint8Array> | null, length: number | null): Promise<Uint8Array> {
   const tooBig = () => new RegistryError("PayloadTooLargeManifest", `a manifest may be at most ${MAX_MANIFEST_BYTES} bytes`);
   if (length !== null && length > MAX_MANIFEST_BYTES) throw tooBig();
-  if (!body) return new Uint8Array(0);
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  const reader = body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > MAX_MANIFEST_BYTES) {
-      await reader.cancel();
-      throw tooBig();
-    }
-    chunks.push(value);
-  }
-  const out = new Uint8Array(total);
-  let o = 0;
-  for (const c of chunks) (out.set(c, o), (o += c.byteLength));
-  return out;
+  return readCapped(body, MAX_MANIFEST_BYTES, tooBig, { requestBody: true, declared: length });
 }
 
 async function verifyReferences(scope: Scope, img: OpenedImage, m: ParsedManifest) {

@@ -13,7 +13,7 @@
  *   other body (chunks with Content-Range, bodies without a length) streams into the
  *   session, which re-chunks it into parts.
  * - A fast-path body that breaks leaves no object (putStream deletes it) and the session
- *   at offset 0: the client starts again. An object the session refuses (it moved on
+ *   at offset 0: the client starts again (the 400 says `Range: 0-0`). An object the session refuses (it moved on
  *   meanwhile) is deleted; one whose adoption failed in transit is left for GC, since it
  *   may have been adopted.
  * - Every other R2 key is chosen when the upload starts, so finishing is a multipart
@@ -29,10 +29,12 @@ import { requireDigest } from "./blobs";
 import { newBlobKey } from "../../storage/keys";
 import { SINGLE_PUT_MAX, deleteObject, putStream } from "../../storage/blob-store";
 import { MIN_PART_SIZE } from "../../storage/multipart";
-import { RegistryError } from "../../core/errors";
+import { RegistryError, isRegistryError } from "../../core/errors";
+import { BODY_BROKEN } from "../../core/block-reader";
 import { sha256Digest } from "../../core/digest";
 import { uploadRange } from "./names";
 import type { UploadFailure, UploadStatus } from "../../objects/upload-session";
+import { interrupted } from "../../objects/upload-types";
 
 /**
  * Advertised as OCI-Chunk-Min-Length when an upload starts: R2's smallest part. Smaller
@@ -89,7 +91,14 @@ export async function appendChunk(scope: Scope, img: OpenedImage, uuid: string, 
 
 async function appendWhole(scope: Scope, img: OpenedImage, stub: ReturnType<typeof stubOf>, body: ReadableStream<Uint8Array>, length: number): Promise<number> {
   const key = newBlobKey();
-  const stored = await putStream(scope.env.BLOBS, key, body, { length, contentType: "application/octet-stream" });
+  let stored: Awaited<ReturnType<typeof putStream>>;
+  try {
+    stored = await putStream(scope.env.BLOBS, key, body, { length, contentType: "application/octet-stream" });
+  } catch (e) {
+    // The session is still at 0: say so, as every other upload failure says where to resume.
+    if (isRegistryError(e) && e.code === BODY_BROKEN) fail(interrupted(0));
+    throw e;
+  }
   const adopted = await stub.adoptWhole(ownerOf(img), { key, size: stored.size, sha256: stored.sha256 });
   if (!adopted.ok) await deleteObject(scope.env.BLOBS, key);
   return ok(adopted);
