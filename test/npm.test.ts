@@ -16,6 +16,29 @@ async function publish(base: string, token: string, name: string, version: strin
 }
 
 describe("npm publish and install", () => {
+  it("answers a publish over the 128 MiB cap with 413 in npm's format after reading the body, so npm reads it (declared or chunked)", async () => {
+    const { token, base } = await npmRepo();
+    const MiB = 1024 * 1024;
+    const size = 129 * MiB;
+    for (const declared of [true, false]) {
+      let pulled = 0;
+      const piece = new Uint8Array(MiB).fill(0x20);
+      const body = new ReadableStream<Uint8Array>({
+        pull(c) {
+          if (pulled >= size) return c.close();
+          c.enqueue(piece.slice());
+          pulled += MiB;
+        },
+      });
+      const headers: Record<string, string> = { "Content-Type": "application/json", ...(declared ? { "Content-Length": String(size) } : {}) };
+      const res = await req(`${base}/too-big`, { method: "PUT", token, body, headers, duplex: "half" } as RequestInit);
+      expect(res.status).toBe(413);
+      expect(await res.json()).toMatchObject({ code: "PayloadTooLargeBody", error: expect.stringMatching(/larger than/) });
+      expect(pulled, declared ? "declared" : "chunked").toBe(size); // drained, not cut: a client still sending would see a reset
+    }
+    expect((await req(`${base}/too-big`, { token })).status).toBe(404);
+  }, 60_000);
+
   it("publishes, serves full and abbreviated packuments and the tarball, scoped names either way", async () => {
     const { token, base } = await npmRepo();
     const name = "@acme/widget";
