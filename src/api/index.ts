@@ -2,9 +2,12 @@
  * The governance API: /api/v1 (project-scoped) and /api/admin (instance admin), plus
  * the OpenAPI 3.1 document generated from the same zod schemas that validate requests.
  * Invariant: a request that fails validation answers 400 `InvalidRequest` with the
- * zod issues as detail, in the standard error envelope.
+ * zod issues as detail, in the standard error envelope — unless its caller is
+ * anonymous on a route that needs credentials: that answers 401, as credentials are
+ * checked before validation (api/route.ts).
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
+import type { Context } from "hono";
 import type { AppEnv } from "../http/types";
 import { RegistryError } from "../core/errors";
 import { projectRoutes } from "./projects";
@@ -26,8 +29,9 @@ import { imageRoutes } from "./images";
 import { VERSION } from "../version";
 import { operationIdOf } from "./route";
 
-const validationHook = (result: { success: boolean; error?: { issues: unknown[] } }) => {
+const validationHook = (result: { success: boolean; error?: { issues: unknown[] } }, c: Context<AppEnv>) => {
   if (!result.success) {
+    if (c.get("anonymousOnProtectedRoute")) throw c.var.scope.access.denial("read");
     throw new RegistryError("InvalidRequest", "the request is not valid", {
       detail: (result.error?.issues ?? []).map((i) => {
         const issue = i as { path: (string | number)[]; message: string; code: string };

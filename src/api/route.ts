@@ -5,8 +5,18 @@
  * route names one), so the document is complete without repeating them in each file and
  * a new route cannot forget them (test/contract/openapi.test.ts and `npm run
  * lint:openapi` check it).
+ *
+ * Invariant: credentials are checked before a request is validated (or its body read).
+ * A route that needs credentials (apiRoute's default security) gets `credentialsFirst`,
+ * which runs before the validators: an anonymous write (POST/PUT/PATCH/DELETE) is
+ * refused with 401 before anything is read; an anonymous read is let through (public
+ * repos may be read anonymously) but marked, so that if it turns out invalid the
+ * validation hook answers 401, not 400 (api/index.ts). Invalid credentials never get
+ * here: the scope middleware refuses them first. Public routes (`security: []`) don't.
  */
 import { createRoute, type RouteConfig } from "@hono/zod-openapi";
+import { createMiddleware } from "hono/factory";
+import type { AppEnv } from "../http/types";
 import { ErrorSchema } from "./schemas";
 
 const err = (description: string) => ({ description, content: { "application/json": { schema: ErrorSchema } } });
@@ -28,10 +38,28 @@ const PUBLIC_ERRORS = {
 
 type ApiRouteConfig = Omit<RouteConfig, "path"> & { path: string };
 
+const READS = new Set(["GET", "HEAD"]);
+
+/** See the module invariant. */
+export const credentialsFirst = createMiddleware<AppEnv>(async (c, next) => {
+  const access = c.var.scope.access;
+  if (access.principal.type === "anonymous") {
+    if (!READS.has(c.req.method)) throw access.denial("write");
+    c.set("anonymousOnProtectedRoute", true);
+  }
+  await next();
+});
+
+/** Whether a route's security lets callers without credentials in (`[]`, or an empty alternative). */
+const isPublic = (security: RouteConfig["security"]) => !security || security.length === 0 || security.some((s) => Object.keys(s).length === 0);
+
 export function apiRoute<R extends ApiRouteConfig>(config: R) {
+  const security = config.security ?? [{ bearerAuth: [] }];
+  const own = config.middleware === undefined ? [] : Array.isArray(config.middleware) ? config.middleware : [config.middleware];
   return createRoute({
-    security: [{ bearerAuth: [] }],
     ...config,
+    security,
+    middleware: isPublic(security) ? own : [credentialsFirst, ...own],
     responses: { ...STANDARD_ERRORS, ...config.responses },
   });
 }

@@ -11,6 +11,8 @@ export type AppEnv = {
     scope: Scope;
     /** Set by the repo gate on repo-addressed protocol routes (formats other than OCI). */
     target: RepoTarget;
+    /** Set by api/route.ts credentialsFirst: an anonymous caller on a route that names a security scheme. */
+    anonymousOnProtectedRoute?: boolean;
   };
 };
 

@@ -19,6 +19,7 @@ import type { Format } from "../format";
 import { goClientSetup } from "./client-setup";
 
 async function target(c: Context<AppEnv>, action: Action) {
+  const opened = await c.var.target.open(action); // credentials before the path is judged
   const raw = c.var.target.rest.split("/");
   let rest: string;
   try {
@@ -28,7 +29,6 @@ async function target(c: Context<AppEnv>, action: Action) {
     throw notFound("ModulePath", "malformed percent-encoding");
   }
   const request = parseProxyPath(rest);
-  const opened = await c.var.target.open(action);
   if (!request) throw notFound("ModulePath", `not a module proxy path: ${rest}`);
   return { opened, request };
 }
