@@ -4,7 +4,7 @@ import { SignJWT } from "jose";
 import { ADMIN, createProject, createRepo, jsonOf, projectWithToken, req, unique } from "./helpers";
 import { TestIssuer, b64url, githubClaims, gitlabClaims } from "./support/issuer";
 import { fetchesTo, installOutbound, uninstallOutbound } from "./support/outbound";
-import { jwtSecretOf, signRegistryJwt } from "../src/auth/registry-jwt";
+import { signingSecretOf, signRegistryJwt } from "../src/auth/registry-jwt";
 
 const AUD = "https://registry.test";
 
@@ -116,7 +116,7 @@ describe("token exchange", () => {
     const basic = await req(`/api/v1/repos/${repo.id}`, { headers: { Authorization: `Basic ${btoa(`ci:${out.token}`)}` } });
     expect(basic.status).toBe(200);
     const tokenRow = (await lastExchangeAudit()).after.token_id;
-    const jwt = await signRegistryJwt({ tid: tokenRow, sub: "ci", access: [] }, await jwtSecretOf(env));
+    const jwt = await signRegistryJwt({ tid: tokenRow, sub: "ci", access: [] }, await signingSecretOf(env));
     expect((await req(`/api/v1/repos/${repo.id}`, { token: jwt })).status).toBe(200);
 
     // confined to its project, and not an admin anywhere

@@ -1,5 +1,18 @@
 import { describe, expect, it } from "vitest";
-import { ADMIN, jsonOf, req } from "./helpers";
+import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
+import worker from "../src/index";
+import { signRegistryJwt } from "../src/auth/registry-jwt";
+import { ADMIN, BASE, jsonOf, req } from "./helpers";
+
+/** A request to a Worker whose environment lacks both secrets a registry JWT key comes from. */
+async function unconfigured(path: string, headers: Record<string, string> = {}) {
+  const bare = { ...env, ORBITALREG_ADMIN_TOKEN: undefined, ORBITALREG_JWT_SECRET: undefined };
+  const ctx = createExecutionContext();
+  const res = await worker.fetch!(new Request(`${BASE}${path}`, { headers }) as never, bare as never, ctx);
+  const body = await res.text();
+  await waitOnExecutionContext(ctx);
+  return { status: res.status, body };
+}
 
 describe("system endpoints", () => {
   it("answers liveness and public config without credentials", async () => {
@@ -14,6 +27,21 @@ describe("system endpoints", () => {
     expect(ready.status).toBe("ok");
     expect(ready.checks.d1.ok).toBe(true);
     expect(ready.checks.r2.ok).toBe(true);
+    expect(ready.checks.config).toEqual({ ok: true, latency_ms: 0, error: null });
+  });
+
+  it("refuses to sign registry tokens without a configured key, says so on /health/ready, and verifies none", async () => {
+    const token = await unconfigured("/v2/token?service=orbitalreg&scope=repository:p/r/app:pull");
+    expect(token.status).toBe(503);
+    const [error] = JSON.parse(token.body).errors;
+    expect(error.message).toMatch(/ORBITALREG_JWT_SECRET/);
+    const ready = await unconfigured("/health/ready");
+    expect(ready.status).toBe(503);
+    expect(JSON.parse(ready.body)).toMatchObject({ status: "unavailable", checks: { d1: { ok: true }, r2: { ok: true }, config: { ok: false, error: expect.stringMatching(/ORBITALREG_JWT_SECRET/) } } });
+    // A token signed with the key the source used to derive from a constant is refused.
+    const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode("registry-jwt:orbitalreg-unconfigured"));
+    const forged = await signRegistryJwt({ tid: "admin", sub: "mallory", access: [] }, btoa(String.fromCharCode(...new Uint8Array(digest))));
+    expect((await unconfigured("/api/v1/projects", { Authorization: `Bearer ${forged}` })).status).toBe(401);
   });
 
   it("keeps the backup report for the instance admin", async () => {

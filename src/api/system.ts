@@ -6,7 +6,7 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../http/types";
 import { apiRoute, json, publicRoute } from "./route";
-import { checkReadiness, lastReadiness } from "../services/health";
+import { checkConfig, checkReadiness, lastReadiness } from "../services/health";
 import { VERSION } from "../version";
 import { REPO_FORMATS } from "../formats";
 import { config } from "../config";
@@ -52,14 +52,20 @@ systemRoutes.openapi(
 );
 
 const Check = z.object({
-  ok: z.boolean().describe("Whether the store answered"),
+  ok: z.boolean().describe("Whether the check passed"),
   latency_ms: z.number().describe("How long it took"),
   error: z.string().nullable().describe("Why it failed, or null"),
 });
 const Ready = z
   .object({
     status: z.enum(["ok", "unavailable"]).describe("`ok` when every check passed"),
-    checks: z.object({ d1: Check.describe("A D1 query"), r2: Check.describe("An R2 read") }).describe("Each store's check"),
+    checks: z
+      .object({
+        d1: Check.describe("A D1 query"),
+        r2: Check.describe("An R2 read"),
+        config: Check.describe("The configuration: fails when no key to sign registry tokens with (ORBITALREG_JWT_SECRET or ORBITALREG_ADMIN_TOKEN) is set"),
+      })
+      .describe("Each store's check, and the configuration's"),
   })
   .openapi("Readiness");
 
@@ -69,11 +75,13 @@ systemRoutes.openapi(
 );
 
 systemRoutes.openapi(
-  publicRoute({ method: "get", path: "/health/ready", tags: ["System"], summary: "Readiness: D1 and R2 answer", responses: { 200: json(Ready, "Ready"), 503: json(Ready, "Not ready") } }),
+  publicRoute({ method: "get", path: "/health/ready", tags: ["System"], summary: "Readiness: D1 and R2 answer and the configuration is complete", responses: { 200: json(Ready, "Ready"), 503: json(Ready, "Not ready") } }),
   async (c) => {
-    const { ok, d1, r2, record } = await checkReadiness(c.var.scope.db, c.env.BLOBS);
+    const { ok: stores, d1, r2, record } = await checkReadiness(c.var.scope.db, c.env.BLOBS);
     c.var.scope.waitUntil(record);
-    const body = { status: ok ? ("ok" as const) : ("unavailable" as const), checks: { d1, r2 } };
+    const settings = checkConfig(c.env);
+    const ok = stores && settings.ok;
+    const body = { status: ok ? ("ok" as const) : ("unavailable" as const), checks: { d1, r2, config: settings } };
     return ok ? c.json(body, 200) : c.json(body, 503);
   },
 );

@@ -47,7 +47,8 @@ async function hashOf(secret: string): Promise<string> {
 export interface AuthContext {
   db: Db;
   adminToken: string | undefined;
-  jwtSecret: string;
+  /** Null when no JWT key is configured: then no registry JWT verifies. */
+  jwtSecret: string | null;
   waitUntil: (p: Promise<unknown>) => void;
   now?: number;
 }

@@ -53,7 +53,7 @@ export const scope = createMiddleware<AppEnv>(async function scope(c, next) {
   if (cookie) {
     try {
       principal = await authenticateSession(cookie, { db, limits: config(c.env).sessions, waitUntil });
-      session = { id: principal.type === "user" ? principal.sessionId! : "", csrfToken: await csrfTokenFor(cookie, jwtSecret) };
+      session = { id: principal.type === "user" ? principal.sessionId! : "", csrfToken: await csrfTokenFor(cookie, jwtSecret ?? cookie) }; // no registry key configured: keyed by the session secret alone
     } catch (e) {
       if (url.pathname.startsWith("/api/")) throw e;
     }

@@ -1,10 +1,13 @@
 /**
- * Readiness: D1 and R2 answer. Run by /health/ready and by the cron trigger, and
- * recorded so /health/backup can say when the stores were last seen healthy.
+ * Readiness: D1 and R2 answer, and the configuration lets the registry work. Run by
+ * /health/ready and (the stores) by the cron trigger, and recorded so /health/backup can
+ * say when the stores were last seen healthy.
  */
 import type { Db } from "../db/client";
 import { pingDb, readHealth, recordHealth } from "../db/audit";
 import { probeBlobStore } from "../storage/health";
+import { jwtSecretProblem } from "../auth/registry-jwt";
+import type { Env } from "../env";
 
 export interface Check {
   ok: boolean;
@@ -33,4 +36,10 @@ export async function checkReadiness(db: Db, blobs: R2Bucket): Promise<{ ok: boo
 export async function lastReadiness(db: Db): Promise<{ lastOkAt: number | null; lastError: string | null }> {
   const ready = (await readHealth(db)).find((h) => h.name === "ready");
   return { lastOkAt: ready?.lastOkAt ?? null, lastError: ready?.lastError ?? null };
+}
+
+/** Configuration the registry cannot work without (today: a key to sign registry tokens with). */
+export function checkConfig(env: Env): Check {
+  const problem = jwtSecretProblem(env);
+  return { ok: problem === null, latency_ms: 0, error: problem };
 }

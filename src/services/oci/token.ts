@@ -11,7 +11,7 @@
  */
 import type { Scope } from "../scope";
 import { mayAccess } from "./access";
-import { signRegistryJwt, jwtSecretOf, REGISTRY_JWT_TTL_SECONDS, type RegistryAccess } from "../../auth/registry-jwt";
+import { signRegistryJwt, signingSecretOf, REGISTRY_JWT_TTL_SECONDS, type RegistryAccess } from "../../auth/registry-jwt";
 import { parseScope } from "./names";
 import type { Action } from "../../auth/principal";
 
@@ -41,6 +41,6 @@ export async function issueRegistryToken(scope: Scope, scopes: string[]) {
   const sub = p.type === "anonymous" ? "anonymous" : p.name;
   const access = (await Promise.all(scopes.flatMap((s) => s.split(" ")).filter(Boolean).map((s) => granted(scope, s)))).filter((a): a is RegistryAccess => a !== null);
   const now = Date.now();
-  const token = await signRegistryJwt({ tid, sub, access }, await jwtSecretOf(scope.env), now);
+  const token = await signRegistryJwt({ tid, sub, access }, await signingSecretOf(scope.env), now);
   return { token, access_token: token, expires_in: REGISTRY_JWT_TTL_SECONDS, issued_at: new Date(now).toISOString() };
 }
