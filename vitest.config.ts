@@ -23,5 +23,11 @@ export default defineConfig({
     include: ["test/**/*.test.ts"],
     exclude: ["test/e2e/**"],
     setupFiles: ["./test/setup.ts"],
+    // Tests run on a 2-core machine shared with other work: a test that moves a few
+    // megabytes through R2 and a Durable Object took 5 s alone and failed at vitest's
+    // 5 s default when the machine was busy. Tests assert behaviour, never speed, so
+    // every test gets ample time; the heaviest (multi-MiB uploads) set more themselves.
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
   },
 });

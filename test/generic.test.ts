@@ -174,7 +174,7 @@ describe("generic files", () => {
     expect((await put("huge.bin", huge.body, 600 * MiB)).status).toBe(401);
     expect(huge.seen.pulled).toBeLessThan(8 * MiB);
     expect((await req(`${base}/refused.bin`, { token })).status).toBe(404);
-  });
+  }, 300_000); // streams 80 MiB
 
   it("answers 404 for a repo of another format", async () => {
     const { project, token } = await projectWithToken("writer");

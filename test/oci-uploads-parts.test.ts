@@ -28,7 +28,8 @@ async function finishAndReadBack(r: { name: string; token: string }, loc: string
   expect(await blobBytes(r.name, r.token, digest)).toEqual(data);
 }
 
-describe("OCI uploads: chunks that are whole parts", { timeout: 60_000 }, () => {
+// Each test pushes 10–20 MiB in parts through a Durable Object: minutes on a loaded machine, not seconds.
+describe("OCI uploads: chunks that are whole parts", { timeout: 300_000 }, () => {
   it("equal chunks become the parts as they are, hashed on the way; a short last chunk is the last part", async () => {
     const r = await ociRepo();
     const size = 6 * MiB;

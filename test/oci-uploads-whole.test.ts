@@ -15,7 +15,8 @@ const objectCount = async () => (await env.BLOBS.list({ prefix: "blobs/" })).obj
 const multipart = async (key: string) => /-\d+$/.test((await env.BLOBS.head(key))!.etag);
 const finish = (loc: string, token: string, digest: string, init: RequestInit = {}) => oci(`${loc}?digest=${digest}`, { method: "PUT", auth: token, ...init });
 
-describe("OCI uploads: a blob sent whole goes straight into one R2 object", () => {
+// Several tests move multi-MiB blobs (and convert them into parts): give them a loaded machine's time.
+describe("OCI uploads: a blob sent whole goes straight into one R2 object", { timeout: 300_000 }, () => {
   it("one PATCH with a Content-Length: adopted as one object, finished without multipart or copy (skopeo)", async () => {
     const r = await ociRepo();
     const data = bytesOf(PART_SIZE + 1234, 21);

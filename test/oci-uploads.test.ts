@@ -3,7 +3,8 @@ import { env, runInDurableObject } from "cloudflare:test";
 import { PART_SIZE } from "../src/storage/blob-store";
 import { blobBytes, bytesOf, errorsOf, oci, ociRepo, patchUpload as patch, sha256, startUpload as start, streamOf } from "./oci-helpers";
 
-describe("OCI uploads: sessions in a Durable Object", () => {
+// Multi-MiB chunked uploads through a Durable Object: give them a loaded machine's time.
+describe("OCI uploads: sessions in a Durable Object", { timeout: 300_000 }, () => {
   it("POST, one PATCH with the whole blob, PUT ?digest= with an empty body (skopeo)", async () => {
     const r = await ociRepo();
     const data = bytesOf(300_000, 3);

@@ -111,7 +111,7 @@ describe("delivery consumer", () => {
     expect(last.row).toMatchObject({ status: "failed", attempts: MAX_ATTEMPTS, responseCode: 503 });
     expect(receiver.received).toHaveLength(MAX_ATTEMPTS);
     // the message travelled through the real orbitalreg-deliveries-dlq queue
-    await vi.waitFor(async () => expect((await findDelivery(db, d.id))!.deadLetteredAt).not.toBeNull(), { timeout: 15_000, interval: 50 });
+    await vi.waitFor(async () => expect((await findDelivery(db, d.id))!.deadLetteredAt).not.toBeNull(), { timeout: 60_000, interval: 50 });
     const [log] = (await jsonOf(await req(`/api/admin/webhooks/${hook.id}/deliveries?status=failed`, { token: ADMIN }), 200)).items;
     expect(log).toMatchObject({ id: d.id, status: "failed", attempts: MAX_ATTEMPTS, response_code: 503 });
     expect(log.dead_lettered_at).not.toBeNull();

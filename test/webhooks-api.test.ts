@@ -8,7 +8,7 @@ beforeAll(installOutbound);
 void afterAll;
 void uninstallOutbound;
 
-const until = <T>(fn: () => T | Promise<T>) => vi.waitFor(fn, { timeout: 15_000, interval: 50 });
+const until = <T>(fn: () => T | Promise<T>) => vi.waitFor(fn, { timeout: 60_000, interval: 50 });
 
 async function subscribe(receiver: TestReceiver, extra: Record<string, unknown> = {}) {
   return jsonOf(
