@@ -43,7 +43,7 @@ export const BODY_BROKEN = "InvalidBodyIncomplete";
  */
 export function bodyBroken(received: number, declared: number | null, cause?: unknown): RegistryError {
   const of = declared !== null ? ` of the ${declared} its Content-Length declared` : "";
-  return new RegistryError(BODY_BROKEN, `the request body broke off after ${received} bytes${of}; nothing was stored, send it again`, {
+  return new RegistryError(BODY_BROKEN, `the request body broke off after ${received} bytes${of}; the upload was not kept: send it again`, {
     detail: { received_bytes: received, declared_bytes: declared },
     cause,
   });

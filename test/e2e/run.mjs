@@ -2,9 +2,10 @@
 // e2e runner: starts the registry exactly as the README does (`npm run dev`), with a
 // throw-away state directory and a fresh admin token, waits for /health/ready, runs
 // every test/e2e/*.test.mjs with node's test runner against it, then stops it.
-// Env for tests: ORBITALREG_URL, ORBITALREG_ADMIN_TOKEN, E2E_WORK (scratch dir).
+// Env for tests: ORBITALREG_URL, ORBITALREG_ADMIN_TOKEN, E2E_WORK (scratch dir),
+// ORBITALREG_SERVER_LOG (the registry's output so far, for tests that check what it logged).
 import { spawn } from "node:child_process";
-import { mkdtempSync, readdirSync, writeFileSync, existsSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, writeFileSync, existsSync, readFileSync, rmSync, appendFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -42,8 +43,13 @@ const server = spawn(
   { cwd: root, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, CI: "true" } },
 );
 let serverLog = "";
-server.stdout.on("data", (d) => (serverLog += d));
-server.stderr.on("data", (d) => (serverLog += d));
+const serverLogFile = join(work, "server.log");
+const logged = (d) => {
+  serverLog += d;
+  appendFileSync(serverLogFile, d);
+};
+server.stdout.on("data", logged);
+server.stderr.on("data", logged);
 const stop = () => {
   try {
     process.kill(server.pid, "SIGTERM");
@@ -73,7 +79,7 @@ const files = readdirSync(join(root, "test", "e2e"))
 const tests = spawn(process.execPath, ["--test", "--test-concurrency=1", "--test-reporter=spec", ...files], {
   cwd: root,
   stdio: "inherit",
-  env: { ...process.env, ORBITALREG_URL: url, ORBITALREG_ADMIN_TOKEN: admin, E2E_WORK: work },
+  env: { ...process.env, ORBITALREG_URL: url, ORBITALREG_ADMIN_TOKEN: admin, E2E_WORK: work, ORBITALREG_SERVER_LOG: serverLogFile },
 });
 const code = await new Promise((r) => tests.on("exit", (c) => r(c ?? 1)));
 stop();
