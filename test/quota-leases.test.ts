@@ -8,6 +8,7 @@ import { describe, expect, it } from "vitest";
 import { env } from "cloudflare:test";
 import { LEASE_MS, QuotaTicket, RENEW_EVERY_MS } from "../src/core/quota-ticket";
 import { ingestBlob } from "../src/services/artifacts/blobs";
+import { putStream } from "../src/storage/blob-store";
 import { reserveBytes } from "../src/services/artifacts/quotas";
 import { database } from "../src/db/client";
 import { Access } from "../src/auth/access";
@@ -97,6 +98,24 @@ describe("QuotaTicket", () => {
 });
 
 describe("quota reservations are leases", () => {
+  it("the streaming loop calls the ticket's renew once per block read, whatever the body's chunking", async () => {
+    const MiB = 1024 * 1024;
+    for (const length of [3 * MiB + 5, undefined]) {
+      let blocks = 0;
+      let sent = 0;
+      const body = new ReadableStream<Uint8Array>({
+        pull(c) {
+          if (sent >= 3 * MiB + 5) return c.close();
+          const n = Math.min(4096, 3 * MiB + 5 - sent);
+          c.enqueue(new Uint8Array(n));
+          sent += n;
+        },
+      });
+      await putStream(env.BLOBS, `test/renew-${length}`, body, { length, onBlock: () => blocks++ });
+      expect(blocks, String(length)).toBe(4); // 1 MiB blocks, not 4 KiB chunks
+    }
+  });
+
   it("a reservation whose request died lapses after LEASE_MS; the quota read shows it until then", async () => {
     const project = await createProject();
     await jsonOf(await req(`/api/admin/projects/${project.id}/quota`, { method: "PUT", token: ADMIN, json: { limit_bytes: 1_000_000 } }), 200);

@@ -16,8 +16,10 @@ import assert from "node:assert/strict";
 import { connect } from "node:net";
 import { request } from "node:http";
 import { randomBytes, createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
-import { URL_, api, setup } from "./lib.mjs";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { spawnSync } from "node:child_process";
+import { URL_, HOSTPORT, api, scratch, setup } from "./lib.mjs";
 
 const LOG = process.env.ORBITALREG_SERVER_LOG;
 const logText = () => readFileSync(LOG, "utf8").replace(/\x1b\[[0-9;]*m/g, "");
@@ -222,4 +224,22 @@ test("an npm publish over the 128 MiB cap is answered 413 in npm's format, decla
     assert.equal(answer.status, 413, `${declared ? "declared" : "chunked"}: ${answer.text}`);
     assert.equal(JSON.parse(answer.text).code, "PayloadTooLargeBody");
   }
+});
+
+test("npm publish of a package over the cap: npm prints the registry's 413", async () => {
+  const { project, repo, token } = await setup("npm");
+  const work = scratch("npm-big");
+  const path = `/npm/${project.slug}/${repo.slug}/`;
+  writeFileSync(join(work, ".npmrc"), `registry=${URL_}${path}\n//${HOSTPORT}${path}:_authToken=${token}\n`);
+  writeFileSync(join(work, "package.json"), JSON.stringify({ name: "big-one", version: "1.0.0" }));
+  writeFileSync(join(work, "blob.bin"), randomBytes(100 * MiB)); // base64 in the packument: ~133 MiB
+  writeFileSync(join(work, "user.npmrc"), "");
+  const r = spawnSync("npm", ["publish"], {
+    cwd: work,
+    encoding: "utf8",
+    env: { ...process.env, npm_config_userconfig: join(work, "user.npmrc"), npm_config_cache: join(work, "cache"), NO_UPDATE_NOTIFIER: "1" },
+  });
+  assert.notEqual(r.status, 0);
+  assert.match(r.stderr, /E413/, r.stderr);
+  assert.match(r.stderr, /the request body is larger than the 134217728 bytes allowed here/, r.stderr);
 });
