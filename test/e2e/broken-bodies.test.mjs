@@ -16,10 +16,10 @@ import assert from "node:assert/strict";
 import { connect } from "node:net";
 import { request } from "node:http";
 import { randomBytes, createHash } from "node:crypto";
-import { readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
-import { URL_, HOSTPORT, api, scratch, setup } from "./lib.mjs";
+import { URL_, HOSTPORT, api, run, scratch, setup } from "./lib.mjs";
 
 const LOG = process.env.ORBITALREG_SERVER_LOG;
 const logText = () => readFileSync(LOG, "utf8").replace(/\x1b\[[0-9;]*m/g, "");
@@ -134,8 +134,19 @@ test("an npm publish cut short", async () => {
   });
 });
 
+/** A real sdist (the registry reads its PKG-INFO), padded with 1 MiB gzip cannot shrink. */
+function sdist(name, version) {
+  const dir = scratch("sdist");
+  const top = join(dir, `${name}-${version}`);
+  mkdirSync(top);
+  writeFileSync(join(top, "PKG-INFO"), `Metadata-Version: 2.1\nName: ${name}\nVersion: ${version}\n`);
+  writeFileSync(join(top, "pad.bin"), randomBytes(MiB));
+  run("tar", ["-czf", join(dir, "out.tar.gz"), "-C", dir, `${name}-${version}`]);
+  return readFileSync(join(dir, "out.tar.gz"));
+}
+
 test("a twine upload cut short (in the file, and after it)", async () => {
-  const file = randomBytes(MiB);
+  const file = sdist("cut-short", "1.0.0");
   const boundary = "----cut" + randomBytes(8).toString("hex");
   const fields = { ":action": "file_upload", protocol_version: "1", name: "cut-short", version: "1.0.0", filetype: "sdist", sha256_digest: createHash("sha256").update(file).digest("hex") };
   const parts = Object.entries(fields).map(([k, v]) => `--${boundary}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`);
