@@ -18,6 +18,7 @@ import { buildZip } from "./zip-builder";
 import { bytesOf, sha256 } from "./oci-helpers";
 import { gzip, tar } from "./tar-builder";
 import { sdistEntries } from "./pypi-fixtures";
+import { cargoFrame } from "./contract/adapters";
 
 const enc = new TextEncoder();
 type Mode = "error" | "end";
@@ -109,14 +110,7 @@ const CASES: Record<string, (r: Repo) => Promise<Case>> = {
     };
   },
   cargo: async ({ project, repo, token }) => {
-    const json = enc.encode(JSON.stringify({ name: "cut-crate", vers: "1.0.0", deps: [], features: {} }));
-    const crate = bytesOf(200_000, 5);
-    const body = new Uint8Array(8 + json.length + crate.length);
-    const dv = new DataView(body.buffer);
-    dv.setUint32(0, json.length, true);
-    body.set(json, 4);
-    dv.setUint32(4 + json.length, crate.length, true);
-    body.set(crate, 8 + json.length);
+    const body = cargoFrame({ name: "cut-crate", vers: "1.0.0", deps: [], features: {} }, bytesOf(200_000, 5));
     const base = `/cargo/${project.slug}/${repo.slug}`;
     return {
       method: "PUT",

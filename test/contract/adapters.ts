@@ -164,7 +164,8 @@ const maven: FormatAdapter = {
   publishMismatched: null,
 };
 
-function cargoFrame(meta: unknown, crate: Uint8Array) {
+/** Cargo's publish body: u32 LE JSON length, the JSON, u32 LE crate length, the crate. */
+export function cargoFrame(meta: unknown, crate: Uint8Array) {
   const json = enc.encode(JSON.stringify(meta));
   const out = new Uint8Array(8 + json.length + crate.length);
   const dv = new DataView(out.buffer);
