@@ -43,7 +43,8 @@ export const SETTINGS = {
   ORBITALREG_JWT_SECRET: {
     kind: "secret",
     schema: text(4096),
-    description: "Key for the registry JWTs `/v2/token` issues (HMAC). Unset: derived from `ORBITALREG_ADMIN_TOKEN`",
+    description:
+      "Key for the registry JWTs `/v2/token` issues (HMAC). Unset: derived from `ORBITALREG_ADMIN_TOKEN`; with neither set, nothing is signed: `/v2/token` answers 503 `UnavailableJwtSecret` naming the missing secret and `/health/ready` fails its `config` check",
   },
   ORBITALREG_SIGNING_KEY_SECRET: {
     kind: "secret",

@@ -36,7 +36,7 @@ export const BODY_BROKEN = "InvalidBodyIncomplete";
 
 /**
  * A request body that broke off (the client crashed, the link dropped) or ended before
- * its declared length. A client error (400; OCI `BLOB_UPLOAD_INVALID`, core/error-codes.ts),
+ * its declared length. A client error (400, and OCI BLOB_UPLOAD_INVALID via core/error-codes.ts),
  * not an internal one: the client may resend. `received` counts the bytes read before
  * the break. (An OCI upload session says the same with InvalidUploadInterrupted and the
  * offset to resume from, objects/upload-types.ts.)
