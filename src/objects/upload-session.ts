@@ -1,6 +1,9 @@
 /**
  * One Durable Object per in-progress OCI blob upload (chunked, streamed, resumable).
  *
+ * The decisions (part size, where a chunk may start, part or re-cut, numbering, keys)
+ * are pure functions in core/upload-plan.ts; this object does the I/O around them.
+ *
  * Storage (this object's own SQLite-backed KV):
  *   meta        UploadMeta (upload-types.ts): owner, R2 key, multipart id, offset, counts,
  *               and the segment when the blob arrived whole
@@ -57,8 +60,9 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
-import { PART_SIZE, deleteObject, getObject } from "../storage/blob-store";
-import { MAX_PARTS, MIN_PART_SIZE, abortMultipart, completeMultipart, createMultipart, hashObject, openPart, putBytes, uploadPart } from "../storage/multipart";
+import { deleteObject, getObject } from "../storage/blob-store";
+import { abortMultipart, completeMultipart, createMultipart, hashObject, openPart, putBytes, uploadPart } from "../storage/multipart";
+import { MAX_PARTS, checkStart, endedShort, isWholePart, nextPartNumber, partKey, partSizeFor, tailKeys, tailPieces } from "../core/upload-plan";
 import { BlockReader, REFUSED_BODY_MAX, copyBlocks, drain } from "../core/block-reader";
 import { Hasher } from "../core/hasher";
 import {
@@ -76,15 +80,10 @@ import {
 export type { UploadFailure, UploadFinish, UploadOwner, UploadSegment, UploadStatus } from "./upload-types";
 
 export const UPLOAD_TTL_MS = 24 * 60 * 60 * 1000;
-const TAIL_PIECE = 1024 * 1024;
-/** The largest chunk taken as a part as it is (the smallest is R2's, MIN_PART_SIZE). */
-const MAX_DIRECT_PART = 16 * 1024 * 1024;
 /** Uploaded parts are recorded in storage at least this often (and when a call ends). */
 const RECORD_EVERY = 8;
 const CONTENT_TYPE = "application/octet-stream";
 
-const pad = (n: number, w: number) => String(n).padStart(w, "0");
-const tailKeys = (n: number) => Array.from({ length: n }, (_, i) => `tail:${pad(i, 4)}`);
 const warn = (what: string) => (e: unknown) => console.warn(what, String(e));
 
 export class UploadSession extends DurableObject<Env> {
@@ -146,17 +145,16 @@ export class UploadSession extends DurableObject<Env> {
     return this.serialized(async () => {
       const m = await this.meta(owner);
       if (!m) return refuse(body, unknownUpload());
-      if (start !== null && start !== m.offset) return refuse(body, wrongOffset(m.offset, start));
+      const where = checkStart(m.offset, start);
+      if (!where.ok) return refuse(body, wrongOffset(where.expected, start!));
       if (!body) return { ok: true, offset: m.offset };
       try {
-        // The first bytes fix the part size: a first chunk that can be a part sets it.
-        m.partSize ??= m.offset === 0 && length !== null && length >= MIN_PART_SIZE && length <= MAX_DIRECT_PART ? length : PART_SIZE;
+        m.partSize = partSizeFor(m, length);
         if (m.segment && !(await this.convert(m, m.segment))) return interrupted(m.offset);
-        if (length === partSizeOf(m) && m.tailBytes === 0) return await this.appendPart(m, body, length);
+        if (isWholePart(m, m.partSize, length)) return await this.appendPart(m, body, length!);
         const from = m.offset;
         if (!(await this.consume(m, body))) return interrupted(m.offset);
-        // A body that crossed the RPC boundary ends cleanly where the request's broke off.
-        if (length !== null && m.offset - from < length) return interrupted(m.offset);
+        if (endedShort(length, m.offset - from)) return interrupted(m.offset);
       } catch (e) {
         this.hasher = null;
         if (e instanceof TooLarge) return { ok: false, code: "PayloadTooLargeUpload", message: e.message, offset: m.offset };
@@ -194,18 +192,19 @@ export class UploadSession extends DurableObject<Env> {
     const uploaded = await part.uploaded; // an R2 failure propagates: nothing was recorded
     this.hasher = hasher;
     Object.assign(m, { parts: n, offset: m.offset + length });
-    await this.save(m, { [`part:${pad(n, 5)}`]: uploaded });
+    await this.save(m, { [partKey(n)]: uploaded });
     return { ok: true, offset: m.offset };
   }
 
   /** The number of the next part of `size` bytes, starting the multipart upload on the first. */
   private async nextPart(m: UploadMeta, size: number): Promise<number> {
-    if (m.parts + 1 > MAX_PARTS) throw new TooLarge(`an upload may hold at most ${MAX_PARTS} parts of ${size} bytes`);
+    const n = nextPartNumber(m.parts);
+    if (n === null) throw new TooLarge(`an upload may hold at most ${MAX_PARTS} parts of ${size} bytes`);
     if (!m.uploadId) {
       m.uploadId = await createMultipart(this.env.BLOBS, m.key, CONTENT_TYPE);
       await this.save(m); // so the alarm or a cancel can abort it even if the part fails
     }
-    return m.parts + 1;
+    return n;
   }
 
   /** The in-memory hash if it covers exactly the bytes below `offset` (a fresh one at 0), else null. */
@@ -276,7 +275,7 @@ export class UploadSession extends DurableObject<Env> {
   /** Uploads one full part (stored tail + new bytes); `record` makes it count. */
   private async uploadNext(m: UploadMeta, part: Uint8Array, log: PartLog) {
     const n = await this.nextPart(m, part.byteLength);
-    log.parts[`part:${pad(n, 5)}`] = await uploadPart(this.env.BLOBS, m.key, m.uploadId!, n, part);
+    log.parts[partKey(n)] = await uploadPart(this.env.BLOBS, m.key, m.uploadId!, n, part);
     log.staleTail.push(...tailKeys(m.tailPieces));
     Object.assign(m, { parts: n, offset: n * part.byteLength, tailPieces: 0, tailBytes: 0 });
     if (Object.keys(log.parts).length >= RECORD_EVERY) await this.record(m, log);
@@ -288,8 +287,9 @@ export class UploadSession extends DurableObject<Env> {
    * keys always agree. Until then, uploaded parts don't count (a crash re-sends them).
    */
   private async record(m: UploadMeta, log: PartLog, tail = new Uint8Array(0)) {
-    const pieces: Record<string, Uint8Array> = {};
-    for (let o = 0; o < tail.byteLength; o += TAIL_PIECE) pieces[`tail:${pad(m.tailPieces++, 4)}`] = tail.slice(o, o + TAIL_PIECE);
+    const cut = tailPieces(m.tailPieces, tail);
+    const pieces = Object.fromEntries(cut.map((p) => [p.key, p.bytes]));
+    m.tailPieces += cut.length;
     m.tailBytes += tail.byteLength;
     m.offset += tail.byteLength;
     const stale = log.staleTail.filter((k) => !(k in pieces));
@@ -352,7 +352,7 @@ export class UploadSession extends DurableObject<Env> {
 
   private async flushLast(m: UploadMeta, tail: Uint8Array) {
     const uploaded = await uploadPart(this.env.BLOBS, m.key, m.uploadId!, m.parts + 1, tail);
-    await this.ctx.storage.put(`part:${pad(m.parts + 1, 5)}`, uploaded);
+    await this.ctx.storage.put(partKey(m.parts + 1), uploaded);
   }
 
   /** Cancels: aborts the multipart upload, deletes a segment object, forgets everything. */
@@ -402,7 +402,8 @@ async function refuse(body: ReadableStream<Uint8Array> | null, failure: UploadFa
   return failure;
 }
 
-const partSizeOf = (m: UploadMeta) => m.partSize ?? PART_SIZE;
+/** Set by `append` before any bytes are read, so always present where parts are made. */
+const partSizeOf = (m: UploadMeta) => m.partSize!;
 
 /** Parts uploaded but not yet recorded, and tail keys they made redundant. */
 interface PartLog {

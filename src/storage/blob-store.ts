@@ -19,10 +19,11 @@
 import { RegistryError } from "../core/errors";
 import { BlockReader, copyBlocks } from "../core/block-reader";
 import { Hasher, type ChecksumAlgorithm, type HashResult } from "../core/hasher";
+import { PART_SIZE } from "../core/upload-plan";
 
 export type { ChecksumAlgorithm } from "../core/hasher";
 
-export const PART_SIZE = 8 * 1024 * 1024;
+export { PART_SIZE };
 export const SINGLE_PUT_MAX = 4 * 1024 * 1024 * 1024;
 
 export type PutResult = HashResult;

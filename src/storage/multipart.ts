@@ -10,9 +10,7 @@
  */
 import { hex } from "../core/ids";
 
-export const MAX_PARTS = 10_000;
-/** R2's smallest part (every part but the last). */
-export const MIN_PART_SIZE = 5 * 1024 * 1024;
+export { MAX_PARTS, MIN_PART_SIZE } from "../core/upload-plan";
 
 export async function createMultipart(bucket: R2Bucket, key: string, contentType: string): Promise<string> {
   const upload = await bucket.createMultipartUpload(key, { httpMetadata: { contentType } });
