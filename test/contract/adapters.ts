@@ -5,7 +5,8 @@
  *
  * An adapter publishes content derived from `seed` (the same seed gives the same bytes,
  * so publishing it into two repos exercises deduplication) and says where the stored
- * bytes can be downloaded.
+ * bytes can be downloaded. Every request goes through one transport (SELF.fetch, unless
+ * a scenario swaps it with `withTransport`, e.g. to cut a request body short).
  */
 import { SELF } from "cloudflare:test";
 import { BASE } from "../helpers";
@@ -47,10 +48,24 @@ const b64 = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes));
 const bearer = (t: string) => `Bearer ${t}`;
 const basic = (t: string, user = "token") => `Basic ${btoa(`${user}:${t}`)}`;
 
+export type Transport = (request: Request) => Promise<Response>;
+const viaSelf: Transport = (request) => SELF.fetch(request);
+let transport: Transport = viaSelf;
+
+/** Runs `fn` with every adapter request sent through `t` instead of SELF.fetch. */
+export async function withTransport<T>(t: Transport, fn: () => Promise<T>): Promise<T> {
+  transport = t;
+  try {
+    return await fn();
+  } finally {
+    transport = viaSelf;
+  }
+}
+
 function call(path: string, auth: string | null, init: RequestInit = {}) {
   const headers = new Headers(init.headers);
   if (auth) headers.set("Authorization", auth);
-  return SELF.fetch(`${BASE}${path}`, { ...init, headers });
+  return transport(new Request(`${BASE}${path}`, { ...init, headers }));
 }
 
 /** Bytes that differ per seed, large enough to be worth deduplicating. */

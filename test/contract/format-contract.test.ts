@@ -6,12 +6,14 @@
  * repos, another project's token, a reader, a read-only repo), that a refused or
  * mismatched publish leaves nothing (no object, no link, no quota), that the same bytes
  * in two repos of a project are stored and counted once, that a publish emits
- * `artifact.uploaded`, and that downloads share one read path (Range, 304, HEAD).
+ * `artifact.uploaded`, that downloads share one read path (Range, 304, HEAD), and that a
+ * body cut short (the client crashed, the link dropped) is a 400 that keeps nothing.
  */
-import { env } from "cloudflare:test";
+import { SELF, createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
+import worker from "../../src/index";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { ADMIN, createProject, createRepo, createServiceAccount, jsonOf, mintToken, req, unique } from "../helpers";
-import { ADAPTERS, call, type FormatAdapter, type RepoRef } from "./adapters";
+import { ADAPTERS, call, withTransport, type FormatAdapter, type RepoRef, type Transport } from "./adapters";
 
 afterEach(() => vi.restoreAllMocks());
 
@@ -166,4 +168,54 @@ describe.each(declaring)("format contract: $name refuses a digest mismatch", (a)
 
 it("runs the digest-mismatch scenario for every protocol whose client declares a digest", () => {
   expect(declaring.map((a) => a.name)).toEqual(["oci", "npm", "pypi", "generic", "deb", "rpm"]);
+});
+
+/**
+ * A transport that cuts the first request carrying a body after half its bytes, where
+ * the stream then errors (a dropped connection) or ends (a body short of its
+ * Content-Length), and hands it to the Worker's fetch handler directly: through
+ * SELF.fetch a body that errors fails the exchange on the client side, so the Worker's
+ * answer could not be read. Every later request goes through SELF as usual.
+ */
+function cuttingFirstBody(mode: "error" | "end"): Transport {
+  let done = false;
+  return async (request) => {
+    if (done || !request.body) return SELF.fetch(request);
+    done = true;
+    const bytes = new Uint8Array(await request.arrayBuffer());
+    const at = Math.floor(bytes.length / 2);
+    let sent = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(c) {
+        if (sent >= at) return mode === "error" ? c.error(new Error("Network connection lost.")) : c.close();
+        const n = Math.min(4096, at - sent);
+        c.enqueue(bytes.slice(sent, sent + n));
+        sent += n;
+      },
+    });
+    const headers = new Headers(request.headers);
+    headers.set("Content-Length", String(bytes.length));
+    const ctx = createExecutionContext();
+    const cut = new Request(request.url, { method: request.method, headers, body, duplex: "half" } as RequestInit);
+    const res = await worker.fetch!(cut as never, env as never, ctx);
+    const text = await res.text();
+    await waitOnExecutionContext(ctx);
+    return new Response(text, { status: res.status, headers: res.headers });
+  };
+}
+
+describe.each(ADAPTERS)("format contract: $name, a body cut short", (a) => {
+  it.each(["error", "end"] as const)("answers 400 when the body %ss early, keeps nothing, and takes the same upload whole afterwards", async (mode) => {
+    const s = await setUp(a);
+    await jsonOf(await req(`/api/admin/projects/${s.project.id}/quota`, { method: "PUT", token: ADMIN, json: { limit_bytes: 10_000_000 } }), 200);
+    const before = await objectCount();
+    const seed = unique("cut");
+    const p = await withTransport(cuttingFirstBody(mode), () => a.publish(s.ref, s.token, seed));
+    expect(p.res.status, await p.res.clone().text()).toBe(400);
+    expect(await objectCount()).toBe(before);
+    expect(await quotaOf(s.project.id)).toMatchObject({ used_bytes: 0, reserved_bytes: 0, blobs: 0 });
+    expect((await read(a, p.download, s.token)).status).toBe(404);
+    await expectPublished(a, (await a.publish(s.ref, s.token, seed)).res);
+    expect(new Uint8Array(await (await read(a, p.download, s.token)).arrayBuffer())).toEqual(p.bytes);
+  });
 });
