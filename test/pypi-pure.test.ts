@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { assertDistFilename, assertProjectName, normalizeName, sameVersion, versionKey } from "../src/formats/pypi/names";
 import { MultipartReader, boundaryOf } from "../src/formats/pypi/multipart";
 import { coreMetadataFields, inspectDistribution, type StoredFile } from "../src/formats/pypi/distribution";
-import { findTarMember } from "../src/formats/pypi/tar-stream";
+import { findTarMember } from "../src/core/archive/tar";
 import { negotiate, projectHtml, projectJson, JSON_V1 } from "../src/formats/pypi/simple";
 import { zip } from "./zip-builder";
 import { gzip, paxRecord, tar } from "./tar-builder";

@@ -7,7 +7,7 @@
  * Invariants:
  * - The archive is never held whole: zips are read through ranged reads (end record,
  *   central directory, one entry; core/zip.ts), a .tar.gz is streamed through
- *   DecompressionStream header by header (tar-stream.ts), data skipped.
+ *   DecompressionStream header by header (core/archive/tar.ts), data skipped.
  * - Names compare as PEP 503 normalized names, versions as PEP 440 versions.
  * - Every refusal is an `InvalidDistribution` (400) naming the file and the reason.
  * - A wheel's METADATA bytes are returned: they are its PEP 658 core metadata file.
@@ -15,7 +15,7 @@
 import { RegistryError, invalid } from "../../core/errors";
 import { readCentralDirectory, readEntry, type ZipEntry, type ZipSource } from "../../core/zip";
 import { normalizeName, sameVersion, type DistKind } from "./names";
-import { TarError, findTarMember } from "./tar-stream";
+import { TarError, findTarMember } from "../../core/archive/tar";
 
 export const MAX_METADATA = 4 * 1024 * 1024;
 /** How much of an sdist's decompressed tar is walked looking for PKG-INFO. */
