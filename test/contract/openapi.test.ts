@@ -1,3 +1,4 @@
+/// <reference types="vite/client" />
 // The served OpenAPI document is complete enough for generated clients and for
 // `npm run lint:openapi` (Redocly, 0 errors and 0 warnings): every operation has a
 // unique camelCase operationId, its security and a 4xx answer; every parameter and
@@ -6,6 +7,8 @@ import { describe, expect, it } from "vitest";
 import { ERROR_CODE_LIST } from "../../src/core/error-codes";
 import { operationIdOf } from "../../src/api/route";
 import { jsonOf, req } from "../helpers";
+import pkg from "../../package.json";
+import licenceText from "../../LICENSE?raw";
 
 type Schema = Record<string, any>;
 
@@ -35,6 +38,12 @@ function undescribed(doc: Schema): string[] {
 describe("OpenAPI document", async () => {
   const doc = await jsonOf(await req("/api/openapi.json"), 200);
   const operations = Object.entries<Schema>(doc.paths).flatMap(([path, ops]) => Object.entries<Schema>(ops).map(([method, op]) => ({ path, method, op })));
+
+  it("declares the licence the repository ships (LICENSE, package.json and info.license agree)", () => {
+    expect(pkg.license).toBe("Apache-2.0");
+    expect(doc.info.license).toEqual({ name: pkg.license, url: "https://www.apache.org/licenses/LICENSE-2.0" });
+    expect(licenceText).toMatch(/^\s*Apache License\s+Version 2\.0, January 2004/);
+  });
 
   it("names every operation with a unique camelCase operationId", () => {
     const ids = operations.map((o) => o.op.operationId);
