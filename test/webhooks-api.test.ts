@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { ADMIN, createProject, createRepo, jsonOf, projectWithToken, req, unique } from "./helpers";
+import { ADMIN, createProject, createRepo, createServiceAccount, createUser, jsonOf, mintTokenFull, mintUserToken, projectWithToken, req, unique } from "./helpers";
 import { installOutbound, uninstallOutbound } from "./support/outbound";
 import { TestReceiver } from "./support/receiver";
 
@@ -135,6 +135,33 @@ describe("deliveries through the real queues", () => {
 
     const detail = await jsonOf(await req(`/api/admin/webhooks/${hook.id}/deliveries/${log.id}`, { token: ADMIN }), 200);
     expect(detail.payload).toEqual(got.json);
+  });
+
+  it("announces every live token of a deleted service account or user as revoked, once", async () => {
+    const project = await createProject();
+    const receiver = new TestReceiver();
+    await subscribe(receiver, { project_id: project.id, events: ["token.revoked", "service_account.deleted"] });
+    const sa = await createServiceAccount(project.id);
+    const live = [await mintTokenFull(project.id, sa.id), await mintTokenFull(project.id, sa.id)];
+    const revoked = await mintTokenFull(project.id, sa.id);
+    const tokensOf = `/api/v1/projects/${project.id}/service_accounts/${sa.id}/tokens`;
+    expect((await req(`${tokensOf}/${revoked.id}`, { method: "DELETE", token: ADMIN })).status).toBe(204);
+    await until(() => expect(receiver.received.map((r) => r.json.data.token?.id)).toContain(revoked.id));
+    expect((await req(`/api/v1/projects/${project.id}/service_accounts/${sa.id}`, { method: "DELETE", token: ADMIN })).status).toBe(204);
+
+    await until(() => expect(receiver.received.filter((r) => r.event === "token.revoked")).toHaveLength(3));
+    await until(() => expect(receiver.received.some((r) => r.event === "service_account.deleted")).toBe(true));
+    const announced = receiver.received.filter((r) => r.event === "token.revoked").map((r) => r.json.data.token);
+    expect(announced.map((t) => t.id).sort()).toEqual([...live.map((t) => t.id), revoked.id].sort());
+    for (const t of announced) expect(t.revoked_at).toEqual(expect.any(Number));
+    expect(JSON.stringify(announced)).not.toMatch(/hash/i);
+
+    const watcher = new TestReceiver();
+    await subscribe(watcher, { events: ["token.revoked"] });
+    const user = await createUser();
+    const userToken = await mintUserToken(user.id);
+    expect((await req(`/api/admin/users/${user.id}`, { method: "DELETE", token: ADMIN })).status).toBe(204);
+    await until(() => expect(watcher.received.map((r) => r.json.data.token.id)).toContain(userToken.id));
   });
 
   it("announces subscription changes instance-wide, without the secret or the full URL", async () => {

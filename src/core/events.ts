@@ -235,7 +235,7 @@ export const EVENT_CATALOG = {
   "token.revoked": event({
     description: "A token was revoked",
     status: "emitted",
-    notes: "Deleting a service account or user revokes its tokens without one event per token.",
+    notes: "Deleting a service account or user announces each of its live tokens with this event, revoked_at being the deletion time.",
     data: z.strictObject({ token: s.TokenShape }),
     example: { actor: ADMIN, data: { token: { ...token, revoked_at: T0 + 3_600_000 } } },
   }),

@@ -75,8 +75,9 @@ export const updateServiceAccount = (db: Db, id: string, patch: Partial<ServiceA
   db.update(serviceAccounts).set(patch).where(eq(serviceAccounts.id, id));
 export const deleteServiceAccount = (db: Db, id: string) => db.delete(serviceAccounts).where(eq(serviceAccounts.id, id));
 
+/** Deletes a principal's tokens and returns them, so the caller can announce each live one as revoked. */
 export const deleteTokensOf = (db: Db, type: TokenPrincipalType, principalId: string) =>
-  db.delete(tokens).where(and(eq(tokens.principalType, type), eq(tokens.principalId, principalId)));
+  db.delete(tokens).where(and(eq(tokens.principalType, type), eq(tokens.principalId, principalId))).returning();
 
 export const revokeTokensOf = (db: Db, type: TokenPrincipalType, principalId: string, at: number) =>
   db

@@ -99,7 +99,7 @@ export async function updateServiceAccount(scope: Scope, projectId: string, id: 
 
 export async function deleteServiceAccount(scope: Scope, projectId: string, id: string) {
   const before = await getServiceAccount(scope, projectId, id);
-  await scope.db.batch([
+  const [deletedTokens] = await scope.db.batch([
     q.deleteTokensOf(scope.db, "service_account", id),
     q.deleteRoleBinding(scope.db, projectId, "service_account", id),
     perms.deleteGrantsOfDelegate(scope.db, "service_account", id),
@@ -108,6 +108,20 @@ export async function deleteServiceAccount(scope: Scope, projectId: string, id: 
     auditQuery(scope, { action: "service_account.delete", resourceType: "service_account", resourceId: id, projectId, before }),
   ]);
   await emitEvent(scope, { type: "service_account.deleted", project_id: projectId, data: { service_account: snakeKeys(before) } });
+  await announceRevoked(scope, deletedTokens, projectId);
+}
+
+/**
+ * Tokens deleted with their principal (user or service account) are announced one by one,
+ * as if revoked at the moment of deletion, so a subscriber tracking tokens by
+ * token.created/token.revoked never keeps one alive. Tokens already revoked were announced then.
+ */
+export async function announceRevoked(scope: Scope, deleted: q.TokenRow[], projectId: string | null) {
+  const now = Date.now();
+  for (const token of deleted) {
+    if (token.revokedAt !== null) continue;
+    await emitEvent(scope, { type: "token.revoked", project_id: token.projectId ?? projectId, data: { token: snakeKeys({ ...publicToken(token), revokedAt: now }) } });
+  }
 }
 
 export interface TokenInput {

@@ -10,7 +10,7 @@
 import type { Scope } from "../scope";
 import { auditQuery, emitEvent } from "../events/audit";
 import { getProject } from "../projects/projects";
-import { expiryOf, publicToken, revokeTokenRow, type TokenInput } from "./service-accounts";
+import { announceRevoked, expiryOf, publicToken, revokeTokenRow, type TokenInput } from "./service-accounts";
 import * as q from "../../db/principals";
 import * as perms from "../../db/permissions";
 import { isUniqueViolation } from "../../db/errors";
@@ -65,7 +65,7 @@ export async function createUser(scope: Scope, input: { username: string; email?
 
 export async function deleteUser(scope: Scope, id: string) {
   const before = await getUser(scope, id);
-  await scope.db.batch([
+  const [deletedTokens] = await scope.db.batch([
     q.deleteTokensOf(scope.db, "user", id),
     q.deleteRoleBindingsOf(scope.db, "user", id),
     perms.deleteGrantsOfDelegate(scope.db, "user", id),
@@ -74,6 +74,7 @@ export async function deleteUser(scope: Scope, id: string) {
     auditQuery(scope, { action: "user.delete", resourceType: "user", resourceId: id, projectId: null, before }),
   ]);
   await emitEvent(scope, { type: "user.deleted", project_id: null, data: { user: snakeKeys(before) } });
+  await announceRevoked(scope, deletedTokens, null);
 }
 
 export async function mintUserToken(scope: Scope, userId: string, input: TokenInput) {
