@@ -7,3 +7,14 @@ declare module "*.wasm" {
   const module: WebAssembly.Module;
   export default module;
 }
+
+declare module "spdx-expression-parse" {
+  export type SpdxNode = { license: string; plus?: true; exception?: string } | { left: SpdxNode; conjunction: "and" | "or"; right: SpdxNode };
+  /** Parses an SPDX license expression; throws on a syntax error or an unknown identifier. */
+  export default function parse(expression: string): SpdxNode;
+}
+
+declare module "spdx-correct" {
+  /** The SPDX expression a free-text licence most likely means, or null. */
+  export default function correct(text: string, options?: { upgrade?: boolean }): string | null;
+}

@@ -11,6 +11,8 @@ import { d, at, pathParam } from "./fields";
 import { apiRoute, json } from "./route";
 import { PageQuery, iso, pageOf } from "./schemas";
 import * as oci from "../services/oci";
+import { LICENSE_ANNOTATION } from "../services/oci";
+import { HELD_UNTIL_RELEASED } from "../services/policy";
 
 const tags = ["Container images"];
 const param = pathParam;
@@ -71,6 +73,17 @@ const ManifestDetails = z
     tags: d(z.array(z.string()), "Tags pointing at this manifest"),
     labels: d(z.array(z.object({ id: d(z.string(), "Label id"), key: d(z.string(), "Key"), value: d(z.string(), "Value"), source: d(z.string(), "manifest (an annotation) or api") })), "Manifest labels (GET|POST …/manifests/{digest}/labels)"),
     referrers: d(z.array(Referrer), "Manifests whose subject is this one"),
+    license: d(z.string(), "The licence its `org.opencontainers.image.licenses` annotation declares, or `unknown`"),
+    policy: d(
+      z.object({
+        blocked_by: d(z.string().nullable(), "The security block refusing its pulls (451), or null"),
+        license_blocked_by: d(z.string().nullable(), "The licence policy refusing its pulls (451), or null"),
+        held: d(z.boolean(), "Whether quarantine holds it from ordinary readers now"),
+        held_until: at("End of its cool-down").nullable(),
+      }),
+      "What policies do with it (docs/policy.md)",
+    ),
+    last_downloaded_at: at("Last pull of this manifest (from the download log)").nullable(),
     created_at: at("When it was pushed"),
   })
   .openapi("ManifestDetails");
@@ -163,6 +176,14 @@ imageRoutes.openapi(
         tags: m.tags,
         labels: m.labels.map((l) => ({ id: l.id, key: l.key, value: l.value, source: l.source })),
         referrers: m.referrers.map((r) => ({ digest: r.digest, media_type: r.mediaType, artifact_type: r.artifactType, size: r.size, annotations: r.annotations })),
+        license: m.row.annotations[LICENSE_ANNOTATION] ?? "unknown",
+        policy: {
+          blocked_by: m.row.blockedBy,
+          license_blocked_by: m.row.licenseBlockedBy,
+          held: m.row.heldUntil !== null && m.row.heldUntil > Date.now(),
+          held_until: m.row.heldUntil !== null && m.row.heldUntil < HELD_UNTIL_RELEASED ? iso(m.row.heldUntil) : null,
+        },
+        last_downloaded_at: iso(m.row.lastDownloadedAt),
         created_at: iso(m.row.createdAt)!,
       },
       200,

@@ -26,6 +26,9 @@ import { adminSessionRoutes, messageRoutes, selfSessionRoutes } from "./sessions
 import { userRoutes } from "./user";
 import { teamRoutes } from "./teams";
 import { imageRoutes } from "./images";
+import { securityRoutes } from "./security";
+import { quarantineRoutes } from "./quarantine";
+import { licensePolicyRoutes } from "./license-policies";
 import { VERSION } from "../version";
 import { operationIdOf } from "./route";
 
@@ -50,7 +53,7 @@ export function buildApi() {
     v1.route("/", r);
   }
   const admin = openapi();
-  for (const r of [adminUserRoutes, adminQuotaRoutes, adminOidcRoutes, adminWebhookRoutes, adminSessionRoutes]) {
+  for (const r of [adminUserRoutes, adminQuotaRoutes, adminOidcRoutes, adminWebhookRoutes, adminSessionRoutes, securityRoutes, quarantineRoutes, licensePolicyRoutes]) {
     (r as OpenAPIHono<AppEnv>).defaultHook = validationHook;
     admin.route("/", r);
   }

@@ -252,6 +252,16 @@ export const PackageVersion = z
     deprecated: z.string().nullable().describe("Deprecation message, null when not deprecated"),
     metadata: z.record(z.string(), z.unknown()).describe("Format-specific metadata (npm manifest, PyPI core metadata, …)"),
     files: z.array(PackageFile).describe("The version's files"),
+    license: z.string().describe("The licence it declares (an SPDX expression, or the text as declared), or `unknown` when it declares none"),
+    policy: z
+      .object({
+        blocked_by: z.string().nullable().describe("The security block refusing its downloads (451), or null"),
+        license_blocked_by: z.string().nullable().describe("The licence policy refusing its downloads (451), or null"),
+        held_until: At("End of its quarantine cool-down").nullable().describe("While held: the end of its cool-down, or null with `held: true` until an admin releases it"),
+        held: z.boolean().describe("Whether quarantine holds it from ordinary readers now"),
+      })
+      .describe("What policies do with it (docs/policy.md)"),
+    last_downloaded_at: At("Last successful download (from the download log, a few seconds behind)").nullable(),
     created_at: At("Publish time"),
     updated_at: At("Last change"),
   })

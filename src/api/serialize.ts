@@ -4,6 +4,7 @@ import type { ProjectRow, RepoRow } from "../services/projects";
 import type { ServiceAccountRow, TokenRow, UserRow } from "../services/identity";
 import type { AuditRow } from "../services/events";
 import type { FileRow, PackageRow, VersionRow } from "../services/artifacts";
+import { HELD_UNTIL_RELEASED } from "../services/policy";
 
 export const projectOut = (p: ProjectRow) => ({
   id: p.id,
@@ -129,6 +130,14 @@ export const packageVersionOut = ({ version: v, files }: { version: VersionRow; 
   deprecated: v.deprecated,
   metadata: v.metadata,
   files: files.map(packageFileOut),
+  license: v.license ?? "unknown",
+  policy: {
+    blocked_by: v.blockedBy,
+    license_blocked_by: v.licenseBlockedBy,
+    held_until: v.heldUntil !== null && v.heldUntil < HELD_UNTIL_RELEASED ? iso(v.heldUntil) : null,
+    held: v.heldUntil !== null && v.heldUntil > Date.now(),
+  },
+  last_downloaded_at: iso(v.lastDownloadedAt),
   created_at: iso(v.createdAt)!,
   updated_at: iso(v.updatedAt)!,
 });

@@ -23,6 +23,8 @@ export interface MintRequest {
   role?: Role | null;
   expiresAt: number | null;
   exchanged?: boolean;
+  /** OIDC exchange: the verified claims to keep on the token (who-pulled names the CI run by them). */
+  claims?: Record<string, string | null> | null;
 }
 
 export async function mintToken(req: MintRequest, now = Date.now()): Promise<{ plaintext: string; row: TokenRow }> {
@@ -38,6 +40,7 @@ export async function mintToken(req: MintRequest, now = Date.now()): Promise<{ p
     projectId: req.projectId,
     scopes: req.scopes,
     role: req.role ?? null,
+    claims: req.claims ?? null,
     expiresAt: req.expiresAt,
     lastUsedAt: null,
     revokedAt: null,

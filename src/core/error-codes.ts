@@ -149,6 +149,27 @@ export const ERROR_CODES = {
   InvalidWebhookProject: { description: "The subscription's project does not exist" },
   ConflictWebhookDisabled: { description: "The subscription is disabled; enable it first" },
 
+  // --- supply-chain policy: blocks, quarantine, licences, who-pulled, search (docs/policy.md) ---
+  BlockedSecurity: { description: "A security block refuses this download; the body carries the why-blocked envelope (`block_id`, `reason`, `customer_message`, `blocked_until`, `public_url`)" },
+  BlockedQuarantine: { description: "The version is held in quarantine (a release cool-down, or until an admin releases it); only its publisher and admins may fetch it meanwhile" },
+  BlockedLicense: { description: "A licence policy refuses this stored version's licence; the body carries the policy in the why-blocked envelope" },
+  ForbiddenLicensePolicy: { description: "A licence policy refuses the publish: the version's licence relies on a denied (or not allowed, or unknown) licence" },
+  NotFoundBlock: { description: "No such security block" },
+  InvalidBlockFormat: { description: "The block's format is not a repository format" },
+  InvalidBlockPackage: { description: "The block's package or image name is empty or not a valid pattern" },
+  InvalidBlockVersions: { description: "A version spec is not an exact version or range in the format's grammar (OCI: a digest or a tag)" },
+  InvalidBlockUntil: { description: "`blocked_until` is not in the future" },
+  InvalidBlockScope: { description: "The block's project or repository does not exist (or the repository is not in the project, or not of the block's format)" },
+  ConflictBlockLifted: { description: "The block was lifted; make a new one" },
+  NotFoundQuarantinePolicy: { description: "No quarantine policy for this project or repository" },
+  InvalidQuarantinePolicy: { description: "A quarantine policy needs a cool-down (hours > 0) or approval, and a repository of its project" },
+  NotFoundHeldVersion: { description: "No such version (or image manifest) held in quarantine" },
+  NotFoundLicensePolicy: { description: "No such licence policy" },
+  InvalidLicensePolicy: { description: "The licence policy is not valid (its scope, formats or identifiers); `detail` says which" },
+  ConflictLicensePolicyNameInUse: { description: "Another licence policy has this name" },
+  InvalidWhoPulledFilter: { description: "who-pulled needs a repository or project (instance admins may omit it) and at most one of version, digest, principal, token" },
+  InvalidSearchQuery: { description: "The search text is shorter than 2 or longer than 200 characters" },
+
   // --- packages and files (every language format) ---
   NotFoundPackage: { description: "No such package in the repository" },
   NotFoundVersion: { description: "No such version of the package" },

@@ -147,6 +147,60 @@ export const ArtifactRef = z
   })
   .meta({ id: "ArtifactRef", description: "The artifact concerned" });
 
+export const BlockView = z
+  .strictObject({
+    block_id: Id("block"),
+    reason: z.string().describe("Why (shown to blocked clients in the envelope)"),
+    customer_message: z.string().describe("What a blocked client is told"),
+    blocked_until: z.string().nullable().describe("RFC 3339 end of the block, or null: until lifted"),
+    public_url: z.string().describe("Unauthenticated page explaining the block (`/blocked/<id>`)"),
+    origin: z.enum(["security", "quarantine"]).describe("`security` (made by an admin) or `quarantine` (a held version was rejected)"),
+    match: z
+      .strictObject({
+        format: Format,
+        package: z.string().describe("Package or image name, exact or a glob"),
+        versions: z.array(z.string()).describe("Version specs (exact or ranges in the format's grammar); empty: every version"),
+        digests: z.array(Digest).describe("Image manifest digests (tags are resolved when the block is made)"),
+        project_id: z.string().nullable().describe("The only project it applies to, or null: every project"),
+        repo_id: z.string().nullable().describe("The only repository it applies to, or null"),
+      })
+      .describe("What the block matches"),
+    affected: z
+      .strictObject({ versions: z.number().int().describe("Stored package versions"), manifests: z.number().int().describe("Stored image manifests") })
+      .describe("What the change affected among stored artifacts"),
+  })
+  .meta({ id: "Block", description: "A security block" });
+
+export const QuarantinePolicyShape = z
+  .strictObject({
+    id: Id("quarantine policy"),
+    project_id: Id("project"),
+    repo_id: z.string().nullable().describe("The repository, or null: every repository of the project without its own policy"),
+    cooldown_hours: z.number().int().describe("New versions are held this many hours"),
+    require_approval: z.boolean().describe("New versions are held until an admin releases them"),
+    created_at: Millis("Creation time"),
+    updated_at: Millis("Last change"),
+  })
+  .meta({ id: "QuarantinePolicy", description: "A quarantine (release cool-down) policy" });
+
+export const LicensePolicyShape = z
+  .strictObject({
+    id: Id("licence policy"),
+    name: z.string().describe("Unique name"),
+    description: z.string().describe("Free text"),
+    project_id: z.string().nullable().describe("The only project it applies to, or null: every project"),
+    repo_id: z.string().nullable().describe("The only repository it applies to, or null"),
+    formats: z.array(z.string()).describe("Repository formats it applies to; empty: all"),
+    allow: z.array(z.string()).describe("SPDX identifiers (globs) a licence may rely on; empty: any not denied"),
+    deny: z.array(z.string()).describe("SPDX identifiers (globs) a licence may not rely on"),
+    action: z.enum(["warn", "block"]).describe("`warn`: record and send `license.violation`; `block`: refuse publishes, 451 on stored versions"),
+    unknown_action: z.enum(["allow", "warn", "block"]).describe("What an undeclared or unparseable licence gets"),
+    enabled: z.boolean().describe("Whether it applies"),
+    created_at: Millis("Creation time"),
+    updated_at: Millis("Last change"),
+  })
+  .meta({ id: "LicensePolicy", description: "A licence policy" });
+
 type SnakeKey<S extends string> = S extends `${infer H}${infer T}` ? `${H extends Lowercase<H> ? H : `_${Lowercase<H>}`}${SnakeKey<T>}` : S;
 /** A row's type with its top-level keys in snake_case (values untouched). */
 export type SnakeKeys<T> = { [K in keyof T as K extends string ? SnakeKey<K> : K]: T[K] };

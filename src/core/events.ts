@@ -63,6 +63,18 @@ const loginProvider = {
 const message = { id: "9c0d1e2f-3a4b-4c5d-8e6f-7a8b9c0d1e2f", content: "Maintenance on Saturday 22:00 UTC", media_type: "text/plain" as const, severity: "warning" as const, created_at: T0 };
 const label = { id: "3c4d5e6f-7a8b-4c9d-8e0f-1a2b3c4d5e6f", repo_id: R, digest: D, key: "qa", value: "passed", media_type: "text/plain", source: "api" as const, created_at: T0 };
 
+const blockView = {
+  block_id: "0e2d4f6a-8b0c-4d2e-9f4a-6b8c0d2e4f6a",
+  reason: "Confirmed-malicious sample from FAS-2025-0042",
+  customer_message: "This version was pulled after a compromise; upgrade to 1.4.1.",
+  blocked_until: "2026-12-31T00:00:00.000Z",
+  public_url: "https://registry.example.com/blocked/0e2d4f6a-8b0c-4d2e-9f4a-6b8c0d2e4f6a",
+  origin: "security" as const,
+  match: { format: "npm", package: "@acme/widgets", versions: ["1.4.0"], digests: [], project_id: null, repo_id: null },
+  affected: { versions: 1, manifests: 0 },
+};
+const held = { format: "npm", repo_id: R, package: "@acme/widgets", version: "1.5.0", digest: null, held_id: "version:3e4f5a6b-7c8d-4e9f-8a0b-1c2d3e4f5a6b" };
+
 // artifact.* payloads: a language package's file, or an OCI image.
 const PackageFields = { format: s.Format, repo_id: s.Id("repository"), package: z.string().describe("The package name as published") };
 const ImageFields = {
@@ -70,6 +82,12 @@ const ImageFields = {
   repo_id: s.Id("repository"),
   project_id: s.Id("project"),
   name: z.string().describe("Full image name, `<project>/<repo>/<image>`"),
+};
+const HeldFields = {
+  ...PackageFields,
+  version: z.string().describe("The version, or for images the manifest digest"),
+  digest: s.Digest.nullable().describe("The image manifest's digest; null for a package version"),
+  held_id: z.string().describe("The id used by `/api/admin/quarantine/held/{id}`"),
 };
 const FileRef = z.strictObject({ name: z.string().describe("File name"), digest: s.Digest, size: z.number().int().describe("Bytes") });
 
@@ -149,23 +167,72 @@ export const EVENT_CATALOG = {
     example: { actor: system("scanner"), request_id: null, data: { policy_id: "c3d4e5f6-a7b8-4c9d-8e0f-1a2b3c4d5e6f", threshold: { severity: "critical", max: 0 }, counts: { critical: 1, high: 3, medium: 7, low: 2 }, artifact: { format: "npm", repo_id: R, package: "@acme/widgets", version: "1.4.0", digest: D } } },
   }),
   "block.created": event({
-    description: "A security block was created: matching downloads now answer 451",
-    status: "reserved",
-    data: z.strictObject({
-      block_id: s.Id("block"),
-      reason: z.string().describe("Why (for operators)"),
-      customer_message: z.string().describe("What a blocked client is told"),
-      blocked_until: z.string().nullable().describe("RFC 3339 end of the block, or null"),
-      public_url: z.string().describe("Unauthenticated page explaining the block"),
-      match: z.strictObject({ format: s.Format, package: z.string().describe("Package name"), versions: z.array(z.string()).describe("Blocked versions") }).describe("What the block matches"),
-    }),
-    example: { actor: ADMIN, project_id: null, data: { block_id: "0e2d4f6a-8b0c-4d2e-9f4a-6b8c0d2e4f6a", reason: "Confirmed-malicious sample from FAS-2025-0042", customer_message: "This version was pulled after a compromise; upgrade to 1.4.1.", blocked_until: "2026-12-31T00:00:00Z", public_url: "https://registry.example.com/blocked/0e2d4f6a-8b0c-4d2e-9f4a-6b8c0d2e4f6a", match: { format: "npm", package: "@acme/widgets", versions: ["1.4.0"] } } },
+    description: "A security block was created: matching downloads now answer 451 with its why-blocked envelope",
+    status: "emitted",
+    notes: "Instance-wide (`project_id` null) unless the block is confined to a project. `affected` counts what was stored and matched when it was made; versions published later that match are refused too.",
+    data: s.BlockView,
+    example: { actor: ADMIN, project_id: null, data: blockView },
+  }),
+  "block.updated": event({
+    description: "A security block's message, reason or end time changed",
+    status: "emitted",
+    data: s.BlockView,
+    example: { actor: ADMIN, project_id: null, data: { ...blockView, blocked_until: null } },
+  }),
+  "block.lifted": event({
+    description: "A security block was lifted: what it refused downloads again (unless another block matches)",
+    status: "emitted",
+    notes: "The block is kept (its public page says it was lifted); `affected` counts what it no longer refuses.",
+    data: s.BlockView,
+    example: { actor: ADMIN, project_id: null, data: blockView },
   }),
   "block.hit": event({
-    description: "A download was refused by a security block",
-    status: "reserved",
-    data: z.strictObject({ block_id: s.Id("block"), ...PackageFields, version: z.string().describe("The version asked for"), digest: s.Digest }),
-    example: { actor: CI, data: { block_id: "0e2d4f6a-8b0c-4d2e-9f4a-6b8c0d2e4f6a", format: "npm", repo_id: R, package: "@acme/widgets", version: "1.4.0", digest: D } },
+    description: "Downloads were refused by a security block (the first refusal of each window per block)",
+    status: "emitted",
+    notes: "Coalesced: one event per block per window (`window_seconds`), sent on the window's first refusal, so a CI loop retrying a blocked artifact cannot flood subscribers; `GET /api/admin/security/{id}` counts every refusal.",
+    data: z.strictObject({
+      block_id: s.Id("block"),
+      ...PackageFields,
+      version: z.string().describe("The version (or, for images, the tag or digest) asked for"),
+      digest: s.Digest.nullable().describe("The file, blob or manifest asked for; null when only the version was (a Go `.info`)"),
+      window_start: z.string().describe("RFC 3339 start of the window this refusal opened"),
+      window_seconds: z.number().int().describe("Length of a window"),
+    }),
+    example: { actor: CI, data: { block_id: blockView.block_id, format: "npm", repo_id: R, package: "@acme/widgets", version: "1.4.0", digest: D, window_start: new Date(T0).toISOString(), window_seconds: 900 } },
+  }),
+  "quarantine.held": event({
+    description: "A new version (or image manifest) was published into a quarantined repository and is held from ordinary readers",
+    status: "emitted",
+    notes: "Its publisher and the repository's admins can still fetch it; it is released when `held_until` passes, or by an admin (`POST /api/admin/quarantine/held/{id}/release`).",
+    data: z.strictObject({ ...HeldFields, held_until: z.string().nullable().describe("RFC 3339 end of the cool-down, or null: until an admin releases it") }),
+    example: { actor: CI, data: { ...held, held_until: new Date(T0 + 24 * 3_600_000).toISOString() } },
+  }),
+  "quarantine.released": event({
+    description: "An admin released a held version: ordinary readers see it now",
+    status: "emitted",
+    data: z.strictObject(HeldFields),
+    example: { actor: ALICE, data: held },
+  }),
+  "quarantine.rejected": event({
+    description: "An admin rejected a held version: it is blocked (a security block of origin `quarantine`)",
+    status: "emitted",
+    data: z.strictObject({ ...HeldFields, block_id: s.Id("block") }),
+    example: { actor: ALICE, data: { ...held, block_id: blockView.block_id } },
+  }),
+  "license.violation": event({
+    description: "A published version's licence broke a licence policy: recorded (`warn`) or the publish refused (`block`)",
+    status: "emitted",
+    data: z.strictObject({
+      ...PackageFields,
+      version: z.string().describe("The version published"),
+      license: z.string().nullable().describe("The declared licence (SPDX expression), or null: none declared"),
+      policy_id: s.Id("licence policy"),
+      policy_name: z.string().describe("The policy's name"),
+      action: z.enum(["warn", "block"]).describe("What the policy does"),
+      outcome: z.enum(["warned", "refused"]).describe("`warned`: published and recorded; `refused`: the publish was refused"),
+      reason: z.string().describe("Which identifiers the licence relies on that the policy refuses, or `unknown licence`"),
+    }),
+    example: { actor: CI, data: { format: "npm", repo_id: R, package: "left-gpl", version: "2.0.0", license: "GPL-3.0-only", policy_id: "a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d", policy_name: "no-gpl", action: "block", outcome: "refused", reason: "relies on GPL-3.0-only (denied)" } },
   }),
   "retention.deleted": event({
     description: "A retention policy run deleted artifacts (one event per run and repository)",
@@ -183,10 +250,12 @@ export const EVENT_CATALOG = {
   "policy.changed": event({
     description: "A policy changed (retention, license, security, OIDC trust, quota)",
     status: "emitted",
-    notes: "Emitted today for OIDC trust policies (`project_id`: the policy's project, or null) and project quotas; retention, license and security policies will add their own `policy_type`.",
+    notes: "Emitted for OIDC trust policies (`project_id`: the policy's project, or null), project quotas, quarantine policies and licence policies (`project_id`: their project, or null when instance-wide); security blocks have their own `block.*` events; retention policies will add their own `policy_type`.",
     data: z.union([
       z.strictObject({ policy_type: z.literal("oidc_trust").describe("The kind of policy"), change: z.enum(["created", "updated", "deleted"]).describe("What happened"), policy_id: s.Id("trust policy"), name: z.string().describe("The policy's name") }).describe("An OIDC trust policy"),
       z.strictObject({ policy_type: z.literal("quota").describe("The kind of policy"), change: z.literal("updated").describe("What happened"), before: s.QuotaConfigShape, after: s.QuotaConfigShape }).describe("A project's quota"),
+      z.strictObject({ policy_type: z.literal("quarantine").describe("The kind of policy"), change: z.enum(["created", "updated", "deleted"]).describe("What happened"), policy: s.QuarantinePolicyShape }).describe("A quarantine (release cool-down) policy"),
+      z.strictObject({ policy_type: z.literal("license").describe("The kind of policy"), change: z.enum(["created", "updated", "deleted"]).describe("What happened"), policy: s.LicensePolicyShape, reevaluated: z.number().int().describe("Stored versions whose downloads it now refuses or no longer refuses") }).describe("A licence policy"),
     ]),
     example: { actor: ADMIN, data: { policy_type: "oidc_trust", change: "updated", policy_id: "0c9e8f7a-6b5c-4d3e-2f1a-0b9c8d7e6f5a", name: "github-release" } },
   }),

@@ -7,7 +7,7 @@
  * or `=` prefix, no leading zeros, at most 256 characters); build metadata never affects
  * precedence; `highest` prefers releases over pre-releases.
  */
-import { SemVer, compare, parse } from "semver";
+import { SemVer, compare, parse, satisfies, validRange } from "semver";
 
 export type { SemVer };
 
@@ -34,4 +34,22 @@ export function highest(versions: readonly string[]): string | null {
   const releases = parsed.filter((x) => x.s.prerelease.length === 0);
   const pool = releases.length ? releases : parsed;
   return pool.reduce<{ v: string; s: SemVer } | null>((best, x) => (!best || compare(x.s, best.s) > 0 ? x : best), null)?.v ?? null;
+}
+
+/**
+ * A matcher for a version spec in node-semver's grammar (npm's own): a full version
+ * matches exactly that version (build metadata ignored, as precedence ignores it),
+ * anything else must be a range (`^1.2`, `>=1.0.0 <1.4.1`, `1.x || 2.0.0`, `*`), matched
+ * with pre-releases included (a block must not let `1.4.1-rc.1` through a `<1.5.0`).
+ * Null when the spec is neither.
+ */
+export function semverMatcher(spec: string): ((version: string) => boolean) | null {
+  const exact = parseSemver(spec.trim());
+  if (exact) return (v) => v === spec.trim() || (parseSemver(v)?.compare(exact) === 0);
+  const range = validRange(spec, { includePrerelease: true });
+  if (range === null) return null;
+  return (v) => {
+    const parsed = parseSemver(v);
+    return parsed !== null && satisfies(parsed, range, { includePrerelease: true });
+  };
 }

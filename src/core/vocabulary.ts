@@ -47,3 +47,10 @@ export const MESSAGE_SEVERITIES = ["info", "warning", "error"] as const;
 export type MessageSeverity = (typeof MESSAGE_SEVERITIES)[number];
 export const MESSAGE_MEDIA_TYPES = ["text/plain", "text/markdown"] as const;
 export type MessageMediaType = (typeof MESSAGE_MEDIA_TYPES)[number];
+
+/** What a licence policy does with a licence it refuses: record and tell (`warn`), or refuse (`block`). */
+export const LICENSE_ACTIONS = ["warn", "block"] as const;
+export type LicenseAction = (typeof LICENSE_ACTIONS)[number];
+/** What a licence policy does with an undeclared or unparseable licence. */
+export const UNKNOWN_LICENSE_ACTIONS = ["allow", "warn", "block"] as const;
+export type UnknownLicenseAction = (typeof UNKNOWN_LICENSE_ACTIONS)[number];

@@ -8,6 +8,8 @@ import type { BatchItem } from "drizzle-orm/batch";
 import * as schema from "./schema";
 
 export type Db = ReturnType<typeof drizzle<typeof schema>>;
+/** One statement of a batch (runBatch). */
+export type Statement = BatchItem<"sqlite">;
 
 const handles = new WeakMap<D1Database, Db>();
 

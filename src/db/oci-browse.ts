@@ -62,7 +62,22 @@ export const tagsWithManifests = (db: Db, repoId: string, image: string, limit: 
 /** Manifests of an image by digest, with their bodies (index children, for sizes). */
 export const manifestBodies = (db: Db, repoId: string, image: string, digests: string[]) =>
   digests.length === 0
-    ? Promise.resolve([] as { digest: string; mediaType: string; size: number; body: string | null; annotations: Record<string, string>; artifactType: string | null; subjectDigest: string | null; createdAt: number }[])
+    ? Promise.resolve(
+        [] as {
+          digest: string;
+          mediaType: string;
+          size: number;
+          body: string | null;
+          annotations: Record<string, string>;
+          artifactType: string | null;
+          subjectDigest: string | null;
+          blockedBy: string | null;
+          licenseBlockedBy: string | null;
+          heldUntil: number | null;
+          lastDownloadedAt: number | null;
+          createdAt: number;
+        }[],
+      )
     : db
         .select({
           digest: ociManifests.digest,
@@ -72,6 +87,10 @@ export const manifestBodies = (db: Db, repoId: string, image: string, digests: s
           annotations: ociManifests.annotations,
           artifactType: ociManifests.artifactType,
           subjectDigest: ociManifests.subjectDigest,
+          blockedBy: ociManifests.blockedBy,
+          licenseBlockedBy: ociManifests.licenseBlockedBy,
+          heldUntil: ociManifests.heldUntil,
+          lastDownloadedAt: ociManifests.lastDownloadedAt,
           createdAt: ociManifests.createdAt,
         })
         .from(ociManifests)

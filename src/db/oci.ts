@@ -19,6 +19,11 @@ const meta = {
   size: ociManifests.size,
   subjectDigest: ociManifests.subjectDigest,
   annotations: ociManifests.annotations,
+  blockedBy: ociManifests.blockedBy,
+  licenseBlockedBy: ociManifests.licenseBlockedBy,
+  heldUntil: ociManifests.heldUntil,
+  pushedBy: ociManifests.pushedBy,
+  lastDownloadedAt: ociManifests.lastDownloadedAt,
   createdAt: ociManifests.createdAt,
 };
 export type ManifestMeta = Omit<ManifestRow, "body">;
@@ -176,3 +181,33 @@ export const reposLinking = (db: Db, digest: string, limit = 25) =>
 /** Whether any image of the repo holds a manifest with this digest. */
 export const manifestInRepo = async (db: Db, repoId: string, digest: string) =>
   !!(await db.select({ one: sql<number>`1` }).from(ociManifests).where(and(eq(ociManifests.repoId, repoId), eq(ociManifests.digest, digest))).limit(1).get());
+
+/**
+ * A blob this repo may read, with what its referencing manifests allow, in one query:
+ * `parents` counts the repo's manifests that reference it, `free` those no policy
+ * restricts at `now` (not blocked, not licence-blocked, not held). Parents > 0 and
+ * free = 0: only restricted manifests reference it, so it is restricted with them.
+ */
+export const findBlobForPull = (db: Db, repoId: string, digest: string, now: number) =>
+  db
+    .select({
+      blob: blobs,
+      parents: sql<number>`(select count(*) from oci_manifest_refs r where r.repo_id = ${repoId} and r.child_digest = ${digest})`,
+      free: sql<number>`(select count(*) from oci_manifest_refs r join oci_manifests m on m.repo_id = r.repo_id and m.image = r.image and m.digest = r.parent_digest
+        where r.repo_id = ${repoId} and r.child_digest = ${digest} and m.blocked_by is null and m.license_blocked_by is null and (m.held_until is null or m.held_until <= ${now}))`,
+    })
+    .from(repoBlobs)
+    .innerJoin(blobs, eq(repoBlobs.digest, blobs.digest))
+    .where(and(eq(repoBlobs.repoId, repoId), eq(repoBlobs.digest, digest)))
+    .get();
+
+/** The restricted manifest that makes a blob restricted (a blocked one before a held one). */
+export const restrictingParent = (db: Db, repoId: string, digest: string) =>
+  db
+    .select(meta)
+    .from(ociManifestRefs)
+    .innerJoin(ociManifests, and(eq(ociManifests.repoId, ociManifestRefs.repoId), eq(ociManifests.image, ociManifestRefs.image), eq(ociManifests.digest, ociManifestRefs.parentDigest)))
+    .where(and(eq(ociManifestRefs.repoId, repoId), eq(ociManifestRefs.childDigest, digest)))
+    .orderBy(sql`${ociManifests.blockedBy} is null`, sql`${ociManifests.licenseBlockedBy} is null`, desc(ociManifests.heldUntil))
+    .limit(1)
+    .get();

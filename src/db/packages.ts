@@ -59,6 +59,16 @@ export const findFileInVersion = (db: Db, versionId: string, name: string) =>
 export const findFileByName = (db: Db, repoId: string, name: string) =>
   db.select().from(files).where(and(eq(files.repoId, repoId), eq(files.name, name))).get();
 
+/** A file by name with its version and package, for a download (one query): the version carries the policy columns. */
+export const findFileForDownload = (db: Db, repoId: string, name: string) =>
+  db
+    .select({ file: files, version: versions, packageName: packages.displayName })
+    .from(files)
+    .innerJoin(versions, eq(versions.id, files.versionId))
+    .innerJoin(packages, eq(packages.id, versions.packageId))
+    .where(and(eq(files.repoId, repoId), eq(files.name, name)))
+    .get();
+
 export const insertFile = (db: Db, row: FileRow) => db.insert(files).values(row);
 export const deleteFile = (db: Db, id: string) => db.delete(files).where(eq(files.id, id));
 

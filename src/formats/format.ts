@@ -32,6 +32,25 @@ export interface Format {
   renderError: ErrorRenderer;
   /** The lookup key of a package name (PEP 503 for PyPI); the name itself by default. */
   packageKey?: (name: string) => string;
+  /**
+   * What a stored artifact is for policies (blocks, quarantine, licences): a package
+   * version (`packages`, the default: the shared package model) or an image manifest
+   * (`images`: OCI; blocks name manifest digests, tags resolve to them).
+   */
+  artifacts?: "packages" | "images";
+  /**
+   * How a security block names versions in this format's own grammar: an exact version
+   * or a range (npm/Cargo semver ranges, PEP 440 specifiers, Maven ranges `[1.0,2.0)`,
+   * Go semver with its `v`). Returns the predicate, or throws `InvalidBlockVersions`.
+   * Default: the exact version string.
+   */
+  versionMatcher?: (spec: string) => (version: string) => boolean;
+  /**
+   * Whether its packages declare a licence (npm `license`, PyPI License-Expression, …),
+   * so licence policies judge them; false for formats that have no such field (Go
+   * modules, generic files). Default true.
+   */
+  declaresLicenses?: boolean;
   /** Example package/image name used in client set-up when none is given, per repo format. */
   exampleArtifact: string | ((repoFormat: string) => string);
   /** The files and commands that configure this format's clients for one repo. */

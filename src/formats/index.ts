@@ -16,6 +16,7 @@ import type { AppEnv } from "../http/types";
 import type { ErrorRenderer } from "../http/errors";
 import { repoGate } from "../http/repo-gate";
 import { setupContext, type ClientSetup, type SetupInput } from "../core/client-setup";
+import { registerFormatRules } from "../services/policy";
 import type { Format } from "./format";
 import { ociFormat } from "./oci";
 import { npmFormat } from "./npm";
@@ -36,10 +37,13 @@ export const FORMATS: readonly Format[] = [ociFormat, npmFormat, pypiFormat, mav
 export const REPO_FORMATS = FORMATS.flatMap((f) => f.repoFormats) as [string, ...string[]];
 
 const byRepoFormat = new Map<string, Format>();
+const exactly = (spec: string) => (version: string) => version === spec;
 for (const f of FORMATS) {
   for (const rf of f.repoFormats) {
     if (byRepoFormat.has(rf)) throw new Error(`repo format ${rf} is claimed by ${byRepoFormat.get(rf)!.id} and ${f.id}`);
     byRepoFormat.set(rf, f);
+    // The policy domain (blocks, quarantine, licences) learns each format's grammar here.
+    registerFormatRules(rf, { artifacts: f.artifacts ?? "packages", packageKey: f.packageKey ?? ((n) => n), versionMatcher: f.versionMatcher ?? exactly, licenses: f.declaresLicenses ?? true });
   }
 }
 

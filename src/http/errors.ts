@@ -65,8 +65,23 @@ export const renderApiError: ErrorRenderer = (err, c) => {
   return withHeaders(res, err, err.status === 401 ? { "WWW-Authenticate": 'Bearer realm="OrbitalReg"' } : {});
 };
 
+/**
+ * The why-blocked envelope of a 451 (`block_id`, `reason`, `customer_message`,
+ * `blocked_until`, `public_url`: reference 000), carried as the error's detail; null for
+ * any other error. JSON renderers add its fields to their body.
+ */
+export function whyBlocked(err: RegistryError): Record<string, unknown> | null {
+  return err.status === 451 && typeof err.detail === "object" && err.detail !== null ? (err.detail as Record<string, unknown>) : null;
+}
+
+/** The envelope as `key: value` lines, after the message, for plain-text protocols. */
+export function whyBlockedText(err: RegistryError): string {
+  const e = whyBlocked(err);
+  return e ? `\n${Object.entries(e).map(([k, v]) => `${k}: ${v ?? ""}`).join("\n")}\n` : "";
+}
+
 /** Plain-text errors with a Basic challenge: what pip, twine, Maven, Go and curl understand. */
 export const renderPlainError: ErrorRenderer = (err, c) => {
-  const res = c.text(`${err.message}\n`, err.status as 400);
+  const res = c.text(`${err.message}\n${whyBlockedText(err)}`, err.status as 400);
   return withHeaders(res, err, err.status === 401 ? { "WWW-Authenticate": 'Basic realm="OrbitalReg"' } : {});
 };

@@ -8,6 +8,7 @@ import { Hono } from "hono";
 import type { AppEnv } from "../http/types";
 import { APP_CSS, APP_JS } from "./assets";
 import { loginPage } from "./pages/login";
+import { blockedPage } from "./pages/blocked";
 import { registerPages } from "./pages";
 
 export { signInRoutes } from "./sign-in";
@@ -20,4 +21,5 @@ const asset = (body: string, type: string) => () =>
 uiRoutes.get("/ui/assets/app.css", asset(APP_CSS, "text/css; charset=utf-8"));
 uiRoutes.get("/ui/assets/app.js", asset(APP_JS, "application/javascript; charset=utf-8"));
 uiRoutes.get("/ui/login", loginPage);
+uiRoutes.get("/blocked/:id", blockedPage);
 registerPages(uiRoutes);

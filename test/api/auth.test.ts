@@ -57,6 +57,10 @@ interface Fixtures {
   prototypeId: string;
   /** Full-power credential for positive controls: an admin SA of the project. */
   projectAdmin: string;
+  /** A security block, a quarantine policy (on the npm repo) and a licence policy. */
+  blockId: string;
+  quarantineId: string;
+  licensePolicyId: string;
   otherProject: string;
   /** Tokens of the project's admin SA lacking exactly one scope. */
   withoutRead: string;
@@ -179,6 +183,24 @@ const ROUTES: RouteCase[] = [
   { method: "DELETE", path: "/api/admin/sessions/{id}", need: "instance", url: () => "/api/admin/sessions/nope" },
   { method: "PUT", path: "/api/admin/projects/{id}/quota/limits/{limit_id}", need: "instance", url: (f) => `/api/admin/projects/${f.project.id}/quota/limits/nope`, body: () => ({ threshold_percent: 90 }) },
   { method: "DELETE", path: "/api/admin/projects/{id}/quota/limits/{limit_id}", need: "instance", url: (f) => `/api/admin/projects/${f.project.id}/quota/limits/nope` },
+  { method: "GET", path: "/api/admin/security", need: "instance", url: () => "/api/admin/security" },
+  { method: "POST", path: "/api/admin/security", need: "instance", url: () => "/api/admin/security", body: () => ({ format: "npm", package: unique("evil"), reason: "r", customer_message: "m" }) },
+  { method: "GET", path: "/api/admin/security/{id}", need: "instance", url: (f) => `/api/admin/security/${f.blockId}` },
+  { method: "PATCH", path: "/api/admin/security/{id}", need: "instance", url: (f) => `/api/admin/security/${f.blockId}`, body: () => ({ customer_message: "x" }) },
+  { method: "DELETE", path: "/api/admin/security/{id}", need: "instance", url: (f) => `/api/admin/security/${f.blockId}` },
+  { method: "GET", path: "/api/admin/quarantine/policies", need: "instance", url: () => "/api/admin/quarantine/policies" },
+  { method: "POST", path: "/api/admin/quarantine/policies", need: "instance", url: () => "/api/admin/quarantine/policies", body: (f) => ({ project_id: f.project.id, cooldown_hours: 1 }) },
+  { method: "GET", path: "/api/admin/quarantine/policies/{id}", need: "instance", url: (f) => `/api/admin/quarantine/policies/${f.quarantineId}` },
+  { method: "PATCH", path: "/api/admin/quarantine/policies/{id}", need: "instance", url: (f) => `/api/admin/quarantine/policies/${f.quarantineId}`, body: () => ({ cooldown_hours: 2 }) },
+  { method: "DELETE", path: "/api/admin/quarantine/policies/{id}", need: "instance", url: (f) => `/api/admin/quarantine/policies/${f.quarantineId}` },
+  { method: "GET", path: "/api/admin/quarantine/held", need: "instance", url: () => "/api/admin/quarantine/held" },
+  { method: "POST", path: "/api/admin/quarantine/held/{id}/release", need: "instance", url: () => "/api/admin/quarantine/held/nope/release" },
+  { method: "POST", path: "/api/admin/quarantine/held/{id}/reject", need: "instance", url: () => "/api/admin/quarantine/held/nope/reject", body: () => ({ reason: "r", customer_message: "m" }) },
+  { method: "GET", path: "/api/admin/license-policies", need: "instance", url: () => "/api/admin/license-policies" },
+  { method: "POST", path: "/api/admin/license-policies", need: "instance", url: () => "/api/admin/license-policies", body: () => ({ name: unique("lp"), deny: ["GPL-*"], action: "warn" }) },
+  { method: "GET", path: "/api/admin/license-policies/{id}", need: "instance", url: (f) => `/api/admin/license-policies/${f.licensePolicyId}` },
+  { method: "PATCH", path: "/api/admin/license-policies/{id}", need: "instance", url: (f) => `/api/admin/license-policies/${f.licensePolicyId}`, body: () => ({ description: "x" }) },
+  { method: "DELETE", path: "/api/admin/license-policies/{id}", need: "instance", url: (f) => `/api/admin/license-policies/${f.licensePolicyId}` },
 ];
 
 const policyBody = (projectId: string) => ({
@@ -252,6 +274,9 @@ beforeAll(async () => {
       )
     ).id,
     projectAdmin,
+    blockId: (await jsonOf(await req("/api/admin/security", { method: "POST", token: ADMIN, json: { format: "npm", package: unique("evil"), reason: "r", customer_message: "m" } }), 201)).id,
+    quarantineId: (await jsonOf(await req("/api/admin/quarantine/policies", { method: "POST", token: ADMIN, json: { project_id: project.id, repo_id: repo.id, cooldown_hours: 1 } }), 201)).id,
+    licensePolicyId: (await jsonOf(await req("/api/admin/license-policies", { method: "POST", token: ADMIN, json: { name: unique("lp"), deny: ["GPL-*"], action: "warn" } }), 201)).id,
     otherProject: (await mintTokenFull(other.id, otherAdmin.id)).token,
     withoutRead: (await mint({ scopes: ["write", "delete", "admin"] })).token,
     withoutAdmin: (await mint({ scopes: ["read", "write", "delete"] })).token,

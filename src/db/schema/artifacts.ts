@@ -48,7 +48,7 @@ export const packages = sqliteTable(
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
   },
-  (t) => [uniqueIndex("packages_repo_name_uq").on(t.repoId, t.name), index("packages_page_idx").on(t.repoId, t.createdAt, t.id)],
+  (t) => [uniqueIndex("packages_repo_name_uq").on(t.repoId, t.name), index("packages_page_idx").on(t.repoId, t.createdAt, t.id), index("packages_name_idx").on(t.name)],
 );
 
 export const versions = sqliteTable(
@@ -64,10 +64,28 @@ export const versions = sqliteTable(
     yanked: text("yanked"),
     /** npm deprecation message or null. */
     deprecated: text("deprecated"),
+    /** The declared licence (an SPDX expression, or the text as declared); null: none declared. */
+    license: text("license"),
+    /** Policy effects, read by every download (schema/policy.ts): the security block refusing it. */
+    blockedBy: text("blocked_by"),
+    /** The licence policy refusing its downloads. */
+    licenseBlockedBy: text("license_blocked_by"),
+    /** Quarantine: held from ordinary readers until then (Unix ms; HELD_UNTIL_RELEASED: until an admin releases it). */
+    heldUntil: integer("held_until"),
+    /** Who published it (`<principal type>:<id>`): may fetch it while it is held. */
+    publishedBy: text("published_by"),
+    /** Last successful download (Unix ms), kept by the download log's consumer. */
+    lastDownloadedAt: integer("last_downloaded_at"),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
   },
-  (t) => [uniqueIndex("versions_package_version_uq").on(t.packageId, t.version), index("versions_page_idx").on(t.packageId, t.createdAt, t.id)],
+  (t) => [
+    uniqueIndex("versions_package_version_uq").on(t.packageId, t.version),
+    index("versions_page_idx").on(t.packageId, t.createdAt, t.id),
+    index("versions_held_idx").on(t.heldUntil),
+    index("versions_blocked_idx").on(t.blockedBy),
+    index("versions_license_blocked_idx").on(t.licenseBlockedBy),
+  ],
 );
 
 export const files = sqliteTable(

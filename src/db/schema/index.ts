@@ -10,3 +10,6 @@ export * from "./people";
 export * from "./web";
 export * from "./indexes";
 export * from "./trust";
+export * from "./policy";
+export * from "./downloads";
+export * from "./search";

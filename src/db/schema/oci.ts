@@ -33,12 +33,23 @@ export const ociManifests = sqliteTable(
     body: text("body"),
     subjectDigest: text("subject_digest"),
     annotations: text("annotations", { mode: "json" }).$type<Record<string, string>>().notNull().default({}),
+    /** Policy effects, as on `versions` (schema/policy.ts): security block, licence policy, quarantine. */
+    blockedBy: text("blocked_by"),
+    licenseBlockedBy: text("license_blocked_by"),
+    heldUntil: integer("held_until"),
+    /** Who pushed it (`<principal type>:<id>`): may pull it while it is held. */
+    pushedBy: text("pushed_by"),
+    /** Last successful pull of this manifest (Unix ms), kept by the download log's consumer. */
+    lastDownloadedAt: integer("last_downloaded_at"),
     createdAt: integer("created_at").notNull(),
   },
   (t) => [
     primaryKey({ columns: [t.repoId, t.image, t.digest] }),
     index("oci_manifests_subject_idx").on(t.repoId, t.image, t.subjectDigest),
     index("oci_manifests_digest_idx").on(t.repoId, t.digest),
+    index("oci_manifests_held_idx").on(t.heldUntil),
+    index("oci_manifests_image_idx").on(t.image),
+    index("oci_manifests_blocked_idx").on(t.blockedBy),
   ],
 );
 

@@ -64,6 +64,8 @@ export const tokens = sqliteTable(
     expiresAt: integer("expires_at"),
     lastUsedAt: integer("last_used_at"),
     revokedAt: integer("revoked_at"),
+    /** OIDC-exchanged tokens: the verified claims kept at exchange (who-pulled names the CI run by them). */
+    claims: text("claims", { mode: "json" }).$type<Record<string, string | null> | null>(),
     createdAt: integer("created_at").notNull(),
   },
   (t) => [

@@ -12,7 +12,7 @@
  *   `yanked` is filled in when the index file is rendered.
  */
 import { invalid } from "../../core/errors";
-import { parseSemver } from "../../core/semver";
+import { parseSemver, semverMatcher } from "../../core/semver";
 
 const CRATE_NAME = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
 
@@ -131,4 +131,17 @@ export function indexEntry(meta: PublishMetadata, cksumHex: string): IndexEntry 
   }
   if (meta.rust_version) entry.rust_version = meta.rust_version;
   return entry;
+}
+
+/**
+ * A matcher for a crate version spec in Cargo's requirement grammar: a full version
+ * matches exactly that version; otherwise comparators separated by commas, where a bare
+ * (partial) version means `^` as in Cargo.toml (`1.2` = `^1.2`, `>=1.0, <1.4`, `~1.3`, `*`).
+ */
+export function cargoVersionMatcher(spec: string): (version: string) => boolean {
+  const text = spec.trim();
+  const translated = parseSemver(text) ? text : text.split(",").map((c) => c.trim()).map((c) => (/^\d/.test(c) ? `^${c}` : c)).join(" ");
+  const match = text && !/\|\|/.test(text) ? semverMatcher(translated) : null;
+  if (!match) throw invalid("BlockVersions", `'${spec}' is not a Cargo version or version requirement`);
+  return match;
 }

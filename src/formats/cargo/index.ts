@@ -8,17 +8,17 @@
  */
 import { Hono, type Context } from "hono";
 import type { AppEnv } from "../../http/types";
-import { withHeaders, type ErrorRenderer } from "../../http/errors";
+import { whyBlocked, withHeaders, type ErrorRenderer } from "../../http/errors";
 import { sendFile } from "../../http/download";
 import * as cargo from "./registry";
-import { crateOfIndexPath } from "./crate";
+import { cargoVersionMatcher, crateOfIndexPath, normalizeCrateName } from "./crate";
 import { invalid, notFound } from "../../core/errors";
 import { sha256Hex } from "../../core/ids";
 import type { Format } from "../format";
 import { cargoClientSetup } from "./client-setup";
 
 export const renderCargoError: ErrorRenderer = (err, c) => {
-  const res = c.json({ errors: [{ detail: err.message }] }, err.status as 400);
+  const res = c.json({ errors: [{ detail: err.message }], ...whyBlocked(err) }, err.status as 400);
   return withHeaders(res, err, err.status === 401 ? { "WWW-Authenticate": "Cargo" } : {});
 };
 
@@ -93,6 +93,8 @@ export const cargoFormat: Format = {
   prefix: "/cargo",
   routes: cargoApp,
   renderError: renderCargoError,
+  packageKey: normalizeCrateName,
+  versionMatcher: cargoVersionMatcher,
   exampleArtifact: "my_crate",
   clientSetup: cargoClientSetup,
 };

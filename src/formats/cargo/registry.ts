@@ -12,6 +12,11 @@
  * - A version that differs from an existing one only in build metadata is a conflict;
  *   so is a name whose spelling differs from the crate's first publish.
  * - The .crate is streamed into R2 (never buffered); a refused publish unlinks it.
+ * - Policies (services/policy): a held version's line is absent from the index for
+ *   ordinary readers; a refused (blocked) one is listed as yanked, so cargo never
+ *   resolves to it (a lockfile that pins it still downloads, and gets 451 with the
+ *   refusal as the error detail cargo prints). The licence is the metadata's `license`
+ *   (the old `MIT/Apache-2.0` form read as `MIT OR Apache-2.0`).
  */
 import type { Scope } from "../../services/scope";
 import type { OpenedRepo } from "../../services/projects";
@@ -22,6 +27,7 @@ import { indexEntry, normalizeCrateName, parsePublishMetadata, type IndexEntry }
 import { highest, withoutBuild } from "../../core/semver";
 import { RegistryError, conflict, invalid, notFound } from "../../core/errors";
 import { describe } from "../../auth/principal";
+import { enforceVersion, versionsView } from "../../services/policy";
 
 export const MAX_METADATA_BYTES = 1024 * 1024;
 export const MAX_CRATE_BYTES = 50 * 1024 * 1024;
@@ -69,6 +75,7 @@ export async function publishCrate(scope: Scope, opened: OpenedRepo, body: Reada
       displayName: meta.name,
       version: meta.vers,
       versionMetadata: { index: entry },
+      license: typeof meta.license === "string" && meta.license.trim() ? meta.license.replace(/\s*\/\s*/g, " OR ") : null,
       packageMetadata: {
         description: meta.description ?? null,
         ...(pkg ? {} : { owners: [{ login: publisher.actorName ?? "anonymous", kind: publisher.actorType }] }),
@@ -92,10 +99,11 @@ async function crate(scope: Scope, opened: OpenedRepo, crateName: string) {
 export async function indexFile(scope: Scope, opened: OpenedRepo, lowerName: string): Promise<string | null> {
   const pkg = await packages.findPackage(scope, opened.repo.id, normalizeCrateName(lowerName));
   if (!pkg || pkg.displayName.toLowerCase() !== lowerName) return null;
-  const versions = await packages.versionsWithFiles(scope, pkg.id);
-  const lines = versions
+  const all = await packages.versionsWithFiles(scope, pkg.id);
+  const view = await versionsView(scope, opened, pkg.displayName, all, (v) => v.version);
+  const lines = view.visible
     .filter((v) => v.version.metadata.index)
-    .map((v) => JSON.stringify({ ...(v.version.metadata.index as IndexEntry), yanked: v.version.yanked !== null }));
+    .map((v) => JSON.stringify({ ...(v.version.metadata.index as IndexEntry), yanked: v.version.yanked !== null || view.refusal(v) !== null }));
   return lines.length ? `${lines.join("\n")}\n` : null;
 }
 
@@ -118,6 +126,7 @@ export async function crateFile(scope: Scope, opened: OpenedRepo, crateName: str
   const version = await packages.findVersion(scope, pkg.id, vers);
   const file = version && (await packages.findFileByName(scope, opened.repo.id, crateFileName(pkg.displayName, vers)));
   if (!version || !file || file.versionId !== version.id) throw notFound("Version", `crate \`${crateName}\` does not have a version \`${vers}\``);
+  await enforceVersion(scope, opened, pkg.displayName, version, file.digest);
   return file;
 }
 

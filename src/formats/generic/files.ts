@@ -12,6 +12,9 @@
  * - Declared checksums (sha256, sha1, md5) are verified before anything is recorded.
  * - sha1/md5/sha512 are computed at upload and kept in the file's metadata, so every
  *   download can return them without re-reading the bytes.
+ * - Policies: a block names a path (or a glob of paths) with no versions; GET and HEAD
+ *   of a blocked or held file answer 451. Files declare no licence: licence policies
+ *   don't judge them.
  */
 import type { Scope } from "../../services/scope";
 import type { OpenedRepo } from "../../services/projects";
@@ -19,6 +22,7 @@ import { ingestBlob } from "../../services/artifacts";
 import * as packages from "../../services/artifacts";
 import { conflict, notFound } from "../../core/errors";
 import type { ChecksumAlgorithm } from "../../services/artifacts";
+import { enforceVersion } from "../../services/policy";
 
 export const GENERIC_VERSION = "current";
 
@@ -60,10 +64,12 @@ export async function putFile(scope: Scope, opened: OpenedRepo, input: PutFileIn
   }
 }
 
+/** A file for a download: 451 when a policy (a block, a quarantine hold) refuses it. */
 export async function getFile(scope: Scope, opened: OpenedRepo, path: string) {
-  const file = await packages.findFileByName(scope, opened.repo.id, path);
-  if (!file) throw notFound("File", `${path} not found`);
-  return file;
+  const found = await packages.findFileForDownload(scope, opened.repo.id, path);
+  if (!found) throw notFound("File", `${path} not found`);
+  await enforceVersion(scope, opened, found.packageName, found.version, found.file.digest);
+  return found.file;
 }
 
 /** Removes the path: its package, version and file. */

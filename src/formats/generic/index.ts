@@ -84,6 +84,7 @@ export const genericFormat: Format = {
   prefix: "/generic",
   routes: genericApp,
   renderError: renderPlainError,
+  declaresLicenses: false,
   exampleArtifact: "my-tool",
   clientSetup: genericClientSetup,
 };

@@ -11,7 +11,7 @@ import { Hono, type Context } from "hono";
 import type { AppEnv } from "../../http/types";
 import { sendFile } from "../../http/download";
 import * as go from "./proxy";
-import { parseProxyPath } from "./module";
+import { goVersionMatcher, parseProxyPath } from "./module";
 import { invalid, notFound } from "../../core/errors";
 import type { Action } from "../../auth/principal";
 import { renderPlainError } from "../../http/errors";
@@ -69,6 +69,8 @@ export const goFormat: Format = {
   prefix: "/go",
   routes: goApp,
   renderError: renderPlainError,
+  versionMatcher: goVersionMatcher,
+  declaresLicenses: false,
   exampleArtifact: "example.com/my/module",
   clientSetup: goClientSetup,
 };

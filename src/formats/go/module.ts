@@ -13,7 +13,7 @@
  */
 import { invalid } from "../../core/errors";
 import { isWindowsDeviceName } from "./module-zip";
-import { parseSemver, type SemVer } from "../../core/semver";
+import { parseSemver, semverMatcher, type SemVer } from "../../core/semver";
 
 export function unescapeModulePath(escaped: string): string | null {
   let out = "";
@@ -107,4 +107,19 @@ export function moduleOfGoMod(text: string): string | null {
     if (m) return m[2]!;
   }
   return null;
+}
+
+/**
+ * A matcher for a module version spec: `v1.2.3` matches exactly that version; a range is
+ * node-semver's grammar with Go's `v` prefixes (`>=v1.2.0 <v1.3.0`, `v1.x`);
+ * `+incompatible` is build metadata and never affects a match.
+ */
+export function goVersionMatcher(spec: string): (version: string) => boolean {
+  const text = spec.trim();
+  const strip = (s: string) => s.replace(/(^|[\s<>=~^|])v(?=\d)/g, "$1");
+  // Every version in the spec carries Go's `v`: `vx` or a bare `1.2.3` is not a module version.
+  const versioned = text.split(/\s+/).filter((t) => t && t !== "||" && t !== "-").every((t) => /^[<>=~^]*v\d/.test(t));
+  const match = text && versioned ? semverMatcher(strip(text)) : null;
+  if (!match) throw invalid("BlockVersions", `'${spec}' is not a module version (v1.2.3) or a range of them`);
+  return (version) => match(version.replace(/^v/, ""));
 }

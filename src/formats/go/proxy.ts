@@ -13,6 +13,11 @@
  * - A stored zip and .mod never change (409 on different bytes, no-op on the same).
  * - The zip is validated (formats/go/module.ts) from ranged reads of the stored object;
  *   a refused upload unlinks what it ingested.
+ * - Policies (services/policy): `@v/list` and `@latest` leave out held and refused
+ *   versions (the go command resolves queries from them, and has no yanked state to
+ *   show), and `.info`, `.mod` and `.zip` of such a version answer 451 with the refusal
+ *   in the body (go prints it as the server's response); `@latest` when every version
+ *   is refused answers the newest one's 451.
  */
 import type { Scope } from "../../services/scope";
 import type { OpenedRepo } from "../../services/projects";
@@ -26,6 +31,7 @@ import { highest } from "../../core/semver";
 import { RegistryError, conflict, invalid, notFound } from "../../core/errors";
 import { readCapped } from "../../core/byte-reader";
 import { bodyBroken } from "../../core/block-reader";
+import { enforceVersion, versionsView } from "../../services/policy";
 
 const zipName = (module: string, version: string) => `${module}/@v/${version}.zip`;
 const modName = (module: string, version: string) => `${module}/@v/${version}.mod`;
@@ -113,39 +119,53 @@ export async function uploadMod(scope: Scope, opened: OpenedRepo, module: string
   return { created: true };
 }
 
-/** Versions of a module whose zip is stored, with their times; null if the module is unknown. */
+/**
+ * Versions of a module whose zip is stored, with their times and version rows; `usable`
+ * are those this reader may resolve to (not held from them, not refused). Null if the
+ * module is unknown.
+ */
 async function servedVersions(scope: Scope, opened: OpenedRepo, module: string) {
   const pkg = await packages.findPackage(scope, opened.repo.id, module);
   if (!pkg) return null;
-  return (await packages.versionsWithFiles(scope, pkg.id))
+  const stored = (await packages.versionsWithFiles(scope, pkg.id))
     .filter((v) => typeof v.version.metadata.time === "string")
-    .map((v) => ({ version: v.version.version, time: v.version.metadata.time as string }));
+    .map((v) => ({ version: v.version.version, time: v.version.metadata.time as string, row: v.version }));
+  const view = await versionsView(scope, opened, module, stored, (v) => v.row);
+  return { stored, usable: view.visible.filter((v) => !view.refusal(v)) };
 }
+
+const refuse = (scope: Scope, opened: OpenedRepo, module: string, v: { row: packages.VersionRow }, digest: string | null = null) => enforceVersion(scope, opened, module, v.row, digest);
 
 export async function listVersions(scope: Scope, opened: OpenedRepo, module: string): Promise<string[]> {
   const versions = await servedVersions(scope, opened, module);
-  if (!versions?.length) throw notFound("Module", `module ${module} not found`);
-  return versions.map((v) => v.version);
+  if (!versions?.stored.length) throw notFound("Module", `module ${module} not found`);
+  return versions.usable.map((v) => v.version);
 }
 
 export async function versionInfo(scope: Scope, opened: OpenedRepo, module: string, version: string) {
-  const found = (await servedVersions(scope, opened, module))?.find((v) => v.version === version);
+  const found = (await servedVersions(scope, opened, module))?.stored.find((v) => v.version === version);
   if (!found) throw notFound("ModuleVersion", `${module}@${version} not found`);
+  await refuse(scope, opened, module, found);
   return { Version: found.version, Time: found.time };
 }
 
 export async function latestInfo(scope: Scope, opened: OpenedRepo, module: string) {
-  const versions = (await servedVersions(scope, opened, module)) ?? [];
-  const best = highest(versions.map((v) => v.version.slice(1)));
-  const found = versions.find((v) => v.version === `v${best}`);
-  if (!found) throw notFound("Module", `module ${module} not found`);
+  const versions = await servedVersions(scope, opened, module);
+  const newest = <T extends { version: string }>(list: T[]) => list.find((v) => v.version === `v${highest(list.map((x) => x.version.slice(1)))}`);
+  const found = newest(versions?.usable ?? []);
+  if (!found) {
+    const refused = newest(versions?.stored ?? []);
+    if (refused) await refuse(scope, opened, module, refused);
+    throw notFound("Module", `module ${module} not found`);
+  }
   return { Version: found.version, Time: found.time };
 }
 
 export async function moduleFile(scope: Scope, opened: OpenedRepo, module: string, version: string, kind: "mod" | "zip"): Promise<FileRow> {
-  await versionInfo(scope, opened, module, version);
-  const { zip, mod } = await versionFiles(scope, opened, module, version);
+  const found = (await servedVersions(scope, opened, module))?.stored.find((v) => v.version === version);
+  const { zip, mod } = found ? await versionFiles(scope, opened, module, version) : { zip: undefined, mod: undefined };
   const file = kind === "zip" ? zip : mod;
-  if (!file) throw notFound("ModuleVersion", `${module}@${version} not found`);
+  if (!found || !file) throw notFound("ModuleVersion", `${module}@${version} not found`);
+  await refuse(scope, opened, module, found, file.digest);
   return file;
 }

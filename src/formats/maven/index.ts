@@ -9,7 +9,7 @@ import { Hono, type Context } from "hono";
 import type { AppEnv } from "../../http/types";
 import { sendFile } from "../../http/download";
 import * as maven from "./repository";
-import { parseMavenPath } from "./paths";
+import { mavenVersionMatcher, parseMavenPath } from "./paths";
 import { readCapped } from "../../http/body";
 import type { Action } from "../../auth/principal";
 import { renderPlainError } from "../../http/errors";
@@ -33,7 +33,7 @@ mavenApp.get("/:project/:repo/*", async (c) => {
     if (p.checksum) return c.text(await maven.digestText(xml, p.checksum), 200, { "Cache-Control": "no-cache" });
     return c.body(xml, 200, { "Content-Type": "application/xml", "Cache-Control": "no-cache" });
   }
-  const file = await maven.getFile(scope, opened, p);
+  const file = await maven.downloadFile(scope, opened, p);
   if (p.checksum) return c.text(maven.checksumOf(file, p.checksum));
   return sendFile(c, opened.repo.id, file, { headers: { "X-Checksum-Sha1": maven.checksumOf(file, "sha1"), "X-Checksum-Sha256": maven.checksumOf(file, "sha256") } });
 });
@@ -62,6 +62,7 @@ export const mavenFormat: Format = {
   prefix: "/maven",
   routes: mavenApp,
   renderError: renderPlainError,
+  versionMatcher: mavenVersionMatcher,
   exampleArtifact: "com.example:my-lib",
   clientSetup: mavenClientSetup,
 };

@@ -130,3 +130,46 @@ export function compareMavenVersions(a: string, b: string): number {
   }
   return 0;
 }
+
+/**
+ * A matcher for a Maven version or version range, as a dependency would write it: a bare
+ * version matches exactly that version (compareMavenVersions, so `1.0` = `1.0.0`); ranges
+ * are `[1.0]`, `[1.0,2.0)`, `(,1.0]`, `[1.5,)` and unions of them separated by commas
+ * (`(,1.0],[1.2,)`), `[`/`]` inclusive, `(`/`)` exclusive.
+ */
+export function mavenVersionMatcher(spec: string): (version: string) => boolean {
+  const text = spec.trim();
+  const bad = () => invalid("BlockVersions", `'${spec}' is not a Maven version or version range`);
+  if (!text) throw bad();
+  if (!/^[[(]/.test(text)) {
+    if (/[[\](),\s]/.test(text)) throw bad();
+    return (v) => v === text || compareMavenVersions(v, text) === 0;
+  }
+  const sets: ((v: string) => boolean)[] = [];
+  const RANGE = /^\s*([[(])\s*([^,\])]*?)\s*(?:(,)\s*([^\])]*?)\s*)?([\])])\s*(?:,|$)/;
+  let rest = text;
+  while (rest.trim()) {
+    const m = RANGE.exec(rest);
+    if (!m) throw bad();
+    rest = rest.slice(m[0].length);
+    const [, open, low, comma, high, close] = m;
+    if (!comma) {
+      if (open !== "[" || close !== "]" || !low) throw bad();
+      sets.push((v) => compareMavenVersions(v, low) === 0);
+      continue;
+    }
+    if (!low && !high) throw bad();
+    sets.push((v) => {
+      if (low) {
+        const c = compareMavenVersions(v, low);
+        if (c < 0 || (c === 0 && open === "(")) return false;
+      }
+      if (high) {
+        const c = compareMavenVersions(v, high);
+        if (c > 0 || (c === 0 && close === ")")) return false;
+      }
+      return true;
+    });
+  }
+  return (v) => sets.some((s) => s(v));
+}

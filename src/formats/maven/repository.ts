@@ -13,6 +13,12 @@
  *   generated from D1 on every request; what a client PUTs there is read and dropped.
  * - An uploaded .sha1/.md5/.sha256/.sha512 must match the stored file (else
  *   `InvalidChecksumMismatch`); nothing is stored for it.
+ * - Policies (services/policy): maven-metadata.xml lists only versions the reader may
+ *   install (held and refused ones are left out, so ranges, LATEST and RELEASE never
+ *   resolve to them); a file (or checksum) of a held or refused version answers 451, so
+ *   a build that names the version exactly fails with the refusal.
+ * - The licence is the POM's `<licenses>` (pom.ts), judged when the POM arrives: the
+ *   version's other files come first and are not judged.
  */
 import type { Scope } from "../../services/scope";
 import type { OpenedRepo } from "../../services/projects";
@@ -22,6 +28,8 @@ import type { FileRow } from "../../services/artifacts";
 import { fileParts, type MavenChecksum, type MavenPath } from "./paths";
 import { artifactMetadataXml, snapshotMetadataXml, type SnapshotFile } from "./metadata-xml";
 import { hex } from "../../core/ids";
+import { enforceVersion, versionsView } from "../../services/policy";
+import { licenseOfPom } from "./pom";
 import { invalid, notFound } from "../../core/errors";
 
 type FilePath = Extract<MavenPath, { kind: "file" }>;
@@ -44,10 +52,12 @@ export async function putFile(scope: Scope, opened: OpenedRepo, p: FilePath, bod
   const mediaType = mediaTypeOf(p.fileName);
   const blob = await ingestBlob(scope, opened.repo.id, body, { length, checksums: ["sha1", "md5", "sha512"], mediaType });
   try {
+    const license = p.fileName.endsWith(".pom") ? await licenseOfPom(scope, opened.repo.id, blob) : undefined;
     const published = await packages.publishVersion(scope, opened, {
       name: packageName(p),
       version: p.version,
       appendToExisting: true,
+      license,
       files: [{ name: p.path, digest: blob.digest, size: blob.size, mediaType, metadata: blob.checksums }],
     });
     return { created: published.files.length > 0 };
@@ -79,19 +89,30 @@ export async function getFile(scope: Scope, opened: OpenedRepo, p: FilePath): Pr
   return file;
 }
 
+/** A file (or its checksum) for a download: 451 when a policy refuses its version. */
+export async function downloadFile(scope: Scope, opened: OpenedRepo, p: FilePath): Promise<FileRow> {
+  const found = await packages.findFileForDownload(scope, opened.repo.id, p.path);
+  if (!found) throw notFound("File", `${p.path} not found`);
+  await enforceVersion(scope, opened, found.packageName, found.version, found.file.digest);
+  return found.file;
+}
+
 /** The server's maven-metadata.xml for this path. */
 export async function metadataXml(scope: Scope, opened: OpenedRepo, p: MetadataPath): Promise<string> {
   const pkg = await packages.findPackage(scope, opened.repo.id, packageName(p));
   if (!pkg) throw notFound("Metadata", `${p.path} not found`);
-  const versions = await packages.versionsWithFiles(scope, pkg.id);
+  const all = await packages.versionsWithFiles(scope, pkg.id);
+  const view = await versionsView(scope, opened, pkg.displayName, all, (v) => v.version);
+  const versions = view.visible.filter((v) => !view.refusal(v));
   const lastUpdated = (files: FileRow[]) => files.reduce((t, f) => Math.max(t, f.createdAt), 0);
   if (p.version === null) {
     const live = versions.filter((v) => v.files.length > 0);
     if (!live.length) throw notFound("Metadata", `${p.path} not found`);
     return artifactMetadataXml({ groupId: p.groupId, artifactId: p.artifactId, versions: live.map((v) => v.version.version), lastUpdated: lastUpdated(live.flatMap((v) => v.files)) });
   }
-  const version = versions.find((v) => v.version.version === p.version);
+  const version = all.find((v) => v.version.version === p.version);
   if (!version?.files.length) throw notFound("Metadata", `${p.path} not found`);
+  await enforceVersion(scope, opened, pkg.displayName, version.version, version.files[0]!.digest);
   const files: SnapshotFile[] = [];
   for (const f of version.files) {
     const parts = fileParts(p.artifactId, p.version, f.name.split("/").pop()!);

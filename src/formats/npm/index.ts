@@ -7,20 +7,30 @@
  *   reach the same package.
  * - Reads need `read` (anonymous on public repos), publishing, deprecating and
  *   dist-tags need `write`, unpublishing needs `delete` (services/projects/repos.ts openRepo).
- * - Errors are npm's `{"error": "…"}`; a 401 carries a Bearer challenge.
+ * - Errors are npm's `{"error": "…"}`; a 401 carries a Bearer challenge; a 451 (a
+ *   policy refuses the download) also carries the why-blocked envelope's fields.
+ * - Policies (services/policy): a held version is absent from the packument for
+ *   ordinary readers (dist-tags on it move to the highest visible version, or go) and
+ *   its tarball answers 451; a blocked version stays listed with the refusal as its
+ *   `deprecated` message (npm's resolver then prefers any other version satisfying the
+ *   range, warns when it can't, and the tarball answers 451 with the message), so an
+ *   install never takes a blocked version without telling the user. `?write=true` (the
+ *   document npm edits for deprecate and unpublish) is the stored state, for writers.
  */
 import { Hono, type Context } from "hono";
 import type { AppEnv } from "../../http/types";
 import type { ErrorRenderer } from "../../http/errors";
-import { withHeaders } from "../../http/errors";
+import { whyBlocked, withHeaders } from "../../http/errors";
 import { readJsonCapped } from "../../http/body";
 import { sendFile } from "../../http/download";
 import type { OpenedRepo } from "../../services/projects";
 import { filesOfVersion, listPackages } from "../../services/artifacts";
-import { RegistryError, notFound } from "../../core/errors";
+import { enforceVersion, versionsView } from "../../services/policy";
+import { RegistryError, invalid, notFound } from "../../core/errors";
+import { semverMatcher } from "../../core/semver";
 import type { Action } from "../../auth/principal";
 import { parseNpmPath, tarballName, versionOfTarball, type NpmRoute } from "./routes";
-import { ABBREVIATED, abbreviatedPackument, fullPackument, packageMeta, servedManifest } from "./packument";
+import { ABBREVIATED, abbreviatedPackument, fullPackument, packageMeta, servedManifest, withPolicies } from "./packument";
 import { hasAttachments, publishPackument, type Packument } from "./publish";
 import * as doc from "./document";
 import type { Format } from "../format";
@@ -30,7 +40,7 @@ import { npmClientSetup } from "./client-setup";
 export const MAX_PUBLISH_BYTES = 128 * 1024 * 1024;
 
 export const renderNpmError: ErrorRenderer = (err, c) => {
-  const res = c.json({ error: err.message, code: err.code }, err.status as 400);
+  const res = c.json({ error: err.message, code: err.code, ...whyBlocked(err) }, err.status as 400);
   return withHeaders(res, err, err.status === 401 ? { "WWW-Authenticate": 'Bearer realm="OrbitalReg"' } : {});
 };
 
@@ -122,10 +132,12 @@ const HANDLERS: Record<string, (r: Req) => Promise<Response>> = {
 const nameOf = (route: NpmRoute) => (route as { name: string }).name;
 
 async function getPackument({ c, route, registryUrl, open }: Req) {
-  const opened = await open("read");
-  const { pkg, versions } = await doc.loadPackage(c.var.scope, opened, nameOf(route));
+  const write = c.req.query("write") === "true";
+  const opened = await open(write ? "write" : "read");
+  const loaded = await doc.loadPackage(c.var.scope, opened, nameOf(route));
+  const { pkg, versions } = write ? loaded : await readerView(c, opened, loaded);
   const accept = c.req.header("accept") ?? "";
-  const abbreviated = accept.includes(ABBREVIATED) && c.req.query("write") !== "true";
+  const abbreviated = accept.includes(ABBREVIATED) && !write;
   if (abbreviated) {
     return new Response(JSON.stringify(abbreviatedPackument(registryUrl, pkg, versions)), {
       headers: { "Content-Type": `${ABBREVIATED}; charset=utf-8`, Vary: "Accept" },
@@ -137,11 +149,23 @@ async function getPackument({ c, route, registryUrl, open }: Req) {
 async function getVersion({ c, route, registryUrl, open }: Req) {
   const opened = await open("read");
   const r = route as Extract<NpmRoute, { kind: "version" }>;
-  const { pkg, versions } = await doc.loadPackage(c.var.scope, opened, r.name);
+  const loaded = await doc.loadPackage(c.var.scope, opened, r.name);
+  const { pkg, versions } = await readerView(c, opened, loaded);
   const wanted = packageMeta(pkg)["dist-tags"]?.[r.spec] ?? r.spec;
   const found = versions.find((v) => v.version.version === wanted);
-  if (!found) throw notFound("Version", `${r.name}@${r.spec} not found`);
+  if (!found) {
+    // Held from this reader: say so (451 quarantined until …) rather than "not found".
+    const held = loaded.versions.find((v) => v.version.version === wanted);
+    if (held) await enforceVersion(c.var.scope, opened, loaded.pkg.displayName, held.version, null);
+    throw notFound("Version", `${r.name}@${r.spec} not found`);
+  }
   return c.json(servedManifest(registryUrl, pkg, found.version), 200);
+}
+
+/** The package as this reader may see it: held versions gone, refused ones deprecated with the refusal. */
+async function readerView(c: Ctx, opened: OpenedRepo, loaded: Awaited<ReturnType<typeof doc.loadPackage>>) {
+  const view = await versionsView(c.var.scope, opened, loaded.pkg.displayName, loaded.versions, (v) => v.version);
+  return withPolicies(loaded.pkg, view.visible, (v) => view.refusal(v)?.message ?? null);
 }
 
 async function getTarball({ c, route, open }: Req) {
@@ -154,6 +178,7 @@ async function getTarball({ c, route, open }: Req) {
   const v = versions.find((x) => x.version.version === version);
   const file = v && (await filesOfVersion(c.var.scope, v.version.id)).find((f) => f.name === tarballName(pkg.displayName, version));
   if (!file) throw missing();
+  await enforceVersion(c.var.scope, opened, pkg.displayName, v.version, file.digest);
   return sendFile(c, opened.repo.id, file, {
     contentType: "application/octet-stream",
     headers: { "Cache-Control": `${opened.repo.visibility === "public" ? "public" : "private"}, max-age=31536000, immutable` },
@@ -187,12 +212,17 @@ async function search({ c, open }: Req) {
   return c.json({ objects, total: Math.min(page.items.length, from + size), time: new Date().toISOString() }, 200);
 }
 
+const throwInvalidSpec = (spec: string): never => {
+  throw invalid("BlockVersions", `'${spec}' is not an npm version or range`);
+};
+
 export const npmFormat: Format = {
   id: "npm",
   repoFormats: ["npm"],
   prefix: "/npm",
   routes: npmApp,
   renderError: renderNpmError,
+  versionMatcher: (spec) => semverMatcher(spec) ?? throwInvalidSpec(spec),
   exampleArtifact: "my-package",
   clientSetup: npmClientSetup,
 };

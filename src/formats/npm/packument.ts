@@ -14,6 +14,7 @@
  */
 import type { PackageRow, VersionRow, FileRow } from "../../services/artifacts";
 import { tarballName } from "./routes";
+import { highest } from "../../core/semver";
 
 export const ABBREVIATED = "application/vnd.npm.install-v1+json";
 
@@ -127,4 +128,25 @@ export function abbreviatedPackument(registryUrl: string, pkg: PackageRow, versi
     out[v] = a;
   }
   return { name: full.name, modified: full.time.modified, "dist-tags": full["dist-tags"], versions: out };
+}
+
+/**
+ * The package as a reader sees it under policies: `versions` are the visible ones, and a
+ * refused version's manifest is deprecated with its refusal; a dist-tag on a version the
+ * reader can't see moves to the highest visible version (`latest`) or is dropped.
+ */
+export function withPolicies(pkg: PackageRow, versions: VersionWithFiles[], refusal: (v: VersionWithFiles) => string | null) {
+  const visible = new Set(versions.map((v) => v.version.version));
+  const tags = distTagsOf(pkg);
+  const fallback = highest([...visible]);
+  for (const [tag, v] of Object.entries(tags)) {
+    if (visible.has(v)) continue;
+    if (tag === "latest" && fallback) tags.latest = fallback;
+    else delete tags[tag];
+  }
+  const shown = versions.map((v) => {
+    const message = refusal(v);
+    return message ? { ...v, version: { ...v.version, deprecated: message } } : v;
+  });
+  return { pkg: { ...pkg, metadata: { ...pkg.metadata, "dist-tags": tags } }, versions: shown };
 }

@@ -9,14 +9,16 @@
  * - A version that exists, or existed and was unpublished, is refused with 403 as npmjs
  *   does: a name@version always means the same bytes.
  * - The version, its file and the package's dist-tags land in one atomic publish
- *   (services/artifacts/packages.ts); a first publish always gets a `latest` tag.
+ *   (services/artifacts/packages.ts); a first publish always gets a `latest` tag. A
+ *   refused publish (a licence policy: the manifest's `license` is judged) unlinks the
+ *   tarball it ingested.
  * - Dist-tags are read-modify-written on the package row without serialization: two
  *   concurrent publishes of one package can lose one's tag change (last writer wins),
  *   never a version.
  */
 import type { Scope } from "../../services/scope";
 import type { OpenedRepo } from "../../services/projects";
-import { ingestBlob, findPackage, findVersion, publishVersion } from "../../services/artifacts";
+import { ingestBlob, findPackage, findVersion, publishVersion, releaseUnusedBlobs } from "../../services/artifacts";
 import { RegistryError, invalid, isRegistryError } from "../../core/errors";
 import { hex } from "../../core/ids";
 import { assertDistTag, assertNpmName, tarballName } from "./routes";
@@ -147,6 +149,7 @@ export async function publishPackument(scope: Scope, opened: OpenedRepo, urlName
       name,
       displayName: name,
       version,
+      license: licenseOfManifest(manifest),
       versionMetadata: { manifest: stored },
       packageMetadata,
       files: [
@@ -160,7 +163,18 @@ export async function publishPackument(scope: Scope, opened: OpenedRepo, urlName
       ],
     });
   } catch (e) {
+    // A refused publish (a licence policy, a race) keeps nothing: the tarball goes again.
+    await releaseUnusedBlobs(scope, opened.repo, [blob.digest]);
     if (isRegistryError(e) && e.code === "ConflictVersionExists") throw cannotPublishOver(name, version);
     throw e;
   }
+}
+
+/** package.json's `license` (an SPDX expression, or the old `{type}` form), or the older `licenses` list (alternatives). */
+export function licenseOfManifest(m: Manifest): string | null {
+  const typeOf = (l: unknown) => (typeof l === "string" ? l : typeof l === "object" && l !== null && typeof (l as { type?: unknown }).type === "string" ? (l as { type: string }).type : null);
+  const single = typeOf(m.license);
+  if (single?.trim()) return single.trim();
+  const list = Array.isArray(m.licenses) ? m.licenses.map(typeOf).filter((t): t is string => !!t?.trim()) : [];
+  return list.length ? list.map((t) => (/\s/.test(t.trim()) ? `(${t.trim()})` : t.trim())).join(" OR ") : null;
 }

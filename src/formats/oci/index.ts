@@ -54,6 +54,7 @@ export const ociFormat: Format = {
   routes: app,
   repoAddressed: false,
   renderError: renderOciError,
+  artifacts: "images",
   exampleArtifact: (repoFormat) => (repoFormat === "helm" ? "my-chart" : "my-image"),
   clientSetup: ociClientSetup,
 };

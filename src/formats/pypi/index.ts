@@ -9,15 +9,21 @@
  * - Errors are plain text with the message also in the status line (twine shows the
  *   reason phrase); a 401 carries a Basic challenge, which pip and twine answer.
  * - Project pages are served under the normalized name; other spellings redirect there.
+ * - Policies (services/policy): a held version's files are absent from the project page
+ *   for ordinary readers; a refused (blocked) version's files stay, yanked (PEP 592) with
+ *   the refusal as the reason, so pip never picks them for a range and warns when
+ *   pinned to one; every file download of a refused or held version answers 451.
  */
 import { Hono, type Context } from "hono";
 import type { AppEnv } from "../../http/types";
-import { withHeaders, type ErrorRenderer } from "../../http/errors";
+import { whyBlockedText, withHeaders, type ErrorRenderer } from "../../http/errors";
 import { sendFile } from "../../http/download";
-import { findFileByName, findPackage, listPackages, versionsWithFiles } from "../../services/artifacts";
+import { findFileForDownload, findPackage, listPackages, versionsWithFiles } from "../../services/artifacts";
+import { enforceVersion, versionsView } from "../../services/policy";
 import { notFound } from "../../core/errors";
 import type { Action } from "../../auth/principal";
 import { normalizeName } from "./names";
+import { pep440Matcher } from "./specifiers";
 import { negotiate, projectHtml, projectJson, projectListHtml, projectListJson, type SimpleFile } from "./simple";
 import { CORE_METADATA_ROLE, uploadDistribution } from "./upload";
 import type { Format } from "../format";
@@ -25,7 +31,7 @@ import { pypiClientSetup } from "./client-setup";
 
 export const renderPypiError: ErrorRenderer = (err, c) => {
   const reason = err.message.replace(/[^\x20-\x7e]/g, "?").slice(0, 200);
-  const res = new Response(`${err.status} ${err.message}\n`, {
+  const res = new Response(`${err.status} ${err.message}\n${whyBlockedText(err)}`, {
     status: err.status,
     statusText: reason,
     headers: { "Content-Type": "text/plain; charset=utf-8", "X-Request-Id": c.get("requestId") },
@@ -75,9 +81,12 @@ pypiApp.get("/:project/:repo/simple/:name/", async (c) => {
   if (name !== normalized) return c.redirect(`${repoUrl(c)}/simple/${normalized}/`, 301);
   const pkg = await findPackage(c.var.scope, opened.repo.id, normalized);
   if (!pkg) throw notFound("Package", `no project named '${name}' in this repository`);
-  const versions = await versionsWithFiles(c.var.scope, pkg.id);
-  const files: SimpleFile[] = versions.flatMap(({ version, files }) =>
-    files
+  const all = await versionsWithFiles(c.var.scope, pkg.id);
+  const view = await versionsView(c.var.scope, opened, pkg.displayName, all, (v) => v.version);
+  const versions = view.visible;
+  const files: SimpleFile[] = versions.flatMap((v) => {
+    const yanked = view.refusal(v)?.message ?? v.version.yanked;
+    return v.files
       .filter((f) => f.metadata.role !== CORE_METADATA_ROLE)
       .map((f) => ({
         filename: f.name,
@@ -86,10 +95,10 @@ pypiApp.get("/:project/:repo/simple/:name/", async (c) => {
         size: f.size,
         uploadTime: f.createdAt,
         requiresPython: (f.metadata.requires_python as string | null) ?? null,
-        yanked: version.yanked,
+        yanked,
         coreMetadataSha256: (f.metadata.core_metadata_sha256 as string | null) ?? null,
-      })),
-  );
+      }));
+  });
   const project = { name: pkg.displayName, versions: versions.map((v) => v.version.version), files };
   return respond(c, { html: () => projectHtml(project), json: () => projectJson(project) });
 });
@@ -97,9 +106,10 @@ pypiApp.get("/:project/:repo/simple/:name/", async (c) => {
 pypiApp.on(["GET", "HEAD"], "/:project/:repo/files/:filename", async (c) => {
   const opened = await open(c, "read");
   const filename = params(c).filename!;
-  const file = await findFileByName(c.var.scope, opened.repo.id, filename);
-  if (!file) throw notFound("File", `no file named '${filename}' in this repository`);
-  return sendFile(c, opened.repo.id, file, {
+  const found = await findFileForDownload(c.var.scope, opened.repo.id, filename);
+  if (!found) throw notFound("File", `no file named '${filename}' in this repository`);
+  await enforceVersion(c.var.scope, opened, found.packageName, found.version, found.file.digest);
+  return sendFile(c, opened.repo.id, found.file, {
     headers: { "Cache-Control": `${opened.repo.visibility === "public" ? "public" : "private"}, max-age=31536000, immutable` },
   });
 });
@@ -111,6 +121,7 @@ export const pypiFormat: Format = {
   routes: pypiApp,
   renderError: renderPypiError,
   packageKey: normalizeName,
+  versionMatcher: pep440Matcher,
   exampleArtifact: "my-package",
   clientSetup: pypiClientSetup,
 };

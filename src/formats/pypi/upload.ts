@@ -30,11 +30,12 @@ import { hex } from "../../core/ids";
 import { MultipartReader, boundaryOf } from "./multipart";
 import { assertDistFilename, assertProjectName, assertVersion, normalizeName } from "./names";
 import { inspectDistribution, type StoredFile } from "./distribution";
+import { licenseOfUpload } from "./licenses";
 
 export const MAX_DIST_BYTES = 1024 * 1024 * 1024;
 const MAX_FIELD = 1024 * 1024;
 const MAX_FIELDS_TOTAL = 8 * 1024 * 1024;
-const VERSION_FIELDS = ["summary", "requires_python", "metadata_version", "author", "author_email", "maintainer", "license", "home_page", "keywords"];
+const VERSION_FIELDS = ["summary", "requires_python", "metadata_version", "author", "author_email", "maintainer", "license", "license_expression", "home_page", "keywords"];
 const LIST_FIELDS = ["requires_dist", "classifiers", "project_urls", "provides_extra"];
 
 export const CORE_METADATA_ROLE = "core-metadata";
@@ -196,6 +197,7 @@ async function upload(scope: Scope, opened: OpenedRepo, request: Request, ingest
       packageMetadata: field(fields, "summary") ? { summary: field(fields, "summary") } : {},
       files: core ? [dist, core] : [dist],
       appendToExisting: true,
+      license: licenseOfUpload({ licenseExpression: field(fields, "license_expression"), license: fields.get("license")?.[0], classifiers: fields.get("classifiers") }),
     });
   } catch (e) {
     if (isRegistryError(e) && e.code === "ConflictFileExists") throw fileExists(file.filename);

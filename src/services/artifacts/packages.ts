@@ -16,6 +16,10 @@
  * - Every publish emits `artifact.uploaded`, every removal `artifact.deleted`.
  * - Every change to a repo's packages, versions or files bumps the repo's content
  *   revision in the same batch (generated indexes are rebuilt from it: repo-indexes.ts).
+ * - A new version passes the policy domain's admission first (services/policy): a
+ *   licence policy may refuse it, and it is inserted with its policy columns (the block
+ *   that matches it, its quarantine hold, its publisher), so no download ever sees it
+ *   without them.
  * - A yank/deprecation changed through the governance API (`updateVersionStatus`) is
  *   audited in the same batch and emits `artifact.updated`; `setVersionFlags` is the
  *   protocols' own path (npm deprecate, cargo yank) and writes the flags only.
@@ -30,8 +34,9 @@ import { RegistryError, conflict, notFound } from "../../core/errors";
 import { newId } from "../../core/ids";
 import { nameAllowed } from "../../core/names";
 import { clampLimit, decodeCursor, toPage } from "../../core/pagination";
-import { runBatch } from "../../db/client";
+import { runBatch, type Statement } from "../../db/client";
 import { bumpRevision, bumpRevisionOfPackage } from "../../db/indexes";
+import { admitPackageVersion, judgeLicenseAtPublish, licensePoliciesOf, type Admission } from "../policy";
 
 export type { FileRow, PackageRow, VersionRow } from "../../db/packages";
 
@@ -55,6 +60,12 @@ export interface PublishInput {
   files: FileInput[];
   /** Allow adding files to an existing version. */
   appendToExisting?: boolean;
+  /**
+   * The licence the version declares (SPDX expression or text; null: none declared),
+   * judged by licence policies. Undefined: not known yet (a Maven version's files before
+   * its POM); a later publish into the version that knows it records and judges it.
+   */
+  license?: string | null;
 }
 
 export interface PublishedVersion {
@@ -108,9 +119,27 @@ async function attemptPublish(scope: Scope, opened: OpenedRepo, input: PublishIn
   if (existingVersion && !input.appendToExisting) {
     throw conflict("VersionExists", `${input.displayName ?? input.name}@${input.version} already exists and can't be overwritten`);
   }
+  const subject = { name: input.name, displayName: pkg.displayName, version: input.version, license: input.license };
+  const admission = existingVersion ? null : await admitPackageVersion(scope, opened, subject);
+  const learnt = existingVersion && existingVersion.license === null && typeof input.license === "string" ? await judgeLearntLicense(scope, opened, existingVersion, subject) : null;
   const version: q.VersionRow = existingVersion
-    ? { ...existingVersion, metadata: { ...existingVersion.metadata, ...(input.versionMetadata ?? {}) }, updatedAt: now }
-    : { id: newId(), packageId: pkg.id, version: input.version, metadata: input.versionMetadata ?? {}, yanked: null, deprecated: null, createdAt: now, updatedAt: now };
+    ? { ...existingVersion, metadata: { ...existingVersion.metadata, ...(input.versionMetadata ?? {}) }, license: learnt ? input.license! : existingVersion.license, updatedAt: now }
+    : {
+        id: newId(),
+        packageId: pkg.id,
+        version: input.version,
+        metadata: input.versionMetadata ?? {},
+        yanked: null,
+        deprecated: null,
+        license: input.license ?? null,
+        blockedBy: admission!.blockedBy,
+        licenseBlockedBy: null,
+        heldUntil: admission!.heldUntil,
+        publishedBy: admission!.owner,
+        lastDownloadedAt: null,
+        createdAt: now,
+        updatedAt: now,
+      };
 
   const newFiles: q.FileRow[] = [];
   for (const f of input.files) {
@@ -132,12 +161,14 @@ async function attemptPublish(scope: Scope, opened: OpenedRepo, input: PublishIn
     });
   }
 
-  const statements = [
+  const statements: Statement[] = [
     existingPkg ? q.updatePackage(scope.db, pkg.id, { metadata: pkg.metadata, updatedAt: now }) : q.insertPackage(scope.db, pkg),
-    existingVersion ? q.updateVersion(scope.db, version.id, { metadata: version.metadata, updatedAt: now }) : q.insertVersion(scope.db, version),
+    existingVersion ? q.updateVersion(scope.db, version.id, { metadata: version.metadata, license: version.license, updatedAt: now }) : q.insertVersion(scope.db, version),
     ...newFiles.map((f) => q.insertFile(scope.db, f)),
+    ...(admission?.statements ?? []),
+    ...(learnt?.statements ?? []),
     bumpRevision(scope.db, repoId, now),
-  ] as const;
+  ];
   try {
     await runBatch(scope.db, statements);
   } catch (e) {
@@ -153,12 +184,38 @@ async function attemptPublish(scope: Scope, opened: OpenedRepo, input: PublishIn
       data: { format: opened.repo.format, repo_id: repoId, package: pkg.displayName, version: version.version, file: f.name, digest: f.digest, size: f.size },
     });
   }
+  await admission?.after({ heldId: version.id, digest: null });
+  await learnt?.after({ heldId: version.id, digest: null });
   return { package: pkg, version, files: newFiles };
+}
+
+/**
+ * A licence learnt after its version was created (a Maven POM after the jar): judged like
+ * a new version's. Refused: the version keeps the licence and the refusal (its downloads
+ * answer 451), and the publish fails; warned: audited with the publish.
+ */
+async function judgeLearntLicense(scope: Scope, opened: OpenedRepo, version: q.VersionRow, subject: { name: string; displayName: string; version: string; license: string | null | undefined }): Promise<Pick<Admission, "statements" | "after">> {
+  try {
+    const warnings = await judgeLicenseAtPublish(scope, opened, subject, await licensePoliciesOf(scope, opened));
+    const now = Date.now();
+    return {
+      statements: warnings.map((f) =>
+        auditQuery(scope, { action: "license.warn", resourceType: "license_policy", resourceId: f.policy.id, projectId: opened.project.id, after: { repo_id: opened.repo.id, package: subject.displayName, version: subject.version, license: subject.license ?? null, reason: f.reason } }, now),
+      ),
+      after: async () => {},
+    };
+  } catch (e) {
+    const policyId = (e as RegistryError).code === "ForbiddenLicensePolicy" ? ((e as RegistryError).detail as { policy_id: string }).policy_id : null;
+    if (policyId) await q.updateVersion(scope.db, version.id, { license: subject.license ?? null, licenseBlockedBy: policyId, updatedAt: Date.now() }).run();
+    throw e;
+  }
 }
 
 export const findPackage = (scope: Scope, repoId: string, name: string) => q.findPackage(scope.db, repoId, name);
 export const findVersion = (scope: Scope, packageId: string, version: string) => q.findVersion(scope.db, packageId, version);
 export const findFileByName = (scope: Scope, repoId: string, name: string) => q.findFileByName(scope.db, repoId, name);
+/** A file to download by name, with its version (policy columns) and package name, in one query. */
+export const findFileForDownload = (scope: Scope, repoId: string, name: string) => q.findFileForDownload(scope.db, repoId, name);
 export const filesOfVersion = (scope: Scope, versionId: string) => q.filesOfVersions(scope.db, [versionId]);
 
 /** Every version of a package with its files, oldest first. */

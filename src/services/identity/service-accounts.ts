@@ -196,8 +196,8 @@ export async function revokeTokenRow(scope: Scope, token: q.TokenRow, projectId:
   await emitEvent(scope, { type: "token.revoked", project_id: projectId, data: { token: snakeKeys(after) } });
 }
 
-/** A token row as it may be shown: no hash. */
+/** A token row as it may be shown: no hash (nor an exchanged token's claims: its oidc.exchange audit row has them). */
 export function publicToken(row: q.TokenRow) {
-  const { tokenHash: _hidden, ...rest } = row;
+  const { tokenHash: _hidden, claims: _claims, ...rest } = row;
   return rest;
 }

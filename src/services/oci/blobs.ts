@@ -9,13 +9,18 @@
  *   or, without `from`, if the blob is already linked to this repo or readable through
  *   a repo the caller may read; otherwise it falls back to a normal upload session.
  * - Deleting a blob removes this repo's link, never the bytes other repos share.
+ * - A pull of a blob that only policy-restricted manifests reference (blocked,
+ *   licence-blocked, held) is refused with them (services/policy), in the one query
+ *   that finds the blob; blobs no manifest references are served as before.
  */
 import type { Scope } from "../scope";
 import type { OpenedImage } from "./access";
 import { mayAccess } from "./access";
 import { emitEvent } from "../events/audit";
 import { findRepoBlob, ingestBlob, linkExistingBlob, unlinkBlob } from "../artifacts/blobs";
-import { reposLinking } from "../../db/oci";
+import { findBlobForPull, reposLinking, restrictingParent } from "../../db/oci";
+import { enforceDownload } from "../policy";
+import { LICENSE_ANNOTATION } from "./manifest-document";
 import { RegistryError } from "../../core/errors";
 import { assertSha256Digest } from "../../core/digest";
 
@@ -27,10 +32,17 @@ export function requireDigest(text: string | undefined | null): string {
   return assertSha256Digest(text);
 }
 
+/** A blob for a pull (HEAD/GET): 404 when the repo has no link, 451 when only restricted manifests use it. */
 export async function headBlob(scope: Scope, img: OpenedImage, digest: string) {
-  const blob = await findRepoBlob(scope, img.repo.id, requireDigest(digest));
-  if (!blob) throw blobUnknown(digest);
-  return blob;
+  const found = await findBlobForPull(scope.db, img.repo.id, requireDigest(digest), Date.now());
+  if (!found) throw blobUnknown(digest);
+  if (found.parents > 0 && found.free === 0) {
+    const parent = await restrictingParent(scope.db, img.repo.id, digest);
+    if (parent) {
+      await enforceDownload(scope, img, { ...parent, owner: parent.pushedBy }, { package: parent.image, version: parent.digest, digest, license: parent.annotations[LICENSE_ANNOTATION] ?? null });
+    }
+  }
+  return found.blob;
 }
 
 export async function deleteBlob(scope: Scope, img: OpenedImage, digest: string) {

@@ -12,6 +12,9 @@
 import { invalid, RegistryError } from "../../core/errors";
 import { parseDigest } from "../../core/digest";
 
+/** The annotation an image declares its licence with (SPDX expression), judged by licence policies. */
+export const LICENSE_ANNOTATION = "org.opencontainers.image.licenses";
+
 export const MEDIA = {
   ociManifest: "application/vnd.oci.image.manifest.v1+json",
   ociIndex: "application/vnd.oci.image.index.v1+json",

@@ -10,6 +10,10 @@
  * - Tags matching the repo's immutable patterns never move or disappear.
  * - The manifest row, its references, tag moves with their history rows and labels
  *   from annotations are written in one D1 batch; the event is emitted after it.
+ * - A new manifest passes the policy domain's admission (services/policy) before any of
+ *   it is stored: a licence policy may refuse its `org.opencontainers.image.licenses`,
+ *   and its row carries the block that matches its digest, its quarantine hold and its
+ *   pusher. Pulls (HEAD/GET by tag or digest) answer 451 when a policy refuses it.
  */
 import type { Scope } from "../scope";
 import { TAG_CACHE_TTL_MS, TtlCache } from "../../core/ttl-cache";
@@ -22,7 +26,8 @@ import { readCapped } from "../../core/byte-reader";
 import { RegistryError } from "../../core/errors";
 import { sha256Digest } from "../../core/digest";
 import { hex, newId } from "../../core/ids";
-import { accepts, MAX_MANIFEST_BYTES, parseManifest, type ParsedManifest } from "./manifest-document";
+import { accepts, LICENSE_ANNOTATION, MAX_MANIFEST_BYTES, parseManifest, type ParsedManifest } from "./manifest-document";
+import { admitManifest, enforceDownload, heldIdOfManifest } from "../policy";
 import { isTag, parseReference } from "./names";
 import { runBatch } from "../../db/client";
 
@@ -90,6 +95,8 @@ export async function putManifest(scope: Scope, img: OpenedImage, input: PutMani
     if (current) assertTagMutable(img, tag);
     changes.push({ tag, from: current?.digest ?? null, to: digest, action: current ? "move" : "create" });
   }
+  const license = parsed.annotations[LICENSE_ANNOTATION] ?? null;
+  const admission = existing ? null : await admitManifest(scope, img, { name: name.image, displayName: name.image, version: digest, license });
   let body: string | null = null;
   if (!existing) {
     if (input.bytes.byteLength <= INLINE_MANIFEST_MAX) body = new TextDecoder().decode(input.bytes);
@@ -109,8 +116,14 @@ export async function putManifest(scope: Scope, img: OpenedImage, input: PutMani
             body,
             subjectDigest: parsed.subject?.digest ?? null,
             annotations: parsed.annotations,
+            blockedBy: admission!.blockedBy,
+            licenseBlockedBy: null,
+            heldUntil: admission!.heldUntil,
+            pushedBy: admission!.owner,
+            lastDownloadedAt: null,
             createdAt: now,
           }),
+          ...admission!.statements,
           ...refsOf(scope, img, digest, parsed),
           ...labelsOf(scope, img, digest, parsed, now),
         ]),
@@ -124,6 +137,7 @@ export async function putManifest(scope: Scope, img: OpenedImage, input: PutMani
       data: { format: repo.format, repo_id: repo.id, project_id: img.project.id, name: name.full, tags, tag: tags[0] ?? null, digest, size: input.bytes.byteLength, media_type: parsed.mediaType },
     });
   }
+  await admission?.after({ heldId: heldIdOfManifest(repo.id, name.image, digest), digest });
   return { digest, subject: parsed.subject?.digest ?? null };
 }
 
@@ -187,6 +201,7 @@ export async function getManifest(scope: Scope, img: OpenedImage, reference: str
   const ref = lookupReference(reference);
   const row = await lookupManifest(scope, img, ref, withBody);
   if (!row) throw manifestUnknown(reference);
+  await enforceDownload(scope, img, { ...row, owner: row.pushedBy }, { package: img.name.image, version: reference, digest: row.digest, license: row.annotations[LICENSE_ANNOTATION] ?? null });
   if (!accepts(accept, row.mediaType)) throw manifestUnknown(reference, `the manifest is ${row.mediaType}, which the Accept header does not list`);
   if (!withBody) return { meta: row, body: null };
   const inline = (row as q.ManifestRow).body;
