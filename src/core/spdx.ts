@@ -21,11 +21,11 @@ import { globToRegExp } from "./names";
 
 export type ParsedLicense = { kind: "expression"; expression: string; tree: SpdxNode } | { kind: "unknown"; declared: string | null };
 
-export function parseLicense(declared: string | null | undefined): ParsedLicense {
+export function parseLicense(declared: string | null | undefined, opts: { correct?: boolean } = {}): ParsedLicense {
   const text = declared?.trim() ?? "";
   if (!text || text.length > 1000) return { kind: "unknown", declared: text || null };
   if (/^UNLICENSED$/i.test(text) || /^SEE LICEN[CS]E IN /i.test(text)) return { kind: "unknown", declared: text };
-  for (const candidate of [text, correct(text)]) {
+  for (const candidate of opts.correct === false ? [text] : [text, correct(text)]) {
     if (!candidate) continue;
     try {
       return { kind: "expression", expression: candidate, tree: parse(candidate) };

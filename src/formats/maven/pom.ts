@@ -3,9 +3,9 @@
  * expression when it can be read as one.
  *
  * Invariants:
- * - Each `<license>` becomes an SPDX identifier from its name (corrected by
- *   core/spdx: "The Apache Software License, Version 2.0" → Apache-2.0) or, failing
- *   that, its URL (the licences' well-known URLs); several are alternatives (`OR`, as a
+ * - Each `<license>` becomes an SPDX identifier: its name when that is one, else its
+ *   URL when it is a licence's well-known URL, else its name corrected by core/spdx
+ *   ("The Apache Software License, Version 2.0" → Apache-2.0); several are alternatives (`OR`, as a
  *   POM listing two licences offers either). One that reads as neither keeps its name,
  *   so the version's licence is recorded as declared and judged unknown.
  * - No `<licenses>`: null (none declared). The POM is parsed without entities or DTDs.
@@ -46,9 +46,13 @@ export function licenseOfPomText(xml: string): string | null {
   const ids = licenses.map((l) => {
     const name = typeof l?.name === "string" ? l.name.trim() : "";
     const url = typeof l?.url === "string" ? l.url.trim() : "";
-    const parsed = parseLicense(name);
-    if (parsed.kind === "expression") return parsed.expression;
-    return BY_URL.find(([re]) => re.test(url))?.[1] ?? (name || url);
+    // An SPDX id as the name, then the licence's well-known URL, then the name corrected.
+    const exact = parseLicense(name, { correct: false });
+    if (exact.kind === "expression") return exact.expression;
+    const byUrl = BY_URL.find(([re]) => re.test(url))?.[1];
+    if (byUrl) return byUrl;
+    const corrected = parseLicense(name);
+    return corrected.kind === "expression" ? corrected.expression : name || url;
   });
   const named = ids.filter((id) => id !== "");
   if (!named.length) return null;
