@@ -68,6 +68,11 @@ export const SETTINGS = {
     schema: seconds,
     description: "Browser sessions end this many seconds after sign-in, however active. Unset: 604800 (7 days)",
   },
+  ORBITALREG_DOWNLOAD_LOG_DAYS: {
+    kind: "variable",
+    schema: z.preprocess(unset, z.coerce.number({ error: "must be a number of days" }).int().min(1).max(3650).optional()),
+    description: "Days the download log keeps a download (who-pulled, docs/policy.md); the cron trigger deletes older ones. Unset: 90",
+  },
   DB: { kind: "binding", schema: binding("D1 database", "prepare", "batch"), description: "D1 database: all metadata (migrations in `migrations/`)" },
   BLOBS: { kind: "binding", schema: binding("R2 bucket", "get", "put", "createMultipartUpload"), description: "R2 bucket: blob bytes, content-addressed" },
   UPLOAD_SESSIONS: { kind: "binding", schema: binding("Durable Object namespace (class UploadSession)", "idFromName", "get"), description: "Durable Object `UploadSession`: chunked upload sessions" },
@@ -76,6 +81,7 @@ export const SETTINGS = {
   JOBS: { kind: "binding", schema: binding("queue producer", "send"), description: "Queue producer: background jobs (reserved)" },
   DELIVERIES: { kind: "binding", schema: binding("queue producer", "send", "sendBatch"), description: "Queue producer: one message per webhook delivery" },
   DELIVERIES_DLQ: { kind: "binding", schema: binding("queue producer", "send"), description: "Queue producer: deliveries whose last attempt failed" },
+  DOWNLOADS: { kind: "binding", schema: binding("queue producer", "send"), description: "Queue producer: the download log (who pulled what), one message per successful download" },
 } satisfies Record<string, Setting>;
 
 /**
@@ -88,6 +94,7 @@ export const QUEUES = {
   jobs: { binding: "JOBS", name: "orbitalreg-jobs", deadLetter: null },
   deliveries: { binding: "DELIVERIES", name: "orbitalreg-deliveries", deadLetter: "orbitalreg-deliveries-dlq" },
   deliveriesDlq: { binding: "DELIVERIES_DLQ", name: "orbitalreg-deliveries-dlq", deadLetter: null },
+  downloads: { binding: "DOWNLOADS", name: "orbitalreg-downloads", deadLetter: null },
 } as const satisfies Record<string, { binding: keyof typeof SETTINGS | null; name: string; deadLetter: string | null }>;
 
 export interface Config {
@@ -100,6 +107,8 @@ export interface Config {
   allowPrivateTargets: boolean;
   /** Idle and absolute lifetimes of browser sessions, in milliseconds. */
   sessions: { idleMs: number; maxMs: number };
+  /** How long the download log keeps a download, in milliseconds. */
+  downloadLogMs: number;
 }
 
 const memo = new WeakMap<object, Config | RegistryError>();
@@ -123,7 +132,7 @@ function read(env: Env): Config | RegistryError {
     console.error("invalid configuration:", problems.join("; "));
     return new RegistryError("UnavailableConfigInvalid", `the registry is not configured correctly: ${problems.join("; ")}`);
   }
-  const v = parsed.data as Record<keyof typeof SETTINGS, string | undefined> & { ORBITALREG_SESSION_IDLE_SECONDS?: number; ORBITALREG_SESSION_MAX_SECONDS?: number };
+  const v = parsed.data as Record<keyof typeof SETTINGS, string | undefined> & { ORBITALREG_SESSION_IDLE_SECONDS?: number; ORBITALREG_SESSION_MAX_SECONDS?: number; ORBITALREG_DOWNLOAD_LOG_DAYS?: number };
   return {
     adminToken: v.ORBITALREG_ADMIN_TOKEN ?? null,
     jwtSecret: v.ORBITALREG_JWT_SECRET ?? null,
@@ -132,5 +141,6 @@ function read(env: Env): Config | RegistryError {
     banner: v.ORBITALREG_BANNER ?? null,
     allowPrivateTargets: v.ORBITALREG_ALLOW_PRIVATE_WEBHOOKS === "true",
     sessions: { idleMs: (v.ORBITALREG_SESSION_IDLE_SECONDS ?? 8 * 3600) * 1000, maxMs: (v.ORBITALREG_SESSION_MAX_SECONDS ?? 7 * 86400) * 1000 },
+    downloadLogMs: (v.ORBITALREG_DOWNLOAD_LOG_DAYS ?? 90) * 86_400_000,
   };
 }

@@ -13,6 +13,8 @@ export interface Env {
   DELIVERIES: Queue<{ delivery_id: string }>;
   /** Where a delivery goes after its last failed attempt. */
   DELIVERIES_DLQ: Queue<{ delivery_id: string }>;
+  /** The download log: one message per successful download (services/artifacts/downloads.ts). */
+  DOWNLOADS: Queue<unknown>;
   /** Instance-admin credential (a secret: `.dev.vars` locally, `wrangler secret put` in production). */
   ORBITALREG_ADMIN_TOKEN?: string;
   /** Key material for registry JWTs (/v2/token). Derived from the admin token when unset. */
@@ -26,6 +28,8 @@ export interface Env {
   /** Browser sessions: seconds without a request, and seconds after sign-in, before they end. */
   ORBITALREG_SESSION_IDLE_SECONDS?: string;
   ORBITALREG_SESSION_MAX_SECONDS?: string;
+  /** Days the download log (who-pulled) keeps a download. */
+  ORBITALREG_DOWNLOAD_LOG_DAYS?: string;
 }
 
 type OrbitalRegEnv = Env;

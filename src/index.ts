@@ -4,6 +4,9 @@ import { handleQueue } from "./queues";
 import type { Env } from "./env";
 import { checkReadiness } from "./services/health";
 import { database } from "./db/client";
+import { config } from "./config";
+import { purgeDownloadLog } from "./services/artifacts";
+import { clearExpiredBlocks } from "./services/policy";
 
 export { UploadSession } from "./objects/upload-session";
 export { ProjectQuota } from "./objects/project-quota";
@@ -15,7 +18,11 @@ export default {
   queue: (batch, env) => handleQueue(batch, env),
   async scheduled(_controller, env, ctx) {
     // Record store health so /health/backup can say when D1 and R2 last answered.
-    const { record } = await checkReadiness(database(env.DB), env.BLOBS);
+    const db = database(env.DB);
+    const { record } = await checkReadiness(db, env.BLOBS);
     ctx.waitUntil(record);
+    // Housekeeping: the download log's retention, and blocks whose end has passed.
+    ctx.waitUntil(purgeDownloadLog(db, config(env).downloadLogMs));
+    ctx.waitUntil(clearExpiredBlocks(db));
   },
 } satisfies ExportedHandler<Env>;

@@ -60,9 +60,9 @@ const ALLOWED: Record<string, string[]> = {
   formats: ["core", "auth", "http", "services", "services/artifacts", "services/projects", "services/oci", "services/events", "services/trust", "services/policy"],
   api: ["core", "http", "formats", "version", "config", "services", "services/artifacts", "services/projects", "services/identity", "services/events", "services/oci", "services/web", "services/policy"],
   ui: ["core", "http", "api", "formats", "version", "services", "services/web", "services/policy"],
-  queues: ["env", "config", "services", "services/events", "db/client"],
+  queues: ["env", "config", "services", "services/events", "services/artifacts", "db/client"],
   app: ["core", "http", "api", "formats", "ui"],
-  index: ["app", "env", "queues", "objects", "services", "db/client"],
+  index: ["app", "env", "config", "queues", "objects", "services", "services/artifacts", "services/policy", "db/client"],
 };
 
 function allowed(from: string, target: string): boolean {

@@ -29,6 +29,7 @@ import { imageRoutes } from "./images";
 import { securityRoutes } from "./security";
 import { quarantineRoutes } from "./quarantine";
 import { licensePolicyRoutes } from "./license-policies";
+import { whoPulledRoutes } from "./who-pulled";
 import { VERSION } from "../version";
 import { operationIdOf } from "./route";
 
@@ -48,7 +49,7 @@ const openapi = () => new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
 export function buildApi() {
   const v1 = openapi();
-  for (const r of [projectRoutes, repoRoutes, packageRoutes, clientSetupRoutes, serviceAccountRoutes, auditRoutes, memberRoutes, quotaRoutes, ociRoutes, oidcExchangeRoutes, selfSessionRoutes, messageRoutes, userRoutes, teamRoutes, imageRoutes]) {
+  for (const r of [projectRoutes, repoRoutes, packageRoutes, clientSetupRoutes, serviceAccountRoutes, auditRoutes, memberRoutes, quotaRoutes, ociRoutes, oidcExchangeRoutes, selfSessionRoutes, messageRoutes, userRoutes, teamRoutes, imageRoutes, whoPulledRoutes]) {
     (r as OpenAPIHono<AppEnv>).defaultHook = validationHook;
     v1.route("/", r);
   }

@@ -117,5 +117,6 @@ function principalOfToken({ row, name, isAdmin }: ResolvedToken, ctx: AuthContex
     scopes: row.scopes,
     role: row.role,
     isAdmin,
+    ...(row.claims ? { claims: row.claims } : {}),
   };
 }

@@ -26,6 +26,8 @@ export type Principal =
       isAdmin: boolean;
       /** Set when a browser session cookie (auth/session.ts) authenticated the request; `tokenId` is then the session's id. */
       sessionId?: string;
+      /** An OIDC-exchanged token's kept claims (repository, workflow, ref, …): the download log records them. */
+      claims?: Record<string, string | null> | null;
     };
 
 export type Action = Scope; // read | write | delete | admin

@@ -13,10 +13,14 @@
  * - A HEAD never opens the R2 object; a GET opens it once, for exactly the bytes sent.
  * - Generated documents already in memory (repository indexes) answer through the same
  *   path (`sendBytes`), their ETag the digest of their bytes.
+ * - A package file's successful GET (200, or 206 from byte 0: a client's first range)
+ *   is a download: `sendFile` hands it to the download log (services/artifacts
+ *   recordDownload, a queue message sent after the response), unless the format says the
+ *   file is metadata (`record: false`: a Go .mod, a PyPI .metadata).
  */
 import type { Context } from "hono";
 import type { AppEnv } from "./types";
-import { readBlob, type FileRow } from "../services/artifacts";
+import { readBlob, recordDownload, type FileRow } from "../services/artifacts";
 import { RegistryError, notFound } from "../core/errors";
 import { contentRange, parseRange } from "../core/range";
 
@@ -59,13 +63,23 @@ export async function sendStored(c: Context<AppEnv>, stored: StoredBytes, opts: 
 }
 
 /** A package file (a `files` row) of a repo: its media type unless the format says otherwise. */
-export function sendFile(c: Context<AppEnv>, repoId: string, file: FileRow, opts: { contentType?: string; headers?: Record<string, string> } = {}): Promise<Response> {
+export async function sendFile(
+  c: Context<AppEnv>,
+  repo: { id: string; projectId: string; format: string },
+  file: FileRow,
+  opts: { contentType?: string; headers?: Record<string, string>; record?: boolean } = {},
+): Promise<Response> {
   const scope = c.var.scope;
-  return sendStored(c, file, {
+  const res = await sendStored(c, file, {
     contentType: opts.contentType ?? file.mediaType ?? "application/octet-stream",
     headers: opts.headers,
-    open: async (range) => (await readBlob(scope, repoId, file.digest, range))?.object ?? null,
+    open: async (range) => (await readBlob(scope, repo.id, file.digest, range))?.object ?? null,
   });
+  const whole = res.status === 200 || (res.status === 206 && res.headers.get("content-range")?.startsWith("bytes 0-"));
+  if (c.req.method === "GET" && whole && opts.record !== false) {
+    recordDownload(scope, { repo, versionId: file.versionId, file: file.name, digest: file.digest, userAgent: c.req.header("user-agent") ?? null });
+  }
+  return res;
 }
 
 /** Bytes in memory (a generated index document) through the same read path. */

@@ -8,6 +8,7 @@ import type { Env } from "../env";
 import { QUEUES } from "../config";
 import { database } from "../db/client";
 import { backoffSeconds, deadLettered, deliverOnce, expandEvent, parseEnvelope } from "../services/events";
+import { storeDownloads } from "../services/artifacts";
 
 
 export async function handleQueue(batch: MessageBatch<unknown>, env: Env): Promise<void> {
@@ -38,6 +39,16 @@ export async function handleQueue(batch: MessageBatch<unknown>, env: Env): Promi
     case QUEUES.eventsDlq.name:
       for (const m of batch.messages) console.error("domain event dead-lettered (webhooks not expanded)", JSON.stringify(m.body));
       batch.ackAll();
+      return;
+    case QUEUES.downloads.name:
+      // One D1 batch for the whole batch of downloads; a failure retries them all (rows are idempotent).
+      try {
+        await storeDownloads(deps.db, batch.messages.map((m) => m.body));
+        batch.ackAll();
+      } catch (e) {
+        console.error("download log batch failed", e);
+        batch.retryAll({ delaySeconds: 30 });
+      }
       return;
     case QUEUES.jobs.name:
       batch.ackAll();

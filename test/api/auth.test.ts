@@ -183,6 +183,7 @@ const ROUTES: RouteCase[] = [
   { method: "DELETE", path: "/api/admin/sessions/{id}", need: "instance", url: () => "/api/admin/sessions/nope" },
   { method: "PUT", path: "/api/admin/projects/{id}/quota/limits/{limit_id}", need: "instance", url: (f) => `/api/admin/projects/${f.project.id}/quota/limits/nope`, body: () => ({ threshold_percent: 90 }) },
   { method: "DELETE", path: "/api/admin/projects/{id}/quota/limits/{limit_id}", need: "instance", url: (f) => `/api/admin/projects/${f.project.id}/quota/limits/nope` },
+  { method: "GET", path: v1("/security/who-pulled"), need: "admin", url: (f) => v1(`/security/who-pulled?repo_id=${f.repo.id}`) },
   { method: "GET", path: "/api/admin/security", need: "instance", url: () => "/api/admin/security" },
   { method: "POST", path: "/api/admin/security", need: "instance", url: () => "/api/admin/security", body: () => ({ format: "npm", package: unique("evil"), reason: "r", customer_message: "m" }) },
   { method: "GET", path: "/api/admin/security/{id}", need: "instance", url: (f) => `/api/admin/security/${f.blockId}` },

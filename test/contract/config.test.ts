@@ -55,6 +55,7 @@ describe("configuration", () => {
       banner: null,
       allowPrivateTargets: false,
       sessions: { idleMs: 8 * 3600_000, maxMs: 7 * 86_400_000 },
+      downloadLogMs: 90 * 86_400_000,
     });
   });
 

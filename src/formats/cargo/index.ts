@@ -78,7 +78,7 @@ cargoApp.delete("/:project/:repo/api/v1/crates/:name/owners", ownersManagedElsew
 cargoApp.get("/:project/:repo/api/v1/crates/:name/:version/download", async (c) => {
   const opened = await c.var.target.open("read");
   const file = await cargo.crateFile(c.get("scope"), opened, c.req.param("name"), c.req.param("version"));
-  return sendFile(c, opened.repo.id, file, { contentType: "application/gzip" });
+  return sendFile(c, opened.repo, file, { contentType: "application/gzip" });
 });
 
 cargoApp.get("/:project/:repo/api/v1/crates", async (c) => {

@@ -57,7 +57,7 @@ genericApp.get("/:project/:repo/*", async (c) => {
   const headers: Record<string, string> = { "X-Checksum-Sha256": file.digest.slice("sha256:".length) };
   if (m.sha1) headers["X-Checksum-Sha1"] = m.sha1;
   if (m.md5) headers["X-Checksum-Md5"] = m.md5;
-  return sendFile(c, opened.repo.id, file, { headers });
+  return sendFile(c, opened.repo, file, { headers });
 });
 
 genericApp.delete("/:project/:repo/*", async (c) => {

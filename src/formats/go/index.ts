@@ -48,7 +48,8 @@ goApp.get("/:project/:repo/*", async (c) => {
     case "mod":
     case "zip": {
       const file = await go.moduleFile(scope, opened, r.module, r.version, r.kind);
-      return sendFile(c, opened.repo.id, file, { contentType: r.kind === "zip" ? "application/zip" : "text/plain; charset=utf-8" });
+      // The .mod is resolution metadata (fetched for every version in the build list): only the zip is a download.
+      return sendFile(c, opened.repo, file, { contentType: r.kind === "zip" ? "application/zip" : "text/plain; charset=utf-8", record: r.kind === "zip" });
     }
   }
 });

@@ -35,7 +35,7 @@ mavenApp.get("/:project/:repo/*", async (c) => {
   }
   const file = await maven.downloadFile(scope, opened, p);
   if (p.checksum) return c.text(maven.checksumOf(file, p.checksum));
-  return sendFile(c, opened.repo.id, file, { headers: { "X-Checksum-Sha1": maven.checksumOf(file, "sha1"), "X-Checksum-Sha256": maven.checksumOf(file, "sha256") } });
+  return sendFile(c, opened.repo, file, { headers: { "X-Checksum-Sha1": maven.checksumOf(file, "sha1"), "X-Checksum-Sha256": maven.checksumOf(file, "sha256") } });
 });
 
 mavenApp.put("/:project/:repo/*", async (c) => {

@@ -179,7 +179,7 @@ async function getTarball({ c, route, open }: Req) {
   const file = v && (await filesOfVersion(c.var.scope, v.version.id)).find((f) => f.name === tarballName(pkg.displayName, version));
   if (!file) throw missing();
   await enforceVersion(c.var.scope, opened, pkg.displayName, v.version, file.digest);
-  return sendFile(c, opened.repo.id, file, {
+  return sendFile(c, opened.repo, file, {
     contentType: "application/octet-stream",
     headers: { "Cache-Control": `${opened.repo.visibility === "public" ? "public" : "private"}, max-age=31536000, immutable` },
   });

@@ -1,18 +1,22 @@
 /**
  * `/v2/<name>/manifests/<reference>`: GET/HEAD by tag or digest (honouring Accept),
  * PUT (201 with Location, Docker-Content-Digest and OCI-Subject), DELETE (202).
- * Invariant: the body served is byte for byte what was pushed, with its own media type.
+ * Invariants: the body served is byte for byte what was pushed, with its own media type;
+ * a GET that serves one is a pull for the download log (recordDownload).
  */
 import type { Ctx } from "./http";
 import { contentLength, empty, manifestUrl } from "./http";
 import type { OciRoute } from "../../services/oci";
 import { openImage, deleteManifest, getManifest, putManifest, readManifestBody } from "../../services/oci";
+import { recordDownload } from "../../services/artifacts";
 
 type ManifestRoute = Extract<OciRoute, { kind: "manifest" }>;
 
 async function fetchManifest(c: Ctx, r: ManifestRoute, withBody: boolean) {
   const img = await openImage(c.var.scope, r.name, "read");
   const { meta, body } = await getManifest(c.var.scope, img, r.reference, withBody, c.req.header("accept") ?? null);
+  // An image pull is its manifest GET (HEADs only check; blobs follow the manifest).
+  if (withBody) recordDownload(c.var.scope, { repo: img.repo, package: img.name.image, version: r.reference, digest: meta.digest, userAgent: c.req.header("user-agent") ?? null });
   const headers = {
     "Content-Type": meta.mediaType,
     "Content-Length": String(meta.size),

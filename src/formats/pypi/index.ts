@@ -109,7 +109,8 @@ pypiApp.on(["GET", "HEAD"], "/:project/:repo/files/:filename", async (c) => {
   const found = await findFileForDownload(c.var.scope, opened.repo.id, filename);
   if (!found) throw notFound("File", `no file named '${filename}' in this repository`);
   await enforceVersion(c.var.scope, opened, found.packageName, found.version, found.file.digest);
-  return sendFile(c, opened.repo.id, found.file, {
+  return sendFile(c, opened.repo, found.file, {
+    record: found.file.metadata.role !== CORE_METADATA_ROLE, // a PEP 658 .metadata is resolution, not a download
     headers: { "Cache-Control": `${opened.repo.visibility === "public" ? "public" : "private"}, max-age=31536000, immutable` },
   });
 });

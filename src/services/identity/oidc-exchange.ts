@@ -15,6 +15,8 @@
  *   which condition of which policy failed; the wire gets a plain error.
  * - The minted token is an ordinary token row (principal_type `oidc`, principal_id =
  *   policy id), so it works wherever a token does: Bearer, Basic password, /v2/token.
+ *   It keeps the verified claims that name the CI run (KEPT_CLAIMS and the policy's
+ *   condition claims, as strings): the download log (who pulled) records them.
  */
 import type { Scope } from "../scope";
 import { auditQuery } from "../events/audit";
@@ -41,6 +43,8 @@ interface Evaluation {
 }
 
 const STANDARD_CLAIMS = ["iss", "sub", "aud", "jti", "exp", "nbf", "iat"];
+/** Claims GitHub Actions and GitLab CI put in a job's token that say which run it was. */
+const KEPT_CLAIMS = ["sub", "repository", "repository_owner", "workflow", "workflow_ref", "job_workflow_ref", "ref", "sha", "run_id", "run_attempt", "environment", "actor", "project_path", "pipeline_id", "job_id"];
 const UNAUTHORIZED: RefusalReason[] = ["malformed", "algorithm", "issuer_untrusted", "unknown_key", "signature", "expired", "not_yet_valid", "invalid_claims", "audience"];
 
 export async function exchangeOidcToken(scope: Scope, input: ExchangeInput) {
@@ -94,7 +98,7 @@ async function accept(scope: Scope, policy: TrustPolicyRow, claims: Record<strin
   const sub = typeof claims.sub === "string" ? claims.sub : "";
   const name = truncate(`oidc:${policy.name}:${sub}`, 200);
   const { plaintext, row } = await mintToken(
-    { name, principalType: "oidc", principalId: policy.id, projectId: policy.projectId, scopes: null, role: policy.role, expiresAt: now + lifetime * 1000 },
+    { name, principalType: "oidc", principalId: policy.id, projectId: policy.projectId, scopes: null, role: policy.role, expiresAt: now + lifetime * 1000, claims: keptClaims(claims, policy) },
     now,
   );
   await scope.db.batch([
@@ -113,6 +117,13 @@ async function accept(scope: Scope, policy: TrustPolicyRow, claims: Record<strin
     ),
   ]);
   return { token: plaintext, row, policy };
+}
+
+/** What the token keeps of the verified claims: those naming the CI run, present ones only. */
+function keptClaims(claims: Record<string, unknown>, policy: TrustPolicyRow): Record<string, string | null> {
+  const kept: Record<string, string | null> = {};
+  for (const n of new Set([...KEPT_CLAIMS, ...policy.claimConditions.map((c) => c.claim)])) if (claims[n] !== undefined) kept[n] = stringClaim(claims[n]);
+  return kept;
 }
 
 /** What the audit row keeps: verified claims (or the few unverified header facts). */

@@ -24,7 +24,7 @@ import type { Scope } from "../scope";
 import { auditQuery, emitEvent } from "../events/audit";
 import { findProject, findRepo } from "../../db/projects";
 import * as q from "../../db/policy";
-import { runBatch, type Statement } from "../../db/client";
+import { runBatch, type Db, type Statement } from "../../db/client";
 import { invalid, notFound, RegistryError } from "../../core/errors";
 import { newId } from "../../core/ids";
 import { globToRegExp } from "../../core/names";
@@ -96,14 +96,14 @@ async function validateScope(scope: Scope, format: string, projectId: string | n
 }
 
 /** What a block matches among stored artifacts: version ids, and manifests grouped by (repo, image). */
-async function matchStored(scope: Scope, b: q.BlockRow) {
+async function matchStored(db: Db, b: q.BlockRow) {
   const rules = rulesOf(b.format);
   const s = { formats: [b.format], projectId: b.projectId, repoId: b.repoId, key: b.packageKey, glob: isGlob(b.packageKey) };
   if (rules.artifacts === "packages") {
-    const candidates = await q.versionCandidates(scope.db, s);
+    const candidates = await q.versionCandidates(db, s);
     return { versionIds: candidates.filter((c) => versionMatches(b, rules, c.version)).map((c) => c.id), manifests: new Map<string, q.ManifestKey[]>(), digests: [] as string[] };
   }
-  const candidates = await q.manifestCandidates(scope.db, s);
+  const candidates = await q.manifestCandidates(db, s);
   const byImage = new Map<string, { repoId: string; image: string; digests: Set<string>; matched: Set<string> }>();
   for (const c of candidates) {
     const k = `${c.repoId}|${c.image}`;
@@ -111,7 +111,7 @@ async function matchStored(scope: Scope, b: q.BlockRow) {
     entry.digests.add(c.digest);
   }
   const digestSpecs = new Set(b.versions.filter((v) => DIGEST.test(v)));
-  const tagged = await q.tagsMatching(scope.db, s, b.versions.filter((v) => !DIGEST.test(v)));
+  const tagged = await q.tagsMatching(db, s, b.versions.filter((v) => !DIGEST.test(v)));
   for (const e of byImage.values()) {
     if (b.versions.length === 0) e.matched = new Set(e.digests);
     else for (const d of e.digests) if (digestSpecs.has(d)) e.matched.add(d);
@@ -121,7 +121,7 @@ async function matchStored(scope: Scope, b: q.BlockRow) {
   for (const e of byImage.values()) {
     let frontier = [...e.matched];
     while (frontier.length) {
-      const children = (await q.childManifests(scope.db, e.repoId, e.image, frontier)).map((c) => c.digest).filter((d) => !e.matched.has(d));
+      const children = (await q.childManifests(db, e.repoId, e.image, frontier)).map((c) => c.digest).filter((d) => !e.matched.has(d));
       for (const d of children) e.matched.add(d);
       frontier = children;
     }
@@ -137,10 +137,10 @@ async function matchStored(scope: Scope, b: q.BlockRow) {
 }
 
 /** The statements that give matched rows `blocked_by` (rows blocked already keep theirs). */
-function applyStatements(scope: Scope, blockId: string, m: Awaited<ReturnType<typeof matchStored>>) {
-  const stmts: Statement[] = q.chunks(m.versionIds).map((ids) => q.setVersionsBlockedBy(scope.db, ids, blockId));
+function applyStatements(db: Db, blockId: string, m: Awaited<ReturnType<typeof matchStored>>) {
+  const stmts: Statement[] = q.chunks(m.versionIds).map((ids) => q.setVersionsBlockedBy(db, ids, blockId));
   for (const list of m.manifests.values()) {
-    for (const part of q.chunks(list.map((k) => k.digest), 80)) stmts.push(q.setManifestsBlockedBy(scope.db, list[0]!.repoId, list[0]!.image, part, blockId));
+    for (const part of q.chunks(list.map((k) => k.digest), 80)) stmts.push(q.setManifestsBlockedBy(db, list[0]!.repoId, list[0]!.image, part, blockId));
   }
   return stmts;
 }
@@ -188,11 +188,11 @@ export async function createBlock(scope: Scope, input: BlockInput, origin: q.Blo
     createdAt: now,
     updatedAt: now,
   };
-  const matched = await matchStored(scope, block);
+  const matched = await matchStored(scope.db, block);
   block.digests = matched.digests;
   await runBatch(scope.db, [
     q.insertBlock(scope.db, block),
-    ...applyStatements(scope, block.id, matched),
+    ...applyStatements(scope.db, block.id, matched),
     auditQuery(scope, { action: "block.create", resourceType: "security_block", resourceId: block.id, projectId: block.projectId, after: block }, now),
   ]);
   const affected = await q.countBlocked(scope.db, block.id);
@@ -237,7 +237,7 @@ export async function updateBlock(scope: Scope, id: string, patch: BlockPatch) {
     updatedAt: now,
   };
   // An expired block brought back into force: its rows may have been cleared by the cron.
-  const revived = !isBlockActive(before, now) ? applyStatements(scope, id, await matchStored(scope, after)) : [];
+  const revived = !isBlockActive(before, now) ? applyStatements(scope.db, id, await matchStored(scope.db, after)) : [];
   await runBatch(scope.db, [
     q.updateBlock(scope.db, id, { reason: after.reason, customerMessage: after.customerMessage, blockedUntil: after.blockedUntil, updatedAt: now }),
     ...revived,
@@ -249,12 +249,12 @@ export async function updateBlock(scope: Scope, id: string, patch: BlockPatch) {
 }
 
 /** Clears a block's effects and lets the format's other active blocks take what it held. */
-async function release(scope: Scope, b: q.BlockRow, extra: Statement[]) {
-  const affected = await q.countBlocked(scope.db, b.id);
-  await runBatch(scope.db, [q.clearVersionsBlockedBy(scope.db, b.id), q.clearManifestsBlockedBy(scope.db, b.id), ...extra]);
+async function release(db: Db, b: q.BlockRow, extra: Statement[]) {
+  const affected = await q.countBlocked(db, b.id);
+  await runBatch(db, [q.clearVersionsBlockedBy(db, b.id), q.clearManifestsBlockedBy(db, b.id), ...extra]);
   const now = Date.now();
-  for (const other of await q.activeBlocks(scope.db, [b.format], now)) {
-    if (other.id !== b.id) await runBatch(scope.db, applyStatements(scope, other.id, await matchStored(scope, other)));
+  for (const other of await q.activeBlocks(db, [b.format], now)) {
+    if (other.id !== b.id) await runBatch(db, applyStatements(db, other.id, await matchStored(db, other)));
   }
   return affected;
 }
@@ -266,7 +266,7 @@ export async function liftBlock(scope: Scope, id: string) {
   if (before.liftedAt !== null) throw new RegistryError("ConflictBlockLifted", "the block was lifted already");
   const now = Date.now();
   const after: q.BlockRow = { ...before, liftedAt: now, updatedAt: now };
-  const affected = await release(scope, after, [
+  const affected = await release(scope.db, after, [
     q.updateBlock(scope.db, id, { liftedAt: now, updatedAt: now }),
     auditQuery(scope, { action: "block.lift", resourceType: "security_block", resourceId: id, projectId: before.projectId, before, after }, now),
   ]);
@@ -275,10 +275,10 @@ export async function liftBlock(scope: Scope, id: string) {
 }
 
 /** Cron: blocks past `blocked_until` stop refusing; their stale columns are cleared (no event: nothing changed for clients). */
-export async function clearExpiredBlocks(scope: Scope) {
-  for (const b of await q.expiredBlocks(scope.db, Date.now())) {
-    const held = await q.countBlocked(scope.db, b.id);
-    if (held.versions + held.manifests > 0) await release(scope, b, []);
+export async function clearExpiredBlocks(db: Db) {
+  for (const b of await q.expiredBlocks(db, Date.now())) {
+    const held = await q.countBlocked(db, b.id);
+    if (held.versions + held.manifests > 0) await release(db, b, []);
   }
 }
 

@@ -25,3 +25,4 @@ export * from "./license-rules";
 export * from "./held-ids";
 export * from "./quarantine";
 export * from "./licenses";
+export * from "./who-pulled";

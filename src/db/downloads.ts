@@ -1,0 +1,78 @@
+/** Queries over the download log (who pulled what) and the last-downloaded times it keeps. */
+import { and, asc, eq, gte, inArray, lt, sql, type SQL } from "drizzle-orm";
+import type { Db } from "./client";
+import { downloads, ociManifests, packages, versions } from "./schema";
+import { pageWhere } from "./paging";
+import type { PageKey } from "../core/pagination";
+
+export type DownloadRow = typeof downloads.$inferSelect;
+
+/** Idempotent: a message delivered twice writes one row (its id is the message's). */
+export const insertDownload = (db: Db, row: DownloadRow) => db.insert(downloads).values(row).onConflictDoNothing();
+
+export const touchVersion = (db: Db, versionId: string, at: number) =>
+  db.update(versions).set({ lastDownloadedAt: sql`max(coalesce(${versions.lastDownloadedAt}, 0), ${at})` }).where(eq(versions.id, versionId));
+
+export const touchManifest = (db: Db, repoId: string, image: string, digest: string, at: number) =>
+  db
+    .update(ociManifests)
+    .set({ lastDownloadedAt: sql`max(coalesce(${ociManifests.lastDownloadedAt}, 0), ${at})` })
+    .where(and(eq(ociManifests.repoId, repoId), eq(ociManifests.image, image), eq(ociManifests.digest, digest)));
+
+/** Package names and version strings of version ids (for log rows written after the fact). */
+export const versionNames = (db: Db, ids: string[]) =>
+  ids.length === 0
+    ? Promise.resolve([] as { id: string; version: string; package: string }[])
+    : db.select({ id: versions.id, version: versions.version, package: packages.displayName }).from(versions).innerJoin(packages, eq(packages.id, versions.packageId)).where(inArray(versions.id, ids)).all();
+
+export const purgeDownloads = (db: Db, before: number) => db.delete(downloads).where(lt(downloads.createdAt, before));
+
+export interface DownloadFilter {
+  projectId?: string;
+  repoId?: string;
+  package?: string;
+  version?: string;
+  digest?: string;
+  principalType?: string;
+  principalId?: string;
+  tokenId?: string;
+  since?: number;
+  until?: number;
+}
+
+function where(f: DownloadFilter): SQL | undefined {
+  return and(
+    f.projectId ? eq(downloads.projectId, f.projectId) : undefined,
+    f.repoId ? eq(downloads.repoId, f.repoId) : undefined,
+    f.package ? eq(downloads.package, f.package) : undefined,
+    f.version ? eq(downloads.version, f.version) : undefined,
+    f.digest ? eq(downloads.digest, f.digest) : undefined,
+    f.principalType ? eq(downloads.principalType, f.principalType) : undefined,
+    f.principalId ? eq(downloads.principalId, f.principalId) : undefined,
+    f.tokenId ? eq(downloads.tokenId, f.tokenId) : undefined,
+    f.since !== undefined ? gte(downloads.createdAt, f.since) : undefined,
+    f.until !== undefined ? lt(downloads.createdAt, f.until) : undefined,
+  );
+}
+
+export const listDownloads = (db: Db, f: DownloadFilter, after: PageKey | null, limit: number) =>
+  db.select().from(downloads).where(and(where(f), pageWhere(downloads, after))).orderBy(asc(downloads.createdAt), asc(downloads.id)).limit(limit + 1).all();
+
+/** Per principal and token: how many downloads, the first and the last (at most 100 of them). */
+export const downloadSummary = (db: Db, f: DownloadFilter) =>
+  db
+    .select({
+      principalType: downloads.principalType,
+      principalId: downloads.principalId,
+      principalName: sql<string | null>`max(${downloads.principalName})`,
+      tokenId: downloads.tokenId,
+      count: sql<number>`count(*)`,
+      firstAt: sql<number>`min(${downloads.createdAt})`,
+      lastAt: sql<number>`max(${downloads.createdAt})`,
+    })
+    .from(downloads)
+    .where(where(f))
+    .groupBy(downloads.principalType, downloads.principalId, downloads.tokenId)
+    .orderBy(sql`min(${downloads.createdAt})`)
+    .limit(100)
+    .all();
