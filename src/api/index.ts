@@ -30,6 +30,7 @@ import { securityRoutes } from "./security";
 import { quarantineRoutes } from "./quarantine";
 import { licensePolicyRoutes } from "./license-policies";
 import { whoPulledRoutes } from "./who-pulled";
+import { searchRoutes } from "./search";
 import { VERSION } from "../version";
 import { operationIdOf } from "./route";
 
@@ -49,7 +50,7 @@ const openapi = () => new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
 export function buildApi() {
   const v1 = openapi();
-  for (const r of [projectRoutes, repoRoutes, packageRoutes, clientSetupRoutes, serviceAccountRoutes, auditRoutes, memberRoutes, quotaRoutes, ociRoutes, oidcExchangeRoutes, selfSessionRoutes, messageRoutes, userRoutes, teamRoutes, imageRoutes, whoPulledRoutes]) {
+  for (const r of [projectRoutes, repoRoutes, packageRoutes, clientSetupRoutes, serviceAccountRoutes, auditRoutes, memberRoutes, quotaRoutes, ociRoutes, oidcExchangeRoutes, selfSessionRoutes, messageRoutes, userRoutes, teamRoutes, imageRoutes, whoPulledRoutes, searchRoutes]) {
     (r as OpenAPIHono<AppEnv>).defaultHook = validationHook;
     v1.route("/", r);
   }

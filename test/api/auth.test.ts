@@ -33,7 +33,7 @@ import { pushImage } from "../oci-helpers";
 type Need = "read" | "write" | "admin" | "instance" | "list" | "self";
 
 interface Fixtures {
-  project: { id: string };
+  project: { id: string; slug: string };
   repo: { id: string };
   /** A docker repo with one pushed image (`app:v1`) whose manifest carries one label. */
   ociRepo: { id: string };
@@ -183,6 +183,7 @@ const ROUTES: RouteCase[] = [
   { method: "DELETE", path: "/api/admin/sessions/{id}", need: "instance", url: () => "/api/admin/sessions/nope" },
   { method: "PUT", path: "/api/admin/projects/{id}/quota/limits/{limit_id}", need: "instance", url: (f) => `/api/admin/projects/${f.project.id}/quota/limits/nope`, body: () => ({ threshold_percent: 90 }) },
   { method: "DELETE", path: "/api/admin/projects/{id}/quota/limits/{limit_id}", need: "instance", url: (f) => `/api/admin/projects/${f.project.id}/quota/limits/nope` },
+  { method: "GET", path: v1("/search"), need: "list", url: (f) => v1(`/search?q=${f.project.slug}`) },
   { method: "GET", path: v1("/security/who-pulled"), need: "admin", url: (f) => v1(`/security/who-pulled?repo_id=${f.repo.id}`) },
   { method: "GET", path: "/api/admin/security", need: "instance", url: () => "/api/admin/security" },
   { method: "POST", path: "/api/admin/security", need: "instance", url: () => "/api/admin/security", body: () => ({ format: "npm", package: unique("evil"), reason: "r", customer_message: "m" }) },

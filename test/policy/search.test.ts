@@ -1,0 +1,66 @@
+/**
+ * Global search: trigram matches (substrings, typos) over projects, repositories,
+ * packages and their descriptions, versions, images and tags; only what the caller may
+ * read; kept in step with writes by the migration's triggers.
+ */
+import { describe, expect, it } from "vitest";
+import { ADMIN, createProject, createRepo, createServiceAccount, expectError, jsonOf, mintToken, req, unique } from "../helpers";
+import { pushImage } from "../oci-helpers";
+import { npmPublish, ok, repoOf, type Where } from "./publish";
+import searchIndexSql from "../../scripts/search-index.sql?raw";
+import migration from "../../migrations/0005_policy.sql?raw";
+
+const find = async (q: string, token: string | null, extra = "") => jsonOf(await req(`/api/v1/search?q=${encodeURIComponent(q)}${extra}`, { token }), 200);
+const names = (r: { items: { name: string }[] }) => r.items.map((i) => i.name);
+
+describe("search", () => {
+  it("is built by the migration's hand-written part (scripts/search-index.sql), kept whole", () => {
+    expect(migration).toContain(searchIndexSql.trim());
+  });
+
+  it("finds packages by substring, typo and description, and only what the caller may read", async () => {
+    const tag = unique("zq").replace(/-/g, "");
+    const pub = await repoOf("npm", { visibility: "public" });
+    const priv: Where = { ...pub, repo: await createRepo(pub.project.id, "npm") };
+    await ok((await npmPublish(pub, `${tag}-left-pad`, "1.0.0", { description: "Pads strings on the left" })).res);
+    await ok((await npmPublish(priv, `${tag}-left-pad-private`, "1.0.0")).res);
+    const other = await createProject();
+    const stranger = await mintToken(other.id, (await createServiceAccount(other.id, "admin")).id);
+
+    expect(names(await find(`${tag}-left-pad`, null))).toEqual([`${tag}-left-pad`, `${tag}-left-pad@1.0.0`]);
+    expect(names(await find(`${tag}-left-pad`, stranger))).toEqual([`${tag}-left-pad`, `${tag}-left-pad@1.0.0`]);
+    const mine = names(await find(`${tag}-left-pad`, pub.token));
+    expect(mine).toEqual(expect.arrayContaining([`${tag}-left-pad`, `${tag}-left-pad-private`, `${tag}-left-pad-private@1.0.0`]));
+    expect(names(await find(`${tag}-left-pda`, null))[0]).toBe(`${tag}-left-pad`); // a typo
+    const byDescription = await find(`${tag} strings on the left`, null, "&kind=package");
+    expect(byDescription.items[0]).toMatchObject({ kind: "package", name: `${tag}-left-pad`, description: expect.stringContaining("Pads strings"), repo_id: pub.repo.id, project_slug: pub.project.slug, format: "npm" });
+    const versions = await find(`${tag}-left-pad`, pub.token, "&kind=version&kind=repo");
+    expect(versions.items.every((i: { kind: string }) => i.kind === "version")).toBe(true);
+    const firstPage = await find(`${tag}-left-pad`, pub.token, "&limit=1");
+    expect(firstPage.items).toHaveLength(1);
+    const second = await find(`${tag}-left-pad`, pub.token, `&limit=1&cursor=${firstPage.next_cursor}`);
+    expect(second.items[0].name).not.toBe(firstPage.items[0].name);
+  });
+
+  it("finds projects, repositories, images and tags, and forgets what is deleted", async () => {
+    const tag = unique("zq").replace(/-/g, "");
+    const project = await jsonOf(await req("/api/v1/projects", { method: "POST", token: ADMIN, json: { slug: `${tag}-platform`, description: "The platform team's artifacts" } }), 201);
+    const repo = await createRepo(project.id, "docker", { slug: `${tag}-images`, description: "container images" });
+    const sa = await createServiceAccount(project.id, "writer");
+    const token = await mintToken(project.id, sa.id);
+    await pushImage(`${project.slug}/${repo.slug}/${tag}-gateway`, token, "v1.2", 51);
+    const hits = await find(`${tag}-gateway`, token, "&kind=image&kind=tag");
+    expect(hits.items.map((i: { kind: string; name: string }) => `${i.kind} ${i.name}`)).toEqual([`image ${tag}-gateway`, `tag ${tag}-gateway:v1.2`]);
+    expect((await find(`${tag} platform team`, ADMIN)).items[0]).toMatchObject({ kind: "project", name: `${tag}-platform` });
+    expect(names(await find(`${tag}-gateway`, null, "&kind=image&kind=tag"))).toEqual([]); // a private repository
+    expect(names(await find(`${tag}-images`, ADMIN, "&kind=repo"))).toEqual([`${tag}-images`]);
+    expect((await req(`/api/v1/repos/${repo.id}`, { method: "DELETE", token: ADMIN })).status).toBe(204);
+    expect(names(await find(`${tag}-gateway`, ADMIN, "&kind=image&kind=tag"))).toEqual([]);
+    expect(names(await find(`${tag}-images`, ADMIN, "&kind=repo"))).toEqual([]);
+  });
+
+  it("refuses a query shorter than two characters", async () => {
+    await expectError(await req("/api/v1/search?q=a"), 400, "InvalidRequest");
+    await expectError(await req(`/api/v1/search?q=${encodeURIComponent(" a ")}`), 400, "InvalidSearchQuery");
+  });
+});
