@@ -10,6 +10,7 @@ import { env } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { ADMIN, BASE, audit, captureEvents, expectError, jsonOf, req, unique } from "../helpers";
 import { OCI_INDEX, OCI_MANIFEST, pushBlob, pushImage, putManifest, oci, errorsOf } from "../oci-helpers";
+import { ADAPTERS } from "../contract/adapters";
 import { call, basicAuth, cargoPublish, genericPut, goPut, mavenPut, npmPublish, ok, pypiUpload, repoOf, type Where } from "./publish";
 
 const MESSAGE = "This release was compromised; upgrade to the next one.";
@@ -214,6 +215,35 @@ describe("generic", () => {
     await expectPlain451(await call(bad.url, `Bearer ${w.token}`), b.id);
     expect((await call(bad.url, `Bearer ${w.token}`, { method: "HEAD" })).status).toBe(451);
     expect((await call(good.url, `Bearer ${w.token}`)).status).toBe(200);
+  });
+});
+
+describe("deb, rpm, classic Helm", () => {
+  // apt, dnf and helm read their generated indexes (which still list the version: the
+  // index is signed and cached by clients) and then fail on the package download with
+  // the 451, whose plain-text or ChartMuseum body carries the message.
+  it.each([
+    ["deb", "1.0"],
+    ["rpm", "1.0-1"],
+    ["helm-classic", "1.0.0"],
+  ])("%s: answers 451 for a blocked version's package file (GET and HEAD), and serves the others", async (name, version) => {
+    const adapter = ADAPTERS.find((a) => a.name === name)!;
+    const w = await repoOf(adapter.repoFormat);
+    const r = { project: w.project.slug, repo: w.repo.slug };
+    const bad = await adapter.publish(r, w.token, unique("osbad"));
+    const good = await adapter.publish(r, w.token, unique("osgood"));
+    expect(adapter.published).toContain(bad.res.status);
+    expect(adapter.published).toContain(good.res.status);
+    const pkg = decodeURIComponent(bad.download.split("/").pop()!).split(/[-_]1\.0/)[0]!;
+    const b = await block({ format: adapter.repoFormat, package: pkg, versions: [version] });
+    expect(b.affected.versions).toBe(1);
+    const res = await call(bad.download, adapter.auth(w.token));
+    const text = await res.text();
+    expect(res.status, text).toBe(451);
+    expect(text).toContain(MESSAGE);
+    expect(text).toContain(`${BASE}/blocked/${b.id}`);
+    expect((await call(bad.download, adapter.auth(w.token), { method: "HEAD" })).status).toBe(451);
+    expect((await call(good.download, adapter.auth(w.token))).status).toBe(200);
   });
 });
 

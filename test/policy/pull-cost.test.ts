@@ -86,6 +86,12 @@ const BEFORE: Record<string, Record<string, number>> = {
   cargo: { download: 4, "download HEAD": 3, "index file": 3 },
   go: { download: 6, "download HEAD": 5, "@v/list": 3, "@latest": 3, ".info": 3, ".mod": 6 },
   generic: { download: 2, "download HEAD": 1 },
+  // The OS formats joined main after the policy domain; measured with their download
+  // path reading the file through findFileByName (no policy check) before it was
+  // switched to findFileForDownload (the same one query, with the policy columns).
+  deb: { download: 2, "download HEAD": 1 },
+  rpm: { download: 2, "download HEAD": 1 },
+  "helm-classic": { download: 2, "download HEAD": 1 },
 };
 
 describe("D1 round trips of a pull (warm caches)", () => {

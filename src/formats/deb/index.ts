@@ -63,7 +63,7 @@ debApp.get("/:project/:repo/*", async (c) => {
     const immutable = path.includes("/by-hash/");
     return sendBytes(c, doc, { contentType: doc.contentType, headers: { "Cache-Control": immutable ? "max-age=86400" : "no-cache" } });
   }
-  if (path.startsWith("pool/")) return sendFile(c, opened.repo.id, await deb.poolFile(scope, opened, path), { contentType: deb.DEB_MEDIA_TYPE });
+  if (path.startsWith("pool/")) return sendFile(c, opened.repo, await deb.poolFile(scope, opened, path), { contentType: deb.DEB_MEDIA_TYPE });
   if (path === "key.asc" || path === "key.gpg") {
     const key = await deb.publicKey(scope, opened);
     if (path === "key.asc") return c.body(key.publicKeyArmored, 200, { "Content-Type": "application/pgp-keys", "Cache-Control": "no-cache" });
@@ -86,6 +86,9 @@ export const debFormat: Format = {
   prefix: "/deb",
   routes: debApp,
   renderError: renderPlainError,
+  // Licences are not read from the package header yet (deb: debian/copyright, rpm: License tag),
+  // so licence policies skip these; blocks name exact versions (no dpkg/rpm range grammar yet).
+  declaresLicenses: false,
   exampleArtifact: "hello",
   clientSetup: debClientSetup,
 };

@@ -16,6 +16,7 @@
 import type { Scope } from "../../services/scope";
 import type { OpenedRepo } from "../../services/projects";
 import * as packages from "../../services/artifacts";
+import { enforceVersion } from "../../services/policy";
 import { findKeptIndexFile, publishUploadedFile, readIndexFile, type IndexBuilder } from "../../services/artifacts";
 import { clearSign, detachSign, repoPublicKey, type KeyOwner } from "../../services/trust";
 import { conflict, invalid, notFound } from "../../core/errors";
@@ -105,14 +106,23 @@ async function assertOneContentPerDistribution(scope: Scope, opened: OpenedRepo,
   }
 }
 
+/** A package file, by name: a 404 when it is none of ours; 451 when a policy (a block, a quarantine hold, a licence policy) refuses it. */
 export async function poolFile(scope: Scope, opened: OpenedRepo, path: string) {
-  const file = await packages.findFileByName(scope, opened.repo.id, path);
-  if (!file || !isDebMetadata(file.metadata)) throw notFound("File", `${path} not found`);
-  return file;
+  const found = await packages.findFileForDownload(scope, opened.repo.id, path);
+  if (!found || !isDebMetadata(found.file.metadata)) throw notFound("File", `${path} not found`);
+  await enforceVersion(scope, opened, found.packageName, found.version, found.file.digest);
+  return found.file;
+}
+
+/** The same file for its removal (no policy applies to deleting it). */
+async function storedFile(scope: Scope, opened: OpenedRepo, path: string) {
+  const found = await packages.findFileForDownload(scope, opened.repo.id, path);
+  if (!found || !isDebMetadata(found.file.metadata)) throw notFound("File", `${path} not found`);
+  return found.file;
 }
 
 export async function deletePoolFile(scope: Scope, opened: OpenedRepo, path: string) {
-  await packages.deleteFile(scope, opened, await poolFile(scope, opened, path));
+  await packages.deleteFile(scope, opened, await storedFile(scope, opened, path));
 }
 
 const builder = (scope: Scope, opened: OpenedRepo): IndexBuilder => {

@@ -19,6 +19,7 @@ import { withHeaders, type ErrorRenderer } from "../../http/errors";
 import { readCapped } from "../../http/body";
 import { invalid, notFound } from "../../core/errors";
 import type { Format } from "../format";
+import { semverMatcher } from "../../core/semver";
 import { helmClassicClientSetup } from "./client-setup";
 import * as helm from "./repository";
 
@@ -93,7 +94,7 @@ helmClassicApp.get("/:project/:repo/*", async (c) => {
   }
   if (seg[0] === "charts" && seg.length === 2) {
     const file = await helm.chartFile(scope, opened, seg[1]!);
-    return sendFile(c, opened.repo.id, file, { contentType: file.name.endsWith(".prov") ? helm.PROV_MEDIA_TYPE : helm.CHART_MEDIA_TYPE });
+    return sendFile(c, opened.repo, file, { contentType: file.name.endsWith(".prov") ? helm.PROV_MEDIA_TYPE : helm.CHART_MEDIA_TYPE });
   }
   if (seg[0] === "api" && seg[1] === "charts" && seg.length <= 4) {
     if (seg.length === 4) return c.json(await helm.getChartVersion(scope, opened, seg[2]!, seg[3]!));
@@ -117,6 +118,14 @@ export const helmClassicFormat: Format = {
   prefix: "/helm",
   routes: helmClassicApp,
   renderError: renderChartMuseumError,
+  // Chart versions are SemVer 2 (checked at upload), so blocks take semver ranges.
+  versionMatcher: (spec) => {
+    const match = semverMatcher(spec);
+    if (!match) throw invalid("BlockVersions", `'${spec}' is not a chart version or semver range`);
+    return match;
+  },
+  // Chart.yaml has no licence field.
+  declaresLicenses: false,
   exampleArtifact: "my-chart",
   clientSetup: helmClassicClientSetup,
 };

@@ -19,6 +19,7 @@ import semver from "semver";
 import type { Scope } from "../../services/scope";
 import type { OpenedRepo } from "../../services/projects";
 import * as packages from "../../services/artifacts";
+import { enforceVersion } from "../../services/policy";
 import { blobReader, ingestBlob, publishVersion, readIndexFile, releaseUnusedBlobs, type FileInput, type FileRow, type IndexBuilder, type IngestedBlob } from "../../services/artifacts";
 import { conflict, invalid, notFound } from "../../core/errors";
 import { chartFileName, readChart, readProvenance, type ChartMetadata } from "./chart";
@@ -110,10 +111,12 @@ export async function removeVersion(scope: Scope, opened: OpenedRepo, name: stri
   await packages.deleteVersion(scope, opened, found.pkg, found.row);
 }
 
+/** A chart or its provenance, by file name: 451 when a policy (a block, a quarantine hold) refuses its version. */
 export async function chartFile(scope: Scope, opened: OpenedRepo, filename: string) {
-  const file = await packages.findFileByName(scope, opened.repo.id, filename);
-  if (!file || !(filename.endsWith(".prov") || isChartFile(file))) throw notFound("Chart", `${filename} not found`);
-  return file;
+  const found = await packages.findFileForDownload(scope, opened.repo.id, filename);
+  if (!found || !(filename.endsWith(".prov") || isChartFile(found.file))) throw notFound("Chart", `${filename} not found`);
+  await enforceVersion(scope, opened, found.packageName, found.version, found.file.digest);
+  return found.file;
 }
 
 export interface ChartVersion extends Record<string, unknown> {

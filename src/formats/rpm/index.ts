@@ -52,7 +52,7 @@ rpmApp.get("/:project/:repo/*", async (c) => {
     const hashed = !path.startsWith("repodata/repomd.xml");
     return sendBytes(c, doc, { contentType: doc.contentType, headers: { "Cache-Control": hashed ? "max-age=86400" : "no-cache" } });
   }
-  if (path.startsWith("Packages/")) return sendFile(c, opened.repo.id, await rpm.packageFile(scope, opened, path), { contentType: rpm.RPM_MEDIA_TYPE });
+  if (path.startsWith("Packages/")) return sendFile(c, opened.repo, await rpm.packageFile(scope, opened, path), { contentType: rpm.RPM_MEDIA_TYPE });
   throw notFound("File", `${path} not found`);
 });
 
@@ -70,6 +70,9 @@ export const rpmFormat: Format = {
   prefix: "/rpm",
   routes: rpmApp,
   renderError: renderPlainError,
+  // Licences are not read from the package header yet (deb: debian/copyright, rpm: License tag),
+  // so licence policies skip these; blocks name exact versions (no dpkg/rpm range grammar yet).
+  declaresLicenses: false,
   exampleArtifact: "hello",
   clientSetup: rpmClientSetup,
 };

@@ -15,6 +15,7 @@
 import type { Scope } from "../../services/scope";
 import type { OpenedRepo } from "../../services/projects";
 import * as packages from "../../services/artifacts";
+import { enforceVersion } from "../../services/policy";
 import { findKeptIndexFile, publishUploadedFile, readIndexFile, type IndexBuilder } from "../../services/artifacts";
 import { detachSign, repoPublicKey, type KeyOwner } from "../../services/trust";
 import { conflict, invalid, notFound } from "../../core/errors";
@@ -73,14 +74,23 @@ export async function uploadRpm(scope: Scope, opened: OpenedRepo, input: UploadI
   return { ...described!, digest: blob.digest, size: blob.size };
 }
 
+/** A package file, by name: a 404 when it is none of ours; 451 when a policy (a block, a quarantine hold, a licence policy) refuses it. */
 export async function packageFile(scope: Scope, opened: OpenedRepo, path: string) {
-  const file = await packages.findFileByName(scope, opened.repo.id, path);
-  if (!file || !isRpmMetadata(file.metadata)) throw notFound("File", `${path} not found`);
-  return file;
+  const found = await packages.findFileForDownload(scope, opened.repo.id, path);
+  if (!found || !isRpmMetadata(found.file.metadata)) throw notFound("File", `${path} not found`);
+  await enforceVersion(scope, opened, found.packageName, found.version, found.file.digest);
+  return found.file;
+}
+
+/** The same file for its removal (no policy applies to deleting it). */
+async function storedFile(scope: Scope, opened: OpenedRepo, path: string) {
+  const found = await packages.findFileForDownload(scope, opened.repo.id, path);
+  if (!found || !isRpmMetadata(found.file.metadata)) throw notFound("File", `${path} not found`);
+  return found.file;
 }
 
 export async function deletePackageFile(scope: Scope, opened: OpenedRepo, path: string) {
-  await packages.deleteFile(scope, opened, await packageFile(scope, opened, path));
+  await packages.deleteFile(scope, opened, await storedFile(scope, opened, path));
 }
 
 const builder = (scope: Scope, opened: OpenedRepo): IndexBuilder => {
