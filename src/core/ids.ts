@@ -5,6 +5,13 @@
  */
 
 export const newId = (): string => crypto.randomUUID();
+/**
+ * An id that clients print: a UUID's 128 random bits without its dashes. npm 11 redacts
+ * anything shaped like a UUID from its output (@npmcli/redact, as it would a token), which
+ * turned a 451's `public_url` (`/blocked/<id>` of a block or licence policy) into
+ * `/blocked/***` in the developer's terminal.
+ */
+export const newPublicId = (): string => crypto.randomUUID().replace(/-/g, "");
 
 const B64URL = /[+/=]/g;
 export function base64url(bytes: Uint8Array): string {

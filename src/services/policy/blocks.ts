@@ -26,7 +26,7 @@ import { findProject, findRepo } from "../../db/projects";
 import * as q from "../../db/policy";
 import { runBatch, type Db, type Statement } from "../../db/client";
 import { invalid, notFound, RegistryError } from "../../core/errors";
-import { newId } from "../../core/ids";
+import { newPublicId } from "../../core/ids";
 import { globToRegExp } from "../../core/names";
 import { clampLimit, decodeCursor, toPage } from "../../core/pagination";
 import { describe } from "../../auth/principal";
@@ -170,7 +170,7 @@ export async function createBlock(scope: Scope, input: BlockInput, origin: q.Blo
   const projectId = await validateScope(scope, input.format, input.projectId ?? null, input.repoId ?? null);
   const actor = describe(scope.access.principal);
   const block: q.BlockRow = {
-    id: newId(),
+    id: newPublicId(),
     format: input.format,
     package: name,
     packageKey: rules.packageKey(name),
@@ -302,7 +302,7 @@ export type PublicRefusal =
   | { kind: "license"; id: string; name: string; description: string; formats: string[]; allow: string[]; deny: string[]; unknownAction: string; enabled: boolean };
 
 export async function publicRefusal(scope: Scope, id: string): Promise<PublicRefusal | null> {
-  if (!/^[0-9a-f-]{36}$/.test(id)) return null;
+  if (!/^[0-9a-f]{32}$/.test(id)) return null; // core/ids newPublicId
   const b = await q.findBlock(scope.db, id);
   if (b) {
     return { kind: "security", id, format: b.format, package: b.package, versions: b.versions, digests: b.digests, customerMessage: b.customerMessage, blockedUntil: b.blockedUntil, status: blockStatus(b), createdAt: b.createdAt, liftedAt: b.liftedAt };

@@ -21,7 +21,7 @@ import * as q from "../../db/policy";
 import { runBatch, type Statement } from "../../db/client";
 import { isUniqueViolation } from "../../db/errors";
 import { conflict, invalid, notFound } from "../../core/errors";
-import { newId } from "../../core/ids";
+import { newPublicId } from "../../core/ids";
 import { clampLimit, decodeCursor, toPage } from "../../core/pagination";
 import { isLicenseGlob } from "../../core/spdx";
 import { snakeKeys } from "../../core/event-shapes";
@@ -107,7 +107,7 @@ export async function createLicensePolicy(scope: Scope, input: LicensePolicyInpu
   scope.access.requireInstanceAdmin();
   const now = Date.now();
   const row: q.LicensePolicyRow = {
-    id: newId(),
+    id: newPublicId(),
     name: input.name,
     description: input.description ?? "",
     projectId: input.projectId ?? null,
