@@ -166,18 +166,20 @@ export const findLicensePolicies = (db: Db, ids: string[]) =>
 export const listLicensePolicies = (db: Db, after: PageKey | null, limit: number) =>
   db.select().from(licensePolicies).where(pageWhere(licensePolicies, after)).orderBy(licensePolicies.createdAt, licensePolicies.id).limit(limit + 1).all();
 
+/** Enabled licence policies whose scope takes in this repo (of this project). */
+const licensePoliciesOfRepo = (projectId: string, repoId: string) =>
+  and(
+    eq(licensePolicies.enabled, true),
+    or(isNull(licensePolicies.projectId), eq(licensePolicies.projectId, projectId)),
+    or(isNull(licensePolicies.repoId), eq(licensePolicies.repoId, repoId)),
+  );
+
 /** Enabled policies that can apply to a repo of this project and format. */
 export const licensePoliciesFor = (db: Db, projectId: string, repoId: string) =>
   db
     .select()
     .from(licensePolicies)
-    .where(
-      and(
-        eq(licensePolicies.enabled, true),
-        or(isNull(licensePolicies.projectId), eq(licensePolicies.projectId, projectId)),
-        or(isNull(licensePolicies.repoId), eq(licensePolicies.repoId, repoId)),
-      ),
-    )
+    .where(licensePoliciesOfRepo(projectId, repoId))
     .orderBy(licensePolicies.createdAt, licensePolicies.id)
     .all();
 
@@ -225,13 +227,7 @@ export async function admissionReads(db: Db, format: string, projectId: string, 
     db
       .select()
       .from(licensePolicies)
-      .where(
-        and(
-          eq(licensePolicies.enabled, true),
-          or(isNull(licensePolicies.projectId), eq(licensePolicies.projectId, projectId)),
-          or(isNull(licensePolicies.repoId), eq(licensePolicies.repoId, repoId)),
-        ),
-      )
+      .where(licensePoliciesOfRepo(projectId, repoId))
       .orderBy(licensePolicies.createdAt, licensePolicies.id),
   ]);
   return { blocks, quarantine: quarantine[0] ?? null, licenses };

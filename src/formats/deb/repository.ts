@@ -106,23 +106,22 @@ async function assertOneContentPerDistribution(scope: Scope, opened: OpenedRepo,
   }
 }
 
-/** A package file, by name: a 404 when it is none of ours; 451 when a policy (a block, a quarantine hold, a licence policy) refuses it. */
-export async function poolFile(scope: Scope, opened: OpenedRepo, path: string) {
+/** A package file of ours by name (with its version's policy columns), or a 404. */
+async function findStored(scope: Scope, opened: OpenedRepo, path: string) {
   const found = await packages.findFileForDownload(scope, opened.repo.id, path);
   if (!found || !isDebMetadata(found.file.metadata)) throw notFound("File", `${path} not found`);
+  return found;
+}
+
+/** A package file to download: 451 when a policy (a block, a quarantine hold) refuses its version. */
+export async function poolFile(scope: Scope, opened: OpenedRepo, path: string) {
+  const found = await findStored(scope, opened, path);
   await enforceVersion(scope, opened, found.packageName, found.version, found.file.digest);
   return found.file;
 }
 
-/** The same file for its removal (no policy applies to deleting it). */
-async function storedFile(scope: Scope, opened: OpenedRepo, path: string) {
-  const found = await packages.findFileForDownload(scope, opened.repo.id, path);
-  if (!found || !isDebMetadata(found.file.metadata)) throw notFound("File", `${path} not found`);
-  return found.file;
-}
-
 export async function deletePoolFile(scope: Scope, opened: OpenedRepo, path: string) {
-  await packages.deleteFile(scope, opened, await storedFile(scope, opened, path));
+  await packages.deleteFile(scope, opened, (await findStored(scope, opened, path)).file);
 }
 
 const builder = (scope: Scope, opened: OpenedRepo): IndexBuilder => {
