@@ -9,6 +9,8 @@ export interface Env {
   QUOTAS: DurableObjectNamespace<ProjectQuota>;
   EVENTS: Queue<unknown>;
   JOBS: Queue<unknown>;
+  /** One message per download: last-download times (services/artifacts/downloads.ts). */
+  DOWNLOADS: Queue<unknown>;
   /** One message per webhook delivery attempt chain: `{delivery_id}`. */
   DELIVERIES: Queue<{ delivery_id: string }>;
   /** Where a delivery goes after its last failed attempt. */
@@ -26,6 +28,11 @@ export interface Env {
   /** Browser sessions: seconds without a request, and seconds after sign-in, before they end. */
   ORBITALREG_SESSION_IDLE_SECONDS?: string;
   ORBITALREG_SESSION_MAX_SECONDS?: string;
+  /** Days a deleted artifact stays in the trash; the collector's grace periods (seconds). */
+  ORBITALREG_TRASH_DAYS?: string;
+  ORBITALREG_GC_LINK_GRACE_SECONDS?: string;
+  ORBITALREG_GC_BLOB_GRACE_SECONDS?: string;
+  ORBITALREG_GC_ORPHAN_GRACE_SECONDS?: string;
 }
 
 type OrbitalRegEnv = Env;

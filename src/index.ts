@@ -17,5 +17,7 @@ export default {
     // Record store health so /health/backup can say when D1 and R2 last answered.
     const { record } = await checkReadiness(database(env.DB), env.BLOBS);
     ctx.waitUntil(record);
+    // Lifecycle: resume stalled runs, schedule retention and GC, expire the trash (services/lifecycle/jobs.ts).
+    ctx.waitUntil(env.JOBS.send({ type: "lifecycle.tick" }, { contentType: "json" }));
   },
 } satisfies ExportedHandler<Env>;

@@ -55,11 +55,13 @@ const ALLOWED: Record<string, string[]> = {
   "services/web": ["core", "db", "auth", "env", "config", "services", "services/events"],
   "services/trust": ["core", "db", "config", "env", "services"],
   "services/oci": ["core", "db", "storage", "objects", "auth", "services", "services/artifacts", "services/events", "services/projects"],
+  // Retention, trash, legal holds, GC: deletes what artifacts and oci store, through their own functions.
+  "services/lifecycle": ["core", "db", "storage", "auth", "env", "config", "services", "services/artifacts", "services/oci", "services/projects", "services/events"],
   http: ["core", "auth", "env", "config", "services", "services/artifacts", "services/projects", "db/client"],
-  formats: ["core", "auth", "http", "services", "services/artifacts", "services/projects", "services/oci", "services/events", "services/trust"],
-  api: ["core", "http", "formats", "version", "config", "services", "services/artifacts", "services/projects", "services/identity", "services/events", "services/oci", "services/web"],
+  formats: ["core", "auth", "http", "services", "services/artifacts", "services/projects", "services/oci", "services/events", "services/trust", "services/lifecycle"],
+  api: ["core", "http", "formats", "version", "config", "services", "services/artifacts", "services/projects", "services/identity", "services/events", "services/oci", "services/web", "services/lifecycle"],
   ui: ["core", "http", "api", "formats", "version", "services", "services/web"],
-  queues: ["env", "config", "services", "services/events", "db/client"],
+  queues: ["env", "config", "services", "services/events", "services/artifacts", "services/lifecycle", "db/client"],
   app: ["core", "http", "api", "formats", "ui"],
   index: ["app", "env", "queues", "objects", "services", "db/client"],
 };

@@ -16,7 +16,7 @@
  */
 import type { Context } from "hono";
 import type { AppEnv } from "./types";
-import { readBlob, type FileRow } from "../services/artifacts";
+import { readBlob, recordDownload, type FileRow } from "../services/artifacts";
 import { RegistryError, notFound } from "../core/errors";
 import { contentRange, parseRange } from "../core/range";
 
@@ -58,9 +58,13 @@ export async function sendStored(c: Context<AppEnv>, stored: StoredBytes, opts: 
   return new Response(object.body, { status, headers });
 }
 
-/** A package file (a `files` row) of a repo: its media type unless the format says otherwise. */
+/**
+ * A package file (a `files` row) of a repo: its media type unless the format says
+ * otherwise. A GET records the download of its version (off the request path).
+ */
 export function sendFile(c: Context<AppEnv>, repoId: string, file: FileRow, opts: { contentType?: string; headers?: Record<string, string> } = {}): Promise<Response> {
   const scope = c.var.scope;
+  if (c.req.method === "GET") recordDownload(scope, { repoId, kind: "version", versionId: file.versionId });
   return sendStored(c, file, {
     contentType: opts.contentType ?? file.mediaType ?? "application/octet-stream",
     headers: opts.headers,

@@ -8,6 +8,8 @@ import type { Env } from "../env";
 import { QUEUES } from "../config";
 import { database } from "../db/client";
 import { backoffSeconds, deadLettered, deliverOnce, expandEvent, parseEnvelope } from "../services/events";
+import { handleJob, isJobMessage } from "../services/lifecycle";
+import { applyDownloads } from "../services/artifacts";
 
 
 export async function handleQueue(batch: MessageBatch<unknown>, env: Env): Promise<void> {
@@ -40,6 +42,15 @@ export async function handleQueue(batch: MessageBatch<unknown>, env: Env): Promi
       batch.ackAll();
       return;
     case QUEUES.jobs.name:
+      // Retention runs, trash expiry, garbage collection: each message one bounded step.
+      return each(batch, async (m) => {
+        if (isJobMessage(m.body)) await handleJob(env, m.body);
+        else console.warn("dropping malformed job", m.id);
+        m.ack();
+      });
+    case QUEUES.downloads.name:
+      // One D1 batch for the whole message batch; a failure retries all of it (idempotent).
+      await applyDownloads(deps.db, batch.messages.map((m) => m.body));
       batch.ackAll();
       return;
     default:

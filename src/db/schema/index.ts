@@ -10,3 +10,4 @@ export * from "./people";
 export * from "./web";
 export * from "./indexes";
 export * from "./trust";
+export * from "./lifecycle";

@@ -15,3 +15,4 @@ export * from "./listing";
 export * from "./quotas";
 export * from "./repo-indexes";
 export * from "./publish-file";
+export * from "./downloads";
