@@ -89,9 +89,10 @@ const gracesOut = (g: lifecycle.GcGraces) => ({ link_grace_seconds: g.linkGraceM
 
 const Status = z
   .object({
-    running: d(GcRun.nullable(), "The run in progress, or null"),
-    last: d(GcRun.nullable(), "The most recent run, or null"),
-    defaults: GraceValues.describe("The graces runs use unless told otherwise (configuration)"),
+    // A union, not `.nullable()`: on a registered schema the generator drops `null` (and the description).
+    running: d(z.union([GcRun, z.null()]), "The run in progress, or null"),
+    last: d(z.union([GcRun, z.null()]), "The most recent run, or null"),
+    defaults: d(z.union([GraceValues]), "The graces runs use unless told otherwise (configuration)"),
   })
   .openapi("GcStatus");
 const DryRun = z
