@@ -39,22 +39,11 @@ const Entry = z
     expires_at: at("When it is purged unless restored"),
   })
   .openapi("TrashEntry");
-const entryOut = (e: lifecycle.TrashRow) => ({
-  id: e.id,
-  repo_id: e.repoId,
-  kind: e.kind,
-  name: e.name,
-  ref: e.ref,
-  tags: e.tags,
-  size: e.size,
-  counts_toward_quota: true as const,
-  reason: e.reason,
-  run_id: e.runId,
-  policy: e.policyName,
-  deleted_by: { type: e.actorType, name: e.actorName },
-  deleted_at: iso(e.deletedAt)!,
-  expires_at: iso(e.expiresAt)!,
-});
+/** The API's view: the audit view (services/lifecycle entryView) with wire names and times. */
+const entryOut = (e: lifecycle.TrashRow) => {
+  const { policy_name, actor_type, actor_name, deleted_at, expires_at, ...same } = lifecycle.entryView(e);
+  return { ...same, counts_toward_quota: true as const, policy: policy_name, deleted_by: { type: actor_type, name: actor_name }, deleted_at: iso(deleted_at)!, expires_at: iso(expires_at)! };
+};
 const Restored = z
   .object({
     entry: Entry,
