@@ -5,6 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { env } from "cloudflare:test";
 import { ADMIN, createRepo, jsonOf, projectWithToken, req } from "./helpers";
+import { oci, ociRepo, pushImage } from "./oci-helpers";
 import { evaluate, type Candidate, type RetentionPolicy } from "../src/core/retention";
 
 const DAY = 86_400_000;
@@ -146,5 +147,33 @@ describe("garbage collection", () => {
     // A second run finds nothing left to collect.
     const again = await jsonOf(await req(`/api/admin/gc/dry-run`, { method: "POST", token: ADMIN, json: graces }), 200);
     expect(again.orphans).toEqual([]);
+  });
+});
+
+describe("fixed: deletes that left things behind", () => {
+  it("deleting a repo gives its bytes back to the project's quota", async () => {
+    const { project, repo, put } = await genericRepo();
+    await put("a.bin", "x".repeat(1000));
+    const usage = async () => (await jsonOf(await req(`/api/v1/projects/${project.id}/quota`, { token: ADMIN }), 200)).usage.used_bytes;
+    expect(await usage()).toBe(1000);
+    expect((await req(`/api/v1/repos/${repo.id}`, { method: "DELETE", token: ADMIN })).status).toBe(204);
+    expect(await usage()).toBe(0);
+  });
+
+  it("deleting a manifest by digest takes its labels to the trash, and a restore brings them back", async () => {
+    const { repo, token, name } = await ociRepo("admin");
+    const { manifest } = await pushImage(name, token, "v1");
+    await jsonOf(await req(`/api/v1/repos/${repo.id}/manifests/${manifest.digest}/labels`, { method: "POST", token: ADMIN, json: { key: "team", value: "core" } }), 201);
+    const labelRows = async () => (await env.DB.prepare("SELECT count(*) AS n FROM oci_labels WHERE repo_id = ? AND digest = ?").bind(repo.id, manifest.digest).first<{ n: number }>())!.n;
+    expect(await labelRows()).toBe(1);
+    expect((await oci(`/v2/${name}/manifests/${manifest.digest}`, { method: "DELETE", auth: token })).status).toBe(202);
+    expect(await labelRows()).toBe(0);
+    expect((await oci(`/v2/${name}/manifests/v1`, { auth: token })).status).toBe(404);
+    const [entry] = (await jsonOf(await req(`/api/v1/repos/${repo.id}/trash`, { token: ADMIN }), 200)).items;
+    expect(entry).toMatchObject({ kind: "manifest", ref: manifest.digest, tags: ["v1"] });
+    await jsonOf(await req(`/api/v1/repos/${repo.id}/trash/${entry.id}/restore`, { method: "POST", token: ADMIN }), 200);
+    expect((await oci(`/v2/${name}/manifests/v1`, { auth: token })).status).toBe(200);
+    const labels = await jsonOf(await req(`/api/v1/repos/${repo.id}/manifests/${manifest.digest}/labels`, { token: ADMIN }), 200);
+    expect(labels.labels.map((l: { key: string; value: string }) => `${l.key}=${l.value}`)).toEqual(["team=core"]);
   });
 });
