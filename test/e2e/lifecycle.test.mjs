@@ -130,3 +130,49 @@ test("retention with skopeo: dry-run list = run, kept images intact, restore, pu
 
   for (const tag of ["release-2", "release-5", "t8", "t9", "t10"]) await pullsIntact(tag, images.find((i) => i.tag === tag).digest);
 });
+
+test("retention with npm: keep the 2 most recent and 1.x, delete the rest; npm view and npm install see it; a restore brings a version back", async () => {
+  const { project, repo, token } = await setup("npm");
+  const registry = `${process.env.ORBITALREG_URL}/npm/${project.slug}/${repo.slug}/`;
+  const dir = scratch("lifecycle-npm");
+  writeFileSync(join(dir, "user.npmrc"), "");
+  const npmrc = `registry=${registry}\n${registry.replace(/^https?:/, "")}:_authToken=${token}\nfund=false\naudit=false\nupdate-notifier=false\n`;
+  const npmEnv = { ...process.env, npm_config_userconfig: join(dir, "user.npmrc"), npm_config_cache: join(dir, "cache"), NO_UPDATE_NOTIFIER: "1" };
+  const npm = (cwd, ...args) => run("npm", args, { cwd, env: npmEnv });
+  const lib = join(dir, "lib");
+  const { mkdirSync } = await import("node:fs");
+  mkdirSync(lib);
+  writeFileSync(join(lib, ".npmrc"), npmrc);
+  writeFileSync(join(lib, "index.js"), "module.exports = 1;\n");
+  const versions = ["1.0.0", "2.0.0", "2.1.0", "2.2.0", "3.0.0", "3.1.0"];
+  for (const v of versions) {
+    writeFileSync(join(lib, "package.json"), JSON.stringify({ name: "lc-pkg", version: v, main: "index.js", license: "MIT" }));
+    npm(lib, "publish");
+  }
+  const policies = `/api/v1/repos/${repo.id}/retention/policies`;
+  await api(policies, { method: "POST", json: { name: "recent-2", action: "keep", condition: { keep_most_recent: 2 } } });
+  await api(policies, { method: "POST", json: { name: "one-x", action: "keep", condition: { version_patterns: ["1.*"] } } });
+  await api(policies, { method: "POST", json: { name: "old", action: "delete", condition: { older_than_days: 0 } } });
+
+  const dry = await api(`/api/v1/repos/${repo.id}/retention/dry-run`, { method: "POST", json: {} });
+  assert.deepEqual(dry.delete.map((i) => `${i.version}:${i.policy}`).sort(), ["2.0.0:old", "2.1.0:old", "2.2.0:old"]);
+  assert.deepEqual(Object.fromEntries(dry.keep.map((i) => [i.version, i.kept_by])), { "1.0.0": "one-x", "3.0.0": "recent-2", "3.1.0": "recent-2" });
+  const runRow = await api(`/api/v1/repos/${repo.id}/retention/runs`, { method: "POST", json: { wait: true } });
+  assert.equal(runRow.deleted, 3);
+
+  assert.deepEqual(JSON.parse(npm(lib, "view", "lc-pkg", "versions", "--json")), ["1.0.0", "3.0.0", "3.1.0"]);
+  const app = join(dir, "app");
+  mkdirSync(app);
+  writeFileSync(join(app, ".npmrc"), npmrc);
+  writeFileSync(join(app, "package.json"), JSON.stringify({ name: "lc-app", version: "0.0.0", private: true }));
+  npm(app, "install", "lc-pkg@3.0.0");
+  const failed = spawnSync("npm", ["install", "lc-pkg@2.1.0"], { cwd: app, env: npmEnv, encoding: "utf8" });
+  assert.notEqual(failed.status, 0);
+  assert.match(failed.stdout + failed.stderr, /ETARGET|No matching version|404/);
+
+  const entry = (await api(`/api/v1/repos/${repo.id}/trash?limit=100`)).items.find((e) => e.ref === "2.1.0");
+  await api(`/api/v1/repos/${repo.id}/trash/${entry.id}/restore`, { method: "POST" });
+  assert.deepEqual(JSON.parse(npm(lib, "view", "lc-pkg", "versions", "--json")), ["1.0.0", "2.1.0", "3.0.0", "3.1.0"]);
+  npm(app, "install", "lc-pkg@2.1.0");
+  assert.equal(JSON.parse(readFileSync(join(app, "node_modules", "lc-pkg", "package.json"), "utf8")).version, "2.1.0");
+});
