@@ -6,6 +6,9 @@ import { describe, expect, it } from "vitest";
 import { env } from "cloudflare:test";
 import { ADMIN, createRepo, jsonOf, projectWithToken, req } from "./helpers";
 import { oci, ociRepo, pushImage } from "./oci-helpers";
+import { handleJob, startRun, resumeStaleRuns, systemScope, getRun, RUN_BATCH, type Jobs } from "../src/services/lifecycle";
+import type { JobMessage } from "../src/services/lifecycle/runs";
+import { getRepoWithProject } from "../src/services/projects";
 import { evaluate, type Candidate, type RetentionPolicy } from "../src/core/retention";
 
 const DAY = 86_400_000;
@@ -175,5 +178,40 @@ describe("fixed: deletes that left things behind", () => {
     expect((await oci(`/v2/${name}/manifests/v1`, { auth: token })).status).toBe(200);
     const labels = await jsonOf(await req(`/api/v1/repos/${repo.id}/manifests/${manifest.digest}/labels`, { token: ADMIN }), 200);
     expect(labels.labels.map((l: { key: string; value: string }) => `${l.key}=${l.value}`)).toEqual(["team=core"]);
+  });
+});
+
+describe("retention runs in batches", () => {
+  it("a batch handles at most RUN_BATCH items and enqueues its continuation; a duplicate does nothing; a lost message is resumed", async () => {
+    const { repo, put } = await genericRepo();
+    const n = RUN_BATCH + 5;
+    for (let i = 0; i < n; i++) await put(`f/${i}.txt`, `file ${i}`);
+    await jsonOf(await policy(repo.id, { name: "all", action: "delete", condition: { older_than_days: 0 } }), 201);
+    const scope = systemScope(env, "test");
+    const pending: JobMessage[] = [];
+    const jobs: Jobs = { send: async (m) => void pending.push(m) };
+    const run = await startRun(scope, await getRepoWithProject(scope, repo.id), "manual", jobs);
+    expect(pending).toEqual([{ type: "retention.plan", run_id: run.id }]);
+    await handleJob(env, pending.shift()!, jobs);
+    expect(pending).toEqual([{ type: "retention.batch", run_id: run.id, from: 0 }]);
+    const first = pending.shift()!;
+    await handleJob(env, first, jobs);
+    expect((await getRun(scope, repo.id, run.id)).deleted).toBe(RUN_BATCH);
+    expect(pending).toEqual([{ type: "retention.batch", run_id: run.id, from: RUN_BATCH }]);
+    // The same message delivered again: already claimed, nothing happens.
+    await handleJob(env, first, jobs);
+    expect((await getRun(scope, repo.id, run.id)).deleted).toBe(RUN_BATCH);
+    expect(pending).toHaveLength(1);
+    // The continuation is lost (the worker died): once the lease lapses, the tick resumes the run.
+    pending.length = 0;
+    expect(await resumeStaleRuns(scope, jobs, Date.now() + 3_600_000)).toBe(1);
+    expect(pending).toHaveLength(1);
+    while (pending.length) await handleJob(env, pending.shift()!, jobs);
+    expect(await getRun(scope, repo.id, run.id)).toMatchObject({ status: "succeeded", deleted: n, planned: n });
+    // And one real run per repo at a time.
+    const again = await startRun(scope, await getRepoWithProject(scope, repo.id), "manual", jobs);
+    const busy = await req(`/api/v1/repos/${repo.id}/retention/runs`, { method: "POST", token: ADMIN, json: {} });
+    expect((await jsonOf(busy, 409)).error.code).toBe("ConflictRetentionRunActive");
+    expect(again.id).toBeTruthy();
   });
 });
