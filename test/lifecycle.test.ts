@@ -9,6 +9,9 @@ import { oci, ociRepo, pushImage } from "./oci-helpers";
 import { handleJob, startRun, resumeStaleRuns, systemScope, getRun, RUN_BATCH, type Jobs } from "../src/services/lifecycle";
 import type { JobMessage } from "../src/services/lifecycle/runs";
 import { getRepoWithProject } from "../src/services/projects";
+import { database } from "../src/db/client";
+import { condemn } from "../src/db/gc";
+import { findBlob } from "../src/db/blobs";
 import { evaluate, type Candidate, type RetentionPolicy } from "../src/core/retention";
 
 const DAY = 86_400_000;
@@ -213,5 +216,32 @@ describe("retention runs in batches", () => {
     const busy = await req(`/api/v1/repos/${repo.id}/retention/runs`, { method: "POST", token: ADMIN, json: {} });
     expect((await jsonOf(busy, 409)).error.code).toBe("ConflictRetentionRunActive");
     expect(again.id).toBeTruthy();
+  });
+});
+
+describe("garbage collection racing a push (one interleaving, step by step)", () => {
+  it("a push of bytes GC has condemned (but not yet deleted) revives the blob under its own key; GC then deletes only the old key", async () => {
+    const a = await genericRepo();
+    const b = await genericRepo();
+    const content = "shared bytes " + crypto.randomUUID();
+    const stored = await a.put("x.bin", content);
+    expect((await req(`${a.base}/x.bin`, { method: "DELETE", token: a.token })).status).toBe(204);
+    const [entry] = (await jsonOf(await req(`/api/v1/repos/${a.repo.id}/trash`, { token: ADMIN }), 200)).items;
+    await jsonOf(await req(`/api/v1/repos/${a.repo.id}/trash/${entry.id}`, { method: "DELETE", token: ADMIN }), 200);
+
+    // GC's decision (the conditional UPDATE) lands; its R2 delete has not run yet.
+    const db = database(env.DB);
+    const [condemned] = await condemn(db, stored.digest, Date.now() + 1, Date.now());
+    expect(condemned).toBeTruthy();
+    // Now another repo pushes the same bytes.
+    await b.put("y.bin", content);
+    const row = await findBlob(db, stored.digest);
+    expect(row).toMatchObject({ state: "live" });
+    expect(row!.r2Key).not.toBe(condemned!.r2Key);
+    // GC goes on: the old key is deleted (now an orphan), the revived row's bytes stay.
+    const graces = { link_grace_seconds: 0, blob_grace_seconds: 0, orphan_grace_seconds: 0 };
+    expect((await jsonOf(await req(`/api/admin/gc/runs`, { method: "POST", token: ADMIN, json: { ...graces, wait: true } }), 200)).status).toBe("succeeded");
+    expect(await env.BLOBS.head(condemned!.r2Key)).toBeNull();
+    expect(await (await req(`${b.base}/y.bin`, { token: b.token })).text()).toBe(content);
   });
 });
