@@ -245,3 +245,21 @@ describe("garbage collection racing a push (one interleaving, step by step)", ()
     expect(await (await req(`${b.base}/y.bin`, { token: b.token })).text()).toBe(content);
   });
 });
+
+describe("refused uploads leave nothing behind for long", () => {
+  it("a generic upload refused for its checksum keeps no link, and after a GC run no blob row or object of its bytes", async () => {
+    const { base, token } = await genericRepo();
+    const body = "refused bytes " + crypto.randomUUID();
+    const res = await req(`${base}/bad.bin`, { method: "PUT", token, body, headers: { "X-Checksum-Sha256": "0".repeat(64) } });
+    expect(res.status).toBe(400);
+    const digest = `sha256:${await sha(body)}`;
+    const db = database(env.DB);
+    const links = await env.DB.prepare("SELECT count(*) AS n FROM repo_blobs WHERE digest = ?").bind(digest).first<{ n: number }>();
+    expect(links!.n).toBe(0);
+    const graces = { link_grace_seconds: 0, blob_grace_seconds: 0, orphan_grace_seconds: 0 };
+    expect((await jsonOf(await req(`/api/admin/gc/runs`, { method: "POST", token: ADMIN, json: { ...graces, wait: true } }), 200)).status).toBe("succeeded");
+    expect(await findBlob(db, digest)).toBeUndefined();
+    const dry = await jsonOf(await req(`/api/admin/gc/dry-run`, { method: "POST", token: ADMIN, json: graces }), 200);
+    expect({ orphans: dry.orphans, blobs: dry.blobs }).toEqual({ orphans: [], blobs: [] });
+  });
+});
