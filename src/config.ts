@@ -19,6 +19,7 @@ const unset = (v: unknown) => (v === "" ? undefined : v);
 const text = (max: number) => z.preprocess(unset, z.string().max(max).optional());
 const flag = z.preprocess(unset, z.enum(["true", "false"], { error: 'must be "true" or "false"' }).optional());
 const seconds = z.preprocess(unset, z.coerce.number({ error: "must be a number of seconds" }).int().min(60).max(365 * 86400).optional());
+const count = (min: number, max: number, what: string) => z.preprocess(unset, z.coerce.number({ error: `must be a number of ${what}` }).int().min(min).max(max).optional());
 const httpUrl = z.preprocess(unset, z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).optional());
 
 /** A binding is present and has the methods the code calls. */
@@ -73,12 +74,32 @@ export const SETTINGS = {
     schema: z.preprocess(unset, z.coerce.number({ error: "must be a number of days" }).int().min(1).max(3650).optional()),
     description: "Days the download log keeps a download (who-pulled, docs/policy.md); the cron trigger deletes older ones. Unset: 90",
   },
+  ORBITALREG_TRASH_DAYS: {
+    kind: "variable",
+    schema: count(0, 365, "days"),
+    description: "How long a deleted artifact stays in its repository's trash (restorable, and counted toward the quota) before it is purged. Unset: 7. `0`: purged by the next expiry sweep (every 15 minutes)",
+  },
+  ORBITALREG_GC_LINK_GRACE_SECONDS: {
+    kind: "variable",
+    schema: count(0, 365 * 86400, "seconds"),
+    description: "The collector drops a repository's link to a blob that no file, manifest or trash entry of the repository has needed for this long (an OCI blob pushed without its manifest, docs/gc.md). Unset: 86400 (a day)",
+  },
+  ORBITALREG_GC_BLOB_GRACE_SECONDS: {
+    kind: "variable",
+    schema: count(0, 365 * 86400, "seconds"),
+    description: "The collector deletes a blob no repository has linked for this long (0 is safe: the protocol, not the delay, keeps concurrent pushes intact; docs/gc.md). Unset: 3600",
+  },
+  ORBITALREG_GC_ORPHAN_GRACE_SECONDS: {
+    kind: "variable",
+    schema: count(0, 365 * 86400, "seconds"),
+    description: "The collector deletes a stored object no blob names once it is this old: longer than any upload takes between storing its bytes and recording them (an OCI upload session lives 24 hours). Unset: 172800 (2 days)",
+  },
   DB: { kind: "binding", schema: binding("D1 database", "prepare", "batch"), description: "D1 database: all metadata (migrations in `migrations/`)" },
   BLOBS: { kind: "binding", schema: binding("R2 bucket", "get", "put", "createMultipartUpload"), description: "R2 bucket: blob bytes, content-addressed" },
   UPLOAD_SESSIONS: { kind: "binding", schema: binding("Durable Object namespace (class UploadSession)", "idFromName", "get"), description: "Durable Object `UploadSession`: chunked upload sessions" },
   QUOTAS: { kind: "binding", schema: binding("Durable Object namespace (class ProjectQuota)", "idFromName", "get"), description: "Durable Object `ProjectQuota`: per-project quota counters" },
   EVENTS: { kind: "binding", schema: binding("queue producer", "send"), description: "Queue producer: domain events, fanned out to webhook deliveries" },
-  JOBS: { kind: "binding", schema: binding("queue producer", "send"), description: "Queue producer: background jobs (reserved)" },
+  JOBS: { kind: "binding", schema: binding("queue producer", "send"), description: "Queue producer: background jobs (retention runs, trash expiry, garbage collection)" },
   DELIVERIES: { kind: "binding", schema: binding("queue producer", "send", "sendBatch"), description: "Queue producer: one message per webhook delivery" },
   DELIVERIES_DLQ: { kind: "binding", schema: binding("queue producer", "send"), description: "Queue producer: deliveries whose last attempt failed" },
   DOWNLOADS: { kind: "binding", schema: binding("queue producer", "send"), description: "Queue producer: the download log (who pulled what), one message per successful download" },
@@ -109,6 +130,10 @@ export interface Config {
   sessions: { idleMs: number; maxMs: number };
   /** How long the download log keeps a download, in milliseconds. */
   downloadLogMs: number;
+  /** How long a deleted artifact stays in the trash (ms). */
+  trashMs: number;
+  /** The collector's grace periods (ms): unused links, unlinked blobs, orphan objects. */
+  gc: { linkGraceMs: number; blobGraceMs: number; orphanGraceMs: number };
 }
 
 const memo = new WeakMap<object, Config | RegistryError>();
@@ -132,7 +157,15 @@ function read(env: Env): Config | RegistryError {
     console.error("invalid configuration:", problems.join("; "));
     return new RegistryError("UnavailableConfigInvalid", `the registry is not configured correctly: ${problems.join("; ")}`);
   }
-  const v = parsed.data as Record<keyof typeof SETTINGS, string | undefined> & { ORBITALREG_SESSION_IDLE_SECONDS?: number; ORBITALREG_SESSION_MAX_SECONDS?: number; ORBITALREG_DOWNLOAD_LOG_DAYS?: number };
+  const v = parsed.data as Record<keyof typeof SETTINGS, string | undefined> & {
+    ORBITALREG_SESSION_IDLE_SECONDS?: number;
+    ORBITALREG_SESSION_MAX_SECONDS?: number;
+    ORBITALREG_DOWNLOAD_LOG_DAYS?: number;
+    ORBITALREG_TRASH_DAYS?: number;
+    ORBITALREG_GC_LINK_GRACE_SECONDS?: number;
+    ORBITALREG_GC_BLOB_GRACE_SECONDS?: number;
+    ORBITALREG_GC_ORPHAN_GRACE_SECONDS?: number;
+  };
   return {
     adminToken: v.ORBITALREG_ADMIN_TOKEN ?? null,
     jwtSecret: v.ORBITALREG_JWT_SECRET ?? null,
@@ -142,5 +175,11 @@ function read(env: Env): Config | RegistryError {
     allowPrivateTargets: v.ORBITALREG_ALLOW_PRIVATE_WEBHOOKS === "true",
     sessions: { idleMs: (v.ORBITALREG_SESSION_IDLE_SECONDS ?? 8 * 3600) * 1000, maxMs: (v.ORBITALREG_SESSION_MAX_SECONDS ?? 7 * 86400) * 1000 },
     downloadLogMs: (v.ORBITALREG_DOWNLOAD_LOG_DAYS ?? 90) * 86_400_000,
+    trashMs: (v.ORBITALREG_TRASH_DAYS ?? 7) * 86_400_000,
+    gc: {
+      linkGraceMs: (v.ORBITALREG_GC_LINK_GRACE_SECONDS ?? 86400) * 1000,
+      blobGraceMs: (v.ORBITALREG_GC_BLOB_GRACE_SECONDS ?? 3600) * 1000,
+      orphanGraceMs: (v.ORBITALREG_GC_ORPHAN_GRACE_SECONDS ?? 2 * 86400) * 1000,
+    },
   };
 }

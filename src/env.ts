@@ -30,6 +30,11 @@ export interface Env {
   ORBITALREG_SESSION_MAX_SECONDS?: string;
   /** Days the download log (who-pulled) keeps a download. */
   ORBITALREG_DOWNLOAD_LOG_DAYS?: string;
+  /** Days a deleted artifact stays in the trash; the collector's grace periods (seconds). */
+  ORBITALREG_TRASH_DAYS?: string;
+  ORBITALREG_GC_LINK_GRACE_SECONDS?: string;
+  ORBITALREG_GC_BLOB_GRACE_SECONDS?: string;
+  ORBITALREG_GC_ORPHAN_GRACE_SECONDS?: string;
 }
 
 type OrbitalRegEnv = Env;

@@ -24,5 +24,7 @@ export default {
     // Housekeeping: the download log's retention, and blocks whose end has passed.
     ctx.waitUntil(purgeDownloadLog(db, config(env).downloadLogMs));
     ctx.waitUntil(clearExpiredBlocks(db));
+    // Lifecycle: resume stalled runs, schedule retention and GC, expire the trash (services/lifecycle/jobs.ts).
+    ctx.waitUntil(env.JOBS.send({ type: "lifecycle.tick" }, { contentType: "json" }));
   },
 } satisfies ExportedHandler<Env>;

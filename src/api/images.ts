@@ -13,6 +13,7 @@ import { PageQuery, iso, pageOf } from "./schemas";
 import * as oci from "../services/oci";
 import { LICENSE_ANNOTATION } from "../services/oci";
 import { HELD_UNTIL_RELEASED } from "../services/policy";
+import * as lifecycle from "../services/lifecycle";
 
 const tags = ["Container images"];
 const param = pathParam;
@@ -188,5 +189,27 @@ imageRoutes.openapi(
       },
       200,
     );
+  },
+);
+
+imageRoutes.openapi(
+  apiRoute({
+    method: "delete",
+    path: "/repos/{id}/images/{image}/manifests/{digest}",
+    operationId: "deleteImageManifest",
+    tags,
+    summary: "Delete a manifest with its tags, signatures and the platform manifests only it lists (delete permission): it moves to the repository's trash",
+    request: { params: ImageParams.extend({ digest: param("digest", "Manifest digest (sha256:…)") }) },
+    responses: {
+      200: json(
+        z.object({ trash_id: d(z.string(), "The trash entry it became"), expires_at: at("When the trash entry is purged unless restored; until then its bytes count toward the quota") }).openapi("ManifestDeleted"),
+        "In the trash",
+      ),
+    },
+  }),
+  async (c) => {
+    const p = c.req.valid("param");
+    const e = await lifecycle.deleteImageManifest(c.var.scope, p.id, p.image, p.digest);
+    return c.json({ trash_id: e.id, expires_at: iso(e.expiresAt)! }, 200);
   },
 );

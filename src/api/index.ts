@@ -31,6 +31,9 @@ import { quarantineRoutes } from "./quarantine";
 import { licensePolicyRoutes } from "./license-policies";
 import { whoPulledRoutes } from "./who-pulled";
 import { searchRoutes } from "./search";
+import { adminRetentionRoutes, retentionRoutes } from "./retention";
+import { trashRoutes } from "./trash";
+import { adminGcRoutes } from "./gc";
 import { VERSION } from "../version";
 import { operationIdOf } from "./route";
 
@@ -50,12 +53,12 @@ const openapi = () => new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
 export function buildApi() {
   const v1 = openapi();
-  for (const r of [projectRoutes, repoRoutes, packageRoutes, clientSetupRoutes, serviceAccountRoutes, auditRoutes, memberRoutes, quotaRoutes, ociRoutes, oidcExchangeRoutes, selfSessionRoutes, messageRoutes, userRoutes, teamRoutes, imageRoutes, whoPulledRoutes, searchRoutes]) {
+  for (const r of [projectRoutes, repoRoutes, packageRoutes, clientSetupRoutes, serviceAccountRoutes, auditRoutes, memberRoutes, quotaRoutes, ociRoutes, oidcExchangeRoutes, selfSessionRoutes, messageRoutes, userRoutes, teamRoutes, imageRoutes, whoPulledRoutes, searchRoutes, retentionRoutes, trashRoutes]) {
     (r as OpenAPIHono<AppEnv>).defaultHook = validationHook;
     v1.route("/", r);
   }
   const admin = openapi();
-  for (const r of [adminUserRoutes, adminQuotaRoutes, adminOidcRoutes, adminWebhookRoutes, adminSessionRoutes, securityRoutes, quarantineRoutes, licensePolicyRoutes]) {
+  for (const r of [adminUserRoutes, adminQuotaRoutes, adminOidcRoutes, adminWebhookRoutes, adminSessionRoutes, securityRoutes, quarantineRoutes, licensePolicyRoutes, adminRetentionRoutes, adminGcRoutes]) {
     (r as OpenAPIHono<AppEnv>).defaultHook = validationHook;
     admin.route("/", r);
   }

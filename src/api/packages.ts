@@ -1,7 +1,8 @@
 /**
  * /api/v1/repos/{id}/packages: the artifacts of every language format (npm, PyPI,
  * Maven, Cargo, Go, generic) with their versions and files, and version status
- * (yank/deprecate). Names in the path are URL-encoded (`%40scope%2Fname`).
+ * (yank/deprecate), and deletes (to the repository's trash). Names in the path are
+ * URL-encoded (`%40scope%2Fname`).
  */
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../http/types";
@@ -9,6 +10,7 @@ import { apiRoute, json, jsonBody } from "./route";
 import { Package, PackageVersion, PackageVersionPage, PackageVersionUpdate, PageQuery, idParam, pageOf, pathParam } from "./schemas";
 import { packageOut, packageVersionOut, page } from "./serialize";
 import * as artifacts from "../services/artifacts";
+import * as lifecycle from "../services/lifecycle";
 import { packageKeyOf } from "../formats";
 
 const tags = ["Packages"];
@@ -65,5 +67,43 @@ packageRoutes.openapi(
     const flags = Object.fromEntries(Object.entries(body).filter(([, v]) => v !== undefined)) as { yanked?: string | null; deprecated?: string | null };
     const result = await artifacts.setVersionStatus(c.var.scope, packageKeyOf, id, name, version, flags);
     return c.json(packageVersionOut(result), 200);
+  },
+);
+
+const Deleted = z
+  .object({
+    trash_id: z.string().describe("The trash entry it became: restore it with POST /repos/{id}/trash/{trash_id}/restore"),
+    expires_at: z.string().describe("When the trash entry is purged unless restored; until then its bytes count toward the project's quota"),
+  })
+  .openapi("DeletedToTrash");
+const deletedOut = (e: { id: string; expiresAt: number }) => ({ trash_id: e.id, expires_at: new Date(e.expiresAt).toISOString() });
+
+packageRoutes.openapi(
+  apiRoute({
+    method: "delete",
+    path: "/repos/{id}/packages/{name}",
+    tags,
+    summary: "Delete a package, every version (delete permission): it moves to the repository's trash",
+    request: { params: NameParam },
+    responses: { 200: json(Deleted, "In the trash") },
+  }),
+  async (c) => {
+    const { id, name } = c.req.valid("param");
+    return c.json(deletedOut(await lifecycle.deleteRepoPackage(c.var.scope, packageKeyOf, id, name)), 200);
+  },
+);
+
+packageRoutes.openapi(
+  apiRoute({
+    method: "delete",
+    path: "/repos/{id}/packages/{name}/versions/{version}",
+    tags,
+    summary: "Delete a version (delete permission): it moves to the repository's trash",
+    request: { params: VersionParam },
+    responses: { 200: json(Deleted, "In the trash") },
+  }),
+  async (c) => {
+    const { id, name, version } = c.req.valid("param");
+    return c.json(deletedOut(await lifecycle.deleteRepoVersion(c.var.scope, packageKeyOf, id, name, version)), 200);
   },
 );

@@ -87,6 +87,19 @@ const RepoFields = {
   upstream_url: z.string().url().nullable().describe(`For \`kind: upstream\`: the remote registry to proxy. ${NOT_USED_YET}`),
   virtual_members: z.array(z.string()).max(50).describe(`For \`kind: virtual\`: ordered ids of the repositories it merges. ${NOT_USED_YET}`),
 };
+/** Reference 002's CleanupPolicy (a registry's `cleanupPolicy`), in the API's snake_case. */
+export const CleanupPolicy = z
+  .object({
+    name: z.string().min(1).max(100).describe("Name, unique among the repository's retention policies (it becomes one)"),
+    expire_days: z.number().int().min(0).max(36500).describe("Delete versions pushed more than this many days ago"),
+    package_prefix: z.array(z.string().min(1).max(200)).max(50).describe("Only packages whose name starts with one of these (empty: every package)"),
+    version_prefix: z.array(z.string().min(1).max(200)).max(50).describe("Only versions that start with one of these (empty: every version)"),
+  })
+  .openapi("CleanupPolicy");
+const CleanupPolicies = z
+  .array(CleanupPolicy)
+  .max(50)
+  .describe("Cleanup policies (reference 002's `cleanupPolicy`): each is a delete retention policy of the repository, applied by its scheduled and manual runs, its deletions going to the trash. Setting the list replaces the previous list (policies made through the retention API stay)");
 const RepoSlug = z.string().min(1).max(64).describe("URL name within the project: 1–64 lowercase letters, digits, '-', '_' or '.'");
 const RepoFormat = z.enum(REPO_FORMATS).describe("Protocol the repository speaks (`docker` and `helm` are OCI); fixed at creation");
 export const Repo = z
@@ -96,6 +109,7 @@ export const Repo = z
     slug: z.string().describe("URL name within the project"),
     format: RepoFormat,
     ...RepoFields,
+    cleanup_policy: CleanupPolicies.optional(),
     created_at: At("Creation time"),
     updated_at: At("Last change"),
   })
@@ -104,10 +118,12 @@ const OptionalRepoFields = z.object(RepoFields).partial();
 export const RepoCreate = z
   .object({ project_id: Id("project"), slug: RepoSlug, format: RepoFormat })
   .extend(OptionalRepoFields.shape)
+  .extend({ cleanup_policy: CleanupPolicies.optional() })
   .openapi("RepoCreate");
 export const RepoUpdate = z
   .object({ slug: RepoSlug.optional() })
   .extend(OptionalRepoFields.shape)
+  .extend({ cleanup_policy: CleanupPolicies.optional() })
   .openapi("RepoUpdate");
 
 // Service accounts and tokens

@@ -56,6 +56,7 @@ export const ERROR_CODES = {
   InternalUploadVanished: { description: "A file just uploaded could no longer be read back for its checks" },
   InternalSigningKeyUnreadable: { description: "The repository's signing key can't be decrypted with the configured signing-key secret" },
   UnavailableConfigInvalid: { description: "The registry's configuration (an ORBITALREG_* variable or a binding) is not valid; the message names it" },
+  UnavailableBlobCollected: { description: "Garbage collection removed (or is removing) the content while it was being linked: upload it again" },
   UnavailableJwtSecret: { description: "No key to sign registry tokens with: neither ORBITALREG_JWT_SECRET nor ORBITALREG_ADMIN_TOKEN is set" },
 
   // --- credentials and permissions ---
@@ -216,6 +217,23 @@ export const ERROR_CODES = {
   InvalidLabelMediaType: { description: "A label's media type is not `text/plain` or `application/json`" },
   InvalidLabelValue: { description: "An `application/json` label's value is not JSON" },
   ForbiddenLabelFromManifest: { description: "Labels that come from the manifest's annotations can't be deleted" },
+
+  // --- lifecycle: retention, trash, legal holds, garbage collection ---
+  ConflictRetentionPolicyNameInUse: { description: "A retention policy with this name already exists in the repository" },
+  NotFoundRetentionPolicy: { description: "No such retention policy in the repository" },
+  InvalidRetentionPolicy: { description: "The policy's condition can't be used: a bad pattern, `keep_most_recent` on a delete policy, a delete policy with no condition, …" },
+  NotFoundRetentionRun: { description: "No such retention run" },
+  ConflictRetentionRunActive: { description: "A retention run of this repository is already in progress; wait for it (or its lease to lapse)" },
+  NotFoundTrashEntry: { description: "No such entry in the repository's trash (restored, purged or expired)" },
+  ConflictTrashRestore: { description: "Something has taken the entry's place since it was deleted (the version, file or package was published again); delete that first" },
+  ConflictTrashContentMissing: { description: "A blob the entry needs is no longer stored (deleted from the repository and collected): the entry can't be restored" },
+  ForbiddenLegalHold: { description: "The version or manifest is under a legal hold: it can't be deleted until the hold is lifted", oci: "DENIED" },
+  ConflictLegalHoldExists: { description: "The version or manifest is already under a legal hold" },
+  NotFoundLegalHold: { description: "No such legal hold in the repository" },
+  ConflictManifestInUse: { description: "An index of the image lists this manifest: delete the index (or remove it from the index) first", oci: "DENIED" },
+  ConflictBlobInUse: { description: "A manifest of the repository references this blob: delete the manifest first", oci: "DENIED" },
+  ConflictGcRunActive: { description: "A garbage-collection run is already in progress" },
+  NotFoundGcRun: { description: "No such garbage-collection run" },
 
   // --- npm ---
   InvalidPackument: { description: "The publish document (packument) is malformed" },

@@ -7,7 +7,7 @@
  * and reviewed. Each shape has a metadata id: the generated docs describe it once, by name.
  */
 import { z } from "zod";
-import { PRINCIPAL_TYPES, REPO_KINDS, REPO_STATES, ROLES, SCOPES, TOKEN_PRINCIPAL_TYPES, VISIBILITIES } from "./vocabulary";
+import { ARTIFACT_KINDS, PRINCIPAL_TYPES, REPO_KINDS, REPO_STATES, ROLES, SCOPES, TOKEN_PRINCIPAL_TYPES, TRASH_KINDS, TRASH_REASONS, VISIBILITIES } from "./vocabulary";
 
 export const Id = (what: string) => z.string().describe(`The ${what}'s id (UUID)`);
 export const Millis = (what: string) => z.number().int().describe(`${what} (Unix milliseconds)`);
@@ -293,3 +293,34 @@ export const MessageShape = z
     created_at: Millis("Creation time"),
   })
   .meta({ id: "GlobalMessage", description: "A global message (banner)" });
+
+export const TrashEntryShape = z
+  .strictObject({
+    id: Id("trash entry"),
+    repo_id: Id("repository"),
+    kind: z.enum(TRASH_KINDS).describe("`version`, `package`, `file`, or `manifest` (an image manifest with its signatures and the platform manifests only it lists)"),
+    name: z.string().describe("Package or image name"),
+    ref: z.string().describe("Version, file path or manifest digest"),
+    tags: z.array(z.string()).describe("Tags (OCI) or dist-tags (npm) it carried, put back on restore"),
+    size: z.number().int().describe("Bytes of the blobs it holds (each counted once); they count toward the project's quota until the entry is purged"),
+    reason: z.enum(TRASH_REASONS).describe("`delete` (a user, client or API delete), `overwrite` (a generic file replaced), `retention` (a retention run)"),
+    run_id: z.string().nullable().describe("The retention run that deleted it, or null"),
+    policy_name: z.string().nullable().describe("The retention policy that decided, or null"),
+    actor_type: z.string().describe("Who deleted it: `user`, `service_account`, `oidc`, `instance_admin`, `anonymous` or `system`"),
+    actor_name: z.string().nullable().describe("Their name at the time"),
+    deleted_at: Millis("When it was deleted"),
+    expires_at: Millis("When it is purged unless restored"),
+  })
+  .meta({ id: "TrashEntry", description: "An artifact in a repository's trash" });
+
+export const LegalHoldShape = z
+  .strictObject({
+    id: Id("legal hold"),
+    repo_id: Id("repository"),
+    kind: z.enum(ARTIFACT_KINDS).describe("`version` (a package version) or `manifest` (an image manifest)"),
+    name: z.string().describe("Package name (normalized) or image name"),
+    ref: z.string().describe("The version, or the manifest digest"),
+    reason: z.string().describe("Why it is held"),
+    created_at: Millis("When the hold was set"),
+  })
+  .meta({ id: "LegalHold", description: "A legal hold: the version or manifest is never deleted while it stands" });

@@ -61,6 +61,11 @@ const loginProvider = {
   provisioning: "auto" as const, enabled: true, secret_updated_at: T0, created_at: T0, updated_at: T0,
 };
 const message = { id: "9c0d1e2f-3a4b-4c5d-8e6f-7a8b9c0d1e2f", content: "Maintenance on Saturday 22:00 UTC", media_type: "text/plain" as const, severity: "warning" as const, created_at: T0 };
+const trashEntry = {
+  id: "a7b8c9d0-e1f2-4a3b-8c4d-5e6f7a8b9c03", repo_id: R, kind: "version" as const, name: "@acme/widgets", ref: "1.4.0", tags: ["latest"], size: 18234, reason: "delete" as const,
+  run_id: null, policy_name: null, actor_type: "user", actor_name: "alice", deleted_at: T0, expires_at: T0 + 7 * 86_400_000,
+};
+const legalHold = { id: "c9d0e1f2-a3b4-4c5d-8e6f-7a8b9c0d1e25", repo_id: R, kind: "version" as const, name: "@acme/widgets", ref: "1.4.0", reason: "Litigation hold LH-2026-7", created_at: T0 };
 const label = { id: "3c4d5e6f-7a8b-4c9d-8e0f-1a2b3c4d5e6f", repo_id: R, digest: D, key: "qa", value: "passed", media_type: "text/plain", source: "api" as const, created_at: T0 };
 
 const blockView = {
@@ -117,7 +122,7 @@ export const EVENT_CATALOG = {
   "artifact.deleted": event({
     description: "An artifact was removed (by a user, an API call or a protocol DELETE)",
     status: "emitted",
-    notes: "Retention-policy deletions will be `retention.deleted` instead.",
+    notes: "The artifact moves to the repository's trash (restorable until it expires or is purged; it counts toward the quota until then). Retention-run deletions send `retention.deleted` instead.",
     data: z.union([
       z.strictObject({ ...PackageFields, version: z.string().describe("The deleted version"), files: z.array(FileRef).describe("Its files") }).describe("A package version"),
       z.strictObject({ ...PackageFields, versions: z.array(z.string()).describe("Every deleted version"), files: z.array(FileRef).describe("Their files") }).describe("A whole package"),
@@ -235,23 +240,98 @@ export const EVENT_CATALOG = {
     example: { actor: CI, data: { format: "npm", repo_id: R, package: "left-gpl", version: "2.0.0", license: "GPL-3.0-only", policy_id: "a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d", policy_name: "no-gpl", action: "block", outcome: "refused", reason: "relies on GPL-3.0-only (denied)" } },
   }),
   "retention.deleted": event({
-    description: "A retention policy run deleted artifacts (one event per run and repository)",
-    status: "reserved",
+    description: "A retention run moved artifacts to the trash (one event per batch of a run and per deciding policy)",
+    status: "emitted",
+    notes:
+      "A run deletes in batches of at most 25 artifacts; each batch sends one event per policy that decided some of its deletions, so a large run sends several. Each deleted artifact is in the repository's trash (`trash_id`) until it expires or is purged: `freed_bytes` is what purging them frees, after deduplication (a blob that something kept, another repository or an older trash entry still uses counts for nothing).",
     data: z.strictObject({
+      run_id: s.Id("retention run"),
       policy_id: s.Id("retention policy"),
+      policy_name: z.string().describe("The deciding policy's name"),
       repo_id: s.Id("repository"),
+      format: s.Format,
       deleted: z
-        .array(z.strictObject({ package: z.string().describe("Package or image"), version: z.string().describe("Version or tag"), digest: s.Digest, size: z.number().int().describe("Bytes"), rule: z.string().describe("The rule that matched") }))
-        .describe("What the run deleted"),
-      freed_bytes: z.number().int().describe("Bytes no longer counted against the quota"),
+        .array(
+          z.strictObject({
+            package: z.string().describe("Package or image"),
+            version: z.string().describe("Version, or the manifest digest"),
+            tags: z.array(z.string()).describe("Tags (OCI) or dist-tags (npm) it carried"),
+            digest: s.Digest.describe("The manifest's digest, or the version's first file's digest"),
+            size: z.number().int().describe("Bytes it holds"),
+            rule: z.string().describe("The policy that matched (its name)"),
+            trash_id: s.Id("trash entry"),
+          }),
+        )
+        .describe("What the batch deleted under this policy"),
+      freed_bytes: z.number().int().describe("Bytes these deletions free once purged from the trash, after deduplication"),
     }),
-    example: { actor: system("retention"), request_id: null, data: { policy_id: "f6a7b8c9-d0e1-4f2a-9b3c-4d5e6f7a8b92", repo_id: R, deleted: [{ package: "app/api", version: "pr-1812", digest: D, size: 52428800, rule: "untagged-after-7d" }], freed_bytes: 52428800 } },
+    example: {
+      actor: system("retention"),
+      request_id: null,
+      data: {
+        run_id: "e5f6a7b8-c9d0-4e1f-8a2b-3c4d5e6f7a81",
+        policy_id: "f6a7b8c9-d0e1-4f2a-9b3c-4d5e6f7a8b92",
+        policy_name: "untagged-after-7d",
+        repo_id: R,
+        format: "docker",
+        deleted: [{ package: "app/api", version: D, tags: [], digest: D, size: 52428800, rule: "untagged-after-7d", trash_id: "a7b8c9d0-e1f2-4a3b-8c4d-5e6f7a8b9c03" }],
+        freed_bytes: 52428800,
+      },
+    },
+  }),
+  "trash.restored": event({
+    description: "An artifact was put back from a repository's trash, with its tags",
+    status: "emitted",
+    notes: "A tag that points elsewhere by now is left where it is and listed in `tags_skipped`.",
+    data: z.strictObject({ entry: s.TrashEntryShape, tags_restored: z.array(z.string()).describe("Tags put back"), tags_skipped: z.array(z.string()).describe("Tags that point elsewhere by now, left alone") }),
+    example: { actor: ALICE, data: { entry: trashEntry, tags_restored: ["1.4.0"], tags_skipped: [] } },
+  }),
+  "trash.purged": event({
+    description: "A trash entry was purged: early by an admin, or when its window ended",
+    status: "emitted",
+    notes: "`released_bytes` left the project's quota (blobs nothing else in the repository uses); the bytes themselves are deleted from storage by the next garbage collection after its grace period.",
+    data: z.strictObject({ entry: s.TrashEntryShape, reason: z.enum(["admin", "expired"]).describe("`admin`: purged early; `expired`: its window ended"), released_bytes: z.number().int().describe("Bytes given back to the project's quota") }),
+    example: { actor: system("trash"), request_id: null, data: { entry: trashEntry, reason: "expired", released_bytes: 52428800 } },
+  }),
+  "legal_hold.created": event({
+    description: "A legal hold was put on a version or manifest: it can't be deleted while the hold stands",
+    status: "emitted",
+    data: z.strictObject({ hold: s.LegalHoldShape }),
+    example: { actor: ALICE, data: { hold: legalHold } },
+  }),
+  "legal_hold.deleted": event({
+    description: "A legal hold was lifted",
+    status: "emitted",
+    data: z.strictObject({ hold: s.LegalHoldShape }),
+    example: { actor: ALICE, data: { hold: legalHold } },
+  }),
+  "gc.completed": event({
+    description: "A garbage-collection run finished: what it removed from storage",
+    status: "emitted",
+    notes: "Instance-wide (`project_id: null`): only subscriptions without a project get it.",
+    data: z.strictObject({
+      run_id: s.Id("garbage-collection run"),
+      trigger: z.enum(["manual", "schedule"]).describe("Started by an admin or by the schedule"),
+      status: z.enum(["succeeded", "failed"]).describe("How it ended"),
+      links_dropped: z.number().int().describe("Repository links to blobs nothing in the repository used any more"),
+      blobs_deleted: z.number().int().describe("Blobs nothing linked, deleted with their bytes"),
+      orphans_deleted: z.number().int().describe("Stored objects no blob named (left by crashes), deleted"),
+      bytes_freed: z.number().int().describe("Bytes deleted from storage"),
+    }),
+    example: { actor: system("gc"), project_id: null, request_id: null, data: { run_id: "b8c9d0e1-f2a3-4b4c-9d5e-6f7a8b9c0d14", trigger: "schedule", status: "succeeded", links_dropped: 3, blobs_deleted: 12, orphans_deleted: 1, bytes_freed: 734003200 } },
   }),
   "policy.changed": event({
     description: "A policy changed (retention, license, security, OIDC trust, quota)",
     status: "emitted",
-    notes: "Emitted for OIDC trust policies (`project_id`: the policy's project, or null), project quotas, quarantine policies and licence policies (`project_id`: their project, or null when instance-wide); security blocks have their own `block.*` events; retention policies will add their own `policy_type`.",
+    notes: "Emitted for OIDC trust policies (`project_id`: the policy's project, or null), project quotas, quarantine policies and licence policies (`project_id`: their project, or null when instance-wide) and retention policies (`project_id`: the repo's project); security blocks have their own `block.*` events.",
     data: z.union([
+      z.strictObject({
+        policy_type: z.literal("retention").describe("The kind of policy"),
+        change: z.enum(["created", "updated", "deleted"]).describe("What happened"),
+        policy_id: s.Id("retention policy"),
+        repo_id: s.Id("repository"),
+        name: z.string().describe("The policy's name"),
+      }).describe("A repository's retention policy"),
       z.strictObject({ policy_type: z.literal("oidc_trust").describe("The kind of policy"), change: z.enum(["created", "updated", "deleted"]).describe("What happened"), policy_id: s.Id("trust policy"), name: z.string().describe("The policy's name") }).describe("An OIDC trust policy"),
       z.strictObject({ policy_type: z.literal("quota").describe("The kind of policy"), change: z.literal("updated").describe("What happened"), before: s.QuotaConfigShape, after: s.QuotaConfigShape }).describe("A project's quota"),
       z.strictObject({ policy_type: z.literal("quarantine").describe("The kind of policy"), change: z.enum(["created", "updated", "deleted"]).describe("What happened"), policy: s.QuarantinePolicyShape }).describe("A quarantine (release cool-down) policy"),

@@ -54,3 +54,37 @@ export type LicenseAction = (typeof LICENSE_ACTIONS)[number];
 /** What a licence policy does with an undeclared or unparseable licence. */
 export const UNKNOWN_LICENSE_ACTIONS = ["allow", "warn", "block"] as const;
 export type UnknownLicenseAction = (typeof UNKNOWN_LICENSE_ACTIONS)[number];
+// --- lifecycle: retention, trash, legal holds, garbage collection ---
+/** A retention policy deletes what it matches, or keeps it (keep wins over delete). */
+export const RETENTION_ACTIONS = ["delete", "keep"] as const;
+export type RetentionAction = (typeof RETENTION_ACTIONS)[number];
+/** OCI tag state a retention condition asks for (`any`: either). */
+export const TAG_STATES = ["tagged", "untagged", "any"] as const;
+export type TagState = (typeof TAG_STATES)[number];
+/** Where a retention policy came from: the retention API, or a repo's `cleanup_policy` (reference 002). */
+export const RETENTION_SOURCES = ["api", "cleanup_policy"] as const;
+export type RetentionSource = (typeof RETENTION_SOURCES)[number];
+export const RUN_TRIGGERS = ["manual", "schedule"] as const;
+export type RunTrigger = (typeof RUN_TRIGGERS)[number];
+/** A run is `planning` (deciding what to delete), `running` (deleting in batches), then finished. */
+export const RUN_STATUSES = ["planning", "running", "succeeded", "failed"] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+/**
+ * What one item of a run became: `planned` (a dry-run's deletion: nothing was done),
+ * `pending` (still to do), `deleted` (in the trash), `kept`, `skipped` (changed since it
+ * was planned: gone, or held), `failed`.
+ */
+export const RUN_ITEM_STATUSES = ["planned", "pending", "deleted", "kept", "skipped", "failed"] as const;
+export type RunItemStatus = (typeof RUN_ITEM_STATUSES)[number];
+/** What a retention candidate (and a trash entry, a legal hold) is: a package version or an image manifest. */
+export const ARTIFACT_KINDS = ["version", "manifest"] as const;
+export type ArtifactKind = (typeof ARTIFACT_KINDS)[number];
+/** What a trash entry holds: one version, a whole package, one file, or an image manifest with what depends on it. */
+export const TRASH_KINDS = ["version", "package", "file", "manifest"] as const;
+export type TrashKind = (typeof TRASH_KINDS)[number];
+/** Why something went to the trash: a delete (user, client or API), a generic overwrite, a retention run. */
+export const TRASH_REASONS = ["delete", "overwrite", "retention"] as const;
+export type TrashReason = (typeof TRASH_REASONS)[number];
+/** A blob row is `live` (links allowed) or `condemned` by GC (no link may be made; its bytes are being deleted). */
+export const BLOB_STATES = ["live", "condemned"] as const;
+export type BlobState = (typeof BLOB_STATES)[number];

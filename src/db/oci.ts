@@ -1,6 +1,7 @@
 /** Queries over OCI manifests, tags, tag history, manifest references and labels. */
 import { and, asc, desc, eq, gt, gte, inArray, isNotNull, or, sql, type SQL } from "drizzle-orm";
 import type { Db } from "./client";
+import { inSlices, slices } from "./paging";
 import { blobs, ociLabels, ociManifestRefs, ociManifests, ociTagHistory, ociTags, projects, repoBlobs, repos } from "./schema";
 
 export type ManifestRow = typeof ociManifests.$inferSelect;
@@ -211,3 +212,50 @@ export const restrictingParent = (db: Db, repoId: string, digest: string) =>
     .orderBy(sql`${ociManifests.blockedBy} is null`, sql`${ociManifests.licenseBlockedBy} is null`, desc(ociManifests.heldUntil))
     .limit(1)
     .get();
+// Lifecycle (trash, retention): an image's whole graph, and what a manifest's removal touches.
+/** Manifest rows without bodies, each with whether its body is a blob (large manifests). */
+const graphCols = { ...meta, external: sql<number>`${ociManifests.body} IS NULL`.mapWith(Boolean) };
+export type GraphManifest = ManifestMeta & { external: boolean };
+
+export const graphOfImage = async (db: Db, repoId: string, image: string) => {
+  const [manifests, refs, tags] = await Promise.all([
+    db.select(graphCols).from(ociManifests).where(inImage(repoId, image)).all(),
+    db.select().from(ociManifestRefs).where(and(eq(ociManifestRefs.repoId, repoId), eq(ociManifestRefs.image, image))).all(),
+    db.select().from(ociTags).where(and(eq(ociTags.repoId, repoId), eq(ociTags.image, image))).all(),
+  ]);
+  return { manifests: manifests as GraphManifest[], refs, tags };
+};
+
+/** Every image of a repo at once (retention plans a whole repo). */
+export const graphOfRepo = async (db: Db, repoId: string) => {
+  const [manifests, refs, tags] = await Promise.all([
+    db.select(graphCols).from(ociManifests).where(eq(ociManifests.repoId, repoId)).all(),
+    db.select().from(ociManifestRefs).where(eq(ociManifestRefs.repoId, repoId)).all(),
+    db.select().from(ociTags).where(eq(ociTags.repoId, repoId)).all(),
+  ]);
+  return { manifests: manifests as GraphManifest[], refs, tags };
+};
+
+/** Tag changes of a repo since `since` (the tag-history window). */
+export const tagHistorySince = (db: Db, repoId: string, since: number) =>
+  db.select().from(ociTagHistory).where(and(eq(ociTagHistory.repoId, repoId), gte(ociTagHistory.createdAt, since))).all();
+
+export const manifestsWithBody = (db: Db, repoId: string, image: string, digests: string[]) =>
+  inSlices(digests, (slice) => db.select().from(ociManifests).where(and(inImage(repoId, image), inArray(ociManifests.digest, slice))).all());
+
+export const labelsOfDigests = (db: Db, repoId: string, digests: string[]) =>
+  inSlices(digests, (slice) => db.select().from(ociLabels).where(and(eq(ociLabels.repoId, repoId), inArray(ociLabels.digest, slice))).all());
+
+/** Digests among `digests` that another image of the repo also holds (labels are per repo and digest). */
+export const digestsInOtherImages = (db: Db, repoId: string, image: string, digests: string[]) =>
+  inSlices(digests, (slice) =>
+    db
+      .selectDistinct({ digest: ociManifests.digest })
+      .from(ociManifests)
+      .where(and(eq(ociManifests.repoId, repoId), sql`${ociManifests.image} <> ${image}`, inArray(ociManifests.digest, slice)))
+      .all(),
+  );
+
+export const deleteLabelsOf = (db: Db, repoId: string, digests: string[]) =>
+  slices(digests).map((slice) => db.delete(ociLabels).where(and(eq(ociLabels.repoId, repoId), inArray(ociLabels.digest, slice))));
+export const restoreLabels = (db: Db, rows: LabelRow[]) => slices(rows, 8).map((slice) => db.insert(ociLabels).values(slice).onConflictDoNothing());

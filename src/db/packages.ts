@@ -1,5 +1,5 @@
 /** Queries over the shared package model: packages → versions → files. */
-import { and, asc, eq, inArray, like, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, like } from "drizzle-orm";
 import type { Db } from "./client";
 import { files, packages, versions } from "./schema";
 import { pageWhere } from "./paging";
@@ -29,6 +29,8 @@ export const deletePackage = (db: Db, id: string) => db.delete(packages).where(e
 
 export const findVersion = (db: Db, packageId: string, version: string) =>
   db.select().from(versions).where(and(eq(versions.packageId, packageId), eq(versions.version, version))).get();
+
+export const findVersionById = (db: Db, id: string) => db.select().from(versions).where(eq(versions.id, id)).get();
 
 export const listVersions = (db: Db, packageId: string) =>
   db.select().from(versions).where(eq(versions.packageId, packageId)).orderBy(asc(versions.createdAt), asc(versions.id)).all();
@@ -72,14 +74,15 @@ export const findFileForDownload = (db: Db, repoId: string, name: string) =>
 export const insertFile = (db: Db, row: FileRow) => db.insert(files).values(row);
 export const deleteFile = (db: Db, id: string) => db.delete(files).where(eq(files.id, id));
 
-/** How many files in this repo still point at each digest. */
-export const digestUseCounts = async (db: Db, repoId: string, digests: string[]) => {
-  if (digests.length === 0) return new Map<string, number>();
-  const rows = await db
-    .select({ digest: files.digest, n: sql<number>`count(*)` })
-    .from(files)
-    .where(and(eq(files.repoId, repoId), inArray(files.digest, digests)))
-    .groupBy(files.digest)
-    .all();
-  return new Map(rows.map((r) => [r.digest, r.n]));
-};
+
+// A whole repo at once (retention plans every version of every package).
+export const packagesOfRepo = (db: Db, repoId: string) => db.select().from(packages).where(eq(packages.repoId, repoId)).all();
+export const versionsOfRepo = (db: Db, repoId: string) =>
+  db
+    .select({ version: versions })
+    .from(versions)
+    .innerJoin(packages, eq(packages.id, versions.packageId))
+    .where(eq(packages.repoId, repoId))
+    .all()
+    .then((rows) => rows.map((r) => r.version));
+export const filesOfRepo = (db: Db, repoId: string) => db.select().from(files).where(eq(files.repoId, repoId)).all();

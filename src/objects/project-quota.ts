@@ -9,7 +9,7 @@
  *   link(digest, size, id?):  refs[digest]++; the first ref charges `size` (the
  *       reservation `id`, if any, is consumed, even when refused); refused if that
  *       would pass rejectAt
- *   unlink(digest):  refs[digest]--; the last ref frees `size`
+ *   unlink(digest):  refs[digest]--; the last ref frees `size` (unlinkMany: one per digest)
  *   release(id):  drop a reservation (failed or finished upload); idempotent
  *
  * Usage counts each digest once per project however many repos link it. A reservation
@@ -132,6 +132,17 @@ export class ProjectQuota extends DurableObject<Env> {
   }
 
   async unlink(digest: string): Promise<QuotaUsage> {
+    this.unlinkOne(digest);
+    return this.usageNow();
+  }
+
+  /** One unlink per digest (a deleted repo's links), in one call. */
+  async unlinkMany(digests: string[]): Promise<QuotaUsage> {
+    for (const digest of digests) this.unlinkOne(digest);
+    return this.usageNow();
+  }
+
+  private unlinkOne(digest: string): void {
     const row = this.sql.exec<{ refs: number; size: number }>("SELECT refs, size FROM charged WHERE digest = ?", digest).toArray()[0];
     if (row && row.refs <= 1) {
       this.sql.exec("DELETE FROM charged WHERE digest = ?", digest);
@@ -139,6 +150,5 @@ export class ProjectQuota extends DurableObject<Env> {
     } else if (row) {
       this.sql.exec("UPDATE charged SET refs = refs - 1 WHERE digest = ?", digest);
     }
-    return this.usageNow();
   }
 }

@@ -9,6 +9,7 @@ import { QUEUES } from "../config";
 import { database } from "../db/client";
 import { backoffSeconds, deadLettered, deliverOnce, expandEvent, parseEnvelope } from "../services/events";
 import { storeDownloads } from "../services/artifacts";
+import { handleJob, isJobMessage } from "../services/lifecycle";
 
 
 export async function handleQueue(batch: MessageBatch<unknown>, env: Env): Promise<void> {
@@ -51,8 +52,12 @@ export async function handleQueue(batch: MessageBatch<unknown>, env: Env): Promi
       }
       return;
     case QUEUES.jobs.name:
-      batch.ackAll();
-      return;
+      // Retention runs, trash expiry, garbage collection: each message one bounded step.
+      return each(batch, async (m) => {
+        if (isJobMessage(m.body)) await handleJob(env, m.body);
+        else console.warn("dropping malformed job", m.id);
+        m.ack();
+      });
     default:
       console.warn(`message batch from unknown queue ${batch.queue}`);
       batch.ackAll();

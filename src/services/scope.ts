@@ -18,4 +18,9 @@ export interface Scope {
   waitUntil: (p: Promise<unknown>) => void;
   /** The browser session that authenticated the request, with its CSRF token; null for tokens and anonymous calls. */
   session?: { id: string; csrfToken: string } | null;
+  /**
+   * Who audit rows, events and tag history name when it is not the principal: background
+   * work (a retention run, the collector) acts as `{actorType: "system", …}`.
+   */
+  actor?: { actorType: string; actorId: string | null; actorName: string | null };
 }

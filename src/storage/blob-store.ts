@@ -132,3 +132,12 @@ export interface GetOptions {
 export const getObject = (bucket: R2Bucket, key: string, opts: GetOptions = {}) => bucket.get(key, opts.range ? { range: opts.range } : undefined);
 export const headObject = (bucket: R2Bucket, key: string) => bucket.head(key);
 export const deleteObject = (bucket: R2Bucket, key: string) => bucket.delete(key);
+
+/** One page of stored objects under `prefix` (the collector's orphan sweep): key, size, upload time. */
+export async function listObjects(bucket: R2Bucket, prefix: string, cursor: string | null, limit: number) {
+  const page = await bucket.list({ prefix, limit, ...(cursor ? { cursor } : {}) });
+  return {
+    objects: page.objects.map((o) => ({ key: o.key, size: o.size, uploaded: o.uploaded.getTime() })),
+    cursor: page.truncated ? page.cursor : null,
+  };
+}

@@ -12,6 +12,9 @@
  *   health/probe        read (never written) by the readiness check.
  *
  * Invariant: a key under blobs/ that no D1 `blobs` row names is garbage (a failed or
- * deduplicated upload) and may be deleted by a GC job.
+ * deduplicated upload whose delete failed, an upload segment left behind) once it is
+ * older than any upload takes to record its bytes; the collector deletes it
+ * (services/lifecycle/gc.ts, docs/gc.md).
  */
-export const newBlobKey = (): string => `blobs/${crypto.randomUUID()}`;
+export const BLOB_PREFIX = "blobs/";
+export const newBlobKey = (): string => `${BLOB_PREFIX}${crypto.randomUUID()}`;

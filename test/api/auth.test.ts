@@ -30,7 +30,7 @@ import { pushImage } from "../oci-helpers";
  * What a route needs: a read or admin grant in the fixture project, the instance admin,
  * nothing (filtered lists), or a user principal acting on itself (`self`).
  */
-type Need = "read" | "write" | "admin" | "instance" | "list" | "self";
+type Need = "read" | "write" | "delete" | "admin" | "instance" | "list" | "self";
 
 interface Fixtures {
   project: { id: string; slug: string };
@@ -66,10 +66,16 @@ interface Fixtures {
   withoutRead: string;
   withoutAdmin: string;
   withoutWrite: string;
+  withoutDelete: string;
   /** An admin user's token without the admin scope. */
   adminUserWithoutAdmin: string;
   expired: string;
   revoked: string;
+  retentionPolicyId: string;
+  retentionRunId: string;
+  holdId: string;
+  trashEntryId: string;
+  gcRunId: string;
 }
 
 interface RouteCase {
@@ -203,6 +209,32 @@ const ROUTES: RouteCase[] = [
   { method: "GET", path: "/api/admin/license-policies/{id}", need: "instance", url: (f) => `/api/admin/license-policies/${f.licensePolicyId}` },
   { method: "PATCH", path: "/api/admin/license-policies/{id}", need: "instance", url: (f) => `/api/admin/license-policies/${f.licensePolicyId}`, body: () => ({ description: "x" }) },
   { method: "DELETE", path: "/api/admin/license-policies/{id}", need: "instance", url: (f) => `/api/admin/license-policies/${f.licensePolicyId}` },
+  { method: "GET", path: v1("/repos/{id}/retention/policies"), need: "read", url: (f) => v1(`/repos/${f.genericRepo.id}/retention/policies`) },
+  { method: "POST", path: v1("/repos/{id}/retention/policies"), need: "admin", url: (f) => v1(`/repos/${f.genericRepo.id}/retention/policies`), body: () => ({ name: unique("rp"), action: "keep", condition: { keep_most_recent: 1 } }) },
+  { method: "GET", path: v1("/repos/{id}/retention/policies/{policy_id}"), need: "read", url: (f) => v1(`/repos/${f.genericRepo.id}/retention/policies/${f.retentionPolicyId}`) },
+  { method: "PATCH", path: v1("/repos/{id}/retention/policies/{policy_id}"), need: "admin", url: (f) => v1(`/repos/${f.genericRepo.id}/retention/policies/${f.retentionPolicyId}`), body: () => ({ description: "x" }) },
+  { method: "DELETE", path: v1("/repos/{id}/retention/policies/{policy_id}"), need: "admin", url: (f) => v1(`/repos/${f.genericRepo.id}/retention/policies/${f.retentionPolicyId}`) },
+  { method: "POST", path: v1("/repos/{id}/retention/dry-run"), need: "read", url: (f) => v1(`/repos/${f.genericRepo.id}/retention/dry-run`), body: () => ({}) },
+  { method: "GET", path: v1("/repos/{id}/retention/runs"), need: "read", url: (f) => v1(`/repos/${f.genericRepo.id}/retention/runs`) },
+  { method: "POST", path: v1("/repos/{id}/retention/runs"), need: "admin", url: (f) => v1(`/repos/${f.genericRepo.id}/retention/runs`), body: () => ({}) },
+  { method: "GET", path: v1("/repos/{id}/retention/runs/{run_id}"), need: "read", url: (f) => v1(`/repos/${f.genericRepo.id}/retention/runs/${f.retentionRunId}`) },
+  { method: "GET", path: v1("/repos/{id}/retention/runs/{run_id}/items"), need: "read", url: (f) => v1(`/repos/${f.genericRepo.id}/retention/runs/${f.retentionRunId}/items`) },
+  { method: "GET", path: v1("/repos/{id}/retention/holds"), need: "read", url: (f) => v1(`/repos/${f.genericRepo.id}/retention/holds`) },
+  { method: "POST", path: v1("/repos/{id}/retention/holds"), need: "admin", url: (f) => v1(`/repos/${f.genericRepo.id}/retention/holds`), body: () => ({ package: "docs/a.txt", version: "current", reason: "x" }) },
+  { method: "DELETE", path: v1("/repos/{id}/retention/holds/{hold_id}"), need: "admin", url: (f) => v1(`/repos/${f.genericRepo.id}/retention/holds/${f.holdId}`) },
+  { method: "GET", path: "/api/admin/retention/runs", need: "instance", url: () => "/api/admin/retention/runs" },
+  { method: "GET", path: v1("/repos/{id}/trash"), need: "read", url: (f) => v1(`/repos/${f.genericRepo.id}/trash`) },
+  { method: "GET", path: v1("/repos/{id}/trash/{entry_id}"), need: "read", url: (f) => v1(`/repos/${f.genericRepo.id}/trash/${f.trashEntryId}`) },
+  { method: "POST", path: v1("/repos/{id}/trash/{entry_id}/restore"), need: "write", url: (f) => v1(`/repos/${f.genericRepo.id}/trash/${f.trashEntryId}/restore`) },
+  { method: "DELETE", path: v1("/repos/{id}/trash/{entry_id}"), need: "admin", url: (f) => v1(`/repos/${f.genericRepo.id}/trash/${f.trashEntryId}`) },
+  { method: "DELETE", path: v1("/repos/{id}/images/{image}/manifests/{digest}"), need: "delete", url: (f) => v1(`/repos/${f.ociRepo.id}/images/app/manifests/${f.manifestDigest}`) },
+  { method: "DELETE", path: v1("/repos/{id}/packages/{name}"), need: "delete", url: (f) => v1(`/repos/${f.genericRepo.id}/packages/docs%2Fa.txt`) },
+  { method: "DELETE", path: v1("/repos/{id}/packages/{name}/versions/{version}"), need: "delete", url: (f) => v1(`/repos/${f.genericRepo.id}/packages/docs%2Fa.txt/versions/current`) },
+  { method: "GET", path: "/api/admin/gc", need: "instance", url: () => "/api/admin/gc" },
+  { method: "POST", path: "/api/admin/gc/dry-run", need: "instance", url: () => "/api/admin/gc/dry-run", body: () => ({}) },
+  { method: "GET", path: "/api/admin/gc/runs", need: "instance", url: () => "/api/admin/gc/runs" },
+  { method: "POST", path: "/api/admin/gc/runs", need: "instance", url: () => "/api/admin/gc/runs", body: () => ({}) },
+  { method: "GET", path: "/api/admin/gc/runs/{run_id}", need: "instance", url: (f) => `/api/admin/gc/runs/${f.gcRunId}` },
 ];
 
 const policyBody = (projectId: string) => ({
@@ -243,6 +275,16 @@ beforeAll(async () => {
   const genericRepo = await createRepo(project.id, "generic");
   const put = await req(`/generic/${project.slug}/${genericRepo.slug}/docs/a.txt`, { method: "PUT", token: projectAdmin, body: "hello" });
   expect(put.status, await put.clone().text()).toBeLessThan(300);
+  const gbase = `/generic/${project.slug}/${genericRepo.slug}`;
+  expect((await req(`${gbase}/docs/trashed.txt`, { method: "PUT", token: projectAdmin, body: "bye" })).status).toBeLessThan(300);
+  expect((await req(`${gbase}/docs/trashed.txt`, { method: "DELETE", token: projectAdmin })).status).toBe(204);
+  const trashEntryId = (await jsonOf(await req(v1(`/repos/${genericRepo.id}/trash`), { token: ADMIN }), 200)).items[0].id;
+  const retentionPolicyId = (
+    await jsonOf(await req(v1(`/repos/${genericRepo.id}/retention/policies`), { method: "POST", token: ADMIN, json: { name: "old", action: "delete", condition: { older_than_days: 365 } } }), 201)
+  ).id;
+  const retentionRunId = (await jsonOf(await req(v1(`/repos/${genericRepo.id}/retention/dry-run`), { method: "POST", token: ADMIN, json: {} }), 200)).run.id;
+  const holdId = (await jsonOf(await req(v1(`/repos/${genericRepo.id}/retention/holds`), { method: "POST", token: ADMIN, json: { package: "docs/a.txt", version: "current", reason: "audit" } }), 201)).id;
+  const gcRunId = (await jsonOf(await req("/api/admin/gc/runs", { method: "POST", token: ADMIN, json: { wait: true } }), 200)).id;
   const label = await jsonOf(
     await req(v1(`/repos/${ociRepo.id}/manifests/${manifest.digest}/labels`), { method: "POST", token: ADMIN, json: { key: "team", value: "core" } }),
     201,
@@ -283,9 +325,15 @@ beforeAll(async () => {
     withoutRead: (await mint({ scopes: ["write", "delete", "admin"] })).token,
     withoutAdmin: (await mint({ scopes: ["read", "write", "delete"] })).token,
     withoutWrite: (await mint({ scopes: ["read", "delete", "admin"] })).token,
+    withoutDelete: (await mint({ scopes: ["read", "write", "admin"] })).token,
     adminUserWithoutAdmin: (await mintUserToken(adminUser.id, { scopes: ["read", "write", "delete"] })).token,
     expired: expired.token,
     revoked: revoked.token,
+    retentionPolicyId,
+    retentionRunId,
+    holdId,
+    trashEntryId,
+    gcRunId,
   };
 });
 
@@ -330,6 +378,8 @@ describe("security matrix: every route", () => {
         ? [f.withoutRead]
         : r.need === "write"
           ? [f.withoutWrite]
+          : r.need === "delete"
+            ? [f.withoutDelete]
           : r.need === "admin"
             ? [f.withoutAdmin]
             : [f.adminUserWithoutAdmin, f.projectAdmin];

@@ -56,6 +56,8 @@ describe("configuration", () => {
       allowPrivateTargets: false,
       sessions: { idleMs: 8 * 3600_000, maxMs: 7 * 86_400_000 },
       downloadLogMs: 90 * 86_400_000,
+      trashMs: 7 * 86_400_000,
+      gc: { linkGraceMs: 86_400_000, blobGraceMs: 3_600_000, orphanGraceMs: 2 * 86_400_000 },
     });
   });
 

@@ -10,14 +10,29 @@
  */
 import { sqliteTable, text, integer, uniqueIndex, index, primaryKey } from "drizzle-orm/sqlite-core";
 import { repos } from "./projects";
+import { BLOB_STATES } from "../../core/vocabulary";
 
-export const blobs = sqliteTable("blobs", {
-  digest: text("digest").primaryKey(),
-  r2Key: text("r2_key").notNull(),
-  size: integer("size").notNull(),
-  mediaType: text("media_type"),
-  createdAt: integer("created_at").notNull(),
-});
+/**
+ * `state`, `condemned_at` and `unlinked_at` belong to the garbage-collection protocol
+ * (docs/gc.md): a `condemned` blob takes no new link (a trigger refuses it) and its
+ * object is being deleted; a push of the same bytes revives the row with its own key.
+ */
+export const blobs = sqliteTable(
+  "blobs",
+  {
+    digest: text("digest").primaryKey(),
+    r2Key: text("r2_key").notNull(),
+    size: integer("size").notNull(),
+    mediaType: text("media_type"),
+    createdAt: integer("created_at").notNull(),
+    state: text("state", { enum: BLOB_STATES }).notNull().default("live"),
+    /** When GC condemned it (null while live). */
+    condemnedAt: integer("condemned_at"),
+    /** When a repo last dropped its link (GC's grace period counts from here, or from created_at). */
+    unlinkedAt: integer("unlinked_at"),
+  },
+  (t) => [index("blobs_r2_key_idx").on(t.r2Key)],
+);
 
 export const repoBlobs = sqliteTable(
   "repo_blobs",

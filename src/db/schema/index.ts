@@ -13,3 +13,4 @@ export * from "./trust";
 export * from "./policy";
 export * from "./downloads";
 export * from "./search";
+export * from "./lifecycle";

@@ -23,6 +23,7 @@ import { conflict, invalid, notFound } from "../../core/errors";
 import { fileVersion, renderStanza } from "./control";
 import { readDebControl } from "./deb-file";
 import { buildAptIndex, isDebMetadata, type DebFileMetadata } from "./release";
+import { trashFile } from "../../services/lifecycle";
 
 export const MAX_DEB_BYTES = 2 * 1024 * 1024 * 1024;
 export const DEFAULT_DISTRIBUTION = "bookworm";
@@ -121,7 +122,7 @@ export async function poolFile(scope: Scope, opened: OpenedRepo, path: string) {
 }
 
 export async function deletePoolFile(scope: Scope, opened: OpenedRepo, path: string) {
-  await packages.deleteFile(scope, opened, (await findStored(scope, opened, path)).file);
+  await trashFile(scope, opened, (await findStored(scope, opened, path)).file);
 }
 
 const builder = (scope: Scope, opened: OpenedRepo): IndexBuilder => {

@@ -23,6 +23,7 @@ import * as packages from "../../services/artifacts";
 import { conflict, notFound } from "../../core/errors";
 import type { ChecksumAlgorithm } from "../../services/artifacts";
 import { enforceVersion } from "../../services/policy";
+import { trashPackage } from "../../services/lifecycle";
 
 export const GENERIC_VERSION = "current";
 
@@ -53,7 +54,7 @@ export async function putFile(scope: Scope, opened: OpenedRepo, input: PutFileIn
       await packages.releaseUnusedBlobs(scope, opened.repo.id, [blob.digest]);
       throw conflict("FileExists", `${input.path} already exists with other content; replacing it needs the delete permission`);
     }
-    await removeFile(scope, opened, input.path);
+    await trashPackage(scope, opened, (await packages.findPackage(scope, opened.repo.id, input.path))!, { reason: "overwrite" });
   }
   try {
     const published = await packages.publishVersion(scope, opened, { name: input.path, version: GENERIC_VERSION, files: [file] });
@@ -76,5 +77,5 @@ export async function getFile(scope: Scope, opened: OpenedRepo, path: string) {
 export async function removeFile(scope: Scope, opened: OpenedRepo, path: string) {
   const pkg = await packages.findPackage(scope, opened.repo.id, path);
   if (!pkg) throw notFound("File", `${path} not found`);
-  await packages.deletePackage(scope, opened, pkg);
+  await trashPackage(scope, opened, pkg);
 }

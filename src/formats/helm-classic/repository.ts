@@ -22,6 +22,7 @@ import * as packages from "../../services/artifacts";
 import { enforceVersion } from "../../services/policy";
 import { blobReader, ingestBlob, publishVersion, readIndexFile, releaseUnusedBlobs, type FileInput, type FileRow, type IndexBuilder, type IngestedBlob } from "../../services/artifacts";
 import { conflict, invalid, notFound } from "../../core/errors";
+import { trashVersion } from "../../services/lifecycle";
 import { chartFileName, readChart, readProvenance, type ChartMetadata } from "./chart";
 
 export const MAX_CHART_BYTES = 20 * 1024 * 1024;
@@ -108,7 +109,7 @@ async function existingArchive(scope: Scope, opened: OpenedRepo, name: string, v
 export async function removeVersion(scope: Scope, opened: OpenedRepo, name: string, version: string) {
   const found = await versionRow(scope, opened, name, version);
   if (!found) throw notFound("Chart", `no chart ${name} version ${version}`);
-  await packages.deleteVersion(scope, opened, found.pkg, found.row);
+  await trashVersion(scope, opened, found.pkg, found.row);
 }
 
 /** A chart or its provenance, by file name: 451 when a policy (a block, a quarantine hold) refuses its version. */

@@ -23,6 +23,7 @@ import { assertDistTag } from "./routes";
 import { distTagsOf, packageMeta, revOf, type VersionWithFiles } from "./packument";
 import { highest } from "../../core/semver";
 import type { Packument } from "./publish";
+import { trashPackage, trashVersion } from "../../services/lifecycle";
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
@@ -42,13 +43,13 @@ function assertRev(pkg: PackageRow, versions: VersionWithFiles[], rev: string | 
 async function removeVersions(scope: Scope, opened: OpenedRepo, pkg: PackageRow, all: VersionWithFiles[], gone: VersionRow[], tags?: Record<string, string>) {
   await scope.access.require("delete", { projectId: opened.project.id, repo: opened.repo });
   if (gone.length === all.length) {
-    await packages.deletePackage(scope, opened, pkg);
+    await trashPackage(scope, opened, pkg);
     return;
   }
   const now = new Date().toISOString();
   const unpublished = { ...(packageMeta(pkg).unpublished ?? {}) };
   for (const v of gone) {
-    await packages.deleteVersion(scope, opened, pkg, v);
+    await trashVersion(scope, opened, pkg, v);
     unpublished[v.version] = now;
   }
   const goneSet = new Set(gone.map((v) => v.version));
@@ -87,7 +88,7 @@ export async function updateDocument(scope: Scope, opened: OpenedRepo, name: str
 export async function unpublishPackage(scope: Scope, opened: OpenedRepo, name: string, rev: string | undefined) {
   const { pkg, versions } = await loadPackage(scope, opened, name);
   assertRev(pkg, versions, rev);
-  await packages.deletePackage(scope, opened, pkg);
+  await trashPackage(scope, opened, pkg);
 }
 
 /** DELETE of one tarball (the last step of `npm unpublish name@version`): idempotent. */

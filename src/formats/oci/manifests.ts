@@ -7,8 +7,9 @@
 import type { Ctx } from "./http";
 import { contentLength, empty, manifestUrl } from "./http";
 import type { OciRoute } from "../../services/oci";
-import { openImage, deleteManifest, getManifest, putManifest, readManifestBody } from "../../services/oci";
+import { openImage, deleteTag, getManifest, lookupReference, putManifest, readManifestBody } from "../../services/oci";
 import { recordDownload } from "../../services/artifacts";
+import { trashManifest } from "../../services/lifecycle";
 
 type ManifestRoute = Extract<OciRoute, { kind: "manifest" }>;
 
@@ -44,7 +45,9 @@ export const manifest = {
   },
   DELETE: async (c: Ctx, r: ManifestRoute) => {
     const img = await openImage(c.var.scope, r.name, "delete");
-    await deleteManifest(c.var.scope, img, r.reference);
+    const ref = lookupReference(r.reference);
+    if ("tag" in ref) await deleteTag(c.var.scope, img, ref.tag);
+    else await trashManifest(c.var.scope, img, ref.digest);
     return empty(202, {});
   },
 };

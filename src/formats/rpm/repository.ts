@@ -22,6 +22,7 @@ import { conflict, invalid, notFound } from "../../core/errors";
 import { readRpm } from "./header";
 import { evrString, locationOf, packageInfo } from "./package-info";
 import { buildRepodata, renderFragments, type RpmFragments } from "./repodata";
+import { trashFile } from "../../services/lifecycle";
 
 export const MAX_RPM_BYTES = 4 * 1024 * 1024 * 1024;
 /** Rendered fragments live in a D1 row (2 MB values): a package listing more files is refused. */
@@ -89,7 +90,7 @@ export async function packageFile(scope: Scope, opened: OpenedRepo, path: string
 }
 
 export async function deletePackageFile(scope: Scope, opened: OpenedRepo, path: string) {
-  await packages.deleteFile(scope, opened, (await findStored(scope, opened, path)).file);
+  await trashFile(scope, opened, (await findStored(scope, opened, path)).file);
 }
 
 const builder = (scope: Scope, opened: OpenedRepo): IndexBuilder => {

@@ -17,6 +17,10 @@
  *   leaves no object, and no reservation.
  * - Two concurrent uploads of the same new digest race on `insert … on conflict do
  *   nothing`: the loser sees the winner's row and deletes its own object.
+ * - Safe against the garbage collector running anywhere at the same time (docs/gc.md):
+ *   links go only to live blobs, a condemned blob is revived with the pusher's own
+ *   bytes, and a link is dropped only when nothing in the repo needs it (recordBlob,
+ *   unlinkBlob).
  */
 import type { Scope } from "../scope";
 import * as q from "../../db/blobs";
@@ -24,6 +28,7 @@ import { findRepo } from "../../db/projects";
 import { newBlobKey } from "../../storage/keys";
 import { deleteObject, getObject, putStream, type ChecksumAlgorithm, type PutOptions, type PutResult } from "../../storage/blob-store";
 import { RegistryError, notFound } from "../../core/errors";
+import { gcRefusal } from "../../db/errors";
 import { sha256Digest } from "../../core/digest";
 import { chargeLink, reserveBytes, unchargeLink } from "./quotas";
 import { QuotaTicket } from "../../core/quota-ticket";
@@ -85,6 +90,16 @@ export async function ingestBlob(scope: Scope, ref: RepoRef, body: ReadableStrea
  * Records that `key` holds `digest` and links it to the repo. Used by ingestBlob and by
  * multi-request uploads (OCI) that wrote the object themselves. On any failure the
  * object at `key` is deleted unless it is the one the blob row names.
+ *
+ * Against a concurrent garbage collector (docs/gc.md), in a loop of at most
+ * LINK_ATTEMPTS, each step one atomic D1 write that a trigger refuses if GC got there
+ * first:
+ *   row live       → link it; our own object is a duplicate and goes
+ *   row condemned  → revive the row with OUR key (GC deletes only the key it condemned)
+ *                    and link it, in one batch
+ *   no row         → insert the row with our key and link it, in one batch
+ *   refused        → read again and retry (the row changed state under us)
+ * The quota is charged once, before the loop, and given back if no attempt links.
  */
 export async function recordBlob(
   scope: Scope,
@@ -93,55 +108,111 @@ export async function recordBlob(
   ticket: QuotaTicket = QuotaTicket.none(),
 ): Promise<{ created: boolean }> {
   const repo = await resolveRepo(scope, ref);
-  const existing = await q.findBlob(scope.db, b.digest);
-  const dropOurs = () => (existing?.r2Key === b.key ? Promise.resolve() : deleteObject(scope.env.BLOBS, b.key));
-  if (existing && (await q.findLinkedBlob(scope.db, repo.id, b.digest))) {
-    await Promise.all([dropOurs(), ticket.release()]);
+  const first = await q.findBlob(scope.db, b.digest);
+  if (first?.state === "live" && (await q.findLinkedBlob(scope.db, repo.id, b.digest))) {
+    await Promise.all([first.r2Key === b.key ? undefined : deleteObject(scope.env.BLOBS, b.key), ticket.release()]);
     return { created: false };
   }
+  const dropOurs = () => deleteObject(scope.env.BLOBS, b.key);
   try {
-    await chargeLink(scope, repo.projectId, b.digest, existing?.size ?? b.size, ticket);
+    await chargeLink(scope, repo.projectId, b.digest, first?.size ?? b.size, ticket);
   } catch (e) {
     await dropOurs();
     throw e;
   }
-  const now = Date.now();
+  let row: q.BlobRow | undefined = first;
   try {
-    const linked = existing
-      ? await q.linkBlob(scope.db, repo.id, b.digest, now).run()
-      : (
-          await scope.db.batch([
-            q.insertBlobIfAbsent(scope.db, { digest: b.digest, r2Key: b.key, size: b.size, mediaType: b.mediaType, createdAt: now }),
-            q.linkBlob(scope.db, repo.id, b.digest, now),
-          ])
-        )[1];
-    // A concurrent request linked the same digest first: its charge stands, ours goes.
-    if ((linked as D1Result).meta?.changes === 0) await unchargeLink(scope, repo.projectId, b.digest);
+    for (let attempt = 1; ; attempt++) {
+      const linked = await linkOnce(scope, repo.id, row, b);
+      if (linked !== "refused") {
+        // A concurrent request linked the same digest first: its charge stands, ours goes.
+        if (!linked) await unchargeLink(scope, repo.projectId, b.digest);
+        break;
+      }
+      if (attempt >= LINK_ATTEMPTS) throw collecting(b.digest);
+      row = await q.findBlob(scope.db, b.digest);
+    }
   } catch (e) {
+    // Every attempt was atomic and none wrote: no row names our key.
     await unchargeLink(scope, repo.projectId, b.digest);
-    await dropOurs();
-    throw e;
+    await dropOurs().catch(() => undefined);
+    throw gcRefusal(e) === "collected" ? collected() : e;
   }
-  const winner = existing ?? (await q.findBlob(scope.db, b.digest));
+  const winner = await q.findBlob(scope.db, b.digest);
   const created = winner?.r2Key === b.key;
-  if (!created) await deleteObject(scope.env.BLOBS, b.key);
+  if (!created) await dropOurs();
   return { created };
 }
 
-/** Links an already-stored blob to another repo (cross-repo mount), charging the quota. */
+const LINK_ATTEMPTS = 4;
+const collecting = (digest: string) =>
+  new RegistryError("UnavailableBlobCollected", `the blob ${digest} changed state while it was being linked (garbage collection); try again`);
+const collected = () =>
+  new RegistryError("UnavailableBlobCollected", "the upload's bytes were removed by garbage collection before it finished (it waited longer than the collector's grace period); upload again");
+
+/** One atomic attempt to link; true: linked now, false: it already was, "refused": a GC trigger said no. */
+async function linkOnce(scope: Scope, repoId: string, row: q.BlobRow | undefined, b: { digest: string; size: number; key: string; mediaType: string | null }): Promise<boolean | "refused"> {
+  const now = Date.now();
+  const fresh: q.NewBlobRow = { digest: b.digest, r2Key: b.key, size: b.size, mediaType: b.mediaType, createdAt: now };
+  try {
+    const results =
+      row?.state === "live"
+        ? [await q.linkBlob(scope.db, repoId, b.digest, now).run()]
+        : await scope.db.batch([row ? q.reviveBlob(scope.db, fresh) : q.insertBlobIfAbsent(scope.db, fresh), q.linkBlob(scope.db, repoId, b.digest, now)]);
+    return (results.at(-1) as D1Result).meta.changes > 0;
+  } catch (e) {
+    const refusal = gcRefusal(e);
+    if (refusal === "condemned") return "refused";
+    throw e;
+  }
+}
+
+/**
+ * Links an already-stored blob to another repo (cross-repo mount), charging the quota.
+ * Only a live blob can be mounted: undefined when there is none (or GC is collecting it),
+ * and the client uploads the bytes instead.
+ */
 export async function linkExistingBlob(scope: Scope, ref: RepoRef, digest: string): Promise<q.BlobRow | undefined> {
+  const repo = await resolveRepo(scope, ref);
   const blob = await q.findBlob(scope.db, digest);
-  if (blob) await recordBlob(scope, ref, { digest, size: blob.size, key: blob.r2Key, mediaType: blob.mediaType });
-  return blob;
+  if (blob?.state !== "live") return undefined;
+  if (await q.findLinkedBlob(scope.db, repo.id, digest)) return blob;
+  await chargeLink(scope, repo.projectId, digest, blob.size);
+  try {
+    const linked = await q.linkBlob(scope.db, repo.id, digest, Date.now()).run();
+    if (linked.meta.changes === 0) await unchargeLink(scope, repo.projectId, digest);
+    return blob;
+  } catch (e) {
+    await unchargeLink(scope, repo.projectId, digest);
+    if (gcRefusal(e) === "condemned") return undefined;
+    throw e;
+  }
+}
+
+/**
+ * Links again blobs this request itself just uploaded (their bytes were hashed here, so
+ * the caller holds them) when a concurrent purge unlinked them before the file rows that
+ * need them landed (the `files_need_link` trigger refused the write). False when a blob
+ * is no longer live: the caller must upload again.
+ */
+export async function relinkUploaded(scope: Scope, ref: RepoRef, digests: string[]): Promise<boolean> {
+  for (const digest of new Set(digests)) if (!(await linkExistingBlob(scope, ref, digest))) return false;
+  return true;
 }
 
 export const findRepoBlob = (scope: Scope, repoId: string, digest: string) => q.findLinkedBlob(scope.db, repoId, digest);
 
-/** Removes a repo's link to a blob and gives the bytes back to the quota. */
-export async function unlinkBlob(scope: Scope, ref: RepoRef, digest: string): Promise<void> {
+/**
+ * Removes a repo's link to a blob, unless a file or manifest of the repo still needs it
+ * (and, with `respectTrash`, a trash entry of the repo), and gives the bytes back to the
+ * quota. The blob's GC grace period starts now. True when the link went.
+ */
+export async function unlinkBlob(scope: Scope, ref: RepoRef, digest: string, opts: { respectTrash?: boolean } = {}): Promise<boolean> {
   const repo = await resolveRepo(scope, ref);
-  const removed = await q.unlinkBlob(scope.db, repo.id, digest).run();
-  if (removed.meta.changes > 0) await unchargeLink(scope, repo.projectId, digest);
+  const [removed] = await scope.db.batch([q.unlinkIfUnused(scope.db, repo.id, digest, opts.respectTrash ?? true), q.markUnlinked(scope.db, digest, Date.now())]);
+  if ((removed as D1Result).meta.changes === 0) return false;
+  await unchargeLink(scope, repo.projectId, digest);
+  return true;
 }
 
 /** Opens a blob row already found (e.g. by `findRepoBlob`), optionally a byte range of it. */

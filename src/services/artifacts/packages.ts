@@ -11,9 +11,10 @@
  *   exists with other content is always refused (`ConflictFileExists`), the same
  *   content is an idempotent no-op. A publish that loses a race with a concurrent one
  *   (unique or foreign-key failure of its batch) re-reads and retries, up to 3 times.
- * - Removing files unlinks their blobs from the repo when no other file of the repo
- *   still points at them, so quotas follow what the repo can read.
- * - Every publish emits `artifact.uploaded`, every removal `artifact.deleted`.
+ * - Nothing here deletes a version or file: every deletion moves it to the trash
+ *   (services/lifecycle/trash.ts), which keeps its blobs linked until it is purged. A
+ *   refused upload's blobs are unlinked when nothing else in the repo needs them.
+ * - Every publish emits `artifact.uploaded`.
  * - Every change to a repo's packages, versions or files bumps the repo's content
  *   revision in the same batch (generated indexes are rebuilt from it: repo-indexes.ts).
  * - A new version passes the policy domain's admission first (services/policy): a
@@ -28,8 +29,8 @@ import type { Scope } from "../scope";
 import type { OpenedRepo } from "../projects/repos";
 import { auditQuery, emitEvent } from "../events/audit";
 import * as q from "../../db/packages";
-import { unlinkBlob, type RepoRef } from "./blobs";
-import { isForeignKeyViolation, isUniqueViolation } from "../../db/errors";
+import { relinkUploaded, unlinkBlob, type RepoRef } from "./blobs";
+import { gcRefusal, isForeignKeyViolation, isUniqueViolation } from "../../db/errors";
 import { RegistryError, conflict, notFound } from "../../core/errors";
 import { newId } from "../../core/ids";
 import { nameAllowed } from "../../core/names";
@@ -175,6 +176,12 @@ async function attemptPublish(scope: Scope, opened: OpenedRepo, input: PublishIn
     // A concurrent publish of the same package/version/file won the race (a package row
     // inserted by the winner makes ours a no-op, and our version then fails its foreign key).
     if (isUniqueViolation(e) || isForeignKeyViolation(e)) throw new RaceLost();
+    // A concurrent purge unlinked a blob this request just uploaded (docs/gc.md): link it
+    // again (we hold its bytes) and retry, or ask for the upload again if GC took it.
+    if (gcRefusal(e) === "unlinked") {
+      if (await relinkUploaded(scope, opened.repo, newFiles.map((f) => f.digest))) throw new RaceLost();
+      throw new RegistryError("UnavailableBlobCollected", "the uploaded content was removed by garbage collection before it was published; upload it again");
+    }
     throw e;
   }
   for (const f of newFiles) {
@@ -275,47 +282,6 @@ export async function updateVersionStatus(
   return after;
 }
 
-/** Removes a version and its files; unlinks blobs nothing else in the repo uses. */
-export async function deleteVersion(scope: Scope, opened: OpenedRepo, pkg: q.PackageRow, version: q.VersionRow) {
-  const files = await q.filesOfVersions(scope.db, [version.id]);
-  await runBatch(scope.db, [q.deleteVersion(scope.db, version.id), bumpRevision(scope.db, opened.repo.id, Date.now())]);
-  await unlinkUnused(scope, opened.repo, files.map((f) => f.digest));
-  await emitEvent(scope, {
-    type: "artifact.deleted",
-    project_id: opened.project.id,
-    data: { format: opened.repo.format, repo_id: opened.repo.id, package: pkg.displayName, version: version.version, files: files.map((f) => ({ name: f.name, digest: f.digest, size: f.size })) },
-  });
-}
-
-/** Removes one file (e.g. a generic path, a Maven file); drops the version when it was the last. */
-export async function deleteFile(scope: Scope, opened: OpenedRepo, file: q.FileRow) {
-  await runBatch(scope.db, [q.deleteFile(scope.db, file.id), bumpRevision(scope.db, opened.repo.id, Date.now())]);
-  await unlinkUnused(scope, opened.repo, [file.digest]);
-  await emitEvent(scope, {
-    type: "artifact.deleted",
-    project_id: opened.project.id,
-    data: { format: opened.repo.format, repo_id: opened.repo.id, file: file.name, digest: file.digest, size: file.size },
-  });
-}
-
-export async function deletePackage(scope: Scope, opened: OpenedRepo, pkg: q.PackageRow) {
-  const versions = await q.listVersions(scope.db, pkg.id);
-  const files = await q.filesOfVersions(scope.db, versions.map((v) => v.id));
-  await runBatch(scope.db, [q.deletePackage(scope.db, pkg.id), bumpRevision(scope.db, opened.repo.id, Date.now())]);
-  await unlinkUnused(scope, opened.repo, files.map((f) => f.digest));
-  await emitEvent(scope, {
-    type: "artifact.deleted",
-    project_id: opened.project.id,
-    data: {
-      format: opened.repo.format,
-      repo_id: opened.repo.id,
-      package: pkg.displayName,
-      versions: versions.map((v) => v.version),
-      files: files.map((f) => ({ name: f.name, digest: f.digest, size: f.size })),
-    },
-  });
-}
-
 /**
  * Unlinks blobs from the repo when no file of the repo points at them: for a format
  * that ingested a blob and then refused the upload (bad metadata, checksum mismatch).
@@ -323,9 +289,8 @@ export async function deletePackage(scope: Scope, opened: OpenedRepo, pkg: q.Pac
 export const releaseUnusedBlobs = (scope: Scope, repo: RepoRef, digests: string[]) => unlinkUnused(scope, repo, digests);
 
 async function unlinkUnused(scope: Scope, repo: RepoRef, digests: string[]) {
-  const unique = [...new Set(digests)];
-  const uses = await q.digestUseCounts(scope.db, typeof repo === "string" ? repo : repo.id, unique);
-  for (const digest of unique.filter((d) => !uses.get(d))) await unlinkBlob(scope, repo, digest);
+  // unlinkBlob's statement itself keeps a link a file, manifest or trash entry needs.
+  for (const digest of new Set(digests)) await unlinkBlob(scope, repo, digest);
 }
 
 export function requirePackage<T>(value: T | undefined | null, what: string): T {

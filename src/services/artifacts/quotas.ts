@@ -70,6 +70,11 @@ export async function unchargeLink(scope: Scope, projectId: string, digest: stri
   await stub(scope, projectId).unlink(digest);
 }
 
+/** Gives back the links of a deleted repo (its `repo_blobs` went with it in D1's cascade). */
+export async function unchargeLinks(scope: Scope, projectId: string, digests: string[]): Promise<void> {
+  for (let i = 0; i < digests.length; i += 1000) await stub(scope, projectId).unlinkMany(digests.slice(i, i + 1000));
+}
+
 // ---- configuration (governance API) ----
 
 export interface QuotaView {

@@ -26,11 +26,14 @@ export interface AuditInput {
   actor?: ReturnType<typeof describe>;
 }
 
+/** Who the scope acts as: background work names itself (`scope.actor`), requests their principal. */
+export const actorOf = (scope: Scope) => scope.actor ?? describe(scope.access.principal);
+
 export function auditQuery(scope: Scope, input: AuditInput, now = Date.now()) {
   const row: AuditRow = {
     id: newId(),
     createdAt: now,
-    ...(input.actor ?? describe(scope.access.principal)),
+    ...(input.actor ?? actorOf(scope)),
     action: input.action,
     resourceType: input.resourceType,
     resourceId: input.resourceId,
@@ -58,7 +61,7 @@ export async function emitEvent(scope: Scope, event: DomainEvent): Promise<void>
   const envelope = {
     id: newId(),
     occurred_at: new Date().toISOString(),
-    actor: describe(scope.access.principal),
+    actor: actorOf(scope),
     request_id: scope.requestId,
     ...event,
   };

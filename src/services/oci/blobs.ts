@@ -8,7 +8,9 @@
  * - A mount links an existing blob only if the caller may read the source (`from`),
  *   or, without `from`, if the blob is already linked to this repo or readable through
  *   a repo the caller may read; otherwise it falls back to a normal upload session.
- * - Deleting a blob removes this repo's link, never the bytes other repos share.
+ * - Deleting a blob removes this repo's link, never the bytes other repos share, and
+ *   never a link a live manifest still needs (ConflictBlobInUse); the collector frees
+ *   the bytes once nothing links them.
  * - A pull of a blob that only policy-restricted manifests reference (blocked,
  *   licence-blocked, held) is refused with them (services/policy), in the one query
  *   that finds the blob; blobs no manifest references are served as before.
@@ -48,7 +50,10 @@ export async function headBlob(scope: Scope, img: OpenedImage, digest: string) {
 export async function deleteBlob(scope: Scope, img: OpenedImage, digest: string) {
   const blob = await findRepoBlob(scope, img.repo.id, requireDigest(digest));
   if (!blob) throw blobUnknown(digest);
-  await unlinkBlob(scope, img.repo.id, digest);
+  // A trashed manifest's blob may go (it then can't be restored); a live manifest's may not.
+  if (!(await unlinkBlob(scope, img.repo.id, digest, { respectTrash: false }))) {
+    throw new RegistryError("ConflictBlobInUse", `a manifest of this repository references ${digest}: delete the manifest first`, { detail: { digest } });
+  }
   await emitEvent(scope, {
     type: "artifact.deleted",
     project_id: img.project.id,

@@ -30,6 +30,7 @@ import { accepts, LICENSE_ANNOTATION, MAX_MANIFEST_BYTES, parseManifest, type Pa
 import { admitManifest, enforceDownload, heldIdOfManifest } from "../policy";
 import { isTag, parseReference } from "./names";
 import { runBatch } from "../../db/client";
+import { gcRefusal } from "../../db/errors";
 
 /** Annotations become labels only within these bounds (the manifest itself keeps them all). */
 const MAX_ANNOTATION_LABELS = 100;
@@ -129,7 +130,14 @@ export async function putManifest(scope: Scope, img: OpenedImage, input: PutMani
         ]),
     ...changes.flatMap((c) => tagChange(scope, img, c, now)),
   ];
-  await runBatch(scope.db, stmts);
+  try {
+    await runBatch(scope.db, stmts);
+  } catch (e) {
+    // A blob verified above was unlinked (a purge) before the batch: the trigger kept the
+    // manifest from naming bytes GC may take (docs/gc.md). The client pushes it again.
+    if (gcRefusal(e) === "unlinked") throw blobUnknown(parsed.blobs.map((b) => b.digest).join(", "), "blobs");
+    throw e;
+  }
   if (!existing || changes.length) {
     await emitEvent(scope, {
       type: "artifact.uploaded",
@@ -172,7 +180,7 @@ function labelsOf(scope: Scope, img: OpenedImage, digest: string, m: ParsedManif
 }
 
 /** For reads and deletes a malformed tag can't name anything: 404, as the spec's conformance suite expects. */
-function lookupReference(reference: string) {
+export function lookupReference(reference: string) {
   if (!reference.includes(":") && !isTag(reference)) throw manifestUnknown(reference);
   return parseReference(reference);
 }
@@ -211,35 +219,23 @@ export async function getManifest(scope: Scope, img: OpenedImage, reference: str
   return { meta: row, body: blob.object.body as Uint8Array | ReadableStream };
 }
 
-/** DELETE by tag removes the tag; by digest the manifest and every tag on it. */
-export async function deleteManifest(scope: Scope, img: OpenedImage, reference: string) {
-  const ref = lookupReference(reference);
+/**
+ * DELETE by tag removes the tag (its history keeps it restorable for the tag-history
+ * window). DELETE by digest is the lifecycle domain's: the manifest goes to the trash
+ * (services/lifecycle/trash.ts trashManifest).
+ */
+export async function deleteTag(scope: Scope, img: OpenedImage, reference: string) {
   const { repo, name } = img;
-  const now = Date.now();
-  if ("tag" in ref) {
-    const tag = await q.findTag(scope.db, repo.id, name.image, ref.tag);
-    if (!tag) throw manifestUnknown(reference);
-    assertTagMutable(img, ref.tag);
-    await runBatch(scope.db, tagChange(scope, img, { tag: ref.tag, from: tag.digest, to: null, action: "delete" }, now));
-    await deletedEvent(scope, img, { tag: ref.tag, digest: tag.digest });
-    return;
-  }
-  const row = await q.findManifest(scope.db, repo.id, name.image, ref, false);
-  if (!row) throw manifestUnknown(reference);
-  const tags = await q.tagsOf(scope.db, repo.id, name.image, ref.digest);
-  for (const t of tags) assertTagMutable(img, t.tag);
-  await runBatch(scope.db, [
-    q.deleteManifest(scope.db, repo.id, name.image, ref.digest),
-    q.deleteRefsOf(scope.db, repo.id, name.image, ref.digest),
-    ...tags.flatMap((t) => tagChange(scope, img, { tag: t.tag, from: t.digest, to: null, action: "delete" }, now)),
-  ]);
-  await deletedEvent(scope, img, { digest: ref.digest, tags: tags.map((t) => t.tag), size: row.size });
-}
-
-async function deletedEvent(scope: Scope, img: OpenedImage, data: { tag: string; digest: string } | { digest: string; tags: string[]; size: number }) {
+  const tag = await q.findTag(scope.db, repo.id, name.image, reference);
+  if (!tag) throw manifestUnknown(reference);
+  assertTagMutable(img, reference);
+  await runBatch(scope.db, tagChange(scope, img, { tag: reference, from: tag.digest, to: null, action: "delete" }, Date.now()));
   await emitEvent(scope, {
     type: "artifact.deleted",
     project_id: img.project.id,
-    data: { format: img.repo.format, repo_id: img.repo.id, project_id: img.project.id, name: img.name.full, ...data },
+    data: { format: repo.format, repo_id: repo.id, project_id: img.project.id, name: name.full, tag: reference, digest: tag.digest },
   });
 }
+
+/** Whether the image holds a manifest with this digest (a legal hold names one that exists). */
+export const manifestExists = async (scope: Scope, repoId: string, image: string, digest: string) => !!(await q.findManifest(scope.db, repoId, image, { digest }, false));

@@ -12,9 +12,8 @@
  */
 import type { Scope } from "../scope";
 import type { OpenedImage } from "./access";
-import { auditQuery, emitEvent } from "../events/audit";
+import { actorOf, auditQuery, emitEvent } from "../events/audit";
 import * as q from "../../db/oci";
-import { describe } from "../../auth/principal";
 import { RegistryError } from "../../core/errors";
 import { matchesAny } from "../../core/names";
 import { newId } from "../../core/ids";
@@ -42,7 +41,7 @@ export function assertTagMutable(img: OpenedImage, tag: string) {
 
 export function tagChange(scope: Scope, img: OpenedImage, c: TagChange, now: number) {
   const { repo, name } = img;
-  const actor = describe(scope.access.principal);
+  const actor = actorOf(scope);
   return [
     c.to === null
       ? q.deleteTag(scope.db, repo.id, name.image, c.tag)
