@@ -271,6 +271,11 @@ export const ERROR_CODES = {
   InvalidProvenance: { description: "The provenance file is not clear-signed, or does not vouch for the chart archive" },
   NotFoundChart: { description: "No such chart or chart version" },
 
+  // --- MCP server catalogs ---
+  InvalidServerJson: { description: "The server.json does not match the MCP registry's schema; `detail` lists each field (location, message)" },
+  InvalidServerStatus: { description: "The status change is not `active`, `deprecated` or `deleted` with an optional statusMessage (none for `active`)" },
+  NotFoundServer: { description: "No such MCP server, or no such version of it, in the catalog" },
+
   // --- Maven ---
   InvalidMavenPath: { description: "The path is not a Maven 2 repository layout path" },
   NotFoundMetadata: { description: "No maven-metadata.xml at this path" },

@@ -28,10 +28,11 @@ import { genericFormat } from "./generic";
 import { debFormat } from "./deb";
 import { rpmFormat } from "./rpm";
 import { helmClassicFormat } from "./helm-classic";
+import { mcpFormat } from "./mcp";
 
 export type { Format } from "./format";
 
-export const FORMATS: readonly Format[] = [ociFormat, npmFormat, pypiFormat, mavenFormat, cargoFormat, goFormat, genericFormat, debFormat, rpmFormat, helmClassicFormat];
+export const FORMATS: readonly Format[] = [ociFormat, npmFormat, pypiFormat, mavenFormat, cargoFormat, goFormat, genericFormat, debFormat, rpmFormat, helmClassicFormat, mcpFormat];
 
 /** Every repo format, in registry order (what a repo may be created with). */
 export const REPO_FORMATS = FORMATS.flatMap((f) => f.repoFormats) as [string, ...string[]];

@@ -1,0 +1,212 @@
+/**
+ * MCP server catalogs at `/mcp/<project>/<repo>/…` (repo format `mcp`): each repo is one
+ * catalog, served in the MCP registry's API (under `v0/` and `v0.1/`, the same routes)
+ * and in ToolHive's registry API, both read from the same entries (catalog.ts).
+ *   POST  v0/publish                                     server.json → ServerResponse (write)
+ *   GET   v0/servers[?cursor&limit&search&updated_since&version&include_deleted&transport&verified]
+ *   GET   v0/servers/{serverName}/versions                every version, newest first
+ *   GET   v0/servers/{serverName}/versions/{version|latest}
+ *   PATCH v0/servers/{serverName}[/versions/{version}]/status   {status, statusMessage} (write)
+ *   GET   api/v1beta/registry[/{name}[/servers[/{serverName}]]]  ToolHive's shape ({name} = repo)
+ *   GET   registry.json                                    ToolHive's registry file (thv config set-registry)
+ * Invariants: `{serverName}` is URL-encoded (`com.example%2Fweather`); the unencoded
+ * form (`com.example/weather`) is accepted too. Credentials are checked before a body is
+ * read. Errors are the registry's: huma's problem JSON (`title`, `status`, `detail`,
+ * `errors[{location, message, value}]`) with the `error` string its OpenAPI names.
+ */
+import { Hono, type Context } from "hono";
+import type { AppEnv } from "../../http/types";
+import { withHeaders, type ErrorRenderer } from "../../http/errors";
+import { readCapped } from "../../http/body";
+import { invalid, notFound } from "../../core/errors";
+import { decodeCursor, encodeCursor } from "../../core/pagination";
+import type { OpenedRepo } from "../../services/projects";
+import type { Scope } from "../../services/scope";
+import type { Format } from "../format";
+import { mcpClientSetup } from "./client-setup";
+import * as catalog from "./catalog";
+import { referenceState, type Reference } from "./linkage";
+import { matches, toolhiveServer, transportOf, v0Server, verified } from "./shapes";
+
+const STATUS_TEXT: Record<number, string> = { 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed", 409: "Conflict", 413: "Payload Too Large", 415: "Unsupported Media Type", 422: "Unprocessable Entity", 451: "Unavailable For Legal Reasons", 500: "Internal Server Error", 503: "Service Unavailable" };
+
+export const renderProblem: ErrorRenderer = (err, c) => {
+  const errors = Array.isArray(err.detail) ? err.detail : undefined;
+  const body = { title: STATUS_TEXT[err.status] ?? "Error", status: err.status, detail: err.message, error: err.message, code: err.code, ...(errors ? { errors } : {}) };
+  const res = c.body(JSON.stringify(body), err.status as 400, { "Content-Type": "application/problem+json" });
+  return withHeaders(res, err, err.status === 401 ? { "WWW-Authenticate": 'Bearer realm="OrbitalReg"' } : {});
+};
+
+const API_VERSIONS = new Set(["v0", "v0.1"]);
+const DEFAULT_LIMIT = 30;
+const MAX_LIMIT = 100;
+const REGISTRY_SCHEMA_VERSION = "1.0.0";
+
+function segments(c: Context<AppEnv>): string[] {
+  return c.var.target.rest.split("/");
+}
+const decode = (s: string) => {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    throw invalid("Request", "invalid percent-encoding in the path");
+  }
+};
+
+/** `{serverName}` and what follows it, from the raw segments after `servers/`. */
+function serverPath(segs: string[]): { name: string; tail: string[] } {
+  const first = decode(segs[0] ?? "");
+  if (first.includes("/")) return { name: first, tail: segs.slice(1) };
+  if (segs.length < 2) throw notFound("Server", `server ${first} not found`);
+  return { name: `${first}/${decode(segs[1]!)}`, tail: segs.slice(2) };
+}
+
+const localHosts = (scope: Scope) => [new URL(scope.baseUrl).host.toLowerCase()];
+
+async function resolve(scope: Scope, e: catalog.Entry): Promise<Reference[]> {
+  return Promise.all((e.server.packages ?? []).map((p, i) => referenceState(scope, p, e.pins[i], localHosts(scope))));
+}
+const v0 = async (scope: Scope, e: catalog.Entry) => v0Server(e, await resolve(scope, e));
+
+function flag(v: string | undefined): boolean {
+  return v !== undefined && v !== "false" && v !== "0";
+}
+
+/** `GET v0/servers`: the registry's filters, then ours (transport, verified), then a page. */
+async function listServers(c: Context<AppEnv>, opened: OpenedRepo) {
+  const scope = c.var.scope;
+  const q = (k: string) => c.req.query(k);
+  const since = q("updated_since");
+  const sinceMs = since === undefined ? null : Date.parse(since);
+  if (sinceMs !== null && Number.isNaN(sinceMs)) throw invalid("Request", "updated_since must be an RFC 3339 date-time", { detail: [{ location: "query.updated_since", message: "must be an RFC 3339 date-time", value: since }] });
+  const limitText = q("limit");
+  const limit = limitText === undefined ? DEFAULT_LIMIT : Number(limitText);
+  if (!Number.isInteger(limit) || limit < 1) throw invalid("Request", "limit must be a positive integer", { detail: [{ location: "query.limit", message: "must be a positive integer", value: limitText }] });
+  const after = decodeCursor(q("cursor"));
+  // The registry shows deleted versions to incremental syncs (updated_since) so they learn of the deletion.
+  const includeDeleted = q("include_deleted") !== undefined ? flag(q("include_deleted")) : sinceMs !== null;
+  const version = q("version");
+  const search = q("search");
+  const transport = q("transport");
+  let entries = (await catalog.catalog(scope, opened)).filter(
+    (e) =>
+      (includeDeleted || e.status !== "deleted") &&
+      (sinceMs === null || e.updatedAt > sinceMs) &&
+      (!version || (version === "latest" ? e.isLatest : e.version === version)) &&
+      (!search || matches(e, search)) &&
+      (!transport || transportOf(e) === transport),
+  );
+  if (after) entries = entries.filter((e) => e.name > after.id || (e.name === after.id && e.publishedAt > after.createdAt));
+  const wantVerified = flag(q("verified"));
+  const page: { entry: catalog.Entry; refs: Reference[] }[] = [];
+  let i = 0;
+  for (; i < entries.length && page.length < Math.min(limit, MAX_LIMIT); i++) {
+    const refs = await resolve(scope, entries[i]!);
+    if (!wantVerified || verified(refs)) page.push({ entry: entries[i]!, refs });
+  }
+  const last = entries[i - 1];
+  const more = i < entries.length && last;
+  return { page, nextCursor: more ? encodeCursor({ createdAt: last.publishedAt, id: last.name }) : undefined };
+}
+
+async function v0Get(c: Context<AppEnv>, segs: string[]) {
+  const opened = await c.var.target.open("read");
+  const scope = c.var.scope;
+  if (segs[0] !== "servers") throw notFound("Route", `GET ${segs.join("/")} is not a registry route`);
+  if (segs.length === 1) {
+    const { page, nextCursor } = await listServers(c, opened);
+    return c.json({ servers: page.map((p) => v0Server(p.entry, p.refs)), metadata: { count: page.length, ...(nextCursor ? { nextCursor } : {}) } });
+  }
+  const { name, tail } = serverPath(segs.slice(1));
+  if (tail[0] !== "versions" || tail.length > 2) throw notFound("Route", `GET ${segs.join("/")} is not a registry route`);
+  const includeDeleted = flag(c.req.query("include_deleted"));
+  if (tail.length === 2) {
+    const e = await catalog.entry(scope, opened, name, decode(tail[1]!), includeDeleted);
+    if (!e) throw notFound("Server", `server ${name} version ${decode(tail[1]!)} not found`);
+    return c.json(await v0(scope, e));
+  }
+  const all = (await catalog.catalog(scope, opened)).filter((e) => e.name === name && (includeDeleted || e.status !== "deleted"));
+  if (all.length === 0) throw notFound("Server", `server ${name} not found`);
+  const newest = all.sort((a, b) => b.publishedAt - a.publishedAt);
+  const servers = await Promise.all(newest.map((e) => v0(scope, e)));
+  return c.json({ servers, metadata: { count: servers.length } });
+}
+
+/** ToolHive's `registry/{name}` body: the registry file plus its name and counts. */
+async function toolhiveRegistry(scope: Scope, opened: OpenedRepo) {
+  const latest = (await catalog.catalog(scope, opened)).filter((e) => e.isLatest);
+  const servers: Record<string, ReturnType<typeof toolhiveServer>> = {};
+  for (const e of latest) servers[e.name] = toolhiveServer(e, await resolve(scope, e));
+  const lastUpdated = new Date(Math.max(0, ...latest.map((e) => e.updatedAt))).toISOString();
+  return { lastUpdated, servers, file: { version: REGISTRY_SCHEMA_VERSION, last_updated: lastUpdated, servers } };
+}
+
+async function toolhiveGet(c: Context<AppEnv>, segs: string[]) {
+  const opened = await c.var.target.open("read");
+  const scope = c.var.scope;
+  const repoName = opened.repo.slug;
+  if (segs.length === 0) {
+    const r = await toolhiveRegistry(scope, opened);
+    return c.json({ registries: [{ name: repoName, version: REGISTRY_SCHEMA_VERSION, last_updated: r.lastUpdated, server_count: Object.keys(r.servers).length }] });
+  }
+  if (decode(segs[0]!) !== repoName) throw notFound("Server", `registry ${decode(segs[0]!)} not found (this catalog is ${repoName})`);
+  const r = await toolhiveRegistry(scope, opened);
+  if (segs.length === 1) return c.json({ name: repoName, version: REGISTRY_SCHEMA_VERSION, last_updated: r.lastUpdated, server_count: Object.keys(r.servers).length, registry: r.file });
+  if (segs[1] !== "servers") throw notFound("Route", "ToolHive routes: registry/{name}[/servers[/{serverName}]]");
+  if (segs.length === 2) return c.json({ servers: Object.values(r.servers) });
+  const { name, tail } = serverPath(segs.slice(2));
+  const server = r.servers[name];
+  if (!server || tail.length) throw notFound("Server", `server ${name} not found`);
+  return c.json({ server });
+}
+
+export const mcpApp = new Hono<AppEnv>();
+
+mcpApp.get("/:project/:repo/*", async (c) => {
+  const segs = segments(c);
+  if (API_VERSIONS.has(segs[0]!)) return v0Get(c, segs.slice(1));
+  if (segs[0] === "api" && segs[1] === "v1beta" && segs[2] === "registry") return toolhiveGet(c, segs.slice(3).filter((s, i, a) => s !== "" || i < a.length - 1));
+  if (segs.length === 1 && segs[0] === "registry.json") {
+    const opened = await c.var.target.open("read");
+    return c.json((await toolhiveRegistry(c.var.scope, opened)).file);
+  }
+  throw notFound("Route", `${segs.join("/")} is not a catalog route (v0/…, api/v1beta/registry…, registry.json)`);
+});
+
+mcpApp.post("/:project/:repo/*", async (c) => {
+  const segs = segments(c);
+  if (!API_VERSIONS.has(segs[0]!) || segs[1] !== "publish" || segs.length !== 2) throw notFound("Route", "POST v0/publish");
+  const opened = await c.var.target.open("write");
+  const bytes = await readCapped(c.req.raw, catalog.MAX_SERVER_JSON);
+  const e = await catalog.publish(c.var.scope, opened, bytes, localHosts(c.var.scope));
+  return c.json(await v0(c.var.scope, e));
+});
+
+mcpApp.patch("/:project/:repo/*", async (c) => {
+  const segs = segments(c);
+  if (!API_VERSIONS.has(segs[0]!) || segs[1] !== "servers") throw notFound("Route", "PATCH v0/servers/{serverName}[/versions/{version}]/status");
+  const { name, tail } = serverPath(segs.slice(2));
+  const version = tail.length === 3 && tail[0] === "versions" && tail[2] === "status" ? decode(tail[1]!) : tail.length === 1 && tail[0] === "status" ? null : undefined;
+  if (version === undefined) throw notFound("Route", "PATCH v0/servers/{serverName}[/versions/{version}]/status");
+  const opened = await c.var.target.open("write");
+  let body: unknown;
+  try {
+    body = JSON.parse(new TextDecoder().decode(await readCapped(c.req.raw, 16 * 1024)));
+  } catch (e) {
+    if (e instanceof SyntaxError) throw invalid("Json", "the request body is not valid JSON");
+    throw e;
+  }
+  const changed = await catalog.changeStatus(c.var.scope, opened, name, version, catalog.parseStatusChange(body));
+  const servers = await Promise.all(changed.map((e) => v0(c.var.scope, e)));
+  return version === null ? c.json({ servers, metadata: { count: servers.length } }) : c.json(servers[0]);
+});
+
+export const mcpFormat: Format = {
+  id: "mcp",
+  repoFormats: ["mcp"],
+  prefix: "/mcp",
+  routes: mcpApp,
+  renderError: renderProblem,
+  exampleArtifact: "com.example/weather",
+  clientSetup: mcpClientSetup,
+};
