@@ -1,0 +1,111 @@
+// MCP server catalog end to end (issue 18): a CI job exchanges its OIDC token and pushes
+// its image with skopeo, then publishes the server.json with curl; both API shapes (the
+// MCP registry's v0 and ToolHive's) list the server with the image digest pinned, and
+// `pulls` grows with two `skopeo copy` pulls. Every v0 answer is validated against the
+// MCP registry's published OpenAPI document (vendored in test/fixtures/mcp-registry/).
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { parse } from "yaml";
+import { Validator } from "@cfworker/json-schema";
+import { HOSTPORT, URL_, api, runAsync, scratch, unique } from "./lib.mjs";
+import { startIssuer } from "./oidc-issuer.mjs";
+import { newLayout, writeImage, writeIndex, writeLayer } from "./oci-layout.mjs";
+
+const openapi = parse(readFileSync(new URL("../fixtures/mcp-registry/openapi.yaml", import.meta.url), "utf8"));
+const check = (component, body) => {
+  const v = new Validator({ $id: "https://e2e.test/mcp-openapi", $ref: `#/components/schemas/${component}`, components: openapi.components }, "2020-12", false);
+  const r = v.validate(body);
+  assert.deepEqual(r.valid ? [] : r.errors.map((e) => `${e.instanceLocation}: ${e.error}`), [], `${component}: ${JSON.stringify(body)}`);
+  return body;
+};
+
+let idp;
+before(async () => {
+  idp = await startIssuer({ alg: "ES256" });
+});
+after(() => idp.close());
+
+test("a server.json published with an OIDC-exchanged token lists its skopeo-pushed image pinned, in both shapes, with pulls", async () => {
+  const project = await api("/api/v1/projects", { method: "POST", json: { slug: unique("mcp") } });
+  const images = await api("/api/v1/repos", { method: "POST", json: { project_id: project.id, slug: "images", format: "docker" } });
+  const catalog = await api("/api/v1/repos", { method: "POST", json: { project_id: project.id, slug: "catalog", format: "mcp" } });
+  await api("/api/admin/oidc/trust-policies", {
+    method: "POST",
+    json: { name: unique("mcp"), issuer: idp.url, audiences: [URL_], project_id: project.id, role: "writer", max_lifetime_seconds: 600, claim_conditions: [{ claim: "repository", match: "exact", values: ["acme/weather"] }] },
+  });
+  const idToken = await idp.sign({ aud: URL_, sub: "repo:acme/weather:ref:refs/heads/main", repository: "acme/weather" });
+  const { token } = JSON.parse(await runAsync("curl", ["-sSf", "-X", "POST", `${URL_}/api/v1/oidc/exchange`, "-H", "Content-Type: application/json", "-d", JSON.stringify({ token: idToken })]));
+  assert.match(token, /^orbx_/);
+
+  // The image, pushed with skopeo into the same project.
+  const work = scratch("mcp");
+  const policy = join(work, "policy.json");
+  writeFileSync(policy, JSON.stringify({ default: [{ type: "insecureAcceptAnything" }] }));
+  writeFileSync(join(work, "registries.conf"), "unqualified-search-registries = []\n");
+  const env = { ...process.env, HOME: work, CONTAINERS_REGISTRIES_CONF: join(work, "registries.conf"), XDG_RUNTIME_DIR: join(work, "run") };
+  const layout = newLayout(join(work, "layout"));
+  writeIndex(layout, { v1: writeImage(layout, [await writeLayer(layout, "weather.bin", 50_000)], "amd64") });
+  const imageRef = `${HOSTPORT}/${project.slug}/${images.slug}/weather`;
+  await runAsync("skopeo", ["--policy", policy, "copy", "--dest-tls-verify=false", "--dest-creds", `ci:${token}`, `oci:${layout}:v1`, `docker://${imageRef}:v1`], { env });
+  const digest = JSON.parse(await runAsync("skopeo", ["--policy", policy, "inspect", "--tls-verify=false", "--creds", `ci:${token}`, `docker://${imageRef}:v1`], { env })).Digest;
+  assert.match(digest, /^sha256:[a-f0-9]{64}$/);
+
+  // The server.json, published with curl.
+  const root = `${URL_}/mcp/${project.slug}/${catalog.slug}/`;
+  const serverJson = join(work, "server.json");
+  writeFileSync(
+    serverJson,
+    JSON.stringify({
+      $schema: "https://static.modelcontextprotocol.io/schemas/2025-12-11/server.schema.json",
+      name: "com.acme/weather",
+      description: "Forecasts for agents",
+      version: "1.0.0",
+      repository: { url: "https://github.com/acme/weather", source: "github" },
+      packages: [{ registryType: "oci", identifier: `${imageRef}:v1`, transport: { type: "stdio" }, environmentVariables: [{ name: "WEATHER_KEY", isSecret: true, isRequired: true }] }],
+      _meta: { "io.modelcontextprotocol.registry/publisher-provided": { tools: ["forecast"] } },
+    }),
+  );
+  const published = check("ServerResponse", JSON.parse(await runAsync("curl", ["-sSf", "-H", `Authorization: Bearer ${token}`, "-H", "Content-Type: application/json", "--data-binary", `@${serverJson}`, `${root}v0/publish`])));
+  assert.equal(published._meta["io.modelcontextprotocol.registry/official"].isLatest, true);
+  assert.deepEqual(
+    { state: published._meta["dev.orbitalreg/catalog"].references[0].state, digest: published._meta["dev.orbitalreg/catalog"].references[0].digest, pinned: published._meta["dev.orbitalreg/catalog"].references[0].pinned },
+    { state: "ok", digest, pinned: true },
+  );
+  // Published again: versions are immutable.
+  const again = await fetch(`${root}v0/publish`, { method: "POST", headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" }, body: readFileSync(serverJson) });
+  assert.equal(again.status, 409);
+
+  const get = async (path) => {
+    const res = await fetch(`${root}${path}`, { headers: { Authorization: `Bearer ${token}` } });
+    assert.equal(res.status, 200, `${path}: ${await res.clone().text()}`);
+    return res.json();
+  };
+  const pullsNow = async () => {
+    const list = check("ServerList", await get("v0/servers?version=latest"));
+    assert.deepEqual(list.servers.map((s) => s.server.name), ["com.acme/weather"]);
+    const ref = list.servers[0]._meta["dev.orbitalreg/catalog"].references[0];
+    assert.equal(ref.digest, digest);
+    const th = (await get(`api/v1beta/registry/${catalog.slug}/servers/${encodeURIComponent("com.acme/weather")}`)).server;
+    assert.equal(th.image, `${imageRef}:v1@${digest}`);
+    assert.deepEqual(th.env_vars, [{ name: "WEATHER_KEY", description: "", required: true, secret: true }]);
+    assert.deepEqual(th.tools, ["forecast"]);
+    return { v0: ref.pulls, toolhive: th.metadata.pulls };
+  };
+  check("ServerResponse", await get(`v0/servers/${encodeURIComponent("com.acme/weather")}/versions/latest`));
+  check("ServerList", await get(`v0/servers/${encodeURIComponent("com.acme/weather")}/versions`));
+  const registry = await get(`api/v1beta/registry/${catalog.slug}`);
+  assert.equal(registry.server_count, 1);
+  const start = await pullsNow();
+  assert.equal(start.v0, start.toolhive);
+
+  for (let i = 0; i < 2; i++) {
+    await runAsync("skopeo", ["--policy", policy, "copy", "--src-tls-verify=false", "--src-creds", `ci:${token}`, `docker://${imageRef}:v1`, `oci:${join(work, `pulled-${i}`)}:v1`], { env });
+  }
+  // Counts are written after each pull's response: read again until both have landed.
+  let now = await pullsNow();
+  for (let i = 0; i < 100 && now.v0 < start.v0 + 2; i++) now = await pullsNow();
+  assert.ok(now.v0 >= start.v0 + 2, `pulls went from ${start.v0} to ${now.v0}`);
+  assert.equal(now.toolhive, now.v0);
+});
