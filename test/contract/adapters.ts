@@ -302,5 +302,22 @@ const helmClassic: FormatAdapter = {
   publishMismatched: null,
 };
 
-export const ADAPTERS: FormatAdapter[] = [oci, npm, pypi, maven, cargo, go, generic, deb, rpm, helmClassic];
+const mcp: FormatAdapter = {
+  name: "mcp",
+  repoFormat: "mcp",
+  auth: bearer,
+  published: [200],
+  challenge: /^Bearer /,
+  async publish(r, token, seed) {
+    const name = `com.example/${nameOf(seed)}`;
+    const bytes = enc.encode(JSON.stringify({ name, description: `server of ${seed}`, version: "1.0.0", websiteUrl: `https://example.com/${"x".repeat(300)}` }));
+    const base = `/mcp/${r.project}/${r.repo}`;
+    const res = await call(`${base}/v0/publish`, token ? bearer(token) : null, { method: "POST", body: bytes, headers: { "Content-Type": "application/json" } });
+    return { res, download: `${base}/v0/servers/${encodeURIComponent(name)}/versions/1.0.0/server.json`, bytes };
+  },
+  // The MCP registry's publish declares no digest.
+  publishMismatched: null,
+};
+
+export const ADAPTERS: FormatAdapter[] = [oci, npm, pypi, maven, cargo, go, generic, deb, rpm, helmClassic, mcp];
 export { call };

@@ -101,6 +101,14 @@ async function versionRow(scope: Scope, opened: OpenedRepo, name: string, versio
   return pkg && row ? { pkg, row } : null;
 }
 
+/** The stored server.json of one version, byte for byte as published. */
+export async function serverFile(scope: Scope, opened: OpenedRepo, name: string, version: string) {
+  const found = await versionRow(scope, opened, name, version);
+  const file = found && (await packages.filesOfVersion(scope, found.row.id)).find((f) => f.name === SERVER_FILE);
+  if (!file) throw notFound("Server", `server ${name} version ${version} not found`);
+  return file;
+}
+
 const builder: IndexBuilder = async (input) => {
   const entries: Entry[] = input.entries
     .filter((e) => e.file.name === SERVER_FILE && typeof (e.file.metadata as { server?: unknown }).server === "object")

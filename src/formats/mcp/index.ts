@@ -6,6 +6,7 @@
  *   GET   v0/servers[?cursor&limit&search&updated_since&version&include_deleted&transport&verified]
  *   GET   v0/servers/{serverName}/versions                every version, newest first
  *   GET   v0/servers/{serverName}/versions/{version|latest}
+ *   GET   v0/servers/{serverName}/versions/{version}/server.json   the document as published (Range, ETag)
  *   PATCH v0/servers/{serverName}[/versions/{version}]/status   {status, statusMessage} (write)
  *   GET   api/v1beta/registry[/{name}[/servers[/{serverName}]]]  ToolHive's shape ({name} = repo)
  *   GET   registry.json                                    ToolHive's registry file (thv config set-registry)
@@ -18,6 +19,7 @@ import { Hono, type Context } from "hono";
 import type { AppEnv } from "../../http/types";
 import { withHeaders, type ErrorRenderer } from "../../http/errors";
 import { readCapped } from "../../http/body";
+import { sendFile } from "../../http/download";
 import { invalid, notFound } from "../../core/errors";
 import { decodeCursor, encodeCursor } from "../../core/pagination";
 import type { OpenedRepo } from "../../services/projects";
@@ -118,6 +120,10 @@ async function v0Get(c: Context<AppEnv>, segs: string[]) {
     return c.json({ servers: page.map((p) => v0Server(p.entry, p.refs)), metadata: { count: page.length, ...(nextCursor ? { nextCursor } : {}) } });
   }
   const { name, tail } = serverPath(segs.slice(1));
+  if (tail[0] === "versions" && tail.length === 3 && tail[2] === catalog.SERVER_FILE) {
+    const file = await catalog.serverFile(scope, opened, name, decode(tail[1]!));
+    return sendFile(c, opened.repo.id, file, { contentType: "application/json" });
+  }
   if (tail[0] !== "versions" || tail.length > 2) throw notFound("Route", `GET ${segs.join("/")} is not a registry route`);
   const includeDeleted = flag(c.req.query("include_deleted"));
   if (tail.length === 2) {
