@@ -216,6 +216,9 @@ describe("mcp: reading", () => {
     const file = await jsonOf(await r.call("registry.json"), 200);
     expect(file.servers).toEqual(one.registry.servers);
     expect((await r.call("api/v1beta/registry/other")).status).toBe(404);
+    const setup = await jsonOf(await req(`/api/v1/repos/${r.repo.id}/client-setup`, { token: r.token }), 200);
+    expect(setup.sections.map((x: any) => x.id)).toEqual(["toolhive", "browse", "publish", "status"]);
+    expect(setup.sections[0].commands[0]).toBe(`thv config set-registry ${r.root}registry.json --allow-private-ip`);
     const remoteOnly = await r.v0("v0/servers?transport=streamable-http", "ServerList");
     expect(remoteOnly.servers.map((s: any) => s.server.name)).toEqual(["com.example/remote"]);
   });
