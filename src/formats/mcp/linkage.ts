@@ -76,8 +76,11 @@ export function localTarget(pkg: ServerPackage, localHosts: string[]): OciRef | 
   return null;
 }
 
-async function manifestDigest(scope: Scope, ref: OciRef, reference: string): Promise<string | null> {
-  const img = await mayAccess(scope, `${ref.project}/${ref.repo}/${ref.image}`, "read");
+type Image = NonNullable<Awaited<ReturnType<typeof mayAccess>>>;
+
+const openImage = (scope: Scope, ref: OciRef) => mayAccess(scope, `${ref.project}/${ref.repo}/${ref.image}`, "read");
+
+async function manifestDigest(scope: Scope, img: Image | null, reference: string): Promise<string | null> {
   if (!img) return null;
   try {
     return (await getManifest(scope, img, reference, false, null)).meta.digest;
@@ -93,7 +96,7 @@ export async function pinReferences(scope: Scope, server: ServerJson, localHosts
   for (const [i, pkg] of (server.packages ?? []).entries()) {
     const t = localTarget(pkg, localHosts);
     if (t?.kind !== "oci") continue;
-    const digest = t.digest ?? (await manifestDigest(scope, t, t.tag!));
+    const digest = t.digest ?? (await manifestDigest(scope, await openImage(scope, t), t.tag!));
     if (digest) pins[i] = { digest, tag: t.tag };
   }
   return pins;
@@ -108,10 +111,10 @@ export async function referenceState(scope: Scope, pkg: ServerPackage, pin: Pins
   if (!t) return { ...base, local: false, state: "unverified" };
   const repo = `${t.project}/${t.repo}`;
   if (t.kind === "oci") {
-    const tagNow = t.tag ? await manifestDigest(scope, t, t.tag) : null;
+    const img = await openImage(scope, t);
+    const tagNow = t.tag ? await manifestDigest(scope, img, t.tag) : null;
     const digest = pin?.digest ?? t.digest ?? tagNow;
-    const present = digest ? (digest === tagNow ? digest : await manifestDigest(scope, t, digest)) : null;
-    const img = present ? await mayAccess(scope, `${repo}/${t.image}`, "read") : null;
+    const present = digest ? (digest === tagNow ? digest : await manifestDigest(scope, img, digest)) : null;
     return {
       ...base,
       local: true,
