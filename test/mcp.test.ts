@@ -10,6 +10,7 @@ import { SELF } from "cloudflare:test";
 import { audit, captureEvents, createRepo, createServiceAccount, jsonOf, mintToken, projectWithToken, req } from "./helpers";
 import { oci, pushImage, putManifest } from "./oci-helpers";
 import { openApiErrors, responseSchemaErrors } from "./support/mcp-openapi";
+import { esc, publishBody } from "./npm-fixtures";
 
 const BASE = "http://registry.test";
 const enc = encodeURIComponent;
@@ -282,5 +283,18 @@ describe("mcp: linkage", () => {
     expect(await early()).toMatchObject({ state: "missing", pinned: false });
     const late = await pushImage(name, r.token, "2.0.0", 3);
     expect(await early()).toMatchObject({ state: "ok", pinned: false, digest: late.manifest.digest });
+  });
+
+  it("resolves an npm package stored here: ok for a stored version, missing for one that isn't", async () => {
+    const r = await catalogRepo();
+    const npmRepo = await createRepo(r.project.id, "npm");
+    const { body } = await publishBody("@acme/weather", "1.2.0");
+    expect((await req(`/npm/${r.project.slug}/${npmRepo.slug}/${esc("@acme/weather")}`, { method: "PUT", token: r.token, json: body })).status).toBe(201);
+    const ref = (version: string) => ({ registryType: "npm", registryBaseUrl: `${BASE}/npm/${r.project.slug}/${npmRepo.slug}`, identifier: "@acme/weather", version, transport: { type: "stdio" } });
+    const pub = await published(r, server("com.acme/npm-weather", "1.0.0", { packages: [ref("1.2.0"), ref("9.9.9")] }));
+    expect(ours(pub).references.map((x: any) => [x.local, x.state, x.repo])).toEqual([
+      [true, "ok", `${r.project.slug}/${npmRepo.slug}`],
+      [true, "missing", `${r.project.slug}/${npmRepo.slug}`],
+    ]);
   });
 });
