@@ -2,15 +2,17 @@
  * MCP server catalogs (repo format `mcp`): server.json validation with field paths,
  * immutability, the registry's latest rule, cursor pagination, status changes, the v0
  * and ToolHive shapes over the same servers, and linkage to images and packages stored
- * here (pinned digests, pulls, deleted and unverified references). Every v0 answer is
+ * here (pinned digests, pulls from the download log, deleted, blocked, quarantined and
+ * unverified references). Every v0 answer is
  * checked against the MCP registry's vendored OpenAPI document.
  */
 import { describe, expect, it } from "vitest";
 import { SELF } from "cloudflare:test";
-import { audit, captureEvents, createRepo, createServiceAccount, jsonOf, mintToken, projectWithToken, req } from "./helpers";
+import { ADMIN, audit, captureEvents, createRepo, createServiceAccount, jsonOf, mintToken, projectWithToken, req } from "./helpers";
 import { oci, pushImage, putManifest } from "./oci-helpers";
 import { openApiErrors, responseSchemaErrors } from "./support/mcp-openapi";
 import { esc, publishBody } from "./npm-fixtures";
+import { downloadLog } from "./support/download-log";
 
 const BASE = "http://registry.test";
 const enc = encodeURIComponent;
@@ -247,12 +249,13 @@ describe("mcp: linkage", () => {
     expect(ours(pub).verified).toBe(false);
     expect(ours(pub).provenance).toEqual({ source: "publisher-claimed", claimed: { signer_identity: "claimed" } });
 
+    // Pulls are the download log's: manifest GETs answered 200 (not HEADs), counted once its consumer wrote them.
+    const log = downloadLog();
     for (let i = 0; i < 2; i++) expect((await oci(`/v2/${name}/manifests/v1`, { auth: r.token })).status).toBe(200);
     expect((await oci(`/v2/${name}/manifests/v1`, { method: "HEAD", auth: r.token })).status).toBe(200);
-    // The count is written after the response (waitUntil): read until it shows.
-    let pulls = 0;
-    for (let i = 0; i < 50 && pulls < 2; i++) pulls = ours(await r.v0(`v0/servers/${enc("com.example/linked")}/versions/1.0.0`, "ServerResponse")).references[0].pulls;
-    expect(pulls).toBe(2);
+    await log.consume();
+    log.restore();
+    expect(ours(await r.v0(`v0/servers/${enc("com.example/linked")}/versions/1.0.0`, "ServerResponse")).references[0].pulls).toBe(2);
     const th = (await jsonOf(await r.call(`api/v1beta/registry/${r.repo.slug}/servers/${enc("com.example/linked")}`), 200)).server;
     expect(th.image).toBe(`registry.test/${name}:v1@${pushed.manifest.digest}`);
     expect(th.metadata.pulls).toBe(2);
@@ -283,6 +286,44 @@ describe("mcp: linkage", () => {
     expect(await early()).toMatchObject({ state: "missing", pinned: false });
     const late = await pushImage(name, r.token, "2.0.0", 3);
     expect(await early()).toMatchObject({ state: "ok", pinned: false, digest: late.manifest.digest });
+  });
+
+  it("shows a security block and a quarantine hold on a referenced image in both shapes, without counting a block hit, until lifted", async () => {
+    const r = await catalogRepo();
+    const images = await createRepo(r.project.id, "docker");
+    const image = `guarded-${crypto.randomUUID().slice(0, 8)}`;
+    const name = `${r.project.slug}/${images.slug}/${image}`;
+    const pushed = await pushImage(name, r.token, "v1");
+    await published(r, server("com.example/guarded", "1.0.0", { packages: [{ registryType: "oci", identifier: `registry.test/${name}:v1`, transport: { type: "stdio" } }] }));
+    const path = `v0/servers/${enc("com.example/guarded")}/versions/1.0.0`;
+    const v0Ref = async () => ours(await r.v0(path, "ServerResponse")).references[0];
+    const thOurs = async () => (await jsonOf(await r.call(`api/v1beta/registry/${r.repo.slug}/servers/${enc("com.example/guarded")}`), 200)).server["dev.orbitalreg/catalog"];
+    expect(await v0Ref()).toMatchObject({ state: "ok" });
+
+    const b = await jsonOf(await req("/api/admin/security", { method: "POST", token: ADMIN, json: { format: "docker", project_id: r.project.id, package: image, versions: ["v1"], reason: "CVE-2026-0001", customer_message: "Compromised build; use v2." } }), 201);
+    const ref = await v0Ref();
+    expect(ref).toMatchObject({ state: "blocked", digest: pushed.manifest.digest, pinned: true, policy: { code: "BlockedSecurity" } });
+    expect(ref.policy.message).toContain("Compromised build; use v2.");
+    expect(ref.policy.message).toContain(`/blocked/${b.id}`);
+    const th = await thOurs();
+    expect(th.verified).toBe(false);
+    expect(th.references[0]).toMatchObject({ state: "blocked", policy: { code: "BlockedSecurity" } });
+    expect((await r.v0("v0/servers?verified=true", "ServerList")).servers).toEqual([]);
+    // Reading the catalog is not a refused download: only the pull below counts as a hit.
+    expect((await oci(`/v2/${name}/manifests/v1`, { auth: r.token })).status).toBe(451);
+    expect((await jsonOf(await req(`/api/admin/security/${b.id}`, { token: ADMIN }), 200)).hits.count).toBe(1);
+
+    await jsonOf(await req(`/api/admin/security/${b.id}`, { method: "DELETE", token: ADMIN }), 200);
+    expect(await v0Ref()).toMatchObject({ state: "ok" });
+    expect((await v0Ref()).policy).toBeUndefined();
+
+    // A hold: a new image pushed under a cool-down is quarantined for the catalog's readers too.
+    await jsonOf(await req("/api/admin/quarantine/policies", { method: "POST", token: ADMIN, json: { project_id: r.project.id, repo_id: images.id, cooldown_hours: 24 } }), 201);
+    await pushImage(name, r.token, "v2", 2);
+    await published(r, server("com.example/guarded", "2.0.0", { packages: [{ registryType: "oci", identifier: `registry.test/${name}:v2`, transport: { type: "stdio" } }] }));
+    const held = ours(await r.v0(`v0/servers/${enc("com.example/guarded")}/versions/2.0.0`, "ServerResponse")).references[0];
+    expect(held).toMatchObject({ state: "quarantined", pinned: true, policy: { code: "BlockedQuarantine" } });
+    expect(held.policy.message).toContain("held in quarantine");
   });
 
   it("resolves an npm package stored here: ok for a stored version, missing for one that isn't", async () => {

@@ -25,6 +25,10 @@ export const versionNames = (db: Db, ids: string[]) =>
     ? Promise.resolve([] as { id: string; version: string; package: string }[])
     : db.select({ id: versions.id, version: versions.version, package: packages.displayName }).from(versions).innerJoin(packages, eq(packages.id, versions.packageId)).where(inArray(versions.id, ids)).all();
 
+/** How many times a package or image of a repo was downloaded (within the log's retention). */
+export const countDownloads = async (db: Db, repoId: string, pkg: string) =>
+  (await db.select({ n: sql<number>`count(*)` }).from(downloads).where(and(eq(downloads.repoId, repoId), eq(downloads.package, pkg))).get())?.n ?? 0;
+
 export const purgeDownloads = (db: Db, before: number) => db.delete(downloads).where(lt(downloads.createdAt, before));
 
 export interface DownloadFilter {

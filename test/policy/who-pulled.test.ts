@@ -5,9 +5,10 @@
  * for the admins of what it covers. The consumer is driven message by message here, as
  * the Queues runtime would call it.
  */
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { createExecutionContext, createMessageBatch, env, getQueueResult } from "cloudflare:test";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createMessageBatch, env } from "cloudflare:test";
 import worker from "../../src/index";
+import { downloadLog } from "../support/download-log";
 import { database } from "../../src/db/client";
 import { purgeDownloadLog } from "../../src/services/artifacts";
 import { ADMIN, createServiceAccount, expectError, jsonOf, mintTokenFull, projectWithToken, req, unique } from "../helpers";
@@ -18,26 +19,6 @@ import { call, npmPublish, ok, repoOf } from "./publish";
 
 beforeAll(installOutbound);
 afterAll(uninstallOutbound);
-
-/** Records what the Worker queues for the log from now on, and feeds it to the consumer. */
-function downloadLog() {
-  const spy = vi.spyOn(env.DOWNLOADS, "send");
-  spy.mockClear();
-  let seq = 0;
-  return {
-    messages: () => spy.mock.calls.map(([m]) => m as Record<string, any>),
-    async consume() {
-      const bodies = spy.mock.calls.map(([m]) => m);
-      spy.mockClear();
-      const batch = createMessageBatch("orbitalreg-downloads", bodies.map((body) => ({ id: `dl-${seq++}`, timestamp: new Date(), attempts: 1, body })));
-      const ctx = createExecutionContext();
-      await worker.queue(batch, env);
-      const result = await getQueueResult(batch, ctx);
-      expect(result.explicitAcks.length + (result.ackAll ? batch.messages.length : 0)).toBe(batch.messages.length);
-    },
-    restore: () => spy.mockRestore(),
-  };
-}
 
 const whoPulled = (query: Record<string, string>, token = ADMIN) => req(`/api/v1/security/who-pulled?${new URLSearchParams(query)}`, { token });
 

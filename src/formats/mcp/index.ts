@@ -122,7 +122,7 @@ async function v0Get(c: Context<AppEnv>, segs: string[]) {
   const { name, tail } = serverPath(segs.slice(1));
   if (tail[0] === "versions" && tail.length === 3 && tail[2] === catalog.SERVER_FILE) {
     const file = await catalog.serverFile(scope, opened, name, decode(tail[1]!));
-    return sendFile(c, opened.repo.id, file, { contentType: "application/json" });
+    return sendFile(c, opened.repo, file, { contentType: "application/json" });
   }
   if (tail[0] !== "versions" || tail.length > 2) throw notFound("Route", `GET ${segs.join("/")} is not a registry route`);
   const includeDeleted = flag(c.req.query("include_deleted"));

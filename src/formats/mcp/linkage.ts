@@ -14,20 +14,24 @@
  *   followed. An image missing at publish stays unpinned and is resolved on each read.
  * - Resolution runs with the caller's rights: a reference the caller may not read looks
  *   the same as a missing one (a catalog never reveals what its reader can't see).
- * - `referenceState` is the one place that decides a reference's state; a security
- *   block or quarantine (policy domain, not on main yet) is to be checked there.
+ * - `referenceState` is the one place that decides a reference's state. A present
+ *   artifact that a security block or licence policy refuses is `blocked`, one held in
+ *   quarantine `quarantined`, with the message a download would answer (policy domain);
+ *   looking does not count as a refused download (no block hit).
+ * - `pulls` is the download log's count for the image (manifest GETs answered 200,
+ *   written by its queue consumer a few seconds later, within the log's retention).
  */
 import type { Scope } from "../../services/scope";
-import { getManifest, mayAccess, pullCount } from "../../services/oci";
-import { findPackage, findVersion } from "../../services/artifacts";
+import { LICENSE_ANNOTATION, mayAccess, peekManifest } from "../../services/oci";
+import { downloadCount, findPackage, findVersion } from "../../services/artifacts";
 import { openRepo } from "../../services/projects";
-import { isRegistryError } from "../../core/errors";
+import { policyStateOf, type PolicyState } from "../../services/policy";
 import type { ServerJson, ServerPackage } from "./server-json";
 
 /** Digest pinned at publish, by the package's index in `packages`. */
 export type Pins = Record<string, { digest: string; tag: string | null }>;
 
-export type RefState = "ok" | "missing" | "deleted" | "yanked" | "unverified";
+export type RefState = "ok" | "missing" | "deleted" | "yanked" | "blocked" | "quarantined" | "unverified";
 
 export interface Reference {
   registryType: string;
@@ -40,6 +44,8 @@ export interface Reference {
   /** OCI: where the tag points now, when it moved away from the pinned digest. */
   tagNow?: string | null;
   pulls?: number;
+  /** Why downloads of it are refused (`blocked`, `quarantined`): the code and message a pull gets. */
+  policy?: { code: PolicyState["code"]; message: string };
   /** The OrbitalReg repo holding it (`<project>/<repo>`). */
   repo?: string;
 }
@@ -80,15 +86,8 @@ type Image = NonNullable<Awaited<ReturnType<typeof mayAccess>>>;
 
 const openImage = (scope: Scope, ref: OciRef) => mayAccess(scope, `${ref.project}/${ref.repo}/${ref.image}`, "read");
 
-async function manifestDigest(scope: Scope, img: Image | null, reference: string): Promise<string | null> {
-  if (!img) return null;
-  try {
-    return (await getManifest(scope, img, reference, false, null)).meta.digest;
-  } catch (e) {
-    if (isRegistryError(e) && e.status < 500) return null;
-    throw e;
-  }
-}
+/** The manifest a tag or digest names now, policy columns included (never refused here). */
+const manifestAt = async (scope: Scope, img: Image | null, reference: string) => (img ? await peekManifest(scope, img, reference) : null);
 
 /** At publish: each local image reference's digest (the tag resolved now). */
 export async function pinReferences(scope: Scope, server: ServerJson, localHosts: string[]): Promise<Pins> {
@@ -96,7 +95,7 @@ export async function pinReferences(scope: Scope, server: ServerJson, localHosts
   for (const [i, pkg] of (server.packages ?? []).entries()) {
     const t = localTarget(pkg, localHosts);
     if (t?.kind !== "oci") continue;
-    const digest = t.digest ?? (await manifestDigest(scope, await openImage(scope, t), t.tag!));
+    const digest = t.digest ?? (await manifestAt(scope, await openImage(scope, t), t.tag!))?.digest;
     if (digest) pins[i] = { digest, tag: t.tag };
   }
   return pins;
@@ -112,23 +111,27 @@ export async function referenceState(scope: Scope, pkg: ServerPackage, pin: Pins
   const repo = `${t.project}/${t.repo}`;
   if (t.kind === "oci") {
     const img = await openImage(scope, t);
-    const tagNow = t.tag ? await manifestDigest(scope, img, t.tag) : null;
+    const tagRow = t.tag ? await manifestAt(scope, img, t.tag) : null;
+    const tagNow = tagRow?.digest ?? null;
     const digest = pin?.digest ?? t.digest ?? tagNow;
-    const present = digest ? (digest === tagNow ? digest : await manifestDigest(scope, img, digest)) : null;
+    const row = digest ? (digest === tagNow ? tagRow : await manifestAt(scope, img, digest)) : null;
+    const policy = row && img ? await policyStateOf(scope, img, { ...row, owner: row.pushedBy }, { package: t.image, version: digest!, digest: row.digest, license: row.annotations[LICENSE_ANNOTATION] ?? null }) : null;
     return {
       ...base,
       local: true,
       repo,
-      state: present ? "ok" : pin ? "deleted" : "missing",
+      state: policy?.state ?? (row ? "ok" : pin ? "deleted" : "missing"),
       ...(digest ? { digest } : {}),
       pinned: !!pin,
       ...(pin && tagNow !== pin.digest ? { tagNow } : {}),
-      pulls: img ? await pullCount(scope, img.repo.id, t.image) : 0,
+      ...(policy ? { policy: { code: policy.code, message: policy.message } } : {}),
+      pulls: img ? await downloadCount(scope, img.repo.id, t.image) : 0,
     };
   }
   const opened = await openRepo(scope, t.project, t.repo, "read", [t.kind]).catch(() => null);
   const found = opened && (await findPackage(scope, opened.repo.id, t.kind === "pypi" ? PYPI_KEY(t.name) : t.name));
   const version = found && t.version ? await findVersion(scope, found.id, t.version) : null;
-  const state: RefState = !found || (t.version && !version) ? "missing" : version?.yanked != null ? "yanked" : "ok";
-  return { ...base, local: true, repo, state };
+  const policy = found && version ? await policyStateOf(scope, opened, { ...version, owner: version.publishedBy }, { package: t.name, version: version.version, digest: null, license: version.license }) : null;
+  const state: RefState = !found || (t.version && !version) ? "missing" : (policy?.state ?? (version?.yanked != null ? "yanked" : "ok"));
+  return { ...base, local: true, repo, state, ...(policy ? { policy: { code: policy.code, message: policy.message } } : {}) };
 }

@@ -114,5 +114,8 @@ export async function storeDownloads(db: Db, bodies: unknown[]): Promise<void> {
   await runBatch(db, stmts);
 }
 
+/** Downloads of a package or image of a repo still in the log (an MCP catalog's `pulls`); a count, no names. */
+export const downloadCount = (scope: Scope, repoId: string, pkg: string) => q.countDownloads(scope.db, repoId, pkg);
+
 /** Cron: deletes log rows older than the retention period. */
 export const purgeDownloadLog = (db: Db, keepMs: number, now = Date.now()) => q.purgeDownloads(db, now - keepMs).run();

@@ -204,6 +204,12 @@ async function lookupManifest(scope: Scope, img: OpenedImage, ref: { digest: str
   return row;
 }
 
+/**
+ * The manifest a tag or digest names, as a catalog describes it rather than serves it:
+ * no policy refusal and no block hit counted (the caller shows the row's policy state).
+ */
+export const peekManifest = (scope: Scope, img: OpenedImage, reference: string) => lookupManifest(scope, img, lookupReference(reference), false);
+
 /** Finds a manifest by tag or digest; the body only when `withBody`. Honours Accept. */
 export async function getManifest(scope: Scope, img: OpenedImage, reference: string, withBody: boolean, accept: string | null) {
   const ref = lookupReference(reference);

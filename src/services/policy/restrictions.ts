@@ -204,6 +204,27 @@ export async function policyView<T extends PolicyColumns & { owner: string | nul
   };
 }
 
+/** What a policy does to an artifact, for a document that describes it (an MCP catalog's reference). */
+export interface PolicyState {
+  state: "blocked" | "quarantined";
+  code: "BlockedSecurity" | "BlockedLicense" | "BlockedQuarantine";
+  message: string;
+}
+
+/**
+ * The policy state of one row without refusing anything or counting a hit: a block or a
+ * licence refusal first (what a download would answer), else a hold. A hold is reported
+ * whoever asks (it is what ordinary readers get); nothing is queried for a clean row.
+ */
+export async function policyStateOf(scope: Scope, opened: OpenedRepo, row: PolicyColumns & { owner: string | null }, artifact: ArtifactRef): Promise<PolicyState | null> {
+  const now = Date.now();
+  if (!isRestricted(row, now)) return null;
+  const r = { ...row, ref: artifact };
+  const refusal = (await policyView(scope, opened, [r])).refusal(r);
+  if (refusal) return { state: "blocked", ...refusal };
+  return isHeld(row, now) ? { state: "quarantined", code: "BlockedQuarantine", message: heldMessage(artifact, row.heldUntil!) } : null;
+}
+
 /** A package version as downloads see it: its policy columns, publisher and licence. */
 export type VersionPolicy = PolicyColumns & { version: string; publishedBy: string | null; license: string | null };
 
