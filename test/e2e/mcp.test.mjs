@@ -1,12 +1,14 @@
 // MCP server catalog end to end (issue 18): a CI job exchanges its OIDC token and pushes
 // its image with skopeo, then publishes the server.json with curl; both API shapes (the
 // MCP registry's v0 and ToolHive's) list the server with the image digest pinned, and
-// `pulls` grows with two `skopeo copy` pulls. Every v0 answer is validated against the
+// `pulls` (the download log's) grows with two `skopeo copy` pulls; a security block on the
+// image shows as the entry's reference `blocked` and skopeo's pull fails. Every v0 answer is validated against the
 // MCP registry's published OpenAPI document (vendored in test/fixtures/mcp-registry/).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { spawnSync } from "node:child_process";
 import { parse } from "yaml";
 import { Validator } from "@cfworker/json-schema";
 import { HOSTPORT, URL_, api, runAsync, scratch, unique } from "./lib.mjs";
@@ -27,7 +29,7 @@ before(async () => {
 });
 after(() => idp.close());
 
-test("a server.json published with an OIDC-exchanged token lists its skopeo-pushed image pinned, in both shapes, with pulls", async () => {
+test("a server.json published with an OIDC-exchanged token lists its skopeo-pushed image pinned, in both shapes, with pulls", async (t) => {
   const project = await api("/api/v1/projects", { method: "POST", json: { slug: unique("mcp") } });
   const images = await api("/api/v1/repos", { method: "POST", json: { project_id: project.id, slug: "images", format: "docker" } });
   const catalog = await api("/api/v1/repos", { method: "POST", json: { project_id: project.id, slug: "catalog", format: "mcp" } });
@@ -103,9 +105,28 @@ test("a server.json published with an OIDC-exchanged token lists its skopeo-push
   for (let i = 0; i < 2; i++) {
     await runAsync("skopeo", ["--policy", policy, "copy", "--src-tls-verify=false", "--src-creds", `ci:${token}`, `docker://${imageRef}:v1`, `oci:${join(work, `pulled-${i}`)}:v1`], { env });
   }
-  // Counts are written after each pull's response: read again until both have landed.
+  // Pulls are the download log's, written by the DOWNLOADS queue consumer (batches of up to 5 s): wait for it.
   let now = await pullsNow();
-  for (let i = 0; i < 100 && now.v0 < start.v0 + 2; i++) now = await pullsNow();
+  for (const deadline = Date.now() + 60_000; now.v0 < start.v0 + 2 && Date.now() < deadline; now = await pullsNow()) await new Promise((r) => setTimeout(r, 500));
   assert.ok(now.v0 >= start.v0 + 2, `pulls went from ${start.v0} to ${now.v0}`);
   assert.equal(now.toolhive, now.v0);
+
+  await t.test("a block on the image makes the catalog entry show it", async () => {
+    const block = await api("/api/admin/security", { method: "POST", json: { format: "docker", project_id: project.id, package: "weather", versions: ["v1"], reason: "CVE-2026-0042", customer_message: "Compromised build; use v2." } });
+    const entry = check("ServerResponse", await get(`v0/servers/${encodeURIComponent("com.acme/weather")}/versions/latest`));
+    const ref = entry._meta["dev.orbitalreg/catalog"].references[0];
+    assert.equal(ref.state, "blocked");
+    assert.equal(ref.digest, digest);
+    assert.equal(ref.policy.code, "BlockedSecurity");
+    assert.match(ref.policy.message, new RegExp(`Compromised build; use v2\\. See ${URL_}/blocked/${block.id}`));
+    assert.equal(entry._meta["dev.orbitalreg/catalog"].verified, false);
+    const th = (await get(`api/v1beta/registry/${catalog.slug}/servers/${encodeURIComponent("com.acme/weather")}`)).server;
+    assert.deepEqual([th["dev.orbitalreg/catalog"].references[0].state, th["dev.orbitalreg/catalog"].verified], ["blocked", false]);
+    // What the entry says is what a pull gets.
+    const pull = spawnSync("skopeo", ["--policy", policy, "copy", "--src-tls-verify=false", "--src-creds", `ci:${token}`, `docker://${imageRef}:v1`, `oci:${join(work, "pulled-blocked")}:v1`], { env, encoding: "utf8" });
+    assert.notEqual(pull.status, 0);
+    assert.match(pull.stderr, /Compromised build; use v2\./);
+    await api(`/api/admin/security/${block.id}`, { method: "DELETE" });
+    assert.equal(check("ServerResponse", await get(`v0/servers/${encodeURIComponent("com.acme/weather")}/versions/latest`))._meta["dev.orbitalreg/catalog"].references[0].state, "ok");
+  });
 });
