@@ -6,7 +6,7 @@
  * (besides a repo's cascade), and it never drops one something still needs.
  */
 import { and, eq, inArray, sql } from "drizzle-orm";
-import type { Db } from "./client";
+import type { Db, Read, Ref } from "./client";
 import { inSlices } from "./paging";
 import { blobs, files, ociManifestRefs, ociManifests, repoBlobs, trashBlobs } from "./schema";
 
@@ -68,3 +68,15 @@ export const blobSizes = (db: Db, digests: string[]) =>
 /** Which of `digests` a repo other than `repoId` links (a blob linked elsewhere frees nothing). */
 export const linkedElsewhere = (db: Db, repoId: string, digests: string[]) =>
   inSlices(digests, (slice) => db.selectDistinct({ digest: repoBlobs.digest }).from(repoBlobs).where(and(inArray(repoBlobs.digest, slice), sql`${repoBlobs.repoId} <> ${repoId}`)).all());
+/** The same lookup as a batchable read (the repo may be a subquery): for the gate's batch. */
+export const linkedBlobRead = (db: Db, repoId: Ref, digest: string): Read<BlobRow | null> => ({
+  items: [
+    db
+      .select({ blob: blobs })
+      .from(repoBlobs)
+      .innerJoin(blobs, eq(repoBlobs.digest, blobs.digest))
+      .where(and(eq(repoBlobs.repoId, repoId), eq(repoBlobs.digest, digest)))
+      .limit(1),
+  ],
+  decode: ([rows]) => ((rows as { blob: BlobRow }[])[0]?.blob ?? null),
+});

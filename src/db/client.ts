@@ -5,6 +5,7 @@
  */
 import { drizzle } from "drizzle-orm/d1";
 import type { BatchItem } from "drizzle-orm/batch";
+import { getTableColumns, sql, type SQL, type Table } from "drizzle-orm";
 import * as schema from "./schema";
 
 export type Db = ReturnType<typeof drizzle<typeof schema>>;
@@ -27,4 +28,66 @@ export function database(d1: D1Database): Db {
 export async function runBatch(db: Db, statements: readonly BatchItem<"sqlite">[]): Promise<void> {
   if (statements.length === 0) return;
   await db.batch(statements as unknown as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
+}
+
+/**
+ * A read that can join other reads in one D1 batch: its statements, and how to turn
+ * their results into the value. Running several reads together (`runReads`) costs one
+ * round trip, however many statements they hold.
+ */
+export interface Read<T> {
+  items: BatchItem<"sqlite">[];
+  decode(results: unknown[]): T;
+}
+
+/** A value that is either known (a bound parameter) or found by a subquery in the same statement. */
+export type Ref = string | SQL;
+
+/**
+ * A table's columns selected under unique aliases (`<prefix><field>`), decoded as the
+ * columns are. Reads of joined tables that go into a batch need it: D1 returns batch
+ * rows as objects keyed by column name, so two tables' `id` or `name` would collide.
+ */
+export function aliased<T extends Table>(table: T, prefix: string): { [K in keyof T["_"]["columns"]]: SQL.Aliased<T["_"]["columns"][K]["_"]["data"]> } {
+  return Object.fromEntries(
+    Object.entries(getTableColumns(table)).map(([field, column]) => [field, sql`${column}`.mapWith(column).as(`${prefix}${field}`)]),
+  ) as never;
+}
+
+/** Runs one read on its own (one round trip). */
+export const runRead = async <T>(db: Db, read: Read<T>): Promise<T> => (await runReads(db, [read]))[0] as T;
+
+/** Runs reads as one D1 batch (one round trip); each value comes back in order. */
+export async function runReads(db: Db, reads: readonly Read<unknown>[]): Promise<unknown[]> {
+  const items = reads.flatMap((r) => r.items);
+  if (items.length === 0) return reads.map((r) => r.decode([]));
+  const results = await batchOf(db, items);
+  let at = 0;
+  return reads.map((r) => {
+    const mine = results.slice(at, at + r.items.length);
+    at += r.items.length;
+    return r.decode(mine);
+  });
+}
+
+interface Prepared {
+  getQuery(): { sql: string; params: unknown[] };
+  stmt?: D1PreparedStatement;
+  mapResult(result: unknown, isFromBatch: boolean): unknown;
+}
+
+/**
+ * drizzle's own `batch` as drizzle does it, except that a raw `db.all(sql…)` with
+ * parameters (the grants query) gets a statement prepared here: drizzle 0.45's D1 batch
+ * reads `stmt` off it, which raw queries don't have.
+ */
+async function batchOf(db: Db, items: BatchItem<"sqlite">[]): Promise<unknown[]> {
+  const client = (db as unknown as { $client: D1Database }).$client;
+  const prepared = items.map((i) => (i as unknown as { _prepare(): Prepared })._prepare());
+  const statements = prepared.map((p) => {
+    const q = p.getQuery();
+    return (p.stmt ?? client.prepare(q.sql)).bind(...q.params);
+  });
+  const results = await client.batch(statements);
+  return results.map((r, i) => prepared[i]!.mapResult(r, true));
 }

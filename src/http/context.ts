@@ -9,6 +9,9 @@
  *   read on the API, UI and sign-in paths (never on the package protocols, whose
  *   clients don't use cookies): on `/api/…` an ended session is a 401, on the UI the
  *   caller is simply anonymous (and is sent to sign in).
+ * - On a protocol request, the token, the repo, the grants and the format's planned read
+ *   are read in one D1 batch before authenticating (http/prefetch.ts), so the checks
+ *   below and the repo gate find them cached: one round trip where there were four.
  * - A cookie-authenticated request that can change anything (not GET/HEAD/OPTIONS) must
  *   come from this origin (`Origin` header) and carry the session's CSRF token
  *   (`X-CSRF-Token`), else 403 before any route runs.
@@ -27,6 +30,8 @@ import type { Principal } from "../auth/principal";
 import { RegistryError } from "../core/errors";
 import { timingSafeEqual } from "../core/ids";
 import { config } from "../config";
+import { prefetch, type Planner } from "./prefetch";
+import { rawPathname } from "./repo-gate";
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
@@ -41,7 +46,7 @@ export const requestId = createMiddleware<AppEnv>(async function requestId(c, ne
   c.res.headers.set("X-Request-Id", id);
 });
 
-export const scope = createMiddleware<AppEnv>(async function scope(c, next) {
+export const scopeMiddleware = (planner: Planner) => createMiddleware<AppEnv>(async function scope(c, next) {
   const db = database(c.env.DB);
   const waitUntil = (p: Promise<unknown>) => c.executionCtx.waitUntil(p.catch((e) => console.error("background task failed", e)));
   const url = new URL(c.req.url);
@@ -59,7 +64,10 @@ export const scope = createMiddleware<AppEnv>(async function scope(c, next) {
     }
     if (session && !SAFE_METHODS.has(c.req.method)) checkCsrf(c, url, session.csrfToken);
   }
-  principal ??= await authenticate(secret, { db, adminToken: config(c.env).adminToken ?? undefined, jwtSecret, waitUntil });
+  const auth = { db, adminToken: config(c.env).adminToken ?? undefined, jwtSecret, waitUntil };
+  const plan = principal ? null : planner(rawPathname(c.req.url), c.req.method);
+  const reads = plan ? await prefetch(db, secret, auth, plan, c.req.method) : undefined;
+  principal ??= await authenticate(secret, auth);
   c.set("scope", {
     env: c.env,
     db,
@@ -69,6 +77,7 @@ export const scope = createMiddleware<AppEnv>(async function scope(c, next) {
     baseUrl: url.origin,
     waitUntil,
     session,
+    reads,
   });
   await next();
 });

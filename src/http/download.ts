@@ -10,9 +10,18 @@
  * - `If-None-Match` with the digest answers 304; one `bytes=` range answers 206, a range
  *   past the end 416 (its Content-Range names the size); any other Range is ignored and
  *   the whole body served (RFC 9110 §14.2).
- * - A HEAD never opens the R2 object; a GET opens it once, for exactly the bytes sent.
+ * - A HEAD never opens the R2 object; a GET opens it once, for exactly the bytes sent,
+ *   from the edge cache when it holds them (services/artifacts openBytes).
+ * - Every download passes the download checks (`addDownloadCheck`) after the caller's
+ *   right to read the repo was checked and before anything is answered: a check that
+ *   throws (a security block, 451) stops the download however warm the caches are, since
+ *   no cache of this path sits in front of it. The supply-chain policy hooks in here.
  * - Generated documents already in memory (repository indexes) answer through the same
  *   path (`sendBytes`), their ETag the digest of their bytes.
+ * - Security blocks, licence refusals and quarantine holds are the caller's to check
+ *   (services/policy enforceVersion / enforceDownload, on the policy columns of the row
+ *   the download reads from D1 on every request) before `sendFile`: no cache in this
+ *   path sits in front of that row, so no cached bytes can outlive a block.
  * - A package file's successful GET (200, or 206 from byte 0: a client's first range)
  *   is a download: `sendFile` hands it to the download log (services/artifacts
  *   recordDownload, a queue message sent after the response), unless the format says the
@@ -20,11 +29,14 @@
  */
 import type { Context } from "hono";
 import type { AppEnv } from "./types";
-import { readBlob, recordDownload, type FileRow } from "../services/artifacts";
+import { openBytes, recordDownload, type StoredFile } from "../services/artifacts";
+import type { Scope } from "../services/scope";
 import { RegistryError, notFound } from "../core/errors";
 import { contentRange, parseRange } from "../core/range";
 
 export interface StoredBytes {
+  /** The repo the bytes are served from (whose read right was checked). */
+  repoId: string;
   digest: string;
   size: number;
   /** When the bytes were stored (Last-Modified), if known. */
@@ -39,7 +51,23 @@ export interface DownloadOptions {
   open: (range?: { offset: number; length: number }) => Promise<{ body: ReadableStream } | null>;
 }
 
+/** A check every download passes before it is answered; it throws to refuse (e.g. 451 for a blocked artifact). */
+export type DownloadCheck = (scope: Scope, download: { repoId: string; digest: string }) => Promise<void> | void;
+const downloadChecks: DownloadCheck[] = [];
+
+/** Adds a download check (the policy domain's block lookup); returns its removal. */
+export function addDownloadCheck(check: DownloadCheck): () => void {
+  downloadChecks.push(check);
+  return () => void downloadChecks.splice(downloadChecks.indexOf(check), 1);
+}
+
 export async function sendStored(c: Context<AppEnv>, stored: StoredBytes, opts: DownloadOptions): Promise<Response> {
+  for (const check of downloadChecks) await check(c.var.scope, { repoId: stored.repoId, digest: stored.digest });
+  return answerStored(c, stored, opts);
+}
+
+/** Conditional, ranged and HEAD answers over `open`; no download check (callers decide). */
+async function answerStored(c: Context<AppEnv>, stored: Omit<StoredBytes, "repoId">, opts: DownloadOptions): Promise<Response> {
   const headers = new Headers(opts.headers);
   headers.set("Content-Type", opts.contentType);
   headers.set("ETag", `"${stored.digest}"`);
@@ -62,18 +90,24 @@ export async function sendStored(c: Context<AppEnv>, stored: StoredBytes, opts: 
   return new Response(object.body, { status, headers });
 }
 
-/** A package file (a `files` row) of a repo: its media type unless the format says otherwise. */
+/**
+ * A package file of a repo (services/artifacts `storedFile`): its media type unless the
+ * format says otherwise, `Cache-Control` by the repo's visibility unless the name can
+ * be given other bytes later (`mutable`: generic paths), and the bytes through the edge
+ * cache (keyed by digest, so a changed path never serves old bytes).
+ */
 export async function sendFile(
   c: Context<AppEnv>,
-  repo: { id: string; projectId: string; format: string },
-  file: FileRow,
-  opts: { contentType?: string; headers?: Record<string, string>; record?: boolean } = {},
+  repo: { id: string; projectId: string; format: string; visibility: string },
+  stored: StoredFile,
+  opts: { contentType?: string; headers?: Record<string, string>; mutable?: boolean; record?: boolean } = {},
 ): Promise<Response> {
   const scope = c.var.scope;
-  const res = await sendStored(c, file, {
+  const { file } = stored;
+  const res = await sendStored(c, { repoId: repo.id, digest: file.digest, size: file.size, createdAt: file.createdAt }, {
     contentType: opts.contentType ?? file.mediaType ?? "application/octet-stream",
-    headers: opts.headers,
-    open: async (range) => (await readBlob(scope, repo.id, file.digest, range))?.object ?? null,
+    headers: { ...(opts.mutable ? {} : { "Cache-Control": immutableCacheControl(repo) }), ...opts.headers },
+    open: (range) => openBytes(scope, { digest: file.digest, size: file.size, r2Key: stored.r2Key }, range),
   });
   const whole = res.status === 200 || (res.status === 206 && res.headers.get("content-range")?.startsWith("bytes 0-"));
   if (c.req.method === "GET" && whole && opts.record !== false) {
@@ -88,8 +122,11 @@ export function sendBytes(
   doc: { bytes: Uint8Array; sha256: string; builtAt?: number },
   opts: { contentType: string; headers?: Record<string, string> },
 ): Promise<Response> {
-  return sendStored(c, { digest: `sha256:${doc.sha256}`, size: doc.bytes.byteLength, createdAt: doc.builtAt }, {
+  return answerStored(c, { digest: `sha256:${doc.sha256}`, size: doc.bytes.byteLength, createdAt: doc.builtAt }, {
     ...opts,
     open: async (range) => ({ body: new Blob([range ? doc.bytes.subarray(range.offset, range.offset + range.length) : doc.bytes]).stream() }),
   });
 }
+
+/** Content that never changes under its URL: cacheable for a year, by shared caches only when the repo is public. */
+export const immutableCacheControl = (repo: { visibility: string }) => `${repo.visibility === "public" ? "public" : "private"}, max-age=31536000, immutable`;

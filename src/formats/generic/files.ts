@@ -65,13 +65,15 @@ export async function putFile(scope: Scope, opened: OpenedRepo, input: PutFileIn
   }
 }
 
-/** A file for a download: 451 when a policy (a block, a quarantine hold) refuses it. */
+/** The file at a path, with its blob: one D1 round trip (a path can be given other bytes, so it is not cached); 451 when a policy (a block, a quarantine hold) refuses it. */
 export async function getFile(scope: Scope, opened: OpenedRepo, path: string) {
-  const found = await packages.findFileForDownload(scope, opened.repo.id, path);
-  if (!found) throw notFound("File", `${path} not found`);
-  await enforceVersion(scope, opened, found.packageName, found.version, found.file.digest);
-  return found.file;
+  const stored = await packages.storedFile(scope, opened.repo.id, { name: path });
+  if (!stored) throw notFound("File", `${path} not found`);
+  await packages.enforceStoredFile(scope, opened, stored);
+  return stored;
 }
+
+export const plannedFileRead = (path: string) => packages.plannedStoredFile({ name: path });
 
 /** Removes the path: its package, version and file. */
 export async function removeFile(scope: Scope, opened: OpenedRepo, path: string) {

@@ -27,10 +27,11 @@ import { trashPackage, trashVersion } from "../../services/lifecycle";
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
+/** The package with its versions and files: one D1 round trip (none when the gate's batch read it). */
 export async function loadPackage(scope: Scope, opened: OpenedRepo, name: string) {
-  const pkg = await packages.findPackage(scope, opened.repo.id, name);
-  if (!pkg) throw notFound("Package", `package '${name}' not found`);
-  return { pkg, versions: await packages.versionsWithFiles(scope, pkg.id) };
+  const doc = await packages.packageDocument(scope, opened.repo.id, name);
+  if (!doc) throw notFound("Package", `package '${name}' not found`);
+  return doc;
 }
 
 function assertRev(pkg: PackageRow, versions: VersionWithFiles[], rev: string | undefined) {

@@ -8,8 +8,8 @@ import type { Ctx } from "./http";
 import { empty } from "./http";
 import type { OciRoute } from "../../services/oci";
 import { openImage, deleteBlob, headBlob } from "../../services/oci";
-import { openBlobObject } from "../../services/artifacts";
-import { sendStored } from "../../http/download";
+import { openBytes } from "../../services/artifacts";
+import { immutableCacheControl, sendStored } from "../../http/download";
 
 type BlobRoute = Extract<OciRoute, { kind: "blob" }>;
 
@@ -17,10 +17,10 @@ type BlobRoute = Extract<OciRoute, { kind: "blob" }>;
 async function sendBlob(c: Ctx, r: BlobRoute) {
   const img = await openImage(c.var.scope, r.name, "read");
   const b = await headBlob(c.var.scope, img, r.digest);
-  return sendStored(c, b, {
+  return sendStored(c, { ...b, repoId: img.repo.id }, {
     contentType: "application/octet-stream",
-    headers: { "Docker-Content-Digest": b.digest, "Cache-Control": "max-age=31536000" },
-    open: (range) => openBlobObject(c.var.scope, b, range),
+    headers: { "Docker-Content-Digest": b.digest, "Cache-Control": immutableCacheControl(img.repo) },
+    open: (range) => openBytes(c.var.scope, b, range),
   });
 }
 

@@ -27,6 +27,8 @@ import * as q from "../../db/blobs";
 import { findRepo } from "../../db/projects";
 import { newBlobKey } from "../../storage/keys";
 import { deleteObject, getObject, putStream, type ChecksumAlgorithm, type PutOptions, type PutResult } from "../../storage/blob-store";
+import { matchBytes, storeBytes } from "../../storage/edge-cache";
+import { config } from "../../config";
 import { RegistryError, notFound } from "../../core/errors";
 import { gcRefusal } from "../../db/errors";
 import { sha256Digest } from "../../core/digest";
@@ -217,6 +219,27 @@ export async function unlinkBlob(scope: Scope, ref: RepoRef, digest: string, opt
 
 /** Opens a blob row already found (e.g. by `findRepoBlob`), optionally a byte range of it. */
 export const openBlobObject = (scope: Scope, blob: { r2Key: string }, range?: R2Range) => getObject(scope.env.BLOBS, blob.r2Key, { range });
+
+/**
+ * The bytes of a blob the caller was allowed to read (the one read path for downloads,
+ * http/download.ts): from the edge cache when it has them (no R2 operation), else from
+ * R2; a whole object up to the configured size is put in the edge cache on the way out
+ * (storage/edge-cache.ts). Null when the object is gone.
+ */
+export async function openBytes(scope: Scope, blob: { digest: string; size: number; r2Key: string }, range?: { offset: number; length: number }): Promise<{ body: ReadableStream } | null> {
+  const max = config(scope.env).edgeCacheMaxBytes;
+  const cacheable = blob.size > 0 && blob.size <= max;
+  if (cacheable) {
+    const cached = await matchBytes(scope.baseUrl, blob.digest, range);
+    if (cached) return { body: cached };
+  }
+  const object = await getObject(scope.env.BLOBS, blob.r2Key, { range });
+  if (!object) return null;
+  if (!cacheable || range) return object;
+  const [served, stored] = object.body.tee();
+  scope.waitUntil(storeBytes(scope.baseUrl, blob.digest, blob.size, stored));
+  return { body: served };
+}
 
 /** Opens a blob this repo may read, optionally a byte range of it. */
 export async function readBlob(scope: Scope, repoId: string, digest: string, range?: R2Range) {

@@ -1,0 +1,76 @@
+/**
+ * The hot reads of the language formats, each at most one D1 round trip:
+ * - a package document (package, versions, files: one batch of three statements);
+ * - a stored file (the file joined with its version and its blob through the repo's
+ *   link: one statement, where a download used to read package, versions, files and
+ *   blob one after another).
+ *
+ * Invariants:
+ * - Every read here can also be *planned*: a format names, from the URL alone, the one
+ *   read its handler will make (`plannedPackageDocument`, `plannedStoredFile`), and the
+ *   request's gate runs it in the same batch as the token, repo and grants
+ *   (http/prefetch.ts), with the repo found by its slugs in a subquery. The handler then
+ *   finds the value in `scope.reads` under the same key and makes no query. Nothing read
+ *   this way is served before the gate has checked the caller's right to read the repo.
+ * - Immutable files (a name that can only ever mean the same bytes: tarballs, wheels,
+ *   jars, crates, module zips) are cached per isolate, so a warm download makes no D1
+ *   query; deleting one emits `artifact.deleted`, which clears the cache in this isolate
+ *   (other isolates within AUTH_CACHE_TTL_MS, the delay documented in limits.md).
+ */
+import { readOnce, type Scope } from "../scope";
+import { runRead, type Read, type Ref } from "../../db/client";
+import * as q from "../../db/packages";
+import { AUTH_CACHE_TTL_MS, TtlCache } from "../../core/ttl-cache";
+import { enforceVersion } from "../policy";
+import type { OpenedRepo } from "../projects/repos";
+
+export type { PackageDocument, StoredFile } from "../../db/packages";
+
+/** A repo as a read names it: its id, or (inside the gate's batch) a subquery finding it by slugs. */
+export type RepoKey = Ref;
+
+/** A read a format plans from the URL, for the gate's batch: its key in `scope.reads` and the read itself. */
+export interface PlannedRead {
+  key: string;
+  read: (scope: Pick<Scope, "db">, repo: RepoKey) => Read<unknown>;
+}
+
+export interface FileLookup {
+  name?: string;
+  packageName?: string;
+  version?: string;
+}
+
+const documentKey = (name: string) => `doc:${name}`;
+const fileKey = (by: FileLookup) => `file:${by.packageName ?? ""}|${by.version ?? ""}|${by.name ?? ""}`;
+
+export const plannedPackageDocument = (name: string): PlannedRead => ({ key: documentKey(name), read: (scope, repo) => q.packageDocumentRead(scope.db, repo, name) });
+export const plannedStoredFile = (by: FileLookup): PlannedRead => ({ key: fileKey(by), read: (scope, repo) => q.storedFileRead(scope.db, repo, by) });
+
+/** A package with all its versions and files, or null: one round trip (none when the gate read it). */
+export function packageDocument(scope: Scope, repoId: string, name: string): Promise<q.PackageDocument | null> {
+  return readOnce(scope, documentKey(name), () => runRead(scope.db, q.packageDocumentRead(scope.db, repoId, name)));
+}
+
+const immutableFiles = new TtlCache<string, q.StoredFile>(AUTH_CACHE_TTL_MS, "artifacts");
+
+/**
+ * A file the repo may read, with its blob's R2 key, or null. `immutable`: the lookup can
+ * only ever name the same bytes, so a found file is kept in isolate memory.
+ */
+export async function storedFile(scope: Scope, repoId: string, by: FileLookup, opts: { immutable?: boolean } = {}): Promise<q.StoredFile | null> {
+  const cacheKey = `${repoId}|${fileKey(by)}`;
+  const hit = opts.immutable ? immutableFiles.get(cacheKey) : undefined;
+  if (hit) return hit;
+  const found = await readOnce(scope, fileKey(by), () => runRead(scope.db, q.storedFileRead(scope.db, repoId, by)));
+  if (found && opts.immutable) immutableFiles.set(cacheKey, found);
+  return found;
+}
+
+/**
+ * Answers 451 (throws) when a policy refuses the stored file's version: its policy
+ * columns came with the file in the same read (services/policy enforceVersion), so an
+ * unrestricted download pays nothing more.
+ */
+export const enforceStoredFile = (scope: Scope, opened: OpenedRepo, stored: q.StoredFile) =>
+  enforceVersion(scope, opened, stored.packageDisplayName, stored.policy, stored.file.digest);
