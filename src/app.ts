@@ -8,6 +8,7 @@
 import { Hono, type Context } from "hono";
 import type { AppEnv } from "./http/types";
 import { requestId, scopeMiddleware } from "./http/context";
+import { requestBodyLimit } from "./http/body";
 import { asRegistryError, drainUnreadBody, renderApiError, type ErrorRenderer } from "./http/errors";
 import { RegistryError } from "./core/errors";
 import { allowedMethodsOf } from "./http/allowed-methods";
@@ -42,6 +43,7 @@ export function buildApp() {
 
   app.use(requestId);
   app.use(scopeMiddleware(planRequest));
+  app.use(requestBodyLimit);
   app.route("/", docsRoutes);
   app.route("/", buildApi());
   app.route("/", signInRoutes);
