@@ -9,6 +9,7 @@ import { Hono, type Context } from "hono";
 import type { AppEnv } from "./http/types";
 import { requestId, scopeMiddleware } from "./http/context";
 import { requestBodyLimit } from "./http/body";
+import { d1Sessions } from "./http/consistency";
 import { asRegistryError, drainUnreadBody, renderApiError, type ErrorRenderer } from "./http/errors";
 import { RegistryError } from "./core/errors";
 import { allowedMethodsOf } from "./http/allowed-methods";
@@ -42,6 +43,7 @@ export function buildApp() {
   });
 
   app.use(requestId);
+  app.use(d1Sessions);
   app.use(scopeMiddleware(planRequest));
   app.use(requestBodyLimit);
   app.route("/", docsRoutes);

@@ -20,7 +20,7 @@
  *   are re-checked against that token row, so revoking a token kills its JWTs too; a
  *   JWT minted for an anonymous caller (`tid: "anonymous"`) is the anonymous principal.
  */
-import { runRead, type Db, type Read } from "../db/client";
+import { confirmAtPrimary, runRead, type Db, type Read } from "../db/client";
 import { tokenPrincipalRefs, tokenWithPrincipal, touchToken, type TokenKey, type TokenRow, type TokenWithPrincipal } from "../db/principals";
 import { RegistryError } from "../core/errors";
 import { sha256Hex, timingSafeEqual } from "../core/ids";
@@ -121,8 +121,10 @@ export async function authenticate(secret: string | null, ctx: AuthContext): Pro
 /** The token row and its principal's name, from the cache or D1 (one statement); null when either is gone. */
 async function resolve(cacheKey: string, ctx: AuthContext, key: TokenKey): Promise<ResolvedToken | null> {
   const cached = resolvedTokens.get(cacheKey);
-  if (cached !== undefined) return cached;
-  return resolvedTokens.set(cacheKey, await runRead(ctx.db, resolvedRead(ctx.db, key)));
+  if (cached) return cached;
+  const load = () => runRead(ctx.db, resolvedRead(ctx.db, key));
+  // A miss (also one the gate's batch cached) may come from a replica that lags: ask the primary.
+  return resolvedTokens.set(cacheKey, await confirmAtPrimary(cached === null ? null : await load(), load));
 }
 
 function resolvedRead(db: Db, key: TokenKey): Read<ResolvedToken | null> {

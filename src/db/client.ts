@@ -1,8 +1,14 @@
 /**
  * The drizzle handle over D1. Only code under db/ imports this.
- * Invariant: one handle per D1 binding object for the isolate's lifetime; building it
- * (schema relations, dialect) costs more than a cached manifest HEAD should.
+ * Invariants:
+ * - One handle per D1 binding object for the isolate's lifetime; building it (schema
+ *   relations, dialect) costs more than a cached manifest HEAD should.
+ * - Read replication (D1 Sessions API): inside `inD1Session`, every statement of the
+ *   handle goes through that request's `withSession` session, found by
+ *   AsyncLocalStorage, so concurrent requests of an isolate share the handle but not
+ *   their sessions. Outside one (queues, cron, tests) statements go to the binding.
  */
+import { AsyncLocalStorage } from "node:async_hooks";
 import { drizzle } from "drizzle-orm/d1";
 import type { BatchItem } from "drizzle-orm/batch";
 import { getTableColumns, sql, type SQL, type Table } from "drizzle-orm";
@@ -16,8 +22,68 @@ const handles = new WeakMap<D1Database, Db>();
 
 export function database(d1: D1Database): Db {
   let db = handles.get(d1);
-  if (!db) handles.set(d1, (db = drizzle(d1, { schema })));
+  if (!db) handles.set(d1, (db = drizzle(routed(d1), { schema })));
   return db;
+}
+
+interface D1Context {
+  binding: D1Database;
+  session: D1DatabaseSession;
+  /** Whether the session was asked for the primary (so a miss there is final). */
+  primary: boolean;
+}
+const current = new AsyncLocalStorage<D1Context>();
+
+/** The binding, with prepare/batch going to the current request's session when there is one. */
+function routed(d1: D1Database): D1Database {
+  const target = () => {
+    const c = current.getStore();
+    return c && c.binding === d1 ? c.session : d1;
+  };
+  return new Proxy(d1, {
+    get(binding, prop) {
+      if (prop === "prepare") return (query: string) => target().prepare(query);
+      if (prop === "batch") return (statements: D1PreparedStatement[]) => target().batch(statements);
+      const value = Reflect.get(binding, prop, binding);
+      return typeof value === "function" ? value.bind(binding) : value;
+    },
+  });
+}
+
+/**
+ * Where a request's reads may go: a bookmark (at least as new as the writes it names),
+ * the nearest replica ("first-unconstrained"), or the primary ("first-primary").
+ */
+export type SessionStart = { bookmark: string } | "first-unconstrained" | "first-primary";
+
+/**
+ * Runs `fn` with every statement of the binding's handle in one D1 session; returns its
+ * result and the session's bookmark afterwards (what the client passes back to read its
+ * own writes). A bookmark the runtime refuses falls back to the primary.
+ */
+export async function inD1Session<T>(d1: D1Database, start: SessionStart, fn: () => Promise<T>): Promise<{ result: T; bookmark: () => string | null }> {
+  let session: D1DatabaseSession;
+  let primary = start === "first-primary";
+  try {
+    session = d1.withSession(typeof start === "string" ? start : start.bookmark);
+  } catch {
+    session = d1.withSession("first-primary");
+    primary = true;
+  }
+  const result = await current.run({ binding: d1, session, primary }, fn);
+  return { result, bookmark: () => session.getBookmark() };
+}
+
+/**
+ * `load()` again at the primary when the request's session may be a replica: for a miss
+ * that must not be trusted from a replica that lags behind (a token or repo created a
+ * moment ago, from another client that carries no bookmark).
+ */
+export async function confirmAtPrimary<T>(value: T, load: () => Promise<T>): Promise<T> {
+  const c = current.getStore();
+  if (value !== null && value !== undefined) return value;
+  if (!c || c.primary) return value;
+  return current.run({ ...c, session: c.binding.withSession("first-primary"), primary: true }, load);
 }
 
 /**

@@ -14,6 +14,7 @@ import { visibleReach } from "./visibility";
 import { insertPermissionQuery, permissionsFromPrototypes } from "./repo-defaults";
 import * as q from "../../db/projects";
 import { isUniqueViolation } from "../../db/errors";
+import { confirmAtPrimary } from "../../db/client";
 import { assertSlug } from "../../core/names";
 import { RegistryError, conflict, invalid, notFound } from "../../core/errors";
 import { newId } from "../../core/ids";
@@ -205,9 +206,9 @@ export async function openRepo(
   action: Action,
   formats: readonly RepoFormat[],
 ): Promise<OpenedRepo> {
-  const found = await readOnce(scope, repoReadKey(projectSlug, repoSlug), () =>
-    repoBySlugs.getOrLoad(`${projectSlug}/${repoSlug}`, () => q.findRepoBySlugs(scope.db, projectSlug, repoSlug)),
-  );
+  const load = () => repoBySlugs.getOrLoad(`${projectSlug}/${repoSlug}`, () => q.findRepoBySlugs(scope.db, projectSlug, repoSlug));
+  // A miss may come from a replica that lags behind the repo's creation: ask the primary.
+  const found = await confirmAtPrimary(await readOnce(scope, repoReadKey(projectSlug, repoSlug), load), load);
   const anonymous = scope.access.principal.type === "anonymous";
   if (!found || !formats.includes(found.repo.format)) {
     if (anonymous) throw scope.access.denial(action);
