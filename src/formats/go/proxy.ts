@@ -125,7 +125,7 @@ export async function uploadMod(scope: Scope, opened: OpenedRepo, module: string
  * module is unknown.
  */
 async function servedVersions(scope: Scope, opened: OpenedRepo, module: string) {
-  const doc = await packages.packageDocument(scope, opened.repo.id, module);
+  const doc = await packages.packageDocument(scope, opened.repo.id, module, { cached: true });
   if (!doc) return null;
   const stored = doc.versions
     .filter((v) => typeof v.version.metadata.time === "string")

@@ -134,7 +134,8 @@ const nameOf = (route: NpmRoute) => (route as { name: string }).name;
 async function getPackument({ c, route, registryUrl, open }: Req) {
   const write = c.req.query("write") === "true";
   const opened = await open(write ? "write" : "read");
-  const loaded = await doc.loadPackage(c.var.scope, opened, nameOf(route));
+  // A writer's read (npm publish, deprecate) sees D1 as it is; readers may be served the 2 s copy.
+  const loaded = await doc.loadPackage(c.var.scope, opened, nameOf(route), { cached: !write });
   const { pkg, versions } = write ? loaded : await readerView(c, opened, loaded);
   const accept = c.req.header("accept") ?? "";
   const abbreviated = accept.includes(ABBREVIATED) && !write;
@@ -149,7 +150,7 @@ async function getPackument({ c, route, registryUrl, open }: Req) {
 async function getVersion({ c, route, registryUrl, open }: Req) {
   const opened = await open("read");
   const r = route as Extract<NpmRoute, { kind: "version" }>;
-  const loaded = await doc.loadPackage(c.var.scope, opened, r.name);
+  const loaded = await doc.loadPackage(c.var.scope, opened, r.name, { cached: true });
   const { pkg, versions } = await readerView(c, opened, loaded);
   const wanted = packageMeta(pkg)["dist-tags"]?.[r.spec] ?? r.spec;
   const found = versions.find((v) => v.version.version === wanted);

@@ -79,7 +79,7 @@ pypiApp.get("/:project/:repo/simple/:name/", async (c) => {
   const name = params(c).name!;
   const normalized = normalizeName(name);
   if (name !== normalized) return c.redirect(`${repoUrl(c)}/simple/${normalized}/`, 301);
-  const doc = await packageDocument(c.var.scope, opened.repo.id, normalized);
+  const doc = await packageDocument(c.var.scope, opened.repo.id, normalized, { cached: true });
   if (!doc) throw notFound("Package", `no project named '${name}' in this repository`);
   const { pkg } = doc;
   const view = await versionsView(c.var.scope, opened, pkg.displayName, doc.versions, (v) => v.version);

@@ -38,6 +38,7 @@ import { clampLimit, decodeCursor, toPage } from "../../core/pagination";
 import { runBatch, type Statement } from "../../db/client";
 import { bumpRevision, bumpRevisionOfPackage } from "../../db/indexes";
 import { admitPackageVersion, judgeLicenseAtPublish, licensePoliciesOf, type Admission } from "../policy";
+import { clearCacheGroup } from "../../core/ttl-cache";
 
 export type { FileRow, PackageRow, VersionRow } from "../../db/packages";
 
@@ -237,13 +238,16 @@ export async function listPackages(scope: Scope, repoId: string, search?: string
   return toPage(await q.listPackages(scope.db, repoId, search, decodeCursor(cursor), n), n);
 }
 
+/** Changes a package's metadata (npm dist-tags); emits no event, so it clears the cached documents itself. */
 export async function updatePackageMetadata(scope: Scope, pkg: q.PackageRow, metadata: Record<string, unknown>) {
   await q.updatePackage(scope.db, pkg.id, { metadata, updatedAt: Date.now() }).run();
+  clearCacheGroup("artifacts");
 }
 
 export async function setVersionFlags(scope: Scope, version: q.VersionRow, flags: { yanked?: string | null; deprecated?: string | null; metadata?: Record<string, unknown> }) {
   const now = Date.now();
   await runBatch(scope.db, [q.updateVersion(scope.db, version.id, { ...flags, updatedAt: now }), bumpRevisionOfPackage(scope.db, version.packageId, now)]);
+  clearCacheGroup("artifacts");
 }
 
 /** One page of a package's versions, each with its files, oldest first. */

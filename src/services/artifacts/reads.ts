@@ -16,11 +16,15 @@
  *   jars, crates, module zips) are cached per isolate, so a warm download makes no D1
  *   query; deleting one emits `artifact.deleted`, which clears the cache in this isolate
  *   (other isolates within AUTH_CACHE_TTL_MS, the delay documented in limits.md).
+ * - A read route may take a package document from isolate memory (`cached`): like a tag,
+ *   it is at most TAG_CACHE_TTL_MS stale in other isolates, and every change to a package
+ *   in this isolate clears it (an `artifact.*` event, or `clearCacheGroup` in the writes
+ *   that emit none). Writes never read it: a read-modify-write reads D1.
  */
 import { readOnce, type Scope } from "../scope";
 import { runRead, type Read, type Ref } from "../../db/client";
 import * as q from "../../db/packages";
-import { AUTH_CACHE_TTL_MS, TtlCache } from "../../core/ttl-cache";
+import { AUTH_CACHE_TTL_MS, TAG_CACHE_TTL_MS, TtlCache } from "../../core/ttl-cache";
 import { enforceVersion } from "../policy";
 import type { OpenedRepo } from "../projects/repos";
 
@@ -47,9 +51,21 @@ const fileKey = (by: FileLookup) => `file:${by.packageName ?? ""}|${by.version ?
 export const plannedPackageDocument = (name: string): PlannedRead => ({ key: documentKey(name), read: (scope, repo) => q.packageDocumentRead(scope.db, repo, name) });
 export const plannedStoredFile = (by: FileLookup): PlannedRead => ({ key: fileKey(by), read: (scope, repo) => q.storedFileRead(scope.db, repo, by) });
 
-/** A package with all its versions and files, or null: one round trip (none when the gate read it). */
-export function packageDocument(scope: Scope, repoId: string, name: string): Promise<q.PackageDocument | null> {
-  return readOnce(scope, documentKey(name), () => runRead(scope.db, q.packageDocumentRead(scope.db, repoId, name)));
+const documents = new TtlCache<string, q.PackageDocument | null>(TAG_CACHE_TTL_MS, "artifacts", 1_000);
+/** Documents with more versions are not kept in memory (an isolate has 128 MB). */
+const CACHED_VERSIONS_MAX = 100;
+
+/**
+ * A package with all its versions and files, or null: one round trip (none when the
+ * gate read it); none at all for a read route (`cached`) that read it a moment ago.
+ */
+export async function packageDocument(scope: Scope, repoId: string, name: string, opts: { cached?: boolean } = {}): Promise<q.PackageDocument | null> {
+  const key = `${repoId}|${name}`;
+  const hit = opts.cached ? documents.get(key) : undefined;
+  if (hit !== undefined) return hit;
+  const doc = await readOnce(scope, documentKey(name), () => runRead(scope.db, q.packageDocumentRead(scope.db, repoId, name)));
+  if (opts.cached && (doc?.versions.length ?? 0) <= CACHED_VERSIONS_MAX) documents.set(key, doc);
+  return doc;
 }
 
 const immutableFiles = new TtlCache<string, q.StoredFile>(AUTH_CACHE_TTL_MS, "artifacts");
