@@ -100,6 +100,10 @@ async function npmSuite(start) {
       rmSync(home, { recursive: true, force: true });
     }
   }
+  if (process.env.BENCH_KEEP) {
+    writeFileSync(process.env.BENCH_KEEP, JSON.stringify({ targets, app: tree.app }));
+    await new Promise((r) => process.once("SIGINT", r));
+  }
   const installs = new Map(targets.map((t) => [t.label, []]));
   for (let round = 0; round < ROUNDS; round++) {
     for (const t of round % 2 ? [...targets].reverse() : targets) {

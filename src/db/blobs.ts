@@ -80,3 +80,14 @@ export const linkedBlobRead = (db: Db, repoId: Ref, digest: string): Read<BlobRo
   ],
   decode: ([rows]) => ((rows as { blob: BlobRow }[])[0]?.blob ?? null),
 });
+
+/** The blob row (if any) and whether this repo links it: one statement, where a push asked twice. */
+export const findBlobAndLink = async (db: Db, repoId: string, digest: string) => {
+  const row = await db
+    .select({ blob: blobs, linkedAt: repoBlobs.createdAt })
+    .from(blobs)
+    .leftJoin(repoBlobs, and(eq(repoBlobs.digest, blobs.digest), eq(repoBlobs.repoId, repoId)))
+    .where(eq(blobs.digest, digest))
+    .get();
+  return { blob: row?.blob, linked: row?.linkedAt !== null && row?.linkedAt !== undefined };
+};

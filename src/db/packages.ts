@@ -172,3 +172,18 @@ export function storedFileRead(db: Db, repoId: Ref, by: { name?: string; package
     decode: ([rows]) => ((rows as StoredFile[])[0] ?? null),
   };
 }
+
+/** A package and one of its versions (either may be missing), one batch: what a publish checks first. */
+export function packageAndVersionRead(db: Db, repoId: string, name: string, version: string): Read<{ pkg: PackageRow | undefined; version: VersionRow | undefined }> {
+  return {
+    items: [
+      db.select().from(packages).where(and(eq(packages.repoId, repoId), eq(packages.name, name))).limit(1),
+      db
+        .select()
+        .from(versions)
+        .where(and(eq(versions.packageId, sql`(SELECT id FROM packages WHERE repo_id = ${repoId} AND name = ${name})`), eq(versions.version, version)))
+        .limit(1),
+    ],
+    decode: ([p, v]) => ({ pkg: (p as PackageRow[])[0], version: (v as VersionRow[])[0] }),
+  };
+}

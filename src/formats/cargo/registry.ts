@@ -66,7 +66,7 @@ export async function publishCrate(scope: Scope, opened: OpenedRepo, body: Reada
   packages.assertNameAllowed(opened, name);
 
   const crateBody = reader.rest().pipeThrough(exactLength(crateLength, (got) => invalid("CratePublishBody", `the crate is ${got} bytes, not the ${crateLength} its length prefix declares`)));
-  const blob = await ingestBlob(scope, opened.repo.id, crateBody, { length: crateLength, mediaType: "application/gzip" });
+  const blob = await ingestBlob(scope, opened.repo, crateBody, { length: crateLength, mediaType: "application/gzip" });
   try {
     const entry = indexEntry(meta, blob.digest.slice("sha256:".length));
     const publisher = describe(scope.access.principal);
@@ -83,7 +83,7 @@ export async function publishCrate(scope: Scope, opened: OpenedRepo, body: Reada
       files: [{ name: crateFileName(meta.name, meta.vers), digest: blob.digest, size: blob.size, mediaType: "application/gzip" }],
     });
   } catch (e) {
-    await packages.releaseUnusedBlobs(scope, opened.repo.id, [blob.digest]);
+    await packages.releaseUnusedBlobs(scope, opened.repo, [blob.digest]);
     throw e;
   }
   return { warnings: { invalid_categories: [], invalid_badges: [], other: [] } };

@@ -38,7 +38,7 @@ export interface PutFileInput {
 
 export async function putFile(scope: Scope, opened: OpenedRepo, input: PutFileInput) {
   packages.assertNameAllowed(opened, input.path);
-  const blob = await ingestBlob(scope, opened.repo.id, input.body, {
+  const blob = await ingestBlob(scope, opened.repo, input.body, {
     length: input.length,
     expectedDigest: input.sha256 ? `sha256:${input.sha256.toLowerCase()}` : undefined,
     expectedChecksums: input.checksums,
@@ -51,7 +51,7 @@ export async function putFile(scope: Scope, opened: OpenedRepo, input: PutFileIn
   if (existing) {
     const mayOverwrite = await scope.access.can("delete", { projectId: opened.project.id, repo: opened.repo });
     if (!mayOverwrite) {
-      await packages.releaseUnusedBlobs(scope, opened.repo.id, [blob.digest]);
+      await packages.releaseUnusedBlobs(scope, opened.repo, [blob.digest]);
       throw conflict("FileExists", `${input.path} already exists with other content; replacing it needs the delete permission`);
     }
     await trashPackage(scope, opened, (await packages.findPackage(scope, opened.repo.id, input.path))!, { reason: "overwrite" });
@@ -60,7 +60,7 @@ export async function putFile(scope: Scope, opened: OpenedRepo, input: PutFileIn
     const published = await packages.publishVersion(scope, opened, { name: input.path, version: GENERIC_VERSION, files: [file] });
     return { file: published.files[0]!, created: true };
   } catch (e) {
-    await packages.releaseUnusedBlobs(scope, opened.repo.id, [blob.digest]);
+    await packages.releaseUnusedBlobs(scope, opened.repo, [blob.digest]);
     throw e;
   }
 }

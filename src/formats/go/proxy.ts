@@ -58,7 +58,7 @@ function repoSource(scope: Scope, repoId: string, digest: string, size: number):
 export async function uploadZip(scope: Scope, opened: OpenedRepo, module: string, version: string, body: ReadableStream<Uint8Array>, length: number | null) {
   assertModulePath(module);
   assertVersionFitsPath(module, version);
-  const blob = await ingestBlob(scope, opened.repo.id, body, { length, maxBytes: MAX_ZIP_BYTES, mediaType: "application/zip" });
+  const blob = await ingestBlob(scope, opened.repo, body, { length, maxBytes: MAX_ZIP_BYTES, mediaType: "application/zip" });
   const ingested = [blob.digest];
   try {
     const existing = await versionFiles(scope, opened, module, version);
@@ -73,7 +73,7 @@ export async function uploadZip(scope: Scope, opened: OpenedRepo, module: string
     checkVendoring(entries, module, version, goModEntry ? new TextDecoder().decode(modBytes) : null);
     const declared = moduleOfGoMod(new TextDecoder().decode(modBytes));
     if (declared !== module) throw invalid("ModuleZip", `the zip's go.mod declares module ${declared ?? "(none)"}, not ${module}`);
-    const mod = await ingestBlob(scope, opened.repo.id, bytesStream(modBytes), { length: modBytes.byteLength, mediaType: "text/plain" });
+    const mod = await ingestBlob(scope, opened.repo, bytesStream(modBytes), { length: modBytes.byteLength, mediaType: "text/plain" });
     ingested.push(mod.digest);
     if (existing.mod && existing.mod.digest !== mod.digest) throw conflict("ModMismatch", `the zip's go.mod differs from the .mod uploaded for ${module}@${version}`);
     await packages.publishVersion(scope, opened, {
@@ -88,7 +88,7 @@ export async function uploadZip(scope: Scope, opened: OpenedRepo, module: string
     });
     return { created: true };
   } catch (e) {
-    await packages.releaseUnusedBlobs(scope, opened.repo.id, ingested);
+    await packages.releaseUnusedBlobs(scope, opened.repo, ingested);
     throw e;
   }
 }
@@ -101,11 +101,11 @@ export async function uploadMod(scope: Scope, opened: OpenedRepo, module: string
   if (length !== null && bytes.byteLength !== length) throw invalid("ModuleMod", "the .mod body does not match its Content-Length");
   const declared = moduleOfGoMod(new TextDecoder().decode(bytes));
   if (declared !== module) throw invalid("ModuleMod", `the .mod declares module ${declared ?? "(none)"}, not ${module}`);
-  const mod = await ingestBlob(scope, opened.repo.id, bytesStream(bytes), { length: bytes.byteLength, mediaType: "text/plain" });
+  const mod = await ingestBlob(scope, opened.repo, bytesStream(bytes), { length: bytes.byteLength, mediaType: "text/plain" });
   const existing = await versionFiles(scope, opened, module, version);
   if (existing.mod) {
     if (existing.mod.digest !== mod.digest) {
-      await packages.releaseUnusedBlobs(scope, opened.repo.id, [mod.digest]);
+      await packages.releaseUnusedBlobs(scope, opened.repo, [mod.digest]);
       throw conflict("ModMismatch", `${module}@${version} already has a different go.mod`);
     }
     return { created: false };

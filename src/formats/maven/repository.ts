@@ -50,7 +50,7 @@ export function mediaTypeOf(fileName: string): string {
 
 export async function putFile(scope: Scope, opened: OpenedRepo, p: FilePath, body: ReadableStream<Uint8Array>, length: number | null) {
   const mediaType = mediaTypeOf(p.fileName);
-  const blob = await ingestBlob(scope, opened.repo.id, body, { length, checksums: ["sha1", "md5", "sha512"], mediaType });
+  const blob = await ingestBlob(scope, opened.repo, body, { length, checksums: ["sha1", "md5", "sha512"], mediaType });
   try {
     const license = p.fileName.endsWith(".pom") ? await licenseOfPom(scope, opened.repo.id, blob) : undefined;
     const published = await packages.publishVersion(scope, opened, {
@@ -62,7 +62,7 @@ export async function putFile(scope: Scope, opened: OpenedRepo, p: FilePath, bod
     });
     return { created: published.files.length > 0 };
   } catch (e) {
-    await packages.releaseUnusedBlobs(scope, opened.repo.id, [blob.digest]);
+    await packages.releaseUnusedBlobs(scope, opened.repo, [blob.digest]);
     throw e;
   }
 }

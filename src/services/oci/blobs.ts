@@ -77,7 +77,7 @@ export async function deleteBlob(scope: Scope, img: OpenedImage, digest: string)
 /** POST …/blobs/uploads/?digest=… with the whole blob as body. */
 export async function uploadMonolithic(scope: Scope, img: OpenedImage, digest: string, body: ReadableStream<Uint8Array>, length: number | null) {
   const expected = requireDigest(digest);
-  return ingestBlob(scope, img.repo.id, body, { expectedDigest: expected, length, contentType: "application/octet-stream" });
+  return ingestBlob(scope, img.repo, body, { expectedDigest: expected, length, contentType: "application/octet-stream" });
 }
 
 /** Tries to satisfy `?mount=<digest>[&from=<name>]`; null means "start an upload instead". */
@@ -87,11 +87,11 @@ export async function tryMount(scope: Scope, img: OpenedImage, digest: string, f
   if (from) {
     const source = await mayAccess(scope, from, "read");
     if (!source || !(await findRepoBlob(scope, source.repo.id, d))) return null;
-    return (await linkExistingBlob(scope, img.repo.id, d)) ? d : null;
+    return (await linkExistingBlob(scope, img.repo, d)) ? d : null;
   }
   for (const repo of await reposLinking(scope.db, d)) {
     if (await scope.access.can("read", { projectId: repo.projectId, repo })) {
-      return (await linkExistingBlob(scope, img.repo.id, d)) ? d : null;
+      return (await linkExistingBlob(scope, img.repo, d)) ? d : null;
     }
   }
   return null;

@@ -103,7 +103,7 @@ export async function putManifest(scope: Scope, img: OpenedImage, input: PutMani
   let body: string | null = null;
   if (!existing) {
     if (input.bytes.byteLength <= INLINE_MANIFEST_MAX) body = new TextDecoder().decode(input.bytes);
-    else await ingestBlob(scope, repo.id, new Blob([input.bytes]).stream(), { length: input.bytes.byteLength, expectedDigest: digest, contentType: parsed.mediaType });
+    else await ingestBlob(scope, repo, new Blob([input.bytes]).stream(), { length: input.bytes.byteLength, expectedDigest: digest, contentType: parsed.mediaType });
   }
   const stmts = [
     ...(existing
