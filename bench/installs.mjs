@@ -8,7 +8,7 @@
 // round (A B, then B A); the bench prints each round's ratio and their median.
 //
 //   node bench/installs.mjs      (BENCH_ROUNDS=5, BENCH_SUITES=npm,pip)
-// Needs: npm, and pip (Debian's python3-pip is what the e2e tests use).
+// Needs: npm, curl, and Debian's pip (python3-pip, 23.0.1: what the e2e tests use).
 import { mkdtempSync, mkdirSync, writeFileSync, rmSync, readdirSync, cpSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
@@ -83,7 +83,7 @@ function npmEnv(home) {
 }
 
 async function npmSuite(start) {
-  const orb = await start((w) => startOrbitalRegWith(w, { format: "npm", slug: "npm" }));
+  const orb = await start((w) => startOrbitalRegWith(w, { format: "npm", slug: "npm", state: "orbitalreg-npm-state" }));
   const ver = await start(startVerdaccio);
   const targets = [
     { label: "orbitalreg", registry: `${orb.target.base}/npm/bench/npm/`, token: orb.target.token },
@@ -145,8 +145,19 @@ async function pipTree(dir) {
   return wheels;
 }
 
+// Debian 12's pip (23.0.1), as the e2e tests use it, with only the index given: no pip
+// config file and no PIP_* settings of the machine (find-links, extra indexes, caches).
+const PIP = ["/usr/bin/python3", "-m", "pip"];
+const pipEnv = {
+  ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("PIP_"))),
+  PIP_CONFIG_FILE: "/dev/null",
+  PIP_NO_CACHE_DIR: "1",
+  PIP_DISABLE_PIP_VERSION_CHECK: "1",
+  PYTHONDONTWRITEBYTECODE: "1",
+};
+
 async function pipSuite(start) {
-  const orb = await start((w) => startOrbitalRegWith(w, { format: "pypi", slug: "py" }));
+  const orb = await start((w) => startOrbitalRegWith(w, { format: "pypi", slug: "py", state: "orbitalreg-pip-state" }));
   const wheels = await pipTree(join(work, "pip-tree"));
   // The floor: a static PEP 503 tree (/simple/<name>/index.html linking the wheel).
   const floorDir = join(work, "pep503");
@@ -174,9 +185,7 @@ async function pipSuite(start) {
   for (let round = 0; round < ROUNDS; round++) {
     for (const t of round % 2 ? [...indexes].reverse() : indexes) {
       const dir = mkdtempSync(join(work, "pip-"));
-      times.get(t.label).push(
-        run("pip", ["install", "--no-cache-dir", "--disable-pip-version-check", "--no-input", "--target", join(dir, "site"), "--index-url", t.url, "bench-pkg-00"], { env: { ...process.env, PIP_CONFIG_FILE: "/dev/null" } }),
-      );
+      times.get(t.label).push(run(PIP[0], [...PIP.slice(1), "install", "--no-input", "--target", join(dir, "site"), "--index-url", t.url, "bench-pkg-00"], { env: pipEnv }));
       const installed = readdirSync(join(dir, "site")).filter((n) => /^bench_pkg_\d+$/.test(n)).length;
       if (installed !== PIP_PACKAGES) throw new Error(`${t.label}: ${installed} packages installed, not ${PIP_PACKAGES}`);
       rmSync(dir, { recursive: true, force: true });

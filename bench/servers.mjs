@@ -20,10 +20,10 @@ export async function startOrbitalReg(work) {
 }
 
 /** OrbitalReg with project `bench`, one repo of `format` named `slug`, and a writer token: {proc, target: {base, token}}. */
-export async function startOrbitalRegWith(work, { format, slug, vars = {} }) {
+export async function startOrbitalRegWith(work, { format, slug, vars = {}, state = "orbitalreg-state" }) {
   const port = await freePort();
   const admin = `bench-admin-${randomBytes(8).toString("hex")}`;
-  const proc = startProcess(node, [join(root, "scripts", "dev.mjs"), "--port", String(port), "--inspector-port", String(await freePort()), "--persist-to", join(work, "orbitalreg-state"), "--log-level", "warn", "--var", `ORBITALREG_ADMIN_TOKEN:${admin}`, ...Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`])], { cwd: root, env });
+  const proc = startProcess(node, [join(root, "scripts", "dev.mjs"), "--port", String(port), "--inspector-port", String(await freePort()), "--persist-to", join(work, state), "--log-level", "warn", "--var", `ORBITALREG_ADMIN_TOKEN:${admin}`, ...Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`])], { cwd: root, env });
   const base = `http://127.0.0.1:${port}`;
   await waitFor(`${base}/health/live`);
   const api = async (path, json) => JSON.parse((await expectStatus(await request(`${base}${path}`, { method: "POST", headers: { Authorization: `Bearer ${admin}`, "Content-Type": "application/json" }, body: JSON.stringify(json) }), 201, path)).body);
