@@ -1,14 +1,13 @@
 /**
  * The edge cache (Cache API) for content-addressed bytes, and the per-isolate lookups in
- * front of it: a warm download reads neither D1 nor R2, yet private bytes are only ever
- * served after the caller's right to read the repo was checked, a tag move shows at
- * once, and a download check (the policy's block hook) stops a download however warm.
+ * front of it: a warm download reads no R2 and one D1 row (its version's policy columns),
+ * yet private bytes are only ever served after the caller's right to read the repo was
+ * checked, a tag move shows at once, and a security block (the policy API) stops a
+ * download whose bytes every cache holds.
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { clearAllCaches } from "../src/core/ttl-cache";
-import { RegistryError } from "../src/core/errors";
-import { addDownloadCheck } from "../src/http/download";
-import { createRepo, projectWithToken, unique } from "./helpers";
+import { ADMIN, createRepo, jsonOf, projectWithToken, req, unique } from "./helpers";
 import { ADAPTERS } from "./contract/adapters";
 import { measure } from "./support/calls";
 import { OCI_MANIFEST, ociRepo, pushImage } from "./oci-helpers";
@@ -22,14 +21,9 @@ async function privateTarball() {
   const seed = unique("edge").replace(/-/g, "");
   const published = await npm.publish({ project: project.slug, repo: repo.slug }, token, seed);
   expect(published.res.status).toBe(201);
-  return { project, repo, token, seed, ...published };
+  const name = published.download.split("/-/")[0]!.split("/").pop()!;
+  return { project, repo, token, seed, name, ...published };
 }
-
-let removeCheck: (() => void) | null = null;
-afterEach(() => {
-  removeCheck?.();
-  removeCheck = null;
-});
 
 describe("edge cache", () => {
   it("serves a download from R2 once, then from the cache, with the same bytes, ranges included", async () => {
@@ -48,7 +42,7 @@ describe("edge cache", () => {
     const part = await measure(t.download, { headers: { ...bearer(t.token), Range: "bytes=5-14" } });
     expect(part.res.status).toBe(206);
     expect(part.body).toEqual(t.bytes.subarray(5, 15));
-    expect(part.calls).toMatchObject({ d1: 0, r2: 0 });
+    expect(part.calls).toMatchObject({ d1: 1, r2: 0 });
   });
 
   it("answers with the digest as ETag and Cache-Control by the repo's visibility", async () => {
@@ -58,7 +52,7 @@ describe("edge cache", () => {
     expect(res.headers.get("etag")).toMatch(/^"sha256:[0-9a-f]{64}"$/);
     const revalidated = await measure(t.download, { headers: { ...bearer(t.token), "If-None-Match": res.headers.get("etag")! } });
     expect(revalidated.res.status).toBe(304);
-    expect(revalidated.calls).toMatchObject({ d1: 0, r2: 0 });
+    expect(revalidated.calls).toMatchObject({ d1: 1, r2: 0 }); // a revalidation passes the policy check too
   });
 
   it("never serves cached private bytes to a caller who may not read the repo", async () => {
@@ -81,24 +75,29 @@ describe("edge cache", () => {
     expect(elsewhere.calls.cache).toBe(0);
   });
 
-  it("lets a download check (the block hook) refuse a download however warm the caches are", async () => {
+  it("never hides a security block: the bytes in the edge cache and in memory are refused with 451, and served again once lifted", async () => {
     const t = await privateTarball();
-    const warm = await measure(t.download, { headers: bearer(t.token) });
-    const digest = warm.res.headers.get("etag")!.slice(1, -1);
-    expect((await measure(t.download, { headers: bearer(t.token) })).calls).toMatchObject({ d1: 0, r2: 0 });
-
-    const blocked = new Set([digest]);
-    removeCheck = addDownloadCheck((_scope, d) => {
-      if (blocked.has(d.digest)) throw new RegistryError("BlockedDownload" as never, "blocked by a security policy");
-    });
-    const refused = await measure(t.download, { headers: bearer(t.token) });
-    expect(refused.res.status).toBe(451);
-    expect(refused.body.byteLength).toBeLessThan(200);
-    const head = await measure(t.download, { method: "HEAD", headers: bearer(t.token) });
-    expect(head.res.status).toBe(451);
-
-    blocked.clear();
     expect((await measure(t.download, { headers: bearer(t.token) })).res.status).toBe(200);
+    const warm = await measure(t.download, { headers: bearer(t.token) });
+    expect(warm.calls).toMatchObject({ d1: 1, r2: 0 }); // the bytes come from a cache, the policy columns from D1
+
+    const block = await jsonOf(
+      await req("/api/admin/security", { method: "POST", token: ADMIN, json: { format: "npm", package: t.name, versions: ["1.0.0"], reason: "edge-cache test", customer_message: "Do not install this." } }),
+      201,
+    );
+    for (const init of [{}, { method: "HEAD" }, { headers: { Range: "bytes=0-9" } }] as RequestInit[]) {
+      const refused = await measure(t.download, { ...init, headers: { ...bearer(t.token), ...(init.headers as Record<string, string>) } });
+      expect(refused.res.status, `${init.method ?? "GET"} ${JSON.stringify(init.headers ?? {})}`).toBe(451);
+      expect(refused.calls.r2).toBe(0);
+      expect(refused.calls.cache).toBe(0); // refused before any cache of bytes is asked
+      if (init.method !== "HEAD") expect(JSON.parse(new TextDecoder().decode(refused.body))).toMatchObject({ block_id: block.id, customer_message: "Do not install this." });
+    }
+
+    await jsonOf(await req(`/api/admin/security/${block.id}`, { method: "DELETE", token: ADMIN }), 200);
+    const again = await measure(t.download, { headers: bearer(t.token) });
+    expect(again.res.status).toBe(200);
+    expect(again.body).toEqual(t.bytes);
+    expect(again.calls.r2).toBe(0); // still the edge cache's copy: the block refused, it did not evict
   });
 
   it("shows a tag move at once, and serves a manifest by digest from memory", async () => {

@@ -12,10 +12,6 @@
  *   the whole body served (RFC 9110 §14.2).
  * - A HEAD never opens the R2 object; a GET opens it once, for exactly the bytes sent,
  *   from the edge cache when it holds them (services/artifacts openBytes).
- * - Every download passes the download checks (`addDownloadCheck`) after the caller's
- *   right to read the repo was checked and before anything is answered: a check that
- *   throws (a security block, 451) stops the download however warm the caches are, since
- *   no cache of this path sits in front of it. The supply-chain policy hooks in here.
  * - Generated documents already in memory (repository indexes) answer through the same
  *   path (`sendBytes`), their ETag the digest of their bytes.
  * - Security blocks, licence refusals and quarantine holds are the caller's to check
@@ -30,13 +26,10 @@
 import type { Context } from "hono";
 import type { AppEnv } from "./types";
 import { openBytes, recordDownload, type StoredFile } from "../services/artifacts";
-import type { Scope } from "../services/scope";
 import { RegistryError, notFound } from "../core/errors";
 import { contentRange, parseRange } from "../core/range";
 
 export interface StoredBytes {
-  /** The repo the bytes are served from (whose read right was checked). */
-  repoId: string;
   digest: string;
   size: number;
   /** When the bytes were stored (Last-Modified), if known. */
@@ -51,23 +44,8 @@ export interface DownloadOptions {
   open: (range?: { offset: number; length: number }) => Promise<{ body: ReadableStream } | null>;
 }
 
-/** A check every download passes before it is answered; it throws to refuse (e.g. 451 for a blocked artifact). */
-export type DownloadCheck = (scope: Scope, download: { repoId: string; digest: string }) => Promise<void> | void;
-const downloadChecks: DownloadCheck[] = [];
-
-/** Adds a download check (the policy domain's block lookup); returns its removal. */
-export function addDownloadCheck(check: DownloadCheck): () => void {
-  downloadChecks.push(check);
-  return () => void downloadChecks.splice(downloadChecks.indexOf(check), 1);
-}
-
+/** Conditional, ranged and HEAD answers over `open` (policy checks are the caller's, made before). */
 export async function sendStored(c: Context<AppEnv>, stored: StoredBytes, opts: DownloadOptions): Promise<Response> {
-  for (const check of downloadChecks) await check(c.var.scope, { repoId: stored.repoId, digest: stored.digest });
-  return answerStored(c, stored, opts);
-}
-
-/** Conditional, ranged and HEAD answers over `open`; no download check (callers decide). */
-async function answerStored(c: Context<AppEnv>, stored: Omit<StoredBytes, "repoId">, opts: DownloadOptions): Promise<Response> {
   const headers = new Headers(opts.headers);
   headers.set("Content-Type", opts.contentType);
   headers.set("ETag", `"${stored.digest}"`);
@@ -104,7 +82,7 @@ export async function sendFile(
 ): Promise<Response> {
   const scope = c.var.scope;
   const { file } = stored;
-  const res = await sendStored(c, { repoId: repo.id, digest: file.digest, size: file.size, createdAt: file.createdAt }, {
+  const res = await sendStored(c, { digest: file.digest, size: file.size, createdAt: file.createdAt }, {
     contentType: opts.contentType ?? file.mediaType ?? "application/octet-stream",
     headers: { ...(opts.mutable ? {} : { "Cache-Control": immutableCacheControl(repo) }), ...opts.headers },
     open: (range) => openBytes(scope, { digest: file.digest, size: file.size, r2Key: stored.r2Key }, range),
@@ -122,7 +100,7 @@ export function sendBytes(
   doc: { bytes: Uint8Array; sha256: string; builtAt?: number },
   opts: { contentType: string; headers?: Record<string, string> },
 ): Promise<Response> {
-  return answerStored(c, { digest: `sha256:${doc.sha256}`, size: doc.bytes.byteLength, createdAt: doc.builtAt }, {
+  return sendStored(c, { digest: `sha256:${doc.sha256}`, size: doc.bytes.byteLength, createdAt: doc.builtAt }, {
     ...opts,
     open: async (range) => ({ body: new Blob([range ? doc.bytes.subarray(range.offset, range.offset + range.length) : doc.bytes]).stream() }),
   });

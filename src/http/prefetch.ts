@@ -11,7 +11,8 @@
  * Cost of a protocol read (D1 round trips):
  *   cold (nothing cached)         → 1: the batch, planned read included
  *   warm (token, repo, grants)    → the planned read alone, made by the handler: ≤ 1
- *   warm immutable content        → 0 (its lookup is cached too, services/artifacts)
+ *   warm download of an artifact  → 1: the planned read, for its policy columns (services/policy)
+ *   warm by-hash index, key       → 0 (kept in isolate memory: no policy applies to them)
  *
  * Invariants:
  * - Nothing read here is served before the gate checks the caller's right (openRepo):

@@ -122,7 +122,7 @@ export async function owners(scope: Scope, opened: OpenedRepo, crateName: string
 
 /** A version's .crate (the version's one file): one D1 round trip, none once cached (a crate never changes). */
 export async function crateFile(scope: Scope, opened: OpenedRepo, crateName: string, vers: string) {
-  const stored = await packages.storedFile(scope, opened.repo.id, crateLookup(crateName, vers), { immutable: true });
+  const stored = await packages.storedFile(scope, opened.repo.id, crateLookup(crateName, vers));
   if (!stored || stored.file.name !== crateFileName(stored.packageDisplayName, vers)) throw notFound("Version", `crate \`${crateName}\` does not have a version \`${vers}\``);
   await packages.enforceStoredFile(scope, opened, stored);
   return stored;

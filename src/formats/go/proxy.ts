@@ -163,7 +163,7 @@ export async function latestInfo(scope: Scope, opened: OpenedRepo, module: strin
 
 /** A served version's .zip or .mod: one D1 round trip (with its version's policy columns); 451 when a policy refuses it. */
 export async function moduleFile(scope: Scope, opened: OpenedRepo, module: string, version: string, kind: "mod" | "zip"): Promise<StoredFile> {
-  const stored = await packages.storedFile(scope, opened.repo.id, moduleFileLookup(module, version, kind), { immutable: true });
+  const stored = await packages.storedFile(scope, opened.repo.id, moduleFileLookup(module, version, kind));
   // Only versions whose zip is stored are served (the zip sets `time`).
   if (!stored || typeof stored.versionMetadata.time !== "string") throw notFound("ModuleVersion", `${module}@${version} not found`);
   await packages.enforceStoredFile(scope, opened, stored);

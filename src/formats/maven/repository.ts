@@ -85,7 +85,7 @@ export async function verifyChecksum(scope: Scope, opened: OpenedRepo, p: FilePa
 
 /** A stored file (it never changes: release or timestamped SNAPSHOT name), cached once found. */
 export async function getFile(scope: Scope, opened: OpenedRepo, p: FilePath): Promise<StoredFile> {
-  const file = await packages.storedFile(scope, opened.repo.id, { name: p.path }, { immutable: true });
+  const file = await packages.storedFile(scope, opened.repo.id, { name: p.path });
   if (!file) throw notFound("File", `${p.path} not found`);
   return file;
 }

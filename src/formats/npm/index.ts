@@ -175,7 +175,7 @@ async function getTarball({ c, route, open }: Req) {
   const version = versionOfTarball(r.name, r.file);
   const missing = () => notFound("Tarball", `${r.name}/-/${r.file} not found`);
   if (!version) throw missing();
-  const file = await storedFile(c.var.scope, opened.repo.id, tarballLookup(r.name, version), { immutable: true });
+  const file = await storedFile(c.var.scope, opened.repo.id, tarballLookup(r.name, version));
   if (!file) throw missing();
   await enforceStoredFile(c.var.scope, opened, file);
   return sendFile(c, opened.repo, file, { contentType: "application/octet-stream" });

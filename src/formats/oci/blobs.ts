@@ -17,7 +17,7 @@ type BlobRoute = Extract<OciRoute, { kind: "blob" }>;
 async function sendBlob(c: Ctx, r: BlobRoute) {
   const img = await openImage(c.var.scope, r.name, "read");
   const b = await headBlob(c.var.scope, img, r.digest);
-  return sendStored(c, { ...b, repoId: img.repo.id }, {
+  return sendStored(c, b, {
     contentType: "application/octet-stream",
     headers: { "Docker-Content-Digest": b.digest, "Cache-Control": immutableCacheControl(img.repo) },
     open: (range) => openBytes(c.var.scope, b, range),

@@ -107,7 +107,7 @@ pypiApp.on(["GET", "HEAD"], "/:project/:repo/files/:filename", async (c) => {
   const opened = await open(c, "read");
   const filename = params(c).filename!;
   // A file name names the same bytes forever (a re-upload with other content is refused).
-  const file = await storedFile(c.var.scope, opened.repo.id, { name: filename }, { immutable: true });
+  const file = await storedFile(c.var.scope, opened.repo.id, { name: filename });
   if (!file) throw notFound("File", `no file named '${filename}' in this repository`);
   await enforceStoredFile(c.var.scope, opened, file);
   return sendFile(c, opened.repo, file, {

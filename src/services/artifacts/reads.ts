@@ -12,10 +12,11 @@
  *   (http/prefetch.ts), with the repo found by its slugs in a subquery. The handler then
  *   finds the value in `scope.reads` under the same key and makes no query. Nothing read
  *   this way is served before the gate has checked the caller's right to read the repo.
- * - Immutable files (a name that can only ever mean the same bytes: tarballs, wheels,
- *   jars, crates, module zips) are cached per isolate, so a warm download makes no D1
- *   query; deleting one emits `artifact.deleted`, which clears the cache in this isolate
- *   (other isolates within AUTH_CACHE_TTL_MS, the delay documented in limits.md).
+ * - A stored file is never kept in isolate memory, however immutable its bytes: the same
+ *   read brings its version's policy columns (services/policy), and a block, a licence
+ *   refusal or a quarantine hold must stop the very next download on every isolate. So
+ *   every download makes exactly one D1 round trip (the gate's batch when cold, this
+ *   read when warm), and `enforceStoredFile` adds none to an unrestricted one.
  * - A read route may take a package document from isolate memory (`cached`): like a tag,
  *   it is at most TAG_CACHE_TTL_MS stale in other isolates, and every change to a package
  *   in this isolate clears it (an `artifact.*` event, or `clearCacheGroup` in the writes
@@ -24,7 +25,7 @@
 import { readOnce, type Scope } from "../scope";
 import { runRead, type Read, type Ref } from "../../db/client";
 import * as q from "../../db/packages";
-import { AUTH_CACHE_TTL_MS, TAG_CACHE_TTL_MS, TtlCache } from "../../core/ttl-cache";
+import { TAG_CACHE_TTL_MS, TtlCache } from "../../core/ttl-cache";
 import { enforceVersion } from "../policy";
 import type { OpenedRepo } from "../projects/repos";
 
@@ -68,19 +69,9 @@ export async function packageDocument(scope: Scope, repoId: string, name: string
   return doc;
 }
 
-const immutableFiles = new TtlCache<string, q.StoredFile>(AUTH_CACHE_TTL_MS, "artifacts");
-
-/**
- * A file the repo may read, with its blob's R2 key, or null. `immutable`: the lookup can
- * only ever name the same bytes, so a found file is kept in isolate memory.
- */
-export async function storedFile(scope: Scope, repoId: string, by: FileLookup, opts: { immutable?: boolean } = {}): Promise<q.StoredFile | null> {
-  const cacheKey = `${repoId}|${fileKey(by)}`;
-  const hit = opts.immutable ? immutableFiles.get(cacheKey) : undefined;
-  if (hit) return hit;
-  const found = await readOnce(scope, fileKey(by), () => runRead(scope.db, q.storedFileRead(scope.db, repoId, by)));
-  if (found && opts.immutable) immutableFiles.set(cacheKey, found);
-  return found;
+/** A file the repo may read, with its blob's R2 key and its version's policy columns, or null: one round trip (none when the gate read it). */
+export function storedFile(scope: Scope, repoId: string, by: FileLookup): Promise<q.StoredFile | null> {
+  return readOnce(scope, fileKey(by), () => runRead(scope.db, q.storedFileRead(scope.db, repoId, by)));
 }
 
 /**

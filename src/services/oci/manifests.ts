@@ -18,7 +18,7 @@
 import { readOnce, type Scope } from "../scope";
 import type { PlannedRead } from "../artifacts/reads";
 import { runRead } from "../../db/client";
-import { AUTH_CACHE_TTL_MS, TAG_CACHE_TTL_MS, TtlCache } from "../../core/ttl-cache";
+import { TAG_CACHE_TTL_MS, TtlCache } from "../../core/ttl-cache";
 import type { OpenedImage } from "./access";
 import { emitEvent } from "../events/audit";
 import { ingestBlob, readBlob } from "../artifacts/blobs";
@@ -191,9 +191,11 @@ export function lookupReference(reference: string) {
  * Manifest lookups (HEAD/GET, the hottest registry request) served from isolate memory
  * for a short while: by digest the content can't change, by tag it is at most
  * TAG_CACHE_TTL_MS stale in other isolates; any push, delete or restore in this
- * isolate clears the cache (an `artifact.*` event). Large bodies are not cached.
- * Lookups by digest (immutable content) live AUTH_CACHE_TTL_MS, so a warm pull by
- * digest makes no D1 query.
+ * isolate clears the cache (an `artifact.*` event; a policy change clears every cache).
+ * Large bodies are not cached. Lookups by digest live no longer than by tag: the bytes
+ * never change, but the row carries the policy columns (services/policy), whose staleness
+ * in other isolates policy bounds at TAG_CACHE_TTL_MS (and a blocked image's blobs are
+ * refused at once: services/oci/blobs.ts reads their manifests on every pull).
  */
 const manifestLookups = new TtlCache<string, q.ManifestRow | q.ManifestMeta | null>(TAG_CACHE_TTL_MS, "artifacts", 5_000);
 const CACHED_BODY_MAX = 64 * 1024;
@@ -216,7 +218,7 @@ async function lookupManifest(scope: Scope, img: OpenedImage, ref: { digest: str
     runRead(scope.db, q.manifestRead(scope.db, img.repo.id, img.name.image, ref, withBody)),
   );
   const body = row && "body" in row ? (row.body as string | null) : null;
-  if (!body || body.length <= CACHED_BODY_MAX) manifestLookups.set(key, row, Date.now(), "digest" in ref && row ? AUTH_CACHE_TTL_MS : TAG_CACHE_TTL_MS);
+  if (!body || body.length <= CACHED_BODY_MAX) manifestLookups.set(key, row);
   return row;
 }
 
