@@ -6,7 +6,7 @@
  * (besides a repo's cascade), and it never drops one something still needs.
  */
 import { and, eq, inArray, sql } from "drizzle-orm";
-import type { Db, Read, Ref } from "./client";
+import type { Db } from "./client";
 import { inSlices } from "./paging";
 import { blobs, files, ociManifestRefs, ociManifests, repoBlobs, trashBlobs } from "./schema";
 
@@ -68,26 +68,3 @@ export const blobSizes = (db: Db, digests: string[]) =>
 /** Which of `digests` a repo other than `repoId` links (a blob linked elsewhere frees nothing). */
 export const linkedElsewhere = (db: Db, repoId: string, digests: string[]) =>
   inSlices(digests, (slice) => db.selectDistinct({ digest: repoBlobs.digest }).from(repoBlobs).where(and(inArray(repoBlobs.digest, slice), sql`${repoBlobs.repoId} <> ${repoId}`)).all());
-/** The same lookup as a batchable read (the repo may be a subquery): for the gate's batch. */
-export const linkedBlobRead = (db: Db, repoId: Ref, digest: string): Read<BlobRow | null> => ({
-  items: [
-    db
-      .select({ blob: blobs })
-      .from(repoBlobs)
-      .innerJoin(blobs, eq(repoBlobs.digest, blobs.digest))
-      .where(and(eq(repoBlobs.repoId, repoId), eq(repoBlobs.digest, digest)))
-      .limit(1),
-  ],
-  decode: ([rows]) => ((rows as { blob: BlobRow }[])[0]?.blob ?? null),
-});
-
-/** The blob row (if any) and whether this repo links it: one statement, where a push asked twice. */
-export const findBlobAndLink = async (db: Db, repoId: string, digest: string) => {
-  const row = await db
-    .select({ blob: blobs, linkedAt: repoBlobs.createdAt })
-    .from(blobs)
-    .leftJoin(repoBlobs, and(eq(repoBlobs.digest, blobs.digest), eq(repoBlobs.repoId, repoId)))
-    .where(eq(blobs.digest, digest))
-    .get();
-  return { blob: row?.blob, linked: row?.linkedAt !== null && row?.linkedAt !== undefined };
-};
