@@ -15,18 +15,23 @@ const wranglerBin = join(root, "node_modules", ".bin", "wrangler");
 const env = { ...process.env, PATH: `${join(root, "node_modules", ".bin")}:${process.env.PATH}`, CI: "true", WRANGLER_SEND_METRICS: "false", X_LOCAL_OBSERVABILITY: "false" };
 
 export async function startOrbitalReg(work) {
+  const { proc, target } = await startOrbitalRegWith(work, { format: "docker", slug: "images" });
+  return { proc, target: registryTarget("orbitalreg", target.base, "bench/images/app", `Basic ${Buffer.from(`bench:${target.token}`).toString("base64")}`) };
+}
+
+/** OrbitalReg with project `bench`, one repo of `format` named `slug`, and a writer token: {proc, target: {base, token}}. */
+export async function startOrbitalRegWith(work, { format, slug, vars = {}, state = "orbitalreg-state" }) {
   const port = await freePort();
   const admin = `bench-admin-${randomBytes(8).toString("hex")}`;
-  const proc = startProcess(node, [join(root, "scripts", "dev.mjs"), "--port", String(port), "--inspector-port", String(await freePort()), "--persist-to", join(work, "orbitalreg-state"), "--log-level", "warn", "--var", `ORBITALREG_ADMIN_TOKEN:${admin}`], { cwd: root, env });
+  const proc = startProcess(node, [join(root, "scripts", "dev.mjs"), "--port", String(port), "--inspector-port", String(await freePort()), "--persist-to", join(work, state), "--log-level", "warn", "--var", `ORBITALREG_ADMIN_TOKEN:${admin}`, ...Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`])], { cwd: root, env });
   const base = `http://127.0.0.1:${port}`;
   await waitFor(`${base}/health/live`);
   const api = async (path, json) => JSON.parse((await expectStatus(await request(`${base}${path}`, { method: "POST", headers: { Authorization: `Bearer ${admin}`, "Content-Type": "application/json" }, body: JSON.stringify(json) }), 201, path)).body);
   const project = await api("/api/v1/projects", { slug: "bench" });
-  await api("/api/v1/repos", { project_id: project.id, slug: "images", format: "docker" });
+  await api("/api/v1/repos", { project_id: project.id, slug, format });
   const sa = await api(`/api/v1/projects/${project.id}/service_accounts`, { name: "bench", role: "writer" });
   const { token } = await api(`/api/v1/projects/${project.id}/service_accounts/${sa.id}/tokens`, { name: "bench" });
-  const auth = `Basic ${Buffer.from(`bench:${token}`).toString("base64")}`;
-  return { proc, target: registryTarget("orbitalreg", base, "bench/images/app", auth) };
+  return { proc, target: { label: "orbitalreg", base, token } };
 }
 
 export async function startFloor(work) {

@@ -7,14 +7,16 @@
  */
 import { Hono, type Context } from "hono";
 import type { AppEnv } from "./http/types";
-import { requestId, scope } from "./http/context";
+import { requestId, scopeMiddleware } from "./http/context";
+import { requestBodyLimit } from "./http/body";
+import { d1Sessions } from "./http/consistency";
 import { asRegistryError, drainUnreadBody, renderApiError, type ErrorRenderer } from "./http/errors";
 import { RegistryError } from "./core/errors";
 import { allowedMethodsOf } from "./http/allowed-methods";
 import { BODY_BROKEN } from "./core/block-reader";
 import { buildApi } from "./api";
 import { docsRoutes } from "./api/docs";
-import { mountFormats, rendererForPath } from "./formats";
+import { mountFormats, planRequest, rendererForPath } from "./formats";
 import { signInRoutes, uiRoutes } from "./ui";
 
 /** The codes of a request body that broke off (an OCI upload session's says where to resume). */
@@ -41,7 +43,9 @@ export function buildApp() {
   });
 
   app.use(requestId);
-  app.use(scope);
+  app.use(d1Sessions);
+  app.use(scopeMiddleware(planRequest));
+  app.use(requestBodyLimit);
   app.route("/", docsRoutes);
   app.route("/", buildApi());
   app.route("/", signInRoutes);

@@ -20,6 +20,7 @@ const text = (max: number) => z.preprocess(unset, z.string().max(max).optional()
 const flag = z.preprocess(unset, z.enum(["true", "false"], { error: 'must be "true" or "false"' }).optional());
 const seconds = z.preprocess(unset, z.coerce.number({ error: "must be a number of seconds" }).int().min(60).max(365 * 86400).optional());
 const count = (min: number, max: number, what: string) => z.preprocess(unset, z.coerce.number({ error: `must be a number of ${what}` }).int().min(min).max(max).optional());
+const bytes = z.preprocess(unset, z.coerce.number({ error: "must be a number of bytes" }).int().min(0).max(2 ** 50).optional());
 const httpUrl = z.preprocess(unset, z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).optional());
 
 /** A binding is present and has the methods the code calls. */
@@ -94,6 +95,27 @@ export const SETTINGS = {
     schema: count(0, 365 * 86400, "seconds"),
     description: "The collector deletes a stored object no blob names once it is this old: longer than any upload takes between storing its bytes and recording them (an OCI upload session lives 24 hours). Unset: 172800 (2 days)",
   },
+  ORBITALREG_EDGE_CACHE_MAX_BYTES: {
+    kind: "variable",
+    schema: bytes,
+    description: "Largest blob kept in the edge cache (Cache API) after a download; `0` turns the edge cache off (docs/performance.md). Unset: 33554432 (32 MiB)",
+  },
+  ORBITALREG_MAX_REQUEST_BODY_BYTES: {
+    kind: "variable",
+    schema: bytes,
+    description:
+      "Largest request body the Worker accepts, refused before a byte is read: set it to your Cloudflare plan's limit (100 MB Free and Pro, 200 MB Business, 500 MB Enterprise by default). OCI uploads advertise it as `OCI-Chunk-Max-Length` (docs/formats/oci.md). Unset: no limit of its own (`wrangler dev` has none either)",
+  },
+  AUTH_FAILURES: {
+    kind: "binding",
+    schema: binding("rate-limiting binding ([[ratelimits]])", "limit"),
+    description: "Rate limit on failed authentications per client address (docs/auth.md#rate-limits)",
+  },
+  OIDC_EXCHANGES: {
+    kind: "binding",
+    schema: binding("rate-limiting binding ([[ratelimits]])", "limit"),
+    description: "Rate limit on OIDC token exchanges per client address (docs/oidc.md)",
+  },
   DB: { kind: "binding", schema: binding("D1 database", "prepare", "batch"), description: "D1 database: all metadata (migrations in `migrations/`)" },
   BLOBS: { kind: "binding", schema: binding("R2 bucket", "get", "put", "createMultipartUpload"), description: "R2 bucket: blob bytes, content-addressed" },
   UPLOAD_SESSIONS: { kind: "binding", schema: binding("Durable Object namespace (class UploadSession)", "idFromName", "get"), description: "Durable Object `UploadSession`: chunked upload sessions" },
@@ -134,6 +156,10 @@ export interface Config {
   trashMs: number;
   /** The collector's grace periods (ms): unused links, unlinked blobs, orphan objects. */
   gc: { linkGraceMs: number; blobGraceMs: number; orphanGraceMs: number };
+  /** Largest blob the edge cache keeps (0: no edge cache). */
+  edgeCacheMaxBytes: number;
+  /** Largest request body accepted (null: no limit of our own). */
+  maxRequestBodyBytes: number | null;
 }
 
 const memo = new WeakMap<object, Config | RegistryError>();
@@ -165,6 +191,8 @@ function read(env: Env): Config | RegistryError {
     ORBITALREG_GC_LINK_GRACE_SECONDS?: number;
     ORBITALREG_GC_BLOB_GRACE_SECONDS?: number;
     ORBITALREG_GC_ORPHAN_GRACE_SECONDS?: number;
+    ORBITALREG_EDGE_CACHE_MAX_BYTES?: number;
+    ORBITALREG_MAX_REQUEST_BODY_BYTES?: number;
   };
   return {
     adminToken: v.ORBITALREG_ADMIN_TOKEN ?? null,
@@ -181,5 +209,7 @@ function read(env: Env): Config | RegistryError {
       blobGraceMs: (v.ORBITALREG_GC_BLOB_GRACE_SECONDS ?? 3600) * 1000,
       orphanGraceMs: (v.ORBITALREG_GC_ORPHAN_GRACE_SECONDS ?? 2 * 86400) * 1000,
     },
+    edgeCacheMaxBytes: v.ORBITALREG_EDGE_CACHE_MAX_BYTES ?? 32 * 1024 * 1024,
+    maxRequestBodyBytes: v.ORBITALREG_MAX_REQUEST_BODY_BYTES ?? null,
   };
 }

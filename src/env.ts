@@ -15,6 +15,9 @@ export interface Env {
   DELIVERIES_DLQ: Queue<{ delivery_id: string }>;
   /** The download log: one message per successful download (services/artifacts/downloads.ts). */
   DOWNLOADS: Queue<unknown>;
+  /** Rate limits (Workers rate-limiting bindings): failed authentications and OIDC exchanges, per client address. */
+  AUTH_FAILURES: RateLimit;
+  OIDC_EXCHANGES: RateLimit;
   /** Instance-admin credential (a secret: `.dev.vars` locally, `wrangler secret put` in production). */
   ORBITALREG_ADMIN_TOKEN?: string;
   /** Key material for registry JWTs (/v2/token). Derived from the admin token when unset. */
@@ -35,6 +38,10 @@ export interface Env {
   ORBITALREG_GC_LINK_GRACE_SECONDS?: string;
   ORBITALREG_GC_BLOB_GRACE_SECONDS?: string;
   ORBITALREG_GC_ORPHAN_GRACE_SECONDS?: string;
+  /** Largest blob kept in the edge cache, in bytes ("0": none). */
+  ORBITALREG_EDGE_CACHE_MAX_BYTES?: string;
+  /** Largest request body accepted, in bytes (the Cloudflare plan's limit). */
+  ORBITALREG_MAX_REQUEST_BODY_BYTES?: string;
 }
 
 type OrbitalRegEnv = Env;

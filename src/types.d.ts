@@ -18,3 +18,11 @@ declare module "spdx-correct" {
   /** The SPDX expression a free-text licence most likely means, or null. */
   export default function correct(text: string, options?: { upgrade?: boolean }): string | null;
 }
+
+// workerd's node:async_hooks (nodejs_compat); only what db/client.ts and the test call counter use.
+declare module "node:async_hooks" {
+  export class AsyncLocalStorage<T> {
+    run<R>(store: T, fn: () => R): R;
+    getStore(): T | undefined;
+  }
+}

@@ -53,7 +53,7 @@ const ALLOWED: Record<string, string[]> = {
   "services/identity": ["core", "db", "auth", "env", "config", "services", "services/events", "services/projects"],
   "services/policy": ["core", "db", "auth", "services", "services/events", "services/projects"],
   "services/search": ["core", "db", "services", "services/projects"],
-  "services/artifacts": ["core", "db", "storage", "objects", "services", "services/events", "services/projects", "services/policy"],
+  "services/artifacts": ["core", "db", "storage", "objects", "config", "services", "services/events", "services/projects", "services/policy"],
   "services/web": ["core", "db", "auth", "env", "config", "services", "services/events"],
   "services/trust": ["core", "db", "config", "env", "services"],
   "services/oci": ["core", "db", "storage", "objects", "auth", "services", "services/artifacts", "services/events", "services/projects", "services/policy"],

@@ -13,6 +13,7 @@ import { exchangeOidcToken } from "../services/identity";
 import { ROLES } from "../core/vocabulary";
 import type { TrustPolicyRow } from "../services/identity";
 import { invalid } from "../core/errors";
+import { limitOidcExchange } from "../http/rate-limit";
 
 const tags = ["OIDC"];
 const PolicyParam = idParam("trust policy");
@@ -111,6 +112,11 @@ const ExchangeResponse = z
   .openapi("OidcExchangeResponse");
 
 export const oidcExchangeRoutes = new OpenAPIHono<AppEnv>();
+// Every attempt counts against the address's limit, before its body is read.
+oidcExchangeRoutes.use("/oidc/exchange", async (c, next) => {
+  await limitOidcExchange(c.env.OIDC_EXCHANGES, c.var.scope.ip);
+  await next();
+});
 
 oidcExchangeRoutes.openapi(
   apiRoute({
@@ -126,7 +132,11 @@ oidcExchangeRoutes.openapi(
         content: { "application/json": { schema: ExchangeRequest }, "application/x-www-form-urlencoded": { schema: ExchangeRequest } },
       },
     },
-    responses: { 200: json(ExchangeResponse, "The registry token (shown once)"), 503: json(ErrorSchema, "The issuer's keys could not be fetched (UnavailableOidcIssuer)") },
+    responses: {
+      200: json(ExchangeResponse, "The registry token (shown once)"),
+      429: json(ErrorSchema, "Too many exchanges from this address (TooManyRequestsOidcExchange); wait Retry-After seconds"),
+      503: json(ErrorSchema, "The issuer's keys could not be fetched (UnavailableOidcIssuer)"),
+    },
   }),
   async (c) => {
     const body = { ...c.req.valid("form"), ...c.req.valid("json") };

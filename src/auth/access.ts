@@ -15,14 +15,26 @@
  * Resolving a role is one D1 query (db/permissions.ts grantsOf), cached per isolate
  * for AUTH_CACHE_TTL_MS (core/ttl-cache.ts) by (project, repo, principal).
  */
-import type { Db } from "../db/client";
-import { grantsOf, type GrantRow } from "../db/permissions";
+import type { Db, Read, Ref } from "../db/client";
+import { grantsOf, grantsRead, type GrantRow } from "../db/permissions";
 import { RegistryError } from "../core/errors";
 import { roleAllows, type Action, type Principal } from "./principal";
 import type { Role } from "../core/vocabulary";
 import { AUTH_CACHE_TTL_MS, TtlCache } from "../core/ttl-cache";
 
 const grantCache = new TtlCache<string, GrantRow[]>(AUTH_CACHE_TTL_MS);
+const grantKey = (projectId: string, repoId: string | null, type: string, id: string) => `${projectId}|${repoId ?? ""}|${type}|${id}`;
+
+/** Grants of a principal on a repo, when this isolate has them. */
+export const cachedGrants = (projectId: string, repoId: string, type: string, id: string) => grantCache.get(grantKey(projectId, repoId, type, id));
+
+/** The grants query for the gate's batch (http/prefetch.ts): inputs may be subqueries. */
+export const pendingGrantsRead = (db: Db, projectId: Ref, repoId: Ref, type: Ref, id: Ref): Read<GrantRow[]> => grantsRead(db, projectId, repoId, type, id);
+
+/** Puts grants read in the gate's batch into the cache `Access.grants` reads. */
+export function acceptGrants(projectId: string, repoId: string, type: string, id: string, rows: GrantRow[]) {
+  grantCache.set(grantKey(projectId, repoId, type, id), rows);
+}
 const RANK: Record<Role, number> = { reader: 1, writer: 2, admin: 3 };
 
 /** The highest role among grants, or null. */
@@ -60,7 +72,7 @@ export class Access {
   async grants(projectId: string, repoId: string | null): Promise<GrantRow[]> {
     const p = this.principal;
     if (p.type !== "user" && p.type !== "service_account") return [];
-    const key = `${projectId}|${repoId ?? ""}|${p.type}|${p.id}`;
+    const key = grantKey(projectId, repoId, p.type, p.id);
     return grantCache.get(key) ?? grantCache.set(key, await grantsOf(this.db, projectId, repoId, p.type, p.id));
   }
 

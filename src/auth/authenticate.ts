@@ -11,16 +11,17 @@
  * - An exchanged token's project and role come from the token row (fixed when it was
  *   minted); it is always project-confined and never an admin.
  * - `last_used_at` is written at most once a minute per token, off the request path.
- * - A resolved token (row + principal name) is cached per isolate for
- *   AUTH_CACHE_TTL_MS (core/ttl-cache.ts); revocation and expiry are checked against
- *   the cached row on every use, and governance changes clear the cache.
+ * - A resolved token (row + principal name) is one D1 statement (the token joined with
+ *   its principal) and is cached per isolate for AUTH_CACHE_TTL_MS (core/ttl-cache.ts);
+ *   revocation and expiry are checked against the cached row on every use, and
+ *   governance changes clear the cache. A protocol request reads it in the same batch
+ *   as its repo and grants (`pendingTokenRead`, http/prefetch.ts).
  * - Registry JWTs minted by /v2/token carry the token id they were minted from and
  *   are re-checked against that token row, so revoking a token kills its JWTs too; a
  *   JWT minted for an anonymous caller (`tid: "anonymous"`) is the anonymous principal.
  */
-import type { Db } from "../db/client";
-import { findServiceAccountById, findToken, findTokenByHash, findUser, touchToken, type TokenRow } from "../db/principals";
-import { findTrustPolicy } from "../db/oidc";
+import { confirmAtPrimary, runRead, type Db, type Read } from "../db/client";
+import { tokenPrincipalRefs, tokenWithPrincipal, touchToken, type TokenKey, type TokenRow, type TokenWithPrincipal } from "../db/principals";
 import { RegistryError } from "../core/errors";
 import { sha256Hex, timingSafeEqual } from "../core/ids";
 import { AUTH_CACHE_TTL_MS, TtlCache } from "../core/ttl-cache";
@@ -30,7 +31,7 @@ import { verifyRegistryJwt } from "./registry-jwt";
 
 const TOUCH_INTERVAL_MS = 60_000;
 
-interface ResolvedToken {
+export interface ResolvedToken {
   row: TokenRow;
   name: string;
   isAdmin: boolean;
@@ -56,6 +57,42 @@ export interface AuthContext {
 export const invalidToken = () =>
   new RegistryError("UnauthorizedInvalidToken", "the credential is invalid, expired or revoked");
 
+/** How a credential is looked up in D1 and cached: null for anonymous, the admin secret, or a bad JWT. */
+async function tokenKeyOf(secret: string | null, ctx: AuthContext, now: number): Promise<{ cacheKey: string; key: TokenKey } | null> {
+  if (!secret) return null;
+  const hash = await hashOf(secret);
+  if (ctx.adminToken && timingSafeEqual(hash, await hashOf(ctx.adminToken))) return null;
+  if (looksLikeOurToken(secret)) return { cacheKey: `hash:${hash}`, key: { hash } };
+  if (secret.split(".").length === 3) {
+    const claims = await verifyRegistryJwt(secret, ctx.jwtSecret, now);
+    if (!claims || claims.tid === "admin" || claims.tid === "anonymous") return null;
+    return { cacheKey: `id:${claims.tid}`, key: { id: claims.tid } };
+  }
+  return null;
+}
+
+export interface PendingToken {
+  /** The D1 read that resolves the token (token joined with its principal). */
+  read: Read<ResolvedToken | null>;
+  /** The token's principal as subqueries, for reads in the same batch (grants). */
+  principal: ReturnType<typeof tokenPrincipalRefs>;
+  /** Puts the read's value in the isolate cache, where `authenticate` finds it. */
+  accept(value: ResolvedToken | null): void;
+}
+
+/** What authenticating `secret` still needs from D1, or null when nothing (anonymous, admin, cached, unusable). */
+export async function pendingTokenRead(secret: string | null, ctx: AuthContext): Promise<PendingToken | null> {
+  const k = await tokenKeyOf(secret, ctx, ctx.now ?? Date.now());
+  if (!k || resolvedTokens.get(k.cacheKey) !== undefined) return null;
+  return { read: resolvedRead(ctx.db, k.key), principal: tokenPrincipalRefs(k.key), accept: (v) => void resolvedTokens.set(k.cacheKey, v) };
+}
+
+/** The token's principal (type and id) when its resolution is cached: what grants are keyed by. */
+export async function cachedPrincipalOf(secret: string | null, ctx: AuthContext): Promise<ResolvedToken | null | undefined> {
+  const k = await tokenKeyOf(secret, ctx, ctx.now ?? Date.now());
+  return k ? resolvedTokens.get(k.cacheKey) : undefined;
+}
+
 export async function authenticate(secret: string | null, ctx: AuthContext): Promise<Principal> {
   if (!secret) return ANONYMOUS;
   const now = ctx.now ?? Date.now();
@@ -64,7 +101,7 @@ export async function authenticate(secret: string | null, ctx: AuthContext): Pro
     return INSTANCE_ADMIN;
   }
   if (looksLikeOurToken(secret)) {
-    const resolved = await resolve(`hash:${hash}`, ctx, () => findTokenByHash(ctx.db, hash));
+    const resolved = await resolve(`hash:${hash}`, ctx, { hash });
     if (!resolved) throw invalidToken();
     return principalOfToken(resolved, ctx, now);
   }
@@ -74,31 +111,34 @@ export async function authenticate(secret: string | null, ctx: AuthContext): Pro
     if (claims.tid === "admin") return INSTANCE_ADMIN;
     // Minted by /v2/token for a caller without credentials: public pulls only.
     if (claims.tid === "anonymous") return ANONYMOUS;
-    const resolved = await resolve(`id:${claims.tid}`, ctx, () => findToken(ctx.db, claims.tid));
+    const resolved = await resolve(`id:${claims.tid}`, ctx, { id: claims.tid });
     if (!resolved) throw invalidToken();
     return principalOfToken(resolved, ctx, now);
   }
   throw invalidToken();
 }
 
-/** The token row and its principal's name, from the cache or D1; null when either is gone. */
-async function resolve(key: string, ctx: AuthContext, load: () => Promise<TokenRow | undefined>): Promise<ResolvedToken | null> {
-  const cached = resolvedTokens.get(key);
-  if (cached !== undefined) return cached;
-  const row = await load();
-  let resolved: ResolvedToken | null = null;
-  if (row?.principalType === "service_account") {
-    const sa = await findServiceAccountById(ctx.db, row.principalId);
-    if (sa) resolved = { row, name: sa.name, isAdmin: false };
-  } else if (row?.principalType === "oidc") {
-    // Exchanged token: valid while its trust policy exists and is enabled.
-    const policy = await findTrustPolicy(ctx.db, row.principalId);
-    if (policy?.enabled && row.projectId !== null && row.role !== null) resolved = { row, name: row.name, isAdmin: false };
-  } else if (row) {
-    const user = await findUser(ctx.db, row.principalId);
-    if (user) resolved = { row, name: user.username, isAdmin: user.isAdmin };
-  }
-  return resolvedTokens.set(key, resolved);
+/** The token row and its principal's name, from the cache or D1 (one statement); null when either is gone. */
+async function resolve(cacheKey: string, ctx: AuthContext, key: TokenKey): Promise<ResolvedToken | null> {
+  const cached = resolvedTokens.get(cacheKey);
+  if (cached) return cached;
+  const load = () => runRead(ctx.db, resolvedRead(ctx.db, key));
+  // A miss (also one the gate's batch cached) may come from a replica that lags: ask the primary.
+  return resolvedTokens.set(cacheKey, await confirmAtPrimary(cached === null ? null : await load(), load));
+}
+
+function resolvedRead(db: Db, key: TokenKey): Read<ResolvedToken | null> {
+  const read = tokenWithPrincipal(db, key);
+  return { items: read.items, decode: (results) => resolvedOf(read.decode(results)) };
+}
+
+function resolvedOf(found: TokenWithPrincipal | null): ResolvedToken | null {
+  if (!found) return null;
+  const row = found.token;
+  if (row.principalType === "service_account") return found.serviceAccountName !== null ? { row, name: found.serviceAccountName, isAdmin: false } : null;
+  // Exchanged token: valid while its trust policy exists and is enabled.
+  if (row.principalType === "oidc") return found.policyEnabled && row.projectId !== null && row.role !== null ? { row, name: row.name, isAdmin: false } : null;
+  return found.username !== null ? { row, name: found.username, isAdmin: found.userIsAdmin === true } : null;
 }
 
 function principalOfToken({ row, name, isAdmin }: ResolvedToken, ctx: AuthContext, now: number): Principal {

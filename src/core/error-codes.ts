@@ -62,6 +62,8 @@ export const ERROR_CODES = {
   // --- credentials and permissions ---
   UnauthorizedCredentialsRequired: { description: "The request needs credentials and sent none" },
   UnauthorizedInvalidToken: { description: "The token is unknown, expired or revoked" },
+  TooManyRequestsAuthFailures: { description: "Too many failed authentications from this address: wait `Retry-After` seconds (docs/auth.md#rate-limits)" },
+  TooManyRequestsOidcExchange: { description: "Too many OIDC token exchanges from this address: wait `Retry-After` seconds (docs/oidc.md)" },
   ForbiddenAction: { description: "The credential does not allow this action" },
   ForbiddenInsufficientPermissions: { description: "The caller's role (or the token's scopes) in this project does not allow this action" },
 
@@ -213,6 +215,7 @@ export const ERROR_CODES = {
   RangeNotSatisfiableBlob: { description: "The requested byte range is outside the blob", oci: "UNSUPPORTED" },
   InvalidUploadInterrupted: { description: "The chunk's body ended early; resume from the reported offset", oci: "BLOB_UPLOAD_INVALID" },
   PayloadTooLargeUpload: { description: "The upload is larger than the registry accepts" },
+  PayloadTooLargeRequest: { description: "The request body is larger than the Worker accepts in one request (ORBITALREG_MAX_REQUEST_BODY_BYTES): push in chunks (docs/formats/oci.md)" },
   NotFoundLabel: { description: "No such label on the manifest" },
   InvalidLabelMediaType: { description: "A label's media type is not `text/plain` or `application/json`" },
   InvalidLabelValue: { description: "An `application/json` label's value is not JSON" },

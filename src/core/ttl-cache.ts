@@ -34,9 +34,10 @@ export class TtlCache<K, V> {
     return hit.value;
   }
 
-  set(key: K, value: V, now = Date.now()): V {
+  /** `ttlMs` overrides the cache's own lifetime for this entry (longer for immutable content). */
+  set(key: K, value: V, now = Date.now(), ttlMs = this.ttlMs): V {
     if (this.entries.size >= this.max) this.entries.delete(this.entries.keys().next().value as K);
-    this.entries.set(key, { value, expires: now + this.ttlMs });
+    this.entries.set(key, { value, expires: now + ttlMs });
     return value;
   }
 

@@ -4,7 +4,7 @@
  * and built indexes with their parts.
  */
 import { and, asc, desc, eq, gte, inArray, isNull, lt, notExists, sql } from "drizzle-orm";
-import type { Db } from "./client";
+import type { Db, Read, Ref } from "./client";
 import { files, packages, repoIndexParts, repoIndexes, repoRevisions, repos, versions } from "./schema";
 import type { IndexManifestEntry } from "./schema";
 
@@ -25,7 +25,7 @@ export const bumpRevisionOfPackage = (db: Db, packageId: string, now: number) =>
     .select(db.select({ repoId: packages.repoId, rev: sql<number>`1`.as("rev"), changedAt: sql<number>`${now}`.as("changed_at") }).from(packages).where(eq(packages.id, packageId)))
     .onConflictDoUpdate({ target: repoRevisions.repoId, set: { rev: sql`${repoRevisions.rev} + 1`, changedAt: now } });
 
-export const revisionOf = (db: Db, repoId: string) => db.select({ rev: repoRevisions.rev }).from(repoRevisions).where(eq(repoRevisions.repoId, repoId));
+export const revisionOf = (db: Db, repoId: Ref) => db.select({ rev: repoRevisions.rev }).from(repoRevisions).where(eq(repoRevisions.repoId, repoId));
 
 /**
  * A repo's packages, versions and files, as three single-table reads (run them in one
@@ -42,21 +42,74 @@ export const repoContents = (db: Db, repoId: string) =>
     db.select().from(files).where(eq(files.repoId, repoId)).orderBy(asc(files.name)),
   ] as const;
 
-export const latestIndex = (db: Db, repoId: string) =>
+export const latestIndex = (db: Db, repoId: Ref) =>
   db.select().from(repoIndexes).where(eq(repoIndexes.repoId, repoId)).orderBy(desc(repoIndexes.rev)).limit(1);
 
-/** The parts of one document of the repo's newest index, in order. */
-export const partsOfLatest = (db: Db, repoId: string, path: string) =>
+/** The parts of documents of the repo's newest index (by path), in order. */
+export const partsOfLatest = (db: Db, repoId: Ref, paths: string[]) =>
   db
-    .select({ part: repoIndexParts.part, content: repoIndexParts.content })
+    .select({ path: repoIndexParts.path, part: repoIndexParts.part, content: repoIndexParts.content })
     .from(repoIndexParts)
     .where(
       and(
         eq(repoIndexParts.indexId, sql`(select ${repoIndexes.id} from ${repoIndexes} where ${repoIndexes.repoId} = ${repoId} order by ${repoIndexes.rev} desc limit 1)`),
-        eq(repoIndexParts.path, path),
+        inArray(repoIndexParts.path, paths),
       ),
     )
-    .orderBy(asc(repoIndexParts.part));
+    .orderBy(asc(repoIndexParts.path), asc(repoIndexParts.part));
+
+export interface IndexPart {
+  path: string;
+  part: number;
+  content: Uint8Array;
+}
+
+export interface CurrentIndexRead {
+  /** The repo's content revision (0: never changed). */
+  rev: number;
+  latest: RepoIndexRow | undefined;
+  /** The newest index's parts of the path asked for and of its `.gz` (a gunzipped document is served from it). */
+  parts: IndexPart[];
+}
+
+/** What serving a document of the current index needs, one batch: revision, newest index, the document's parts. */
+export function currentIndexRead(db: Db, repoId: Ref, path: string): Read<CurrentIndexRead> {
+  return {
+    items: [revisionOf(db, repoId), latestIndex(db, repoId), partsOfLatest(db, repoId, [path, `${path}.gz`])],
+    decode: ([rev, latest, parts]) => ({ rev: (rev as { rev: number }[])[0]?.rev ?? 0, latest: (latest as RepoIndexRow[])[0], parts: parts as IndexPart[] }),
+  };
+}
+
+/** A match for a document of any kept index: by path, by SHA-256 (under a path prefix). */
+export interface KeptMatch {
+  path?: string;
+  sha256?: string;
+  under?: string;
+}
+
+/**
+ * The repo's kept indexes and the parts of the newest one's document that matches, one
+ * batch: the match is found in the manifests by a subquery (json_each), and a gunzipped
+ * document's parts are those of the document it is gunzipped from.
+ */
+export function keptIndexFileRead(db: Db, repoId: Ref, match: KeptMatch): Read<{ kept: RepoIndexRow[]; parts: (IndexPart & { indexId: string })[] }> {
+  const conditions = [sql`i.repo_id = ${repoId}`];
+  if (match.path !== undefined) conditions.push(sql`json_extract(e.value, '$.path') = ${match.path}`);
+  if (match.sha256 !== undefined) conditions.push(sql`json_extract(e.value, '$.sha256') = ${match.sha256}`);
+  if (match.under !== undefined) conditions.push(sql`substr(json_extract(e.value, '$.path'), 1, ${match.under.length}) = ${match.under}`);
+  const found = sql`(select i.id, coalesce(json_extract(e.value, '$.gunzipOf'), json_extract(e.value, '$.path')) from ${repoIndexes} i, json_each(i.manifest) e where ${sql.join(conditions, sql` and `)} order by i.rev desc limit 1)`;
+  return {
+    items: [
+      db.select().from(repoIndexes).where(eq(repoIndexes.repoId, repoId)).orderBy(desc(repoIndexes.rev)),
+      db
+        .select({ indexId: repoIndexParts.indexId, path: repoIndexParts.path, part: repoIndexParts.part, content: repoIndexParts.content })
+        .from(repoIndexParts)
+        .where(sql`(${repoIndexParts.indexId}, ${repoIndexParts.path}) = ${found}`)
+        .orderBy(asc(repoIndexParts.part)),
+    ],
+    decode: ([kept, parts]) => ({ kept: kept as RepoIndexRow[], parts: parts as (IndexPart & { indexId: string })[] }),
+  };
+}
 
 export const partsOf = (db: Db, indexId: string, path: string) =>
   db.select({ part: repoIndexParts.part, content: repoIndexParts.content }).from(repoIndexParts).where(and(eq(repoIndexParts.indexId, indexId), eq(repoIndexParts.path, path))).orderBy(asc(repoIndexParts.part)).all();

@@ -1,6 +1,6 @@
 /** Queries over OCI manifests, tags, tag history, manifest references and labels. */
 import { and, asc, desc, eq, gt, gte, inArray, isNotNull, or, sql, type SQL } from "drizzle-orm";
-import type { Db } from "./client";
+import type { Db, Read, Ref } from "./client";
 import { inSlices, slices } from "./paging";
 import { blobs, ociLabels, ociManifestRefs, ociManifests, ociTagHistory, ociTags, projects, repoBlobs, repos } from "./schema";
 
@@ -33,15 +33,24 @@ const inImage = (repoId: string, image: string) => and(eq(ociManifests.repoId, r
 
 /** One query whether the reference is a digest or a tag; the body only when asked for. */
 export function findManifest(db: Db, repoId: string, image: string, ref: { digest: string } | { tag: string }, withBody: boolean) {
+  return manifestQuery(db, repoId, image, ref, withBody).get();
+}
+
+function manifestQuery(db: Db, repoId: Ref, image: string, ref: { digest: string } | { tag: string }, withBody: boolean) {
   const cols = withBody ? { ...meta, body: ociManifests.body } : meta;
-  if ("digest" in ref) return db.select(cols).from(ociManifests).where(and(inImage(repoId, image), eq(ociManifests.digest, ref.digest))).get();
+  if ("digest" in ref) return db.select(cols).from(ociManifests).where(and(eq(ociManifests.repoId, repoId), eq(ociManifests.image, image), eq(ociManifests.digest, ref.digest)));
   return db
     .select(cols)
     .from(ociTags)
     .innerJoin(ociManifests, and(eq(ociManifests.repoId, ociTags.repoId), eq(ociManifests.image, ociTags.image), eq(ociManifests.digest, ociTags.digest)))
-    .where(and(eq(ociTags.repoId, repoId), eq(ociTags.image, image), eq(ociTags.tag, ref.tag)))
-    .get();
+    .where(and(eq(ociTags.repoId, repoId), eq(ociTags.image, image), eq(ociTags.tag, ref.tag)));
 }
+
+/** The same lookup as a batchable read (the repo may be a subquery): for the gate's batch. */
+export const manifestRead = (db: Db, repoId: Ref, image: string, ref: { digest: string } | { tag: string }, withBody: boolean): Read<ManifestRow | ManifestMeta | null> => ({
+  items: [manifestQuery(db, repoId, image, ref, withBody).limit(1)],
+  decode: ([rows]) => ((rows as ManifestRow[])[0] ?? null),
+});
 
 export const manifestsIn = (db: Db, repoId: string, image: string, digests: string[]) =>
   digests.length === 0
@@ -189,18 +198,25 @@ export const manifestInRepo = async (db: Db, repoId: string, digest: string) =>
  * restricts at `now` (not blocked, not licence-blocked, not held). Parents > 0 and
  * free = 0: only restricted manifests reference it, so it is restricted with them.
  */
-export const findBlobForPull = (db: Db, repoId: string, digest: string, now: number) =>
-  db
-    .select({
-      blob: blobs,
-      parents: sql<number>`(select count(*) from oci_manifest_refs r where r.repo_id = ${repoId} and r.child_digest = ${digest})`,
-      free: sql<number>`(select count(*) from oci_manifest_refs r join oci_manifests m on m.repo_id = r.repo_id and m.image = r.image and m.digest = r.parent_digest
-        where r.repo_id = ${repoId} and r.child_digest = ${digest} and m.blocked_by is null and m.license_blocked_by is null and (m.held_until is null or m.held_until <= ${now}))`,
-    })
-    .from(repoBlobs)
-    .innerJoin(blobs, eq(repoBlobs.digest, blobs.digest))
-    .where(and(eq(repoBlobs.repoId, repoId), eq(repoBlobs.digest, digest)))
-    .get();
+export type BlobForPull = { blob: typeof blobs.$inferSelect; parents: number; free: number };
+
+/** The same as a batchable read (the repo may be a subquery: the gate's batch plans it). */
+export const blobForPullRead = (db: Db, repoId: Ref, digest: string, now: number): Read<BlobForPull | null> => ({
+  items: [
+    db
+      .select({
+        blob: blobs,
+        parents: sql<number>`(select count(*) from oci_manifest_refs r where r.repo_id = ${repoBlobs.repoId} and r.child_digest = ${digest})`.as("parents"),
+        free: sql<number>`(select count(*) from oci_manifest_refs r join oci_manifests m on m.repo_id = r.repo_id and m.image = r.image and m.digest = r.parent_digest
+        where r.repo_id = ${repoBlobs.repoId} and r.child_digest = ${digest} and m.blocked_by is null and m.license_blocked_by is null and (m.held_until is null or m.held_until <= ${now}))`.as("free"),
+      })
+      .from(repoBlobs)
+      .innerJoin(blobs, eq(repoBlobs.digest, blobs.digest))
+      .where(and(eq(repoBlobs.repoId, repoId), eq(repoBlobs.digest, digest)))
+      .limit(1),
+  ],
+  decode: ([rows]) => ((rows as BlobForPull[])[0] ?? null),
+});
 
 /** The restricted manifest that makes a blob restricted (a blocked one before a held one). */
 export const restrictingParent = (db: Db, repoId: string, digest: string) =>

@@ -1,7 +1,7 @@
 /** Queries over the shared package model: packages → versions → files. */
-import { and, asc, eq, inArray, like } from "drizzle-orm";
-import type { Db } from "./client";
-import { files, packages, versions } from "./schema";
+import { and, asc, eq, inArray, like, sql } from "drizzle-orm";
+import { aliased, type Db, type Read, type Ref } from "./client";
+import { blobs, files, packages, repoBlobs, versions } from "./schema";
 import { pageWhere } from "./paging";
 import type { PageKey } from "../core/pagination";
 
@@ -86,3 +86,104 @@ export const versionsOfRepo = (db: Db, repoId: string) =>
     .all()
     .then((rows) => rows.map((r) => r.version));
 export const filesOfRepo = (db: Db, repoId: string) => db.select().from(files).where(eq(files.repoId, repoId)).all();
+/** A package with every version and its files, oldest first. */
+export interface PackageDocument {
+  pkg: PackageRow;
+  versions: { version: VersionRow; files: FileRow[] }[];
+}
+
+/**
+ * A package document as one batch of three statements (one round trip, where it was
+ * three sequential queries); `repoId` may be a subquery (the repo by its slugs), so the
+ * gate can read it in its own batch. Null when the package does not exist.
+ */
+export function packageDocumentRead(db: Db, repoId: Ref, name: string): Read<PackageDocument | null> {
+  const pkgId = sql`(SELECT id FROM packages WHERE repo_id = ${repoId} AND name = ${name})`;
+  return {
+    items: [
+      db.select().from(packages).where(and(eq(packages.repoId, repoId), eq(packages.name, name))).limit(1),
+      db.select().from(versions).where(eq(versions.packageId, pkgId)).orderBy(asc(versions.createdAt), asc(versions.id)),
+      db
+        .select()
+        .from(files)
+        .where(sql`${files.versionId} IN (SELECT id FROM versions WHERE package_id = ${pkgId})`)
+        .orderBy(files.createdAt, files.id),
+    ],
+    decode: ([p, v, f]) => {
+      const pkg = (p as PackageRow[])[0];
+      if (!pkg) return null;
+      const all = f as FileRow[];
+      return { pkg, versions: (v as VersionRow[]).map((version) => ({ version, files: all.filter((x) => x.versionId === version.id) })) };
+    },
+  };
+}
+
+/** A file the repo may read, with what serving it needs: its blob's R2 key and its version. */
+export interface StoredFile {
+  file: FileRow;
+  r2Key: string;
+  version: string;
+  versionMetadata: Record<string, unknown>;
+  packageDisplayName: string;
+  /** The version's policy columns, read fresh with the file on every download (services/policy enforceVersion). */
+  policy: Pick<VersionRow, "version" | "blockedBy" | "licenseBlockedBy" | "heldUntil" | "publishedBy" | "license">;
+}
+
+/**
+ * A file by name and/or by its package and version, joined with its blob (through the
+ * repo's link, so no link means no file): one statement where a download used to read
+ * the package, its versions, its files and then the blob. Null when there is none.
+ */
+export function storedFileRead(db: Db, repoId: Ref, by: { name?: string; packageName?: string; version?: string }): Read<StoredFile | null> {
+  return {
+    items: [
+      db
+        .select({
+          file: aliased(files, "f_"),
+          r2Key: sql`${blobs.r2Key}`.mapWith(blobs.r2Key).as("b_key"),
+          version: sql`${versions.version}`.mapWith(versions.version).as("v_version"),
+          versionMetadata: sql`${versions.metadata}`.mapWith(versions.metadata).as("v_metadata"),
+          packageDisplayName: sql`${packages.displayName}`.mapWith(packages.displayName).as("p_display"),
+          policy: {
+            version: sql`${versions.version}`.mapWith(versions.version).as("v_pversion"),
+            blockedBy: sql`${versions.blockedBy}`.mapWith(versions.blockedBy).as("v_blocked_by"),
+            licenseBlockedBy: sql`${versions.licenseBlockedBy}`.mapWith(versions.licenseBlockedBy).as("v_license_blocked_by"),
+            heldUntil: sql`${versions.heldUntil}`.mapWith(versions.heldUntil).as("v_held_until"),
+            publishedBy: sql`${versions.publishedBy}`.mapWith(versions.publishedBy).as("v_published_by"),
+            license: sql`${versions.license}`.mapWith(versions.license).as("v_license"),
+          },
+        })
+        .from(files)
+        .innerJoin(repoBlobs, and(eq(repoBlobs.repoId, files.repoId), eq(repoBlobs.digest, files.digest)))
+        .innerJoin(blobs, eq(blobs.digest, files.digest))
+        .innerJoin(versions, eq(versions.id, files.versionId))
+        .innerJoin(packages, eq(packages.id, versions.packageId))
+        .where(
+          and(
+            eq(files.repoId, repoId),
+            by.name !== undefined ? eq(files.name, by.name) : undefined,
+            by.packageName !== undefined ? eq(packages.name, by.packageName) : undefined,
+            by.version !== undefined ? eq(versions.version, by.version) : undefined,
+          ),
+        )
+        .orderBy(files.createdAt, files.id)
+        .limit(1),
+    ],
+    decode: ([rows]) => ((rows as StoredFile[])[0] ?? null),
+  };
+}
+
+/** A package and one of its versions (either may be missing), one batch: what a publish checks first. */
+export function packageAndVersionRead(db: Db, repoId: string, name: string, version: string): Read<{ pkg: PackageRow | undefined; version: VersionRow | undefined }> {
+  return {
+    items: [
+      db.select().from(packages).where(and(eq(packages.repoId, repoId), eq(packages.name, name))).limit(1),
+      db
+        .select()
+        .from(versions)
+        .where(and(eq(versions.packageId, sql`(SELECT id FROM packages WHERE repo_id = ${repoId} AND name = ${name})`), eq(versions.version, version)))
+        .limit(1),
+    ],
+    decode: ([p, v]) => ({ pkg: (p as PackageRow[])[0], version: (v as VersionRow[])[0] }),
+  };
+}

@@ -4,7 +4,7 @@
  * project (and on one repo of it) with where each comes from.
  */
 import { and, eq, inArray, or, sql } from "drizzle-orm";
-import type { Db } from "./client";
+import type { Db, Read, Ref } from "./client";
 import { permissionPrototypes, repoPermissions, repos, starredRepos, teamMembers, teams, users } from "./schema";
 import { pageWhere } from "./paging";
 import type { PageKey } from "../core/pagination";
@@ -29,8 +29,17 @@ export interface GrantRow {
  * query (a UNION ALL), so resolving a role costs one round trip whatever its sources.
  */
 export async function grantsOf(db: Db, projectId: string, repoId: string | null, type: PrincipalType, id: string): Promise<GrantRow[]> {
-  const repo = repoId ?? "";
-  const rows = await db.all<{ source: GrantSource; role: Role; team_id: string | null; team_name: string | null }>(sql`
+  const read = grantsRead(db, projectId, repoId ?? "", type, id);
+  return read.decode([await read.items[0]]);
+}
+
+/**
+ * The same query as a batchable read whose inputs may be subqueries (`Ref`): the repo by
+ * its slugs and the principal by its token, so the gate of a protocol request reads the
+ * token, the repo and the grants in one round trip (http/prefetch.ts).
+ */
+export function grantsRead(db: Db, projectId: Ref, repoId: Ref, type: Ref, id: Ref): Read<GrantRow[]> {
+  const query = db.all<{ source: GrantSource; role: Role; team_id: string | null; team_name: string | null }>(sql`
     SELECT 'project' AS source, role, NULL AS team_id, NULL AS team_name FROM role_bindings
       WHERE project_id = ${projectId} AND principal_type = ${type} AND principal_id = ${id}
     UNION ALL
@@ -40,10 +49,19 @@ export async function grantsOf(db: Db, projectId: string, repoId: string | null,
     SELECT CASE rp.delegate_type WHEN 'team' THEN 'repo_team' WHEN 'user' THEN 'repo_user' ELSE 'repo_service_account' END,
            rp.role, t.id, t.name
       FROM repo_permissions rp LEFT JOIN teams t ON rp.delegate_type = 'team' AND t.id = rp.delegate_id
-      WHERE rp.repo_id = ${repo} AND (
+      WHERE rp.repo_id = ${repoId} AND (
         (rp.delegate_type = ${type} AND rp.delegate_id = ${id})
         OR (${type} = 'user' AND rp.delegate_type = 'team' AND rp.delegate_id IN (SELECT team_id FROM team_members WHERE user_id = ${id})))`);
-  return rows.map((r) => ({ source: r.source, role: r.role, teamId: r.team_id, teamName: r.team_name }));
+  return {
+    items: [query],
+    decode: ([rows]) =>
+      ((rows ?? []) as { source: GrantSource; role: Role; team_id: string | null; team_name: string | null }[]).map((r) => ({
+        source: r.source,
+        role: r.role,
+        teamId: r.team_id,
+        teamName: r.team_name,
+      })),
+  };
 }
 
 /** Projects where (type, id) holds a project-wide role (binding or team), and repos granted to it directly or through a team. */

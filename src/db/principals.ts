@@ -1,7 +1,7 @@
 /** Queries over users, service accounts, tokens and role bindings. */
 import { and, eq, isNull, sql } from "drizzle-orm";
-import type { Db } from "./client";
-import { roleBindings, serviceAccounts, tokens, users, type PrincipalType, type Role, type TokenPrincipalType } from "./schema";
+import { aliased, type Db, type Read } from "./client";
+import { oidcTrustPolicies, roleBindings, serviceAccounts, tokens, users, type PrincipalType, type Role, type TokenPrincipalType } from "./schema";
 import { pageWhere } from "./paging";
 import type { PageKey } from "../core/pagination";
 
@@ -13,6 +13,45 @@ export const findTokenByHash = (db: Db, tokenHash: string) =>
   db.select().from(tokens).where(eq(tokens.tokenHash, tokenHash)).get();
 
 export const findToken = (db: Db, id: string) => db.select().from(tokens).where(eq(tokens.id, id)).get();
+
+/** A token with what authenticating it needs about its principal; each join is null unless it is that principal's kind. */
+export interface TokenWithPrincipal {
+  token: TokenRow;
+  serviceAccountName: string | null;
+  username: string | null;
+  userIsAdmin: boolean | null;
+  policyEnabled: boolean | null;
+}
+
+export type TokenKey = { hash: string } | { id: string };
+const tokenWhere = (key: TokenKey) => ("hash" in key ? eq(tokens.tokenHash, key.hash) : eq(tokens.id, key.id));
+
+/** The token and its principal in one statement (it was two sequential queries). */
+export const tokenWithPrincipal = (db: Db, key: TokenKey): Read<TokenWithPrincipal | null> => ({
+  items: [
+    db
+      .select({
+        token: aliased(tokens, "t_"),
+        serviceAccountName: sql`${serviceAccounts.name}`.mapWith(serviceAccounts.name).as("sa_name"),
+        username: sql`${users.username}`.mapWith(users.username).as("u_name"),
+        userIsAdmin: sql`${users.isAdmin}`.mapWith(users.isAdmin).as("u_admin"),
+        policyEnabled: sql`${oidcTrustPolicies.enabled}`.mapWith(oidcTrustPolicies.enabled).as("p_enabled"),
+      })
+      .from(tokens)
+      .leftJoin(serviceAccounts, and(eq(tokens.principalType, "service_account"), eq(serviceAccounts.id, tokens.principalId)))
+      .leftJoin(users, and(eq(tokens.principalType, "user"), eq(users.id, tokens.principalId)))
+      .leftJoin(oidcTrustPolicies, and(eq(tokens.principalType, "oidc"), eq(oidcTrustPolicies.id, tokens.principalId)))
+      .where(tokenWhere(key))
+      .limit(1),
+  ],
+  decode: ([rows]) => ((rows as TokenWithPrincipal[])[0] ?? null),
+});
+
+/** The token's principal type and id, as subqueries: grants can be read in the same batch as the token. */
+export const tokenPrincipalRefs = (key: TokenKey) => {
+  const where = "hash" in key ? sql`token_hash = ${key.hash}` : sql`id = ${key.id}`;
+  return { type: sql`(SELECT principal_type FROM tokens WHERE ${where})`, id: sql`(SELECT principal_id FROM tokens WHERE ${where})` };
+};
 
 export const insertToken = (db: Db, row: TokenRow) => db.insert(tokens).values(row);
 

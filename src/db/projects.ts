@@ -1,6 +1,6 @@
 /** Queries over projects and repos. */
 import { and, eq, inArray, sql } from "drizzle-orm";
-import type { Db } from "./client";
+import { aliased, type Db, type Read } from "./client";
 import { projects, repos } from "./schema";
 import { pageWhere } from "./paging";
 import type { PageKey } from "../core/pagination";
@@ -39,6 +39,25 @@ export const findRepoBySlugs = (db: Db, projectSlug: string, repoSlug: string) =
     .innerJoin(projects, eq(repos.projectId, projects.id))
     .where(and(eq(projects.slug, projectSlug), eq(repos.slug, repoSlug)))
     .get();
+
+/** The same lookup as a batchable read. */
+export const repoBySlugsRead = (db: Db, projectSlug: string, repoSlug: string): Read<{ repo: RepoRow; project: ProjectRow } | null> => ({
+  items: [
+    db
+      .select({ repo: aliased(repos, "r_"), project: aliased(projects, "p_") })
+      .from(repos)
+      .innerJoin(projects, eq(repos.projectId, projects.id))
+      .where(and(eq(projects.slug, projectSlug), eq(repos.slug, repoSlug)))
+      .limit(1),
+  ],
+  decode: ([rows]) => ((rows as { repo: RepoRow; project: ProjectRow }[])[0] ?? null),
+});
+
+/** A repo's id and its project's id found by slugs inside another statement (one round trip instead of two). */
+export const repoRefsBySlugs = (projectSlug: string, repoSlug: string) => {
+  const where = sql`FROM repos r JOIN projects p ON p.id = r.project_id WHERE p.slug = ${projectSlug} AND r.slug = ${repoSlug}`;
+  return { repoId: sql`(SELECT r.id ${where})`, projectId: sql`(SELECT r.project_id ${where})` };
+};
 
 export interface RepoFilter {
   projectId?: string;

@@ -12,6 +12,7 @@ import type { Hono } from "hono";
 import type { AppEnv } from "../http/types";
 import type { ErrorRenderer } from "../http/errors";
 import type { SetupContext, SetupSection } from "../core/client-setup";
+import type { PlannedRead } from "../services/artifacts";
 
 export interface Format {
   /** The protocol's name, e.g. `npm`, `oci`. */
@@ -28,6 +29,14 @@ export interface Format {
   routes: Hono<AppEnv>;
   /** False for protocols with their own path grammar (OCI's multi-segment image names). */
   repoAddressed?: boolean;
+  /**
+   * The one read a request's handler will make, from its URL alone (repo-addressed: the
+   * raw path after `<project>/<repo>/`), so the gate's batch can make it too
+   * (http/prefetch.ts). Null when the route makes no such read.
+   */
+  planRead?: (rest: string, method: string) => PlannedRead | null;
+  /** For protocols with their own path grammar: the repo a path names, and its planned read. */
+  planRequest?: (path: string, method: string) => { project: string; repo: string; read: PlannedRead | null } | null;
   /** Renders any error under the prefix in the protocol's own wire format. */
   renderError: ErrorRenderer;
   /** The lookup key of a package name (PEP 503 for PyPI); the name itself by default. */

@@ -14,7 +14,9 @@
 import { Hono } from "hono";
 import type { AppEnv } from "../http/types";
 import type { ErrorRenderer } from "../http/errors";
-import { repoGate } from "../http/repo-gate";
+import { repoGate, safeDecode } from "../http/repo-gate";
+import type { RequestPlan } from "../http/prefetch";
+import type { PlannedRead } from "../services/artifacts";
 import { setupContext, type ClientSetup, type SetupInput } from "../core/client-setup";
 import { registerFormatRules } from "../services/policy";
 import type { Format } from "./format";
@@ -60,6 +62,36 @@ export const packageKeyOf = (repoFormat: string, name: string) => (formatOfRepo(
 /** The error renderer of the protocol mounted at `path`, if any. */
 export function rendererForPath(path: string): ErrorRenderer | undefined {
   return FORMATS.find((f) => path === f.prefix || path.startsWith(`${f.prefix}/`))?.renderError;
+}
+
+/**
+ * What a protocol request will read, from its raw path (http/prefetch.ts): the repo its
+ * path names and its format's planned read. Null outside the protocols and for paths
+ * that name no repo (`/v2/`, `/v2/token`).
+ */
+export function planRequest(rawPath: string, method: string): RequestPlan | null {
+  const f = FORMATS.find((x) => rawPath.startsWith(`${x.prefix}/`));
+  if (!f) return null;
+  const path = rawPath.slice(f.prefix.length);
+  if (f.repoAddressed === false) {
+    try {
+      return f.planRequest?.(path, method) ?? null;
+    } catch {
+      return null; // a path the handler will refuse: nothing to read ahead
+    }
+  }
+  const [project = "", repo = "", ...rest] = path.slice(1).split("/");
+  if (!project || !repo) return null;
+  return { project: safeDecode(project), repo: safeDecode(repo), read: planned(() => f.planRead?.(rest.join("/"), method)) };
+}
+
+/** A format's planned read; none when its grammar refuses the path (the handler will answer that). */
+function planned(plan: () => PlannedRead | null | undefined): PlannedRead | null {
+  try {
+    return plan() ?? null;
+  } catch {
+    return null;
+  }
 }
 
 /** Each protocol's sub-app at its prefix, repo-addressed ones behind the repo gate. */

@@ -7,6 +7,9 @@
  * moment it passes the cap; either way the client reads the 413 instead of a reset.
  * A body that breaks off is `bodyBroken` (400).
  */
+import { createMiddleware } from "hono/factory";
+import type { AppEnv } from "./types";
+import { config } from "../config";
 import { RegistryError } from "../core/errors";
 import { readCapped as readStreamCapped } from "../core/byte-reader";
 
@@ -46,3 +49,26 @@ export function streamedUpload(request: Request): { body: ReadableStream<Uint8Ar
     sha256: declared || undefined,
   };
 }
+
+/**
+ * Refuses, before a byte of it is read, a body longer than the Worker accepts in one
+ * request (`ORBITALREG_MAX_REQUEST_BODY_BYTES`, set to the Cloudflare plan's limit, which
+ * would otherwise cut the upload off with a bare 413 from the edge). The error says how
+ * to get a large layer in: a client that pushes in chunks. A body without a length
+ * (chunked transfer encoding) can't be judged here; the edge enforces the plan's limit.
+ */
+/** The largest body one request may carry (null: no limit of our own). */
+export const maxRequestBodyBytes = (env: AppEnv["Bindings"]) => config(env).maxRequestBodyBytes;
+
+export const requestBodyLimit = createMiddleware<AppEnv>(async function requestBodyLimit(c, next) {
+  const max = config(c.env).maxRequestBodyBytes;
+  const length = Number(c.req.header("content-length") ?? 0);
+  if (max !== null && length > max) {
+    throw new RegistryError(
+      "PayloadTooLargeRequest",
+      `the body is ${length} bytes and this registry accepts at most ${max} bytes in one request (its Cloudflare plan's limit). Push large layers in chunks of at most ${max} bytes: e.g. regclient's regctl (regctl image copy), which honours OCI-Chunk-Max-Length`,
+      { detail: { length, max_bytes: max } },
+    );
+  }
+  await next();
+});

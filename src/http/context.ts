@@ -9,6 +9,11 @@
  *   read on the API, UI and sign-in paths (never on the package protocols, whose
  *   clients don't use cookies): on `/api/…` an ended session is a 401, on the UI the
  *   caller is simply anonymous (and is sent to sign in).
+ * - On a protocol request, the token, the repo, the grants and the format's planned read
+ *   are read in one D1 batch before authenticating (http/prefetch.ts), so the checks
+ *   below and the repo gate find them cached: one round trip where there were four.
+ * - A credential that fails counts against its address's rate limit (http/rate-limit.ts);
+ *   over it, requests with credentials from that address answer 429 until the period ends.
  * - A cookie-authenticated request that can change anything (not GET/HEAD/OPTIONS) must
  *   come from this origin (`Origin` header) and carry the session's CSRF token
  *   (`X-CSRF-Token`), else 403 before any route runs.
@@ -27,6 +32,9 @@ import type { Principal } from "../auth/principal";
 import { RegistryError } from "../core/errors";
 import { timingSafeEqual } from "../core/ids";
 import { config } from "../config";
+import { prefetch, type Planner } from "./prefetch";
+import { rawPathname } from "./repo-gate";
+import { countAuthFailure, refuseIfLockedOut } from "./rate-limit";
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
@@ -41,37 +49,54 @@ export const requestId = createMiddleware<AppEnv>(async function requestId(c, ne
   c.res.headers.set("X-Request-Id", id);
 });
 
-export const scope = createMiddleware<AppEnv>(async function scope(c, next) {
+export const scopeMiddleware = (planner: Planner) => createMiddleware<AppEnv>(async function scope(c, next) {
   const db = database(c.env.DB);
   const waitUntil = (p: Promise<unknown>) => c.executionCtx.waitUntil(p.catch((e) => console.error("background task failed", e)));
   const url = new URL(c.req.url);
   const jwtSecret = await jwtSecretOf(c.env);
   const secret = credentialFrom(c.req.header("authorization"));
+  const ip = c.req.header("cf-connecting-ip") ?? null;
   let principal: Principal | null = null;
   let session: { id: string; csrfToken: string } | null = null;
   const cookie = secret === null && SESSION_PATHS.test(url.pathname) ? sessionCookieOf(c, url) : null;
   if (cookie) {
+    refuseIfLockedOut(ip);
     try {
       principal = await authenticateSession(cookie, { db, limits: config(c.env).sessions, waitUntil });
       session = { id: principal.type === "user" ? principal.sessionId! : "", csrfToken: await csrfTokenFor(cookie, jwtSecret ?? cookie) }; // no registry key configured: keyed by the session secret alone
     } catch (e) {
-      if (url.pathname.startsWith("/api/")) throw e;
+      if (url.pathname.startsWith("/api/")) throw await countedFailure(c, ip, e);
     }
     if (session && !SAFE_METHODS.has(c.req.method)) checkCsrf(c, url, session.csrfToken);
   }
-  principal ??= await authenticate(secret, { db, adminToken: config(c.env).adminToken ?? undefined, jwtSecret, waitUntil });
+  const auth = { db, adminToken: config(c.env).adminToken ?? undefined, jwtSecret, waitUntil };
+  const plan = principal ? null : planner(rawPathname(c.req.url), c.req.method);
+  if (secret) refuseIfLockedOut(ip);
+  const reads = plan ? await prefetch(db, secret, auth, plan, c.req.method) : undefined;
+  try {
+    principal ??= await authenticate(secret, auth);
+  } catch (e) {
+    throw await countedFailure(c, ip, e);
+  }
   c.set("scope", {
     env: c.env,
     db,
     access: new Access(db, principal),
     requestId: c.get("requestId"),
-    ip: c.req.header("cf-connecting-ip") ?? null,
+    ip,
     baseUrl: url.origin,
     waitUntil,
     session,
+    reads,
   });
   await next();
 });
+
+/** A failed authentication counts against the address's limit; over it, the 429 replaces the 401. */
+async function countedFailure(c: Context<AppEnv>, ip: string | null, e: unknown): Promise<unknown> {
+  if (!(e instanceof RegistryError) || e.status !== 401) return e;
+  return (await countAuthFailure(c.env.AUTH_FAILURES, ip)) ?? e;
+}
 
 function sessionCookieOf(c: Context<AppEnv>, url: URL): string | null {
   const mode = cookieMode(url);

@@ -10,9 +10,14 @@
  * - `If-None-Match` with the digest answers 304; one `bytes=` range answers 206, a range
  *   past the end 416 (its Content-Range names the size); any other Range is ignored and
  *   the whole body served (RFC 9110 §14.2).
- * - A HEAD never opens the R2 object; a GET opens it once, for exactly the bytes sent.
+ * - A HEAD never opens the R2 object; a GET opens it once, for exactly the bytes sent,
+ *   from the edge cache when it holds them (services/artifacts openBytes).
  * - Generated documents already in memory (repository indexes) answer through the same
  *   path (`sendBytes`), their ETag the digest of their bytes.
+ * - Security blocks, licence refusals and quarantine holds are the caller's to check
+ *   (services/policy enforceVersion / enforceDownload, on the policy columns of the row
+ *   the download reads from D1 on every request) before `sendFile`: no cache in this
+ *   path sits in front of that row, so no cached bytes can outlive a block.
  * - A package file's successful GET (200, or 206 from byte 0: a client's first range)
  *   is a download: `sendFile` hands it to the download log (services/artifacts
  *   recordDownload, a queue message sent after the response), unless the format says the
@@ -20,7 +25,7 @@
  */
 import type { Context } from "hono";
 import type { AppEnv } from "./types";
-import { readBlob, recordDownload, type FileRow } from "../services/artifacts";
+import { openBytes, recordDownload, type StoredFile } from "../services/artifacts";
 import { RegistryError, notFound } from "../core/errors";
 import { contentRange, parseRange } from "../core/range";
 
@@ -39,6 +44,7 @@ export interface DownloadOptions {
   open: (range?: { offset: number; length: number }) => Promise<{ body: ReadableStream } | null>;
 }
 
+/** Conditional, ranged and HEAD answers over `open` (policy checks are the caller's, made before). */
 export async function sendStored(c: Context<AppEnv>, stored: StoredBytes, opts: DownloadOptions): Promise<Response> {
   const headers = new Headers(opts.headers);
   headers.set("Content-Type", opts.contentType);
@@ -62,18 +68,24 @@ export async function sendStored(c: Context<AppEnv>, stored: StoredBytes, opts: 
   return new Response(object.body, { status, headers });
 }
 
-/** A package file (a `files` row) of a repo: its media type unless the format says otherwise. */
+/**
+ * A package file of a repo (services/artifacts `storedFile`): its media type unless the
+ * format says otherwise, `Cache-Control` by the repo's visibility unless the name can
+ * be given other bytes later (`mutable`: generic paths), and the bytes through the edge
+ * cache (keyed by digest, so a changed path never serves old bytes).
+ */
 export async function sendFile(
   c: Context<AppEnv>,
-  repo: { id: string; projectId: string; format: string },
-  file: FileRow,
-  opts: { contentType?: string; headers?: Record<string, string>; record?: boolean } = {},
+  repo: { id: string; projectId: string; format: string; visibility: string },
+  stored: StoredFile,
+  opts: { contentType?: string; headers?: Record<string, string>; mutable?: boolean; record?: boolean } = {},
 ): Promise<Response> {
   const scope = c.var.scope;
-  const res = await sendStored(c, file, {
+  const { file } = stored;
+  const res = await sendStored(c, { digest: file.digest, size: file.size, createdAt: file.createdAt }, {
     contentType: opts.contentType ?? file.mediaType ?? "application/octet-stream",
-    headers: opts.headers,
-    open: async (range) => (await readBlob(scope, repo.id, file.digest, range))?.object ?? null,
+    headers: { ...(opts.mutable ? {} : { "Cache-Control": immutableCacheControl(repo) }), ...opts.headers },
+    open: (range) => openBytes(scope, { digest: file.digest, size: file.size, r2Key: stored.r2Key }, range),
   });
   const whole = res.status === 200 || (res.status === 206 && res.headers.get("content-range")?.startsWith("bytes 0-"));
   if (c.req.method === "GET" && whole && opts.record !== false) {
@@ -93,3 +105,6 @@ export function sendBytes(
     open: async (range) => ({ body: new Blob([range ? doc.bytes.subarray(range.offset, range.offset + range.length) : doc.bytes]).stream() }),
   });
 }
+
+/** Content that never changes under its URL: cacheable for a year, by shared caches only when the repo is public. */
+export const immutableCacheControl = (repo: { visibility: string }) => `${repo.visibility === "public" ? "public" : "private"}, max-age=31536000, immutable`;

@@ -16,6 +16,12 @@ export interface Scope {
   /** Public base URL of this registry as the client reached it (no trailing slash). */
   baseUrl: string;
   waitUntil: (p: Promise<unknown>) => void;
+  /**
+   * What the request's gate already read in its one batch (http/prefetch.ts), by key:
+   * the repo (`repo:<project>/<repo>`, null when it does not exist) and the format's
+   * planned read. Services look here before they query (`readOnce`).
+   */
+  reads?: Map<string, unknown>;
   /** The browser session that authenticated the request, with its CSRF token; null for tokens and anonymous calls. */
   session?: { id: string; csrfToken: string } | null;
   /**
@@ -23,4 +29,10 @@ export interface Scope {
    * work (a retention run, the collector) acts as `{actorType: "system", …}`.
    */
   actor?: { actorType: string; actorId: string | null; actorName: string | null };
+}
+
+/** The value the gate's batch already read under `key`, else `load()` (one round trip). */
+export async function readOnce<T>(scope: Scope, key: string, load: () => Promise<T>): Promise<T> {
+  if (scope.reads?.has(key)) return scope.reads.get(key) as T;
+  return load();
 }

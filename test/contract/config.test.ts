@@ -15,6 +15,7 @@ interface Wrangler {
   d1_databases?: { binding: string }[];
   r2_buckets?: { binding: string }[];
   durable_objects?: { bindings: { name: string }[] };
+  ratelimits?: { name: string }[];
   queues?: { producers?: { binding: string; queue: string }[]; consumers?: { queue: string; dead_letter_queue?: string }[] };
 }
 const toml = parse(wranglerToml) as unknown as Wrangler;
@@ -31,6 +32,7 @@ describe("configuration", () => {
       ...(toml.r2_buckets ?? []).map((b) => b.binding),
       ...(toml.durable_objects?.bindings ?? []).map((b) => b.name),
       ...(toml.queues?.producers ?? []).map((b) => b.binding),
+      ...(toml.ratelimits ?? []).map((b) => b.name),
     ];
     const declared = Object.keys(SETTINGS).filter((k) => SETTINGS[k as keyof typeof SETTINGS].kind === "binding");
     expect(bindings.sort()).toEqual(declared.sort());
@@ -58,6 +60,8 @@ describe("configuration", () => {
       downloadLogMs: 90 * 86_400_000,
       trashMs: 7 * 86_400_000,
       gc: { linkGraceMs: 86_400_000, blobGraceMs: 3_600_000, orphanGraceMs: 2 * 86_400_000 },
+      edgeCacheMaxBytes: 32 * 1024 * 1024,
+      maxRequestBodyBytes: null,
     });
   });
 

@@ -92,6 +92,7 @@ export const cargoFormat: Format = {
   repoFormats: ["cargo"],
   prefix: "/cargo",
   routes: cargoApp,
+  planRead: (rest, method) => (method === "GET" || method === "HEAD" ? cargo.plannedRead(rest) : null),
   renderError: renderCargoError,
   packageKey: normalizeCrateName,
   versionMatcher: cargoVersionMatcher,

@@ -23,7 +23,7 @@ import type { OpenedRepo } from "../../services/projects";
 import { ingestBlob } from "../../services/artifacts";
 import * as packages from "../../services/artifacts";
 import { ByteReader, exactLength } from "../../core/byte-reader";
-import { indexEntry, normalizeCrateName, parsePublishMetadata, type IndexEntry } from "./crate";
+import { crateOfIndexPath, indexEntry, normalizeCrateName, parsePublishMetadata, type IndexEntry } from "./crate";
 import { highest, withoutBuild } from "../../core/semver";
 import { RegistryError, conflict, invalid, notFound } from "../../core/errors";
 import { describe } from "../../auth/principal";
@@ -66,7 +66,7 @@ export async function publishCrate(scope: Scope, opened: OpenedRepo, body: Reada
   packages.assertNameAllowed(opened, name);
 
   const crateBody = reader.rest().pipeThrough(exactLength(crateLength, (got) => invalid("CratePublishBody", `the crate is ${got} bytes, not the ${crateLength} its length prefix declares`)));
-  const blob = await ingestBlob(scope, opened.repo.id, crateBody, { length: crateLength, mediaType: "application/gzip" });
+  const blob = await ingestBlob(scope, opened.repo, crateBody, { length: crateLength, mediaType: "application/gzip" });
   try {
     const entry = indexEntry(meta, blob.digest.slice("sha256:".length));
     const publisher = describe(scope.access.principal);
@@ -83,7 +83,7 @@ export async function publishCrate(scope: Scope, opened: OpenedRepo, body: Reada
       files: [{ name: crateFileName(meta.name, meta.vers), digest: blob.digest, size: blob.size, mediaType: "application/gzip" }],
     });
   } catch (e) {
-    await packages.releaseUnusedBlobs(scope, opened.repo.id, [blob.digest]);
+    await packages.releaseUnusedBlobs(scope, opened.repo, [blob.digest]);
     throw e;
   }
   return { warnings: { invalid_categories: [], invalid_badges: [], other: [] } };
@@ -97,10 +97,9 @@ async function crate(scope: Scope, opened: OpenedRepo, crateName: string) {
 
 /** The sparse-index file of a crate (lowercased name from the path), or null. */
 export async function indexFile(scope: Scope, opened: OpenedRepo, lowerName: string): Promise<string | null> {
-  const pkg = await packages.findPackage(scope, opened.repo.id, normalizeCrateName(lowerName));
-  if (!pkg || pkg.displayName.toLowerCase() !== lowerName) return null;
-  const all = await packages.versionsWithFiles(scope, pkg.id);
-  const view = await versionsView(scope, opened, pkg.displayName, all, (v) => v.version);
+  const doc = await packages.packageDocument(scope, opened.repo.id, normalizeCrateName(lowerName));
+  if (!doc || doc.pkg.displayName.toLowerCase() !== lowerName) return null;
+  const view = await versionsView(scope, opened, doc.pkg.displayName, doc.versions, (v) => v.version);
   const lines = view.visible
     .filter((v) => v.version.metadata.index)
     .map((v) => JSON.stringify({ ...(v.version.metadata.index as IndexEntry), yanked: v.version.yanked !== null || view.refusal(v) !== null }));
@@ -121,13 +120,22 @@ export async function owners(scope: Scope, opened: OpenedRepo, crateName: string
   return { users: list.map((o, i) => ({ id: i + 1, login: o.login, name: o.login })) };
 }
 
+/** A version's .crate (the version's one file): one D1 round trip, none once cached (a crate never changes). */
 export async function crateFile(scope: Scope, opened: OpenedRepo, crateName: string, vers: string) {
-  const pkg = await crate(scope, opened, crateName);
-  const version = await packages.findVersion(scope, pkg.id, vers);
-  const file = version && (await packages.findFileByName(scope, opened.repo.id, crateFileName(pkg.displayName, vers)));
-  if (!version || !file || file.versionId !== version.id) throw notFound("Version", `crate \`${crateName}\` does not have a version \`${vers}\``);
-  await enforceVersion(scope, opened, pkg.displayName, version, file.digest);
-  return file;
+  const stored = await packages.storedFile(scope, opened.repo.id, crateLookup(crateName, vers));
+  if (!stored || stored.file.name !== crateFileName(stored.packageDisplayName, vers)) throw notFound("Version", `crate \`${crateName}\` does not have a version \`${vers}\``);
+  await packages.enforceStoredFile(scope, opened, stored);
+  return stored;
+}
+
+const crateLookup = (crateName: string, vers: string) => ({ packageName: normalizeCrateName(crateName), version: vers });
+
+/** The one read of an index file or a download, for the gate's batch (http/prefetch.ts). */
+export function plannedRead(rest: string) {
+  const download = /^api\/v1\/crates\/([^/]+)\/([^/]+)\/download$/.exec(rest);
+  if (download) return packages.plannedStoredFile(crateLookup(decodeURIComponent(download[1]!), decodeURIComponent(download[2]!)));
+  const name = rest.startsWith("index/") ? crateOfIndexPath(rest.slice("index/".length)) : null;
+  return name ? packages.plannedPackageDocument(normalizeCrateName(name)) : null;
 }
 
 export async function searchCrates(scope: Scope, opened: OpenedRepo, query: string, perPage: number) {

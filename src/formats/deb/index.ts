@@ -13,7 +13,7 @@
  */
 import { Hono, type Context } from "hono";
 import type { AppEnv } from "../../http/types";
-import { sendBytes, sendFile } from "../../http/download";
+import { immutableCacheControl, sendBytes, sendFile } from "../../http/download";
 import { renderPlainError } from "../../http/errors";
 import { decodedRest } from "../../http/repo-gate";
 import { streamedUpload } from "../../http/body";
@@ -61,7 +61,7 @@ debApp.get("/:project/:repo/*", async (c) => {
   if (path.startsWith("dists/")) {
     const doc = await deb.distsFile(scope, opened, path);
     const immutable = path.includes("/by-hash/");
-    return sendBytes(c, doc, { contentType: doc.contentType, headers: { "Cache-Control": immutable ? "max-age=86400" : "no-cache" } });
+    return sendBytes(c, doc, { contentType: doc.contentType, headers: { "Cache-Control": immutable ? immutableCacheControl(opened.repo) : "no-cache" } });
   }
   if (path.startsWith("pool/")) return sendFile(c, opened.repo, await deb.poolFile(scope, opened, path), { contentType: deb.DEB_MEDIA_TYPE });
   if (path === "key.asc" || path === "key.gpg") {
@@ -85,6 +85,7 @@ export const debFormat: Format = {
   repoFormats: ["deb"],
   prefix: "/deb",
   routes: debApp,
+  planRead: (rest, method) => (method === "GET" || method === "HEAD" ? deb.plannedRead(decodeURIComponent(rest)) : null),
   renderError: renderPlainError,
   // Licences are not read from the package header yet (deb: debian/copyright, rpm: License tag),
   // so licence policies skip these; blocks name exact versions (no dpkg/rpm range grammar yet).

@@ -16,9 +16,8 @@
 import type { Scope } from "../../services/scope";
 import type { OpenedRepo } from "../../services/projects";
 import * as packages from "../../services/artifacts";
-import { enforceVersion } from "../../services/policy";
-import { findKeptIndexFile, publishUploadedFile, readIndexFile, type IndexBuilder } from "../../services/artifacts";
-import { clearSign, detachSign, repoPublicKey, type KeyOwner } from "../../services/trust";
+import { findKeptIndexFile, plannedIndexFile, plannedKeptIndexFile, plannedStoredFile, publishUploadedFile, readIndexFile, type IndexBuilder, type PlannedRead } from "../../services/artifacts";
+import { clearSign, detachSign, plannedSigningKey, repoPublicKey, type KeyOwner } from "../../services/trust";
 import { conflict, invalid, notFound } from "../../core/errors";
 import { fileVersion, renderStanza } from "./control";
 import { readDebControl } from "./deb-file";
@@ -107,23 +106,35 @@ async function assertOneContentPerDistribution(scope: Scope, opened: OpenedRepo,
   }
 }
 
-/** A package file of ours by name (with its version's policy columns), or a 404. */
+/** A .deb of the pool with its blob and its version's policy columns, one query (none when the gate read it ahead), or a 404. */
 async function findStored(scope: Scope, opened: OpenedRepo, path: string) {
-  const found = await packages.findFileForDownload(scope, opened.repo.id, path);
-  if (!found || !isDebMetadata(found.file.metadata)) throw notFound("File", `${path} not found`);
-  return found;
+  const stored = await packages.storedFile(scope, opened.repo.id, { name: path });
+  if (!stored || !isDebMetadata(stored.file.metadata)) throw notFound("File", `${path} not found`);
+  return stored;
 }
 
-/** A package file to download: 451 when a policy (a block, a quarantine hold) refuses its version. */
+/** A .deb to download: 451 when a policy (a block, a quarantine hold) refuses its version. */
 export async function poolFile(scope: Scope, opened: OpenedRepo, path: string) {
-  const found = await findStored(scope, opened, path);
-  await enforceVersion(scope, opened, found.packageName, found.version, found.file.digest);
-  return found.file;
+  const stored = await findStored(scope, opened, path);
+  await packages.enforceStoredFile(scope, opened, stored);
+  return stored;
 }
 
 export async function deletePoolFile(scope: Scope, opened: OpenedRepo, path: string) {
   await trashFile(scope, opened, (await findStored(scope, opened, path)).file);
 }
+
+/** The one read of each apt read route, for the gate's batch (http/prefetch.ts). */
+export function plannedRead(path: string): PlannedRead | null {
+  const byHash = BY_HASH.exec(path);
+  if (byHash) return plannedKeptIndexFile({ sha256: byHash[2]!, under: byHash[1]! });
+  if (path.startsWith("dists/")) return plannedIndexFile(path);
+  if (path.startsWith("pool/")) return plannedStoredFile({ name: path });
+  if (path === "key.asc" || path === "key.gpg") return plannedSigningKey();
+  return null;
+}
+
+const BY_HASH = /^(dists\/.+\/)by-hash\/SHA256\/([a-f0-9]{64})$/;
 
 const builder = (scope: Scope, opened: OpenedRepo): IndexBuilder => {
   const owner = keyOwner(opened);
@@ -136,7 +147,7 @@ const builder = (scope: Scope, opened: OpenedRepo): IndexBuilder => {
 
 /** A document of the dists/ tree: the current build's, or for by-hash names any kept build's. */
 export async function distsFile(scope: Scope, opened: OpenedRepo, path: string) {
-  const byHash = /^(dists\/.+\/)by-hash\/SHA256\/([a-f0-9]{64})$/.exec(path);
+  const byHash = BY_HASH.exec(path);
   const file = byHash
     ? await findKeptIndexFile(scope, opened.repo.id, { sha256: byHash[2]!, under: byHash[1]! })
     : await readIndexFile(scope, opened.repo.id, path, builder(scope, opened));

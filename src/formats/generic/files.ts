@@ -38,7 +38,7 @@ export interface PutFileInput {
 
 export async function putFile(scope: Scope, opened: OpenedRepo, input: PutFileInput) {
   packages.assertNameAllowed(opened, input.path);
-  const blob = await ingestBlob(scope, opened.repo.id, input.body, {
+  const blob = await ingestBlob(scope, opened.repo, input.body, {
     length: input.length,
     expectedDigest: input.sha256 ? `sha256:${input.sha256.toLowerCase()}` : undefined,
     expectedChecksums: input.checksums,
@@ -51,7 +51,7 @@ export async function putFile(scope: Scope, opened: OpenedRepo, input: PutFileIn
   if (existing) {
     const mayOverwrite = await scope.access.can("delete", { projectId: opened.project.id, repo: opened.repo });
     if (!mayOverwrite) {
-      await packages.releaseUnusedBlobs(scope, opened.repo.id, [blob.digest]);
+      await packages.releaseUnusedBlobs(scope, opened.repo, [blob.digest]);
       throw conflict("FileExists", `${input.path} already exists with other content; replacing it needs the delete permission`);
     }
     await trashPackage(scope, opened, (await packages.findPackage(scope, opened.repo.id, input.path))!, { reason: "overwrite" });
@@ -60,18 +60,20 @@ export async function putFile(scope: Scope, opened: OpenedRepo, input: PutFileIn
     const published = await packages.publishVersion(scope, opened, { name: input.path, version: GENERIC_VERSION, files: [file] });
     return { file: published.files[0]!, created: true };
   } catch (e) {
-    await packages.releaseUnusedBlobs(scope, opened.repo.id, [blob.digest]);
+    await packages.releaseUnusedBlobs(scope, opened.repo, [blob.digest]);
     throw e;
   }
 }
 
-/** A file for a download: 451 when a policy (a block, a quarantine hold) refuses it. */
+/** The file at a path, with its blob: one D1 round trip (a path can be given other bytes, so it is not cached); 451 when a policy (a block, a quarantine hold) refuses it. */
 export async function getFile(scope: Scope, opened: OpenedRepo, path: string) {
-  const found = await packages.findFileForDownload(scope, opened.repo.id, path);
-  if (!found) throw notFound("File", `${path} not found`);
-  await enforceVersion(scope, opened, found.packageName, found.version, found.file.digest);
-  return found.file;
+  const stored = await packages.storedFile(scope, opened.repo.id, { name: path });
+  if (!stored) throw notFound("File", `${path} not found`);
+  await packages.enforceStoredFile(scope, opened, stored);
+  return stored;
 }
+
+export const plannedFileRead = (path: string) => packages.plannedStoredFile({ name: path });
 
 /** Removes the path: its package, version and file. */
 export async function removeFile(scope: Scope, opened: OpenedRepo, path: string) {

@@ -6,7 +6,7 @@
  */
 import { Hono, type Context } from "hono";
 import type { AppEnv } from "../../http/types";
-import { getFile, putFile, removeFile } from "./files";
+import { getFile, plannedFileRead, putFile, removeFile } from "./files";
 import { sendFile } from "../../http/download";
 import { parseFilePath } from "./file-path";
 import { invalid } from "../../core/errors";
@@ -52,12 +52,13 @@ genericApp.put("/:project/:repo/*", async (c) => {
 
 genericApp.get("/:project/:repo/*", async (c) => {
   const { opened, path } = await target(c, "read");
-  const file = await getFile(c.get("scope"), opened, path);
+  const stored = await getFile(c.get("scope"), opened, path);
+  const { file } = stored;
   const m = file.metadata as Record<string, string | undefined>;
   const headers: Record<string, string> = { "X-Checksum-Sha256": file.digest.slice("sha256:".length) };
   if (m.sha1) headers["X-Checksum-Sha1"] = m.sha1;
   if (m.md5) headers["X-Checksum-Md5"] = m.md5;
-  return sendFile(c, opened.repo, file, { headers });
+  return sendFile(c, opened.repo, stored, { headers, mutable: true });
 });
 
 genericApp.delete("/:project/:repo/*", async (c) => {
@@ -83,6 +84,7 @@ export const genericFormat: Format = {
   repoFormats: ["generic"],
   prefix: "/generic",
   routes: genericApp,
+  planRead: (rest, method) => (method === "GET" || method === "HEAD" ? plannedFileRead(parseFilePath(rest)) : null),
   renderError: renderPlainError,
   declaresLicenses: false,
   exampleArtifact: "my-tool",

@@ -69,6 +69,11 @@ export const goFormat: Format = {
   repoFormats: ["go"],
   prefix: "/go",
   routes: goApp,
+  planRead(rest, method) {
+    if (method !== "GET" && method !== "HEAD") return null;
+    const r = parseProxyPath(rest.split("/").map(decodeURIComponent).join("/"));
+    return r ? go.plannedRead(r) : null;
+  },
   renderError: renderPlainError,
   versionMatcher: goVersionMatcher,
   declaresLicenses: false,

@@ -23,8 +23,8 @@ import type { Scope } from "../../services/scope";
 import type { OpenedRepo } from "../../services/projects";
 import { ingestBlob, readBlob } from "../../services/artifacts";
 import * as packages from "../../services/artifacts";
-import type { FileRow } from "../../services/artifacts";
-import { assertModulePath, assertVersionFitsPath, moduleOfGoMod } from "./module";
+import type { StoredFile } from "../../services/artifacts";
+import { assertModulePath, assertVersionFitsPath, moduleOfGoMod, type parseProxyPath } from "./module";
 import { checkModuleZip, checkVendoring, MAX_GO_MOD_BYTES, MAX_ZIP_BYTES } from "./module-zip";
 import { readCentralDirectory, readEntry, type ZipSource } from "../../core/zip";
 import { highest } from "../../core/semver";
@@ -58,7 +58,7 @@ function repoSource(scope: Scope, repoId: string, digest: string, size: number):
 export async function uploadZip(scope: Scope, opened: OpenedRepo, module: string, version: string, body: ReadableStream<Uint8Array>, length: number | null) {
   assertModulePath(module);
   assertVersionFitsPath(module, version);
-  const blob = await ingestBlob(scope, opened.repo.id, body, { length, maxBytes: MAX_ZIP_BYTES, mediaType: "application/zip" });
+  const blob = await ingestBlob(scope, opened.repo, body, { length, maxBytes: MAX_ZIP_BYTES, mediaType: "application/zip" });
   const ingested = [blob.digest];
   try {
     const existing = await versionFiles(scope, opened, module, version);
@@ -73,7 +73,7 @@ export async function uploadZip(scope: Scope, opened: OpenedRepo, module: string
     checkVendoring(entries, module, version, goModEntry ? new TextDecoder().decode(modBytes) : null);
     const declared = moduleOfGoMod(new TextDecoder().decode(modBytes));
     if (declared !== module) throw invalid("ModuleZip", `the zip's go.mod declares module ${declared ?? "(none)"}, not ${module}`);
-    const mod = await ingestBlob(scope, opened.repo.id, bytesStream(modBytes), { length: modBytes.byteLength, mediaType: "text/plain" });
+    const mod = await ingestBlob(scope, opened.repo, bytesStream(modBytes), { length: modBytes.byteLength, mediaType: "text/plain" });
     ingested.push(mod.digest);
     if (existing.mod && existing.mod.digest !== mod.digest) throw conflict("ModMismatch", `the zip's go.mod differs from the .mod uploaded for ${module}@${version}`);
     await packages.publishVersion(scope, opened, {
@@ -88,7 +88,7 @@ export async function uploadZip(scope: Scope, opened: OpenedRepo, module: string
     });
     return { created: true };
   } catch (e) {
-    await packages.releaseUnusedBlobs(scope, opened.repo.id, ingested);
+    await packages.releaseUnusedBlobs(scope, opened.repo, ingested);
     throw e;
   }
 }
@@ -101,11 +101,11 @@ export async function uploadMod(scope: Scope, opened: OpenedRepo, module: string
   if (length !== null && bytes.byteLength !== length) throw invalid("ModuleMod", "the .mod body does not match its Content-Length");
   const declared = moduleOfGoMod(new TextDecoder().decode(bytes));
   if (declared !== module) throw invalid("ModuleMod", `the .mod declares module ${declared ?? "(none)"}, not ${module}`);
-  const mod = await ingestBlob(scope, opened.repo.id, bytesStream(bytes), { length: bytes.byteLength, mediaType: "text/plain" });
+  const mod = await ingestBlob(scope, opened.repo, bytesStream(bytes), { length: bytes.byteLength, mediaType: "text/plain" });
   const existing = await versionFiles(scope, opened, module, version);
   if (existing.mod) {
     if (existing.mod.digest !== mod.digest) {
-      await packages.releaseUnusedBlobs(scope, opened.repo.id, [mod.digest]);
+      await packages.releaseUnusedBlobs(scope, opened.repo, [mod.digest]);
       throw conflict("ModMismatch", `${module}@${version} already has a different go.mod`);
     }
     return { created: false };
@@ -125,9 +125,9 @@ export async function uploadMod(scope: Scope, opened: OpenedRepo, module: string
  * module is unknown.
  */
 async function servedVersions(scope: Scope, opened: OpenedRepo, module: string) {
-  const pkg = await packages.findPackage(scope, opened.repo.id, module);
-  if (!pkg) return null;
-  const stored = (await packages.versionsWithFiles(scope, pkg.id))
+  const doc = await packages.packageDocument(scope, opened.repo.id, module, { cached: true });
+  if (!doc) return null;
+  const stored = doc.versions
     .filter((v) => typeof v.version.metadata.time === "string")
     .map((v) => ({ version: v.version.version, time: v.version.metadata.time as string, row: v.version }));
   const view = await versionsView(scope, opened, module, stored, (v) => v.row);
@@ -161,11 +161,22 @@ export async function latestInfo(scope: Scope, opened: OpenedRepo, module: strin
   return { Version: found.version, Time: found.time };
 }
 
-export async function moduleFile(scope: Scope, opened: OpenedRepo, module: string, version: string, kind: "mod" | "zip"): Promise<FileRow> {
-  const found = (await servedVersions(scope, opened, module))?.stored.find((v) => v.version === version);
-  const { zip, mod } = found ? await versionFiles(scope, opened, module, version) : { zip: undefined, mod: undefined };
-  const file = kind === "zip" ? zip : mod;
-  if (!found || !file) throw notFound("ModuleVersion", `${module}@${version} not found`);
-  await refuse(scope, opened, module, found, file.digest);
-  return file;
+/** A served version's .zip or .mod: one D1 round trip (with its version's policy columns); 451 when a policy refuses it. */
+export async function moduleFile(scope: Scope, opened: OpenedRepo, module: string, version: string, kind: "mod" | "zip"): Promise<StoredFile> {
+  const stored = await packages.storedFile(scope, opened.repo.id, moduleFileLookup(module, version, kind));
+  // Only versions whose zip is stored are served (the zip sets `time`).
+  if (!stored || typeof stored.versionMetadata.time !== "string") throw notFound("ModuleVersion", `${module}@${version} not found`);
+  await packages.enforceStoredFile(scope, opened, stored);
+  return stored;
+}
+
+const moduleFileLookup = (module: string, version: string, kind: "mod" | "zip") => ({
+  packageName: module,
+  version,
+  name: kind === "zip" ? zipName(module, version) : modName(module, version),
+});
+
+/** The one read of a proxy request, for the gate's batch (http/prefetch.ts). */
+export function plannedRead(r: NonNullable<ReturnType<typeof parseProxyPath>>) {
+  return r.kind === "mod" || r.kind === "zip" ? packages.plannedStoredFile(moduleFileLookup(r.module, r.version, r.kind)) : packages.plannedPackageDocument(r.module);
 }

@@ -94,7 +94,8 @@ helmClassicApp.get("/:project/:repo/*", async (c) => {
   }
   if (seg[0] === "charts" && seg.length === 2) {
     const file = await helm.chartFile(scope, opened, seg[1]!);
-    return sendFile(c, opened.repo, file, { contentType: file.name.endsWith(".prov") ? helm.PROV_MEDIA_TYPE : helm.CHART_MEDIA_TYPE });
+    // `?force` may give a chart's name other bytes: not immutable (the bytes are still cached by digest).
+    return sendFile(c, opened.repo, file, { contentType: file.file.name.endsWith(".prov") ? helm.PROV_MEDIA_TYPE : helm.CHART_MEDIA_TYPE, mutable: true });
   }
   if (seg[0] === "api" && seg[1] === "charts" && seg.length <= 4) {
     if (seg.length === 4) return c.json(await helm.getChartVersion(scope, opened, seg[2]!, seg[3]!));
@@ -117,6 +118,7 @@ export const helmClassicFormat: Format = {
   repoFormats: ["helm-classic"],
   prefix: "/helm",
   routes: helmClassicApp,
+  planRead: (rest, method) => (method === "GET" || method === "HEAD" ? helm.plannedRead(decodeURIComponent(rest)) : null),
   renderError: renderChartMuseumError,
   // Chart versions are SemVer 2 (checked at upload), so blocks take semver ranges.
   versionMatcher: (spec) => {

@@ -19,8 +19,7 @@ import semver from "semver";
 import type { Scope } from "../../services/scope";
 import type { OpenedRepo } from "../../services/projects";
 import * as packages from "../../services/artifacts";
-import { enforceVersion } from "../../services/policy";
-import { blobReader, ingestBlob, publishVersion, readIndexFile, releaseUnusedBlobs, type FileInput, type FileRow, type IndexBuilder, type IngestedBlob } from "../../services/artifacts";
+import { blobReader, ingestBlob, plannedIndexFile, plannedStoredFile, publishVersion, readIndexFile, releaseUnusedBlobs, type PlannedRead, type FileInput, type FileRow, type IndexBuilder, type IngestedBlob } from "../../services/artifacts";
 import { conflict, invalid, notFound } from "../../core/errors";
 import { trashVersion } from "../../services/lifecycle";
 import { chartFileName, readChart, readProvenance, type ChartMetadata } from "./chart";
@@ -112,12 +111,24 @@ export async function removeVersion(scope: Scope, opened: OpenedRepo, name: stri
   await trashVersion(scope, opened, found.pkg, found.row);
 }
 
-/** A chart or its provenance, by file name: 451 when a policy (a block, a quarantine hold) refuses its version. */
+/**
+ * A chart archive or provenance file with its blob and its version's policy columns, one
+ * query (none when the gate read it ahead): 451 when a policy (a block, a quarantine hold)
+ * refuses its version.
+ */
 export async function chartFile(scope: Scope, opened: OpenedRepo, filename: string) {
-  const found = await packages.findFileForDownload(scope, opened.repo.id, filename);
-  if (!found || !(filename.endsWith(".prov") || isChartFile(found.file))) throw notFound("Chart", `${filename} not found`);
-  await enforceVersion(scope, opened, found.packageName, found.version, found.file.digest);
-  return found.file;
+  const stored = await packages.storedFile(scope, opened.repo.id, { name: filename });
+  if (!stored || !(filename.endsWith(".prov") || isChartFile(stored.file))) throw notFound("Chart", `${filename} not found`);
+  await packages.enforceStoredFile(scope, opened, stored);
+  return stored;
+}
+
+/** The one read of each chart-repo read route, for the gate's batch (http/prefetch.ts). */
+export function plannedRead(path: string): PlannedRead | null {
+  const seg = path.split("/");
+  if (path === "index.yaml" || (seg[0] === "api" && seg[1] === "charts")) return plannedIndexFile("index.yaml");
+  if (seg[0] === "charts" && seg.length === 2) return plannedStoredFile({ name: seg[1]! });
+  return null;
 }
 
 export interface ChartVersion extends Record<string, unknown> {

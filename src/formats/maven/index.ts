@@ -33,9 +33,10 @@ mavenApp.get("/:project/:repo/*", async (c) => {
     if (p.checksum) return c.text(await maven.digestText(xml, p.checksum), 200, { "Cache-Control": "no-cache" });
     return c.body(xml, 200, { "Content-Type": "application/xml", "Cache-Control": "no-cache" });
   }
-  const file = await maven.downloadFile(scope, opened, p);
+  const stored = await maven.downloadFile(scope, opened, p);
+  const { file } = stored;
   if (p.checksum) return c.text(maven.checksumOf(file, p.checksum));
-  return sendFile(c, opened.repo, file, { headers: { "X-Checksum-Sha1": maven.checksumOf(file, "sha1"), "X-Checksum-Sha256": maven.checksumOf(file, "sha256") } });
+  return sendFile(c, opened.repo, stored, { headers: { "X-Checksum-Sha1": maven.checksumOf(file, "sha1"), "X-Checksum-Sha256": maven.checksumOf(file, "sha256") } });
 });
 
 mavenApp.put("/:project/:repo/*", async (c) => {
@@ -61,6 +62,7 @@ export const mavenFormat: Format = {
   repoFormats: ["maven"],
   prefix: "/maven",
   routes: mavenApp,
+  planRead: (rest, method) => (method === "GET" || method === "HEAD" ? maven.plannedRead(parseMavenPath(rest)) : null),
   renderError: renderPlainError,
   versionMatcher: mavenVersionMatcher,
   exampleArtifact: "com.example:my-lib",

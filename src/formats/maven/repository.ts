@@ -24,7 +24,7 @@ import type { Scope } from "../../services/scope";
 import type { OpenedRepo } from "../../services/projects";
 import { ingestBlob } from "../../services/artifacts";
 import * as packages from "../../services/artifacts";
-import type { FileRow } from "../../services/artifacts";
+import type { FileRow, StoredFile } from "../../services/artifacts";
 import { fileParts, type MavenChecksum, type MavenPath } from "./paths";
 import { artifactMetadataXml, snapshotMetadataXml, type SnapshotFile } from "./metadata-xml";
 import { hex } from "../../core/ids";
@@ -50,7 +50,7 @@ export function mediaTypeOf(fileName: string): string {
 
 export async function putFile(scope: Scope, opened: OpenedRepo, p: FilePath, body: ReadableStream<Uint8Array>, length: number | null) {
   const mediaType = mediaTypeOf(p.fileName);
-  const blob = await ingestBlob(scope, opened.repo.id, body, { length, checksums: ["sha1", "md5", "sha512"], mediaType });
+  const blob = await ingestBlob(scope, opened.repo, body, { length, checksums: ["sha1", "md5", "sha512"], mediaType });
   try {
     const license = p.fileName.endsWith(".pom") ? await licenseOfPom(scope, opened.repo.id, blob) : undefined;
     const published = await packages.publishVersion(scope, opened, {
@@ -62,7 +62,7 @@ export async function putFile(scope: Scope, opened: OpenedRepo, p: FilePath, bod
     });
     return { created: published.files.length > 0 };
   } catch (e) {
-    await packages.releaseUnusedBlobs(scope, opened.repo.id, [blob.digest]);
+    await packages.releaseUnusedBlobs(scope, opened.repo, [blob.digest]);
     throw e;
   }
 }
@@ -76,33 +76,32 @@ export function checksumOf(file: FileRow, alg: MavenChecksum): string {
 
 /** Checks a client-uploaded checksum against the stored file. */
 export async function verifyChecksum(scope: Scope, opened: OpenedRepo, p: FilePath, alg: MavenChecksum, body: string) {
-  const file = await getFile(scope, opened, p);
+  const { file } = await getFile(scope, opened, p);
   const declared = body.trim().split(/\s+/)[0]?.toLowerCase() ?? "";
   if (!/^[a-f0-9]+$/.test(declared)) throw invalid("Checksum", `the ${alg} body is not a hex digest`);
   const actual = checksumOf(file, alg);
   if (declared !== actual) throw invalid("ChecksumMismatch", `${p.path}.${alg} is ${declared} but the stored file's ${alg} is ${actual}`);
 }
 
-export async function getFile(scope: Scope, opened: OpenedRepo, p: FilePath): Promise<FileRow> {
-  const file = await packages.findFileByName(scope, opened.repo.id, p.path);
+/** A stored file (it never changes: release or timestamped SNAPSHOT name), cached once found. */
+export async function getFile(scope: Scope, opened: OpenedRepo, p: FilePath): Promise<StoredFile> {
+  const file = await packages.storedFile(scope, opened.repo.id, { name: p.path });
   if (!file) throw notFound("File", `${p.path} not found`);
   return file;
 }
 
 /** A file (or its checksum) for a download: 451 when a policy refuses its version. */
-export async function downloadFile(scope: Scope, opened: OpenedRepo, p: FilePath): Promise<FileRow> {
-  const found = await packages.findFileForDownload(scope, opened.repo.id, p.path);
-  if (!found) throw notFound("File", `${p.path} not found`);
-  await enforceVersion(scope, opened, found.packageName, found.version, found.file.digest);
-  return found.file;
+export async function downloadFile(scope: Scope, opened: OpenedRepo, p: FilePath): Promise<StoredFile> {
+  const stored = await getFile(scope, opened, p);
+  await packages.enforceStoredFile(scope, opened, stored);
+  return stored;
 }
 
 /** The server's maven-metadata.xml for this path. */
 export async function metadataXml(scope: Scope, opened: OpenedRepo, p: MetadataPath): Promise<string> {
-  const pkg = await packages.findPackage(scope, opened.repo.id, packageName(p));
-  if (!pkg) throw notFound("Metadata", `${p.path} not found`);
-  const all = await packages.versionsWithFiles(scope, pkg.id);
-  const view = await versionsView(scope, opened, pkg.displayName, all, (v) => v.version);
+  const doc = await packages.packageDocument(scope, opened.repo.id, packageName(p));
+  if (!doc) throw notFound("Metadata", `${p.path} not found`);
+  const view = await versionsView(scope, opened, doc.pkg.displayName, doc.versions, (v) => v.version);
   const versions = view.visible.filter((v) => !view.refusal(v));
   const lastUpdated = (files: FileRow[]) => files.reduce((t, f) => Math.max(t, f.createdAt), 0);
   if (p.version === null) {
@@ -110,9 +109,9 @@ export async function metadataXml(scope: Scope, opened: OpenedRepo, p: MetadataP
     if (!live.length) throw notFound("Metadata", `${p.path} not found`);
     return artifactMetadataXml({ groupId: p.groupId, artifactId: p.artifactId, versions: live.map((v) => v.version.version), lastUpdated: lastUpdated(live.flatMap((v) => v.files)) });
   }
-  const version = all.find((v) => v.version.version === p.version);
+  const version = doc.versions.find((v) => v.version.version === p.version);
   if (!version?.files.length) throw notFound("Metadata", `${p.path} not found`);
-  await enforceVersion(scope, opened, pkg.displayName, version.version, version.files[0]!.digest);
+  await enforceVersion(scope, opened, doc.pkg.displayName, version.version, version.files[0]!.digest);
   const files: SnapshotFile[] = [];
   for (const f of version.files) {
     const parts = fileParts(p.artifactId, p.version, f.name.split("/").pop()!);
@@ -131,4 +130,9 @@ export async function digestText(text: string, alg: MavenChecksum): Promise<stri
   await writer.write(new TextEncoder().encode(text));
   await writer.close();
   return hex(new Uint8Array(await stream.digest));
+}
+
+/** The one read of a download or metadata request, for the gate's batch (http/prefetch.ts). */
+export function plannedRead(p: MavenPath) {
+  return p.kind === "metadata" ? packages.plannedPackageDocument(packageName(p)) : packages.plannedStoredFile({ name: p.path });
 }

@@ -101,12 +101,15 @@ async function versionRow(scope: Scope, opened: OpenedRepo, name: string, versio
   return pkg && row ? { pkg, row } : null;
 }
 
-/** The stored server.json of one version, byte for byte as published. */
+/**
+ * The stored server.json of one version, byte for byte as published, in one read that
+ * brings its version's policy columns: a refused version answers 451 like any download.
+ */
 export async function serverFile(scope: Scope, opened: OpenedRepo, name: string, version: string) {
-  const found = await versionRow(scope, opened, name, version);
-  const file = found && (await packages.filesOfVersion(scope, found.row.id)).find((f) => f.name === SERVER_FILE);
-  if (!file) throw notFound("Server", `server ${name} version ${version} not found`);
-  return file;
+  const stored = await packages.storedFile(scope, opened.repo.id, { packageName: name, version, name: SERVER_FILE });
+  if (!stored) throw notFound("Server", `server ${name} version ${version} not found`);
+  await packages.enforceStoredFile(scope, opened, stored);
+  return stored;
 }
 
 const builder: IndexBuilder = async (input) => {

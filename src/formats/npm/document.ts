@@ -27,10 +27,14 @@ import { trashPackage, trashVersion } from "../../services/lifecycle";
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
-export async function loadPackage(scope: Scope, opened: OpenedRepo, name: string) {
-  const pkg = await packages.findPackage(scope, opened.repo.id, name);
-  if (!pkg) throw notFound("Package", `package '${name}' not found`);
-  return { pkg, versions: await packages.versionsWithFiles(scope, pkg.id) };
+/**
+ * The package with its versions and files: one D1 round trip (none when the gate's batch
+ * read it); `cached` for read routes only (a document a moment old, services/artifacts).
+ */
+export async function loadPackage(scope: Scope, opened: OpenedRepo, name: string, opts: { cached?: boolean } = {}) {
+  const doc = await packages.packageDocument(scope, opened.repo.id, name, opts);
+  if (!doc) throw notFound("Package", `package '${name}' not found`);
+  return doc;
 }
 
 function assertRev(pkg: PackageRow, versions: VersionWithFiles[], rev: string | undefined) {

@@ -24,7 +24,7 @@ import { whyBlocked, withHeaders } from "../../http/errors";
 import { readJsonCapped } from "../../http/body";
 import { sendFile } from "../../http/download";
 import type { OpenedRepo } from "../../services/projects";
-import { filesOfVersion, listPackages } from "../../services/artifacts";
+import { enforceStoredFile, listPackages, plannedPackageDocument, plannedStoredFile, storedFile, type PlannedRead } from "../../services/artifacts";
 import { enforceVersion, versionsView } from "../../services/policy";
 import { RegistryError, invalid, notFound } from "../../core/errors";
 import { semverMatcher } from "../../core/semver";
@@ -134,7 +134,8 @@ const nameOf = (route: NpmRoute) => (route as { name: string }).name;
 async function getPackument({ c, route, registryUrl, open }: Req) {
   const write = c.req.query("write") === "true";
   const opened = await open(write ? "write" : "read");
-  const loaded = await doc.loadPackage(c.var.scope, opened, nameOf(route));
+  // A writer's read (npm publish, deprecate) sees D1 as it is; readers may be served the 2 s copy.
+  const loaded = await doc.loadPackage(c.var.scope, opened, nameOf(route), { cached: !write });
   const { pkg, versions } = write ? loaded : await readerView(c, opened, loaded);
   const accept = c.req.header("accept") ?? "";
   const abbreviated = accept.includes(ABBREVIATED) && !write;
@@ -149,7 +150,7 @@ async function getPackument({ c, route, registryUrl, open }: Req) {
 async function getVersion({ c, route, registryUrl, open }: Req) {
   const opened = await open("read");
   const r = route as Extract<NpmRoute, { kind: "version" }>;
-  const loaded = await doc.loadPackage(c.var.scope, opened, r.name);
+  const loaded = await doc.loadPackage(c.var.scope, opened, r.name, { cached: true });
   const { pkg, versions } = await readerView(c, opened, loaded);
   const wanted = packageMeta(pkg)["dist-tags"]?.[r.spec] ?? r.spec;
   const found = versions.find((v) => v.version.version === wanted);
@@ -174,15 +175,25 @@ async function getTarball({ c, route, open }: Req) {
   const version = versionOfTarball(r.name, r.file);
   const missing = () => notFound("Tarball", `${r.name}/-/${r.file} not found`);
   if (!version) throw missing();
-  const { pkg, versions } = await doc.loadPackage(c.var.scope, opened, r.name);
-  const v = versions.find((x) => x.version.version === version);
-  const file = v && (await filesOfVersion(c.var.scope, v.version.id)).find((f) => f.name === tarballName(pkg.displayName, version));
+  const file = await storedFile(c.var.scope, opened.repo.id, tarballLookup(r.name, version));
   if (!file) throw missing();
-  await enforceVersion(c.var.scope, opened, pkg.displayName, v.version, file.digest);
-  return sendFile(c, opened.repo, file, {
-    contentType: "application/octet-stream",
-    headers: { "Cache-Control": `${opened.repo.visibility === "public" ? "public" : "private"}, max-age=31536000, immutable` },
-  });
+  await enforceStoredFile(c.var.scope, opened, file);
+  return sendFile(c, opened.repo, file, { contentType: "application/octet-stream" });
+}
+
+/** A tarball: its package and version, and its file name (unscoped, so it alone is ambiguous in a repo). */
+const tarballLookup = (name: string, version: string) => ({ packageName: name, version, name: tarballName(name, version) });
+
+/** The one read of each npm read route, for the gate's batch (http/prefetch.ts). */
+function planRead(rest: string, method: string): PlannedRead | null {
+  if (method !== "GET" && method !== "HEAD") return null;
+  const route = parseNpmPath(rest);
+  if (route.kind === "packument" || route.kind === "version") return plannedPackageDocument(route.name);
+  if (route.kind === "tarball") {
+    const version = versionOfTarball(route.name, route.file);
+    return version ? plannedStoredFile(tarballLookup(route.name, version)) : null;
+  }
+  return null;
 }
 
 async function search({ c, open }: Req) {
@@ -221,6 +232,7 @@ export const npmFormat: Format = {
   repoFormats: ["npm"],
   prefix: "/npm",
   routes: npmApp,
+  planRead,
   renderError: renderNpmError,
   versionMatcher: (spec) => semverMatcher(spec) ?? throwInvalidSpec(spec),
   exampleArtifact: "my-package",

@@ -18,7 +18,7 @@
  */
 import type { Scope } from "../../services/scope";
 import type { OpenedRepo } from "../../services/projects";
-import { ingestBlob, findPackage, findVersion, publishVersion, releaseUnusedBlobs } from "../../services/artifacts";
+import { findPackageAndVersion, ingestBlob, publishVersion, releaseUnusedBlobs } from "../../services/artifacts";
 import { RegistryError, invalid, isRegistryError } from "../../core/errors";
 import { hex } from "../../core/ids";
 import { assertDistTag, assertNpmName, tarballName } from "./routes";
@@ -119,13 +119,12 @@ export async function publishPackument(scope: Scope, opened: OpenedRepo, urlName
   if ((doc.name ?? doc._id) !== name) throw invalid("Packument", `the packument's name is not '${name}'`);
   const { version, manifest, bytes, tags } = parsePublish(name, doc);
 
-  const existing = await findPackage(scope, opened.repo.id, name);
-  if (existing && (packageMeta(existing).unpublished?.[version] || (await findVersion(scope, existing.id, version)))) {
-    throw cannotPublishOver(name, version);
-  }
+  const known = await findPackageAndVersion(scope, opened.repo.id, name, version);
+  const existing = known.pkg;
+  if (existing && (packageMeta(existing).unpublished?.[version] || known.version)) throw cannotPublishOver(name, version);
   const dist = { ...(manifest.dist ?? {}) };
   const checked = await verifyIntegrity(bytes, dist);
-  const blob = await ingestBlob(scope, opened.repo.id, new Blob([bytes]).stream(), {
+  const blob = await ingestBlob(scope, opened.repo, new Blob([bytes]).stream(), {
     length: bytes.byteLength,
     mediaType: "application/octet-stream",
     contentType: "application/octet-stream",
@@ -146,6 +145,7 @@ export async function publishPackument(scope: Scope, opened: OpenedRepo, urlName
   }
   try {
     return await publishVersion(scope, opened, {
+      known,
       name,
       displayName: name,
       version,

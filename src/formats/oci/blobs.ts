@@ -8,8 +8,8 @@ import type { Ctx } from "./http";
 import { empty } from "./http";
 import type { OciRoute } from "../../services/oci";
 import { openImage, deleteBlob, headBlob } from "../../services/oci";
-import { openBlobObject } from "../../services/artifacts";
-import { sendStored } from "../../http/download";
+import { openBytes } from "../../services/artifacts";
+import { immutableCacheControl, sendStored } from "../../http/download";
 
 type BlobRoute = Extract<OciRoute, { kind: "blob" }>;
 
@@ -19,8 +19,8 @@ async function sendBlob(c: Ctx, r: BlobRoute) {
   const b = await headBlob(c.var.scope, img, r.digest);
   return sendStored(c, b, {
     contentType: "application/octet-stream",
-    headers: { "Docker-Content-Digest": b.digest, "Cache-Control": "max-age=31536000" },
-    open: (range) => openBlobObject(c.var.scope, b, range),
+    headers: { "Docker-Content-Digest": b.digest, "Cache-Control": immutableCacheControl(img.repo) },
+    open: (range) => openBytes(c.var.scope, b, range),
   });
 }
 

@@ -16,7 +16,7 @@ import { upload, uploads } from "./uploads";
 import { manifest } from "./manifests";
 import { tags } from "./tags";
 import { referrersRoute } from "./referrers";
-import { OCI_FORMATS, parseOciPath, type OciRoute } from "../../services/oci";
+import { OCI_FORMATS, parseName, parseOciPath, plannedBlob, plannedManifest, type OciRoute } from "../../services/oci";
 import { RegistryError } from "../../core/errors";
 
 type Handler = (c: Ctx, r: never) => Promise<Response>;
@@ -47,12 +47,24 @@ app.all("*", async (c) => {
   return res;
 });
 
+/** The repo an OCI path names and the one read a pull makes, for the gate's batch (http/prefetch.ts). */
+function planRequest(path: string, method: string) {
+  const route = parseOciPath(path);
+  if (!route || !("name" in route)) return null;
+  const name = parseName(route.name);
+  const reads = method === "GET" || method === "HEAD";
+  const read =
+    reads && route.kind === "blob" ? plannedBlob(route.digest) : reads && route.kind === "manifest" ? plannedManifest(name.image, route.reference, method === "GET") : null;
+  return { project: name.project, repo: name.repo, read };
+}
+
 export const ociFormat: Format = {
   id: "oci",
   repoFormats: OCI_FORMATS,
   prefix: "/v2",
   routes: app,
   repoAddressed: false,
+  planRequest,
   renderError: renderOciError,
   artifacts: "images",
   exampleArtifact: (repoFormat) => (repoFormat === "helm" ? "my-chart" : "my-image"),

@@ -3,11 +3,12 @@
  * `/v2/<name>/blobs/uploads/<uuid>` (PATCH chunk, PUT finish, GET status, DELETE cancel).
  * Invariants: every upload response carries Location (relative), Docker-Upload-UUID
  * and Range `0-<last byte>` (a started one also OCI-Chunk-Min-Length, a hint: smaller
- * chunks are taken too); an out-of-order Content-Range answers 416 with the
+ * chunks are taken too, and OCI-Chunk-Max-Length when the Worker caps request bodies); an out-of-order Content-Range answers 416 with the
  * current Range; the route never buffers a body (it streams to R2 or to the session
  * object, services/oci/uploads.ts).
  */
 import type { Ctx } from "./http";
+import { maxRequestBodyBytes } from "../../http/body";
 import { blobUrl, bodyOf, contentLength, empty, uploadUrl } from "./http";
 import { parseRange, uploadRange, type OciRoute, openImage, requireDigest, tryMount, uploadMonolithic, MIN_CHUNK_LENGTH, appendChunk, cancelUpload, finishUpload, startUpload, uploadStatus } from "../../services/oci";
 import { RegistryError } from "../../core/errors";
@@ -50,6 +51,9 @@ export const uploads = {
     const uuid = await startUpload(scope, img);
     const started = progress(202, r.name, uuid, 0);
     started.headers.set("OCI-Chunk-Min-Length", String(MIN_CHUNK_LENGTH));
+    // distribution-spec issue #485 (proposed): the largest chunk a request may carry.
+    const max = maxRequestBodyBytes(c.env);
+    if (max !== null) started.headers.set("OCI-Chunk-Max-Length", String(max));
     return started;
   },
 };

@@ -18,8 +18,8 @@ import { Hono, type Context } from "hono";
 import type { AppEnv } from "../../http/types";
 import { whyBlockedText, withHeaders, type ErrorRenderer } from "../../http/errors";
 import { sendFile } from "../../http/download";
-import { findFileForDownload, findPackage, listPackages, versionsWithFiles } from "../../services/artifacts";
-import { enforceVersion, versionsView } from "../../services/policy";
+import { enforceStoredFile, listPackages, packageDocument, plannedPackageDocument, plannedStoredFile, storedFile, type PlannedRead } from "../../services/artifacts";
+import { versionsView } from "../../services/policy";
 import { notFound } from "../../core/errors";
 import type { Action } from "../../auth/principal";
 import { normalizeName } from "./names";
@@ -79,10 +79,10 @@ pypiApp.get("/:project/:repo/simple/:name/", async (c) => {
   const name = params(c).name!;
   const normalized = normalizeName(name);
   if (name !== normalized) return c.redirect(`${repoUrl(c)}/simple/${normalized}/`, 301);
-  const pkg = await findPackage(c.var.scope, opened.repo.id, normalized);
-  if (!pkg) throw notFound("Package", `no project named '${name}' in this repository`);
-  const all = await versionsWithFiles(c.var.scope, pkg.id);
-  const view = await versionsView(c.var.scope, opened, pkg.displayName, all, (v) => v.version);
+  const doc = await packageDocument(c.var.scope, opened.repo.id, normalized, { cached: true });
+  if (!doc) throw notFound("Package", `no project named '${name}' in this repository`);
+  const { pkg } = doc;
+  const view = await versionsView(c.var.scope, opened, pkg.displayName, doc.versions, (v) => v.version);
   const versions = view.visible;
   const files: SimpleFile[] = versions.flatMap((v) => {
     const yanked = view.refusal(v)?.message ?? v.version.yanked;
@@ -106,20 +106,37 @@ pypiApp.get("/:project/:repo/simple/:name/", async (c) => {
 pypiApp.on(["GET", "HEAD"], "/:project/:repo/files/:filename", async (c) => {
   const opened = await open(c, "read");
   const filename = params(c).filename!;
-  const found = await findFileForDownload(c.var.scope, opened.repo.id, filename);
-  if (!found) throw notFound("File", `no file named '${filename}' in this repository`);
-  await enforceVersion(c.var.scope, opened, found.packageName, found.version, found.file.digest);
-  return sendFile(c, opened.repo, found.file, {
-    record: found.file.metadata.role !== CORE_METADATA_ROLE, // a PEP 658 .metadata is resolution, not a download
-    headers: { "Cache-Control": `${opened.repo.visibility === "public" ? "public" : "private"}, max-age=31536000, immutable` },
+  // A file name names the same bytes forever (a re-upload with other content is refused).
+  const file = await storedFile(c.var.scope, opened.repo.id, { name: filename });
+  if (!file) throw notFound("File", `no file named '${filename}' in this repository`);
+  await enforceStoredFile(c.var.scope, opened, file);
+  return sendFile(c, opened.repo, file, {
+    record: file.file.metadata.role !== CORE_METADATA_ROLE, // a PEP 658 .metadata is resolution, not a download
   });
 });
+
+/** The one read of a project page or a file download, for the gate's batch (http/prefetch.ts). */
+function planRead(rest: string, method: string): PlannedRead | null {
+  if (method !== "GET" && method !== "HEAD") return null;
+  const m = /^(simple|files)\/([^/]+)(\/?)$/.exec(rest);
+  if (!m) return null;
+  let segment: string;
+  try {
+    segment = decodeURIComponent(m[2]!);
+  } catch {
+    return null;
+  }
+  if (m[1] === "files" && !m[3]) return plannedStoredFile({ name: segment });
+  if (m[1] === "simple" && m[3] && normalizeName(segment) === segment) return plannedPackageDocument(segment);
+  return null;
+}
 
 export const pypiFormat: Format = {
   id: "pypi",
   repoFormats: ["pypi"],
   prefix: "/pypi",
   routes: pypiApp,
+  planRead,
   renderError: renderPypiError,
   packageKey: normalizeName,
   versionMatcher: pep440Matcher,

@@ -80,7 +80,7 @@ async function receiveFile(scope: Scope, opened: OpenedRepo, filename: string, b
     if (declared) throw fileExists(filename);
   }
   const md5 = md5Tap();
-  const blob = await ingestBlob(scope, opened.repo.id, body.pipeThrough(md5.transform), {
+  const blob = await ingestBlob(scope, opened.repo, body.pipeThrough(md5.transform), {
     expectedDigest: declared ? `sha256:${declared}` : undefined,
     maxBytes: MAX_DIST_BYTES,
     mediaType: "application/octet-stream",
@@ -166,7 +166,7 @@ async function upload(scope: Scope, opened: OpenedRepo, request: Request, ingest
   const metadata = await inspectDistribution(kind, storedFile(scope, opened.repo.id, blob), { filename: file.filename, project: name, version });
   let core: FileInput | null = null;
   if (metadata) {
-    const stored = await ingestBlob(scope, opened.repo.id, new Blob([metadata]).stream(), { length: metadata.length, mediaType: "text/plain" });
+    const stored = await ingestBlob(scope, opened.repo, new Blob([metadata]).stream(), { length: metadata.length, mediaType: "text/plain" });
     ingested.push(stored.digest);
     core = { name: `${file.filename}.metadata`, digest: stored.digest, size: stored.size, mediaType: "text/plain; charset=utf-8", metadata: { role: CORE_METADATA_ROLE, of: file.filename } };
   }

@@ -11,7 +11,7 @@
  */
 import { Hono, type Context } from "hono";
 import type { AppEnv } from "../../http/types";
-import { sendBytes, sendFile } from "../../http/download";
+import { immutableCacheControl, sendBytes, sendFile } from "../../http/download";
 import { renderPlainError } from "../../http/errors";
 import { decodedRest } from "../../http/repo-gate";
 import { streamedUpload } from "../../http/body";
@@ -50,7 +50,7 @@ rpmApp.get("/:project/:repo/*", async (c) => {
   if (path.startsWith("repodata/")) {
     const doc = await rpm.repodataFile(scope, opened, path);
     const hashed = !path.startsWith("repodata/repomd.xml");
-    return sendBytes(c, doc, { contentType: doc.contentType, headers: { "Cache-Control": hashed ? "max-age=86400" : "no-cache" } });
+    return sendBytes(c, doc, { contentType: doc.contentType, headers: { "Cache-Control": hashed ? immutableCacheControl(opened.repo) : "no-cache" } });
   }
   if (path.startsWith("Packages/")) return sendFile(c, opened.repo, await rpm.packageFile(scope, opened, path), { contentType: rpm.RPM_MEDIA_TYPE });
   throw notFound("File", `${path} not found`);
@@ -69,6 +69,7 @@ export const rpmFormat: Format = {
   repoFormats: ["rpm"],
   prefix: "/rpm",
   routes: rpmApp,
+  planRead: (rest, method) => (method === "GET" || method === "HEAD" ? rpm.plannedRead(decodeURIComponent(rest)) : null),
   renderError: renderPlainError,
   // Licences are not read from the package header yet (deb: debian/copyright, rpm: License tag),
   // so licence policies skip these; blocks name exact versions (no dpkg/rpm range grammar yet).

@@ -15,9 +15,8 @@
 import type { Scope } from "../../services/scope";
 import type { OpenedRepo } from "../../services/projects";
 import * as packages from "../../services/artifacts";
-import { enforceVersion } from "../../services/policy";
-import { findKeptIndexFile, publishUploadedFile, readIndexFile, type IndexBuilder } from "../../services/artifacts";
-import { detachSign, repoPublicKey, type KeyOwner } from "../../services/trust";
+import { findKeptIndexFile, plannedIndexFile, plannedKeptIndexFile, plannedStoredFile, publishUploadedFile, readIndexFile, type IndexBuilder, type PlannedRead } from "../../services/artifacts";
+import { detachSign, plannedSigningKey, repoPublicKey, type KeyOwner } from "../../services/trust";
 import { conflict, invalid, notFound } from "../../core/errors";
 import { readRpm } from "./header";
 import { evrString, locationOf, packageInfo } from "./package-info";
@@ -75,22 +74,33 @@ export async function uploadRpm(scope: Scope, opened: OpenedRepo, input: UploadI
   return { ...described!, digest: blob.digest, size: blob.size };
 }
 
-/** A package file of ours by name (with its version's policy columns), or a 404. */
+/** An .rpm with its blob and its version's policy columns, one query (none when the gate read it ahead), or a 404. */
 async function findStored(scope: Scope, opened: OpenedRepo, path: string) {
-  const found = await packages.findFileForDownload(scope, opened.repo.id, path);
-  if (!found || !isRpmMetadata(found.file.metadata)) throw notFound("File", `${path} not found`);
-  return found;
+  const stored = await packages.storedFile(scope, opened.repo.id, { name: path });
+  if (!stored || !isRpmMetadata(stored.file.metadata)) throw notFound("File", `${path} not found`);
+  return stored;
 }
 
-/** A package file to download: 451 when a policy (a block, a quarantine hold) refuses its version. */
+/** An .rpm to download: 451 when a policy (a block, a quarantine hold) refuses its version. */
 export async function packageFile(scope: Scope, opened: OpenedRepo, path: string) {
-  const found = await findStored(scope, opened, path);
-  await enforceVersion(scope, opened, found.packageName, found.version, found.file.digest);
-  return found.file;
+  const stored = await findStored(scope, opened, path);
+  await packages.enforceStoredFile(scope, opened, stored);
+  return stored;
 }
 
 export async function deletePackageFile(scope: Scope, opened: OpenedRepo, path: string) {
   await trashFile(scope, opened, (await findStored(scope, opened, path)).file);
+}
+
+const HASHED = /^repodata\/([a-f0-9]{64})-(primary|filelists|other)\.xml\.gz$/;
+
+/** The one read of each dnf read route, for the gate's batch (http/prefetch.ts). */
+export function plannedRead(path: string): PlannedRead | null {
+  if (path === "repodata/repomd.xml.key" || path === "key.asc") return plannedSigningKey();
+  if (HASHED.test(path)) return plannedKeptIndexFile({ path });
+  if (path.startsWith("repodata/")) return plannedIndexFile(path);
+  if (path.startsWith("Packages/")) return plannedStoredFile({ name: path });
+  return null;
 }
 
 const builder = (scope: Scope, opened: OpenedRepo): IndexBuilder => {
@@ -103,7 +113,7 @@ const builder = (scope: Scope, opened: OpenedRepo): IndexBuilder => {
 
 /** A repodata/ document: repomd.xml (and .asc) from the current build, hashed data files from any kept build. */
 export async function repodataFile(scope: Scope, opened: OpenedRepo, path: string) {
-  const hashed = /^repodata\/([a-f0-9]{64})-(primary|filelists|other)\.xml\.gz$/.test(path);
+  const hashed = HASHED.test(path);
   const file =
     (hashed ? await findKeptIndexFile(scope, opened.repo.id, { path }) : null) ?? (await readIndexFile(scope, opened.repo.id, path, builder(scope, opened)));
   if (!file) throw notFound("File", `${path} not found`);

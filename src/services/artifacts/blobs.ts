@@ -27,6 +27,9 @@ import * as q from "../../db/blobs";
 import { findRepo } from "../../db/projects";
 import { newBlobKey } from "../../storage/keys";
 import { deleteObject, getObject, putStream, type ChecksumAlgorithm, type PutOptions, type PutResult } from "../../storage/blob-store";
+import { matchBytes, storeBytes } from "../../storage/edge-cache";
+import { config } from "../../config";
+import { TtlCache } from "../../core/ttl-cache";
 import { RegistryError, notFound } from "../../core/errors";
 import { gcRefusal } from "../../db/errors";
 import { sha256Digest } from "../../core/digest";
@@ -217,6 +220,53 @@ export async function unlinkBlob(scope: Scope, ref: RepoRef, digest: string, opt
 
 /** Opens a blob row already found (e.g. by `findRepoBlob`), optionally a byte range of it. */
 export const openBlobObject = (scope: Scope, blob: { r2Key: string }, range?: R2Range) => getObject(scope.env.BLOBS, blob.r2Key, { range });
+
+/**
+ * Small blobs (npm tarballs, .mod files, small wheels) kept in isolate memory by digest:
+ * a hot package is then served without even a Cache API call. Bounded: at most
+ * SMALL_BLOB_MAX bytes each and SMALL_BLOBS entries (8 MiB of the isolate's 128 MB).
+ * A digest's bytes never change, so nothing here is ever stale.
+ */
+const smallBlobs = new TtlCache<string, Uint8Array>(60_000, "artifacts", 64);
+const SMALL_BLOB_MAX = 128 * 1024;
+
+/**
+ * The bytes of a blob the caller was allowed to read (the one read path for downloads,
+ * http/download.ts): from isolate memory (small blobs), else the edge cache (no R2
+ * operation), else R2; a whole object up to the configured size is put in the edge cache
+ * on the way out (storage/edge-cache.ts). Null when the object is gone.
+ */
+export async function openBytes(scope: Scope, blob: { digest: string; size: number; r2Key: string }, range?: { offset: number; length: number }): Promise<{ body: ReadableStream } | null> {
+  const max = config(scope.env).edgeCacheMaxBytes;
+  if (blob.size > 0 && blob.size <= Math.min(SMALL_BLOB_MAX, max)) return openSmall(scope, blob, range);
+  const cacheable = blob.size > 0 && blob.size <= max;
+  if (cacheable) {
+    const cached = await matchBytes(scope.baseUrl, blob.digest, range);
+    if (cached) return { body: cached };
+  }
+  const object = await getObject(scope.env.BLOBS, blob.r2Key, { range });
+  if (!object) return null;
+  if (!cacheable || range) return object;
+  const [served, stored] = object.body.tee();
+  scope.waitUntil(storeBytes(scope.baseUrl, blob.digest, blob.size, stored));
+  return { body: served };
+}
+
+/** A small blob, whole, from memory, the edge cache or R2 (then kept in both); served as a range when asked. */
+async function openSmall(scope: Scope, blob: { digest: string; size: number; r2Key: string }, range?: { offset: number; length: number }): Promise<{ body: ReadableStream } | null> {
+  let bytes = smallBlobs.get(blob.digest);
+  if (!bytes) {
+    const cached = await matchBytes(scope.baseUrl, blob.digest);
+    const body = cached ?? (await getObject(scope.env.BLOBS, blob.r2Key))?.body;
+    if (!body) return null;
+    bytes = new Uint8Array(await new Response(body).arrayBuffer());
+    if (bytes.byteLength !== blob.size) return null;
+    if (!cached) scope.waitUntil(storeBytes(scope.baseUrl, blob.digest, blob.size, new Blob([bytes]).stream()));
+    smallBlobs.set(blob.digest, bytes);
+  }
+  const part = range ? bytes.subarray(range.offset, range.offset + range.length) : bytes;
+  return { body: new Blob([part]).stream() };
+}
 
 /** Opens a blob this repo may read, optionally a byte range of it. */
 export async function readBlob(scope: Scope, repoId: string, digest: string, range?: R2Range) {

@@ -16,3 +16,4 @@ export * from "./quotas";
 export * from "./repo-indexes";
 export * from "./publish-file";
 export * from "./downloads";
+export * from "./reads";

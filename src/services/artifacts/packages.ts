@@ -35,9 +35,10 @@ import { RegistryError, conflict, notFound } from "../../core/errors";
 import { newId } from "../../core/ids";
 import { nameAllowed } from "../../core/names";
 import { clampLimit, decodeCursor, toPage } from "../../core/pagination";
-import { runBatch, type Statement } from "../../db/client";
+import { runBatch, runRead, type Statement } from "../../db/client";
 import { bumpRevision, bumpRevisionOfPackage } from "../../db/indexes";
 import { admitPackageVersion, judgeLicenseAtPublish, licensePoliciesOf, type Admission } from "../policy";
+import { clearCacheGroup } from "../../core/ttl-cache";
 
 export type { FileRow, PackageRow, VersionRow } from "../../db/packages";
 
@@ -67,7 +68,18 @@ export interface PublishInput {
    * its POM); a later publish into the version that knows it records and judges it.
    */
   license?: string | null;
+  /** The package and version as the caller just read them (`findPackageAndVersion`): the first attempt reads nothing again. */
+  known?: PackageAndVersion;
 }
+
+export interface PackageAndVersion {
+  pkg: q.PackageRow | undefined;
+  version: q.VersionRow | undefined;
+}
+
+/** A package and one of its versions, either possibly missing: one D1 round trip. */
+export const findPackageAndVersion = (scope: Scope, repoId: string, name: string, version: string): Promise<PackageAndVersion> =>
+  runRead(scope.db, q.packageAndVersionRead(scope.db, repoId, name, version));
 
 export interface PublishedVersion {
   package: q.PackageRow;
@@ -88,7 +100,8 @@ const PUBLISH_ATTEMPTS = 3;
 export async function publishVersion(scope: Scope, opened: OpenedRepo, input: PublishInput): Promise<PublishedVersion> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await attemptPublish(scope, opened, input);
+      // A retry re-reads: the winner of the race changed what the caller had read.
+      return await attemptPublish(scope, opened, attempt === 1 ? input : { ...input, known: undefined });
     } catch (e) {
       // Re-read and try again: the retry sees the winner's rows, so it appends (Maven
       // files uploaded in parallel) or refuses with ConflictVersionExists/FileExists.
@@ -104,7 +117,8 @@ async function attemptPublish(scope: Scope, opened: OpenedRepo, input: PublishIn
   assertNameAllowed(opened, input.name);
   const repoId = opened.repo.id;
   const now = Date.now();
-  const existingPkg = await q.findPackage(scope.db, repoId, input.name);
+  const known = input.known ?? (await findPackageAndVersion(scope, repoId, input.name, input.version));
+  const existingPkg = known.pkg;
   const pkg: q.PackageRow = existingPkg
     ? { ...existingPkg, metadata: { ...existingPkg.metadata, ...(input.packageMetadata ?? {}) }, updatedAt: now }
     : {
@@ -116,7 +130,7 @@ async function attemptPublish(scope: Scope, opened: OpenedRepo, input: PublishIn
         createdAt: now,
         updatedAt: now,
       };
-  const existingVersion = existingPkg ? await q.findVersion(scope.db, existingPkg.id, input.version) : undefined;
+  const existingVersion = existingPkg ? known.version : undefined;
   if (existingVersion && !input.appendToExisting) {
     throw conflict("VersionExists", `${input.displayName ?? input.name}@${input.version} already exists and can't be overwritten`);
   }
@@ -237,13 +251,16 @@ export async function listPackages(scope: Scope, repoId: string, search?: string
   return toPage(await q.listPackages(scope.db, repoId, search, decodeCursor(cursor), n), n);
 }
 
+/** Changes a package's metadata (npm dist-tags); emits no event, so it clears the cached documents itself. */
 export async function updatePackageMetadata(scope: Scope, pkg: q.PackageRow, metadata: Record<string, unknown>) {
   await q.updatePackage(scope.db, pkg.id, { metadata, updatedAt: Date.now() }).run();
+  clearCacheGroup("artifacts");
 }
 
 export async function setVersionFlags(scope: Scope, version: q.VersionRow, flags: { yanked?: string | null; deprecated?: string | null; metadata?: Record<string, unknown> }) {
   const now = Date.now();
   await runBatch(scope.db, [q.updateVersion(scope.db, version.id, { ...flags, updatedAt: now }), bumpRevisionOfPackage(scope.db, version.packageId, now)]);
+  clearCacheGroup("artifacts");
 }
 
 /** One page of a package's versions, each with its files, oldest first. */

@@ -16,6 +16,10 @@
  * - A read serves the newest index when it was built from the current revision, else
  *   builds one first: after an upload's response, the next read sees the upload.
  * - Superseded indexes stay readable (by path and by hash) for RETAIN_MS, then go.
+ * - Reading a document costs one D1 round trip (none more when the gate read it ahead:
+ *   `plannedIndexFile`, `plannedKeptIndexFile`), unless the index must be built first.
+ *   A document named by its hash is content-addressed: a found one is kept in isolate
+ *   memory, so a warm read of it costs none.
  *
  *   read(path):
  *     [rev, newest index, its parts for path] ← one batch
@@ -25,11 +29,13 @@
  *            → a concurrent build that stored rev'' ≥ rev' first makes ours roll back:
  *              read again (the winner's index is at least as new)
  */
-import type { Scope } from "../scope";
+import { readOnce, type Scope } from "../scope";
 import * as q from "../../db/indexes";
 import type { FileRow, PackageRow, VersionRow } from "../../db/packages";
 import { isForeignKeyViolation } from "../../db/errors";
-import { runBatch } from "../../db/client";
+import { runBatch, runRead } from "../../db/client";
+import { TtlCache } from "../../core/ttl-cache";
+import type { PlannedRead } from "./reads";
 import { newId, sha256Hex } from "../../core/ids";
 import { gunzip } from "../../core/archive/decompress";
 import { concatChunks } from "../../core/byte-reader";
@@ -90,40 +96,72 @@ export interface IndexFile {
 
 const concat = (parts: { content: Uint8Array }[]) => concatChunks(parts.map((p) => new Uint8Array(p.content)));
 
-async function fileOf(scope: Scope, index: q.RepoIndexRow, entry: q.IndexManifestEntry, parts?: { content: Uint8Array }[]): Promise<IndexFile> {
-  let bytes: Uint8Array;
-  if (entry.gunzipOf) bytes = await gunzip(concat(await q.partsOf(scope.db, index.id, entry.gunzipOf)), MAX_GUNZIPPED, entry.path);
-  else bytes = concat(parts ?? (await q.partsOf(scope.db, index.id, entry.path)));
+/** The document `entry` of `index`; `parts` are what a read already fetched (any paths), else they are read now. */
+async function fileOf(scope: Scope, index: q.RepoIndexRow, entry: q.IndexManifestEntry, parts: q.IndexPart[] = []): Promise<IndexFile> {
+  const source = entry.gunzipOf ?? entry.path;
+  const fetched = parts.filter((p) => p.path === source);
+  const stored = fetched.length > 0 ? fetched : await q.partsOf(scope.db, index.id, source);
+  const bytes = entry.gunzipOf ? await gunzip(concat(stored), MAX_GUNZIPPED, entry.path) : concat(stored);
   return { path: entry.path, sha256: entry.sha256, size: entry.size, contentType: entry.contentType, bytes, builtAt: index.createdAt };
 }
 
+const indexKey = (path: string) => `index:${path}`;
+const keptKey = (match: q.KeptMatch) => `kept-index:${match.path ?? ""}|${match.sha256 ?? ""}|${match.under ?? ""}`;
+
+/** `readIndexFile`'s read, for the gate's batch. */
+export const plannedIndexFile = (path: string): PlannedRead => ({ key: indexKey(path), read: (scope, repo) => q.currentIndexRead(scope.db, repo, path) });
+/** `findKeptIndexFile`'s read, for the gate's batch. */
+export const plannedKeptIndexFile = (match: q.KeptMatch): PlannedRead => ({ key: keptKey(match), read: (scope, repo) => q.keptIndexFileRead(scope.db, repo, match) });
+
 /** The document at `path` in the repo's current index (built first when stale), or null. */
 export async function readIndexFile(scope: Scope, repoId: string, path: string, build: IndexBuilder): Promise<IndexFile | null> {
-  const [rev, latest, parts] = await scope.db.batch([q.revisionOf(scope.db, repoId), q.latestIndex(scope.db, repoId), q.partsOfLatest(scope.db, repoId, path)]);
-  let index = latest[0];
-  if (!index || index.rev < (rev[0]?.rev ?? 0)) index = await buildIndex(scope, repoId, build);
+  const { rev, latest, parts } = await readOnce(scope, indexKey(path), () => runRead(scope.db, q.currentIndexRead(scope.db, repoId, path)));
+  let index = latest;
+  let have = parts;
+  if (!index || index.rev < rev) ({ index, documents: have } = await buildAndStore(scope, repoId, build));
   const entry = index.manifest.find((e) => e.path === path);
   if (!entry) return null;
-  return fileOf(scope, index, entry, index.id === latest[0]?.id ? parts : undefined);
+  return fileOf(scope, index, entry, have);
 }
+
+/** Documents found by their hash (content-addressed, so never stale): small ones stay in isolate memory. */
+const KEPT_CACHE_TTL_MS = 60_000;
+const keptFiles = new TtlCache<string, IndexFile>(KEPT_CACHE_TTL_MS, "artifacts", 64);
+const KEPT_CACHE_MAX_BYTES = 256 * 1024;
 
 /**
  * A document of any index still kept (the current one first), by path or by SHA-256:
  * for names that carry their content's hash (dnf's `<sha256>-primary.xml.gz`, apt's
  * `by-hash/SHA256/<hex>`), which a client may ask for after the index moved on.
  */
-export async function findKeptIndexFile(scope: Scope, repoId: string, match: { path?: string; sha256?: string; under?: string }): Promise<IndexFile | null> {
-  for (const index of await q.keptIndexes(scope.db, repoId)) {
+export async function findKeptIndexFile(scope: Scope, repoId: string, match: q.KeptMatch): Promise<IndexFile | null> {
+  const cacheKey = `${repoId}|${keptKey(match)}`;
+  const hit = keptFiles.get(cacheKey);
+  if (hit) return hit;
+  const { kept, parts } = await readOnce(scope, keptKey(match), () => runRead(scope.db, q.keptIndexFileRead(scope.db, repoId, match)));
+  for (const index of kept) {
     const entry = index.manifest.find(
       (e) => (match.path === undefined || e.path === match.path) && (match.sha256 === undefined || e.sha256 === match.sha256) && (match.under === undefined || e.path.startsWith(match.under)),
     );
-    if (entry) return fileOf(scope, index, entry);
+    if (!entry) continue;
+    const file = await fileOf(scope, index, entry, parts.filter((p) => p.indexId === index.id));
+    // Never kept past the index's retention: a current index is retained RETAIN_MS after it is superseded.
+    const now = Date.now();
+    const ttl = Math.min(KEPT_CACHE_TTL_MS, index.supersededAt === null ? KEPT_CACHE_TTL_MS : index.supersededAt + RETAIN_MS - now);
+    if (file.bytes.byteLength <= KEPT_CACHE_MAX_BYTES && ttl > 0) keptFiles.set(cacheKey, file, now, ttl);
+    return file;
   }
   return null;
 }
 
 /** Builds the repo's index from its current revision and stores it (or adopts a concurrent build's). */
-export async function buildIndex(scope: Scope, repoId: string, build: IndexBuilder): Promise<q.RepoIndexRow> {
+export const buildIndex = async (scope: Scope, repoId: string, build: IndexBuilder): Promise<q.RepoIndexRow> => (await buildAndStore(scope, repoId, build)).index;
+
+/**
+ * `buildIndex`, and the built documents' bytes, so the read that built them serves one
+ * without reading it back (none when a concurrent build's index was adopted).
+ */
+async function buildAndStore(scope: Scope, repoId: string, build: IndexBuilder): Promise<{ index: q.RepoIndexRow; documents: q.IndexPart[] }> {
   for (let attempt = 1; ; attempt++) {
     const [rev, pkgs, vers, rows] = await scope.db.batch([q.revisionOf(scope.db, repoId), ...q.repoContents(scope.db, repoId)]);
     const current = rev[0]?.rev ?? 0;
@@ -151,12 +189,12 @@ export async function buildIndex(scope: Scope, repoId: string, build: IndexBuild
     statements[0] = q.insertIndexIfNewest(scope.db, { id, repoId, rev: current, manifest, createdAt: now });
     try {
       await runBatch(scope.db, [...statements, q.supersedeOlder(scope.db, repoId, current, now), q.deleteExpired(scope.db, repoId, now - RETAIN_MS)]);
-      return { id, repoId, rev: current, manifest, createdAt: now, supersededAt: null };
+      return { index: { id, repoId, rev: current, manifest, createdAt: now, supersededAt: null }, documents: built.documents.map((d) => ({ path: d.path, part: 0, content: d.bytes })) };
     } catch (e) {
       if (!isForeignKeyViolation(e)) throw e;
       // Another build stored an index from this revision or a later one: use it if it is current.
       const [[latest], [after]] = await scope.db.batch([q.latestIndex(scope.db, repoId), q.revisionOf(scope.db, repoId)]);
-      if (latest && latest.rev >= (after?.rev ?? 0)) return latest;
+      if (latest && latest.rev >= (after?.rev ?? 0)) return { index: latest, documents: [] };
       if (attempt >= BUILD_ATTEMPTS) throw e;
     }
   }

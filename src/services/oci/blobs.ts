@@ -15,14 +15,16 @@
  *   licence-blocked, held) is refused with them (services/policy), in the one query
  *   that finds the blob; blobs no manifest references are served as before.
  */
-import type { Scope } from "../scope";
+import { readOnce, type Scope } from "../scope";
 import type { OpenedImage } from "./access";
 import { mayAccess } from "./access";
 import { emitEvent } from "../events/audit";
 import { findRepoBlob, ingestBlob, linkExistingBlob, unlinkBlob } from "../artifacts/blobs";
-import { findBlobForPull, reposLinking, restrictingParent } from "../../db/oci";
+import { blobForPullRead, reposLinking, restrictingParent } from "../../db/oci";
+import { runRead } from "../../db/client";
 import { enforceDownload } from "../policy";
 import { LICENSE_ANNOTATION } from "./manifest-document";
+import type { PlannedRead } from "../artifacts/reads";
 import { RegistryError } from "../../core/errors";
 import { assertSha256Digest } from "../../core/digest";
 
@@ -34,14 +36,25 @@ export function requireDigest(text: string | undefined | null): string {
   return assertSha256Digest(text);
 }
 
-/** A blob for a pull (HEAD/GET): 404 when the repo has no link, 451 when only restricted manifests use it. */
+/**
+ * A blob for a pull (HEAD/GET): 404 when the repo has no link, 451 when only restricted
+ * manifests use it. One D1 read on every pull, planned into the gate's batch when cold:
+ * the link row is not kept in isolate memory, since whether its manifests are blocked
+ * can change at any time and a pull must see a block at once (services/policy).
+ */
+const blobReadKey = (digest: string) => `blob:${digest}`;
+
+/** The blob a pull of `digest` reads, for the gate's batch (http/prefetch.ts). */
+export const plannedBlob = (digest: string): PlannedRead => ({ key: blobReadKey(digest), read: (scope, repo) => blobForPullRead(scope.db, repo, digest, Date.now()) });
+
 export async function headBlob(scope: Scope, img: OpenedImage, digest: string) {
-  const found = await findBlobForPull(scope.db, img.repo.id, requireDigest(digest), Date.now());
+  const d = requireDigest(digest);
+  const found = await readOnce(scope, blobReadKey(d), () => runRead(scope.db, blobForPullRead(scope.db, img.repo.id, d, Date.now())));
   if (!found) throw blobUnknown(digest);
   if (found.parents > 0 && found.free === 0) {
-    const parent = await restrictingParent(scope.db, img.repo.id, digest);
+    const parent = await restrictingParent(scope.db, img.repo.id, d);
     if (parent) {
-      await enforceDownload(scope, img, { ...parent, owner: parent.pushedBy }, { package: parent.image, version: parent.digest, digest, license: parent.annotations[LICENSE_ANNOTATION] ?? null });
+      await enforceDownload(scope, img, { ...parent, owner: parent.pushedBy }, { package: parent.image, version: parent.digest, digest: d, license: parent.annotations[LICENSE_ANNOTATION] ?? null });
     }
   }
   return found.blob;
@@ -64,7 +77,7 @@ export async function deleteBlob(scope: Scope, img: OpenedImage, digest: string)
 /** POST …/blobs/uploads/?digest=… with the whole blob as body. */
 export async function uploadMonolithic(scope: Scope, img: OpenedImage, digest: string, body: ReadableStream<Uint8Array>, length: number | null) {
   const expected = requireDigest(digest);
-  return ingestBlob(scope, img.repo.id, body, { expectedDigest: expected, length, contentType: "application/octet-stream" });
+  return ingestBlob(scope, img.repo, body, { expectedDigest: expected, length, contentType: "application/octet-stream" });
 }
 
 /** Tries to satisfy `?mount=<digest>[&from=<name>]`; null means "start an upload instead". */
@@ -74,11 +87,11 @@ export async function tryMount(scope: Scope, img: OpenedImage, digest: string, f
   if (from) {
     const source = await mayAccess(scope, from, "read");
     if (!source || !(await findRepoBlob(scope, source.repo.id, d))) return null;
-    return (await linkExistingBlob(scope, img.repo.id, d)) ? d : null;
+    return (await linkExistingBlob(scope, img.repo, d)) ? d : null;
   }
   for (const repo of await reposLinking(scope.db, d)) {
     if (await scope.access.can("read", { projectId: repo.projectId, repo })) {
-      return (await linkExistingBlob(scope, img.repo.id, d)) ? d : null;
+      return (await linkExistingBlob(scope, img.repo, d)) ? d : null;
     }
   }
   return null;

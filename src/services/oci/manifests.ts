@@ -15,7 +15,9 @@
  *   and its row carries the block that matches its digest, its quarantine hold and its
  *   pusher. Pulls (HEAD/GET by tag or digest) answer 451 when a policy refuses it.
  */
-import type { Scope } from "../scope";
+import { readOnce, type Scope } from "../scope";
+import type { PlannedRead } from "../artifacts/reads";
+import { runRead } from "../../db/client";
 import { TAG_CACHE_TTL_MS, TtlCache } from "../../core/ttl-cache";
 import type { OpenedImage } from "./access";
 import { emitEvent } from "../events/audit";
@@ -101,7 +103,7 @@ export async function putManifest(scope: Scope, img: OpenedImage, input: PutMani
   let body: string | null = null;
   if (!existing) {
     if (input.bytes.byteLength <= INLINE_MANIFEST_MAX) body = new TextDecoder().decode(input.bytes);
-    else await ingestBlob(scope, repo.id, new Blob([input.bytes]).stream(), { length: input.bytes.byteLength, expectedDigest: digest, contentType: parsed.mediaType });
+    else await ingestBlob(scope, repo, new Blob([input.bytes]).stream(), { length: input.bytes.byteLength, expectedDigest: digest, contentType: parsed.mediaType });
   }
   const stmts = [
     ...(existing
@@ -189,16 +191,32 @@ export function lookupReference(reference: string) {
  * Manifest lookups (HEAD/GET, the hottest registry request) served from isolate memory
  * for a short while: by digest the content can't change, by tag it is at most
  * TAG_CACHE_TTL_MS stale in other isolates; any push, delete or restore in this
- * isolate clears the cache (an `artifact.*` event). Large bodies are not cached.
+ * isolate clears the cache (an `artifact.*` event; a policy change clears every cache).
+ * Large bodies are not cached. Lookups by digest live no longer than by tag: the bytes
+ * never change, but the row carries the policy columns (services/policy), whose staleness
+ * in other isolates policy bounds at TAG_CACHE_TTL_MS (and a blocked image's blobs are
+ * refused at once: services/oci/blobs.ts reads their manifests on every pull).
  */
 const manifestLookups = new TtlCache<string, q.ManifestRow | q.ManifestMeta | null>(TAG_CACHE_TTL_MS, "artifacts", 5_000);
 const CACHED_BODY_MAX = 64 * 1024;
+
+const manifestReadKey = (image: string, ref: { digest: string } | { tag: string }, withBody: boolean) =>
+  `manifest:${image}|${"digest" in ref ? ref.digest : `:${ref.tag}`}|${withBody}`;
+
+/** The manifest a HEAD/GET of `reference` reads, for the gate's batch (http/prefetch.ts); null for a reference it will refuse. */
+export function plannedManifest(image: string, reference: string, withBody: boolean): PlannedRead | null {
+  if (!reference.includes(":") && !isTag(reference)) return null;
+  const ref = parseReference(reference);
+  return { key: manifestReadKey(image, ref, withBody), read: (scope, repo) => q.manifestRead(scope.db, repo, image, ref, withBody) };
+}
 
 async function lookupManifest(scope: Scope, img: OpenedImage, ref: { digest: string } | { tag: string }, withBody: boolean) {
   const key = `${img.repo.id}|${img.name.image}|${"digest" in ref ? ref.digest : `:${ref.tag}`}|${withBody}`;
   const hit = manifestLookups.get(key);
   if (hit !== undefined) return hit;
-  const row = (await q.findManifest(scope.db, img.repo.id, img.name.image, ref, withBody)) ?? null;
+  const row = await readOnce(scope, manifestReadKey(img.name.image, ref, withBody), () =>
+    runRead(scope.db, q.manifestRead(scope.db, img.repo.id, img.name.image, ref, withBody)),
+  );
   const body = row && "body" in row ? (row.body as string | null) : null;
   if (!body || body.length <= CACHED_BODY_MAX) manifestLookups.set(key, row);
   return row;

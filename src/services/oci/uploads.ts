@@ -113,7 +113,7 @@ export async function finishUpload(scope: Scope, img: OpenedImage, uuid: string,
     await deleteObject(scope.env.BLOBS, done.key);
     throw new RegistryError("InvalidDigestMismatch", `the uploaded content's digest is ${actual}, not ${expected}`);
   }
-  await recordBlob(scope, img.repo.id, { digest: actual, size: done.size, key: done.key, mediaType: null });
+  await recordBlob(scope, img.repo, { digest: actual, size: done.size, key: done.key, mediaType: null });
   return { digest: actual, size: done.size };
 }
 

@@ -8,12 +8,13 @@
  *   writes and deletes to `read_only` repos.
  * - The slug lookup is cached per isolate (core/ttl-cache.ts); governance changes clear it.
  */
-import type { Scope } from "../scope";
+import { readOnce, type Scope } from "../scope";
 import { auditQuery, emitEvent } from "../events/audit";
 import { visibleReach } from "./visibility";
 import { insertPermissionQuery, permissionsFromPrototypes } from "./repo-defaults";
 import * as q from "../../db/projects";
 import { isUniqueViolation } from "../../db/errors";
+import { confirmAtPrimary } from "../../db/client";
 import { assertSlug } from "../../core/names";
 import { RegistryError, conflict, invalid, notFound } from "../../core/errors";
 import { newId } from "../../core/ids";
@@ -174,6 +175,26 @@ export interface OpenedRepo {
   repo: q.RepoRow;
 }
 
+const repoReadKey = (projectSlug: string, repoSlug: string) => `repo:${projectSlug}/${repoSlug}`;
+
+/** The repo this isolate has cached under its slugs, if any. */
+export const cachedRepo = (projectSlug: string, repoSlug: string) => repoBySlugs.get(`${projectSlug}/${repoSlug}`);
+
+/**
+ * The repo lookup for the gate's batch (http/prefetch.ts), with the repo's and its
+ * project's ids as subqueries for the other reads of the same batch.
+ */
+export function pendingRepoRead(scope: Pick<Scope, "db">, projectSlug: string, repoSlug: string) {
+  return {
+    read: q.repoBySlugsRead(scope.db, projectSlug, repoSlug),
+    refs: q.repoRefsBySlugs(projectSlug, repoSlug),
+    accept(reads: Map<string, unknown>, found: OpenedRepo | null) {
+      if (found) repoBySlugs.set(`${projectSlug}/${repoSlug}`, found);
+      reads.set(repoReadKey(projectSlug, repoSlug), found);
+    },
+  };
+}
+
 /**
  * Resolves `/<format>/<project>/<repo>` for a protocol request and checks the caller
  * may perform `action` there. `formats` lists the repo formats this protocol serves.
@@ -185,7 +206,9 @@ export async function openRepo(
   action: Action,
   formats: readonly RepoFormat[],
 ): Promise<OpenedRepo> {
-  const found = await repoBySlugs.getOrLoad(`${projectSlug}/${repoSlug}`, () => q.findRepoBySlugs(scope.db, projectSlug, repoSlug));
+  const load = () => repoBySlugs.getOrLoad(`${projectSlug}/${repoSlug}`, () => q.findRepoBySlugs(scope.db, projectSlug, repoSlug));
+  // A miss may come from a replica that lags behind the repo's creation: ask the primary.
+  const found = await confirmAtPrimary(await readOnce(scope, repoReadKey(projectSlug, repoSlug), load), load);
   const anonymous = scope.access.principal.type === "anonymous";
   if (!found || !formats.includes(found.repo.format)) {
     if (anonymous) throw scope.access.denial(action);

@@ -13,7 +13,8 @@
  *   workerd), signatures are deterministic, and gpg/gpgv ≥ 2.1 (apt, dnf's librepo) verify it.
  */
 import * as openpgp from "openpgp";
-import type { Scope } from "../scope";
+import { readOnce, type Scope } from "../scope";
+import type { PlannedRead } from "../artifacts";
 import * as q from "../../db/signing-keys";
 import { RegistryError } from "../../core/errors";
 import { TtlCache } from "../../core/ttl-cache";
@@ -81,8 +82,16 @@ async function unseal(scope: Scope, repoId: string, sealed: string): Promise<str
 
 const info = (row: q.SigningKeyRow): RepoKeyInfo => ({ fingerprint: row.fingerprint, algorithm: row.algorithm, publicKeyArmored: row.publicKey, createdAt: row.createdAt });
 
+const KEY_READ = "signing-key";
+
+/** `repoPublicKey`'s read, for the gate's batch (a key route of apt or dnf). */
+export const plannedSigningKey = (): PlannedRead => ({ key: KEY_READ, read: (scope, repo) => q.signingKeyRead(scope.db, repo) });
+
+/** Public keys by repo id: a repo's key never changes, so a warm key route reads nothing. */
+const publicKeys = new TtlCache<string, RepoKeyInfo>(5 * 60 * 1000);
+
 async function keyRow(scope: Scope, owner: KeyOwner): Promise<q.SigningKeyRow> {
-  const existing = await q.findSigningKey(scope.db, owner.id);
+  const existing = await readOnce(scope, KEY_READ, () => q.findSigningKey(scope.db, owner.id));
   if (existing) return existing;
   const { privateKey, publicKey } = await openpgp.generateKey({
     type: "ecc",
@@ -103,7 +112,9 @@ async function keyRow(scope: Scope, owner: KeyOwner): Promise<q.SigningKeyRow> {
 }
 
 /** The repo's public key (made on first use). */
-export const repoPublicKey = async (scope: Scope, owner: KeyOwner): Promise<RepoKeyInfo> => info(await keyRow(scope, owner));
+export async function repoPublicKey(scope: Scope, owner: KeyOwner): Promise<RepoKeyInfo> {
+  return publicKeys.get(owner.id) ?? publicKeys.set(owner.id, info(await keyRow(scope, owner)));
+}
 
 /** A public key as a binary OpenPGP keyring (what `gpg --dearmor` writes; apt's signed-by takes either). */
 export async function publicKeyBinary(key: RepoKeyInfo): Promise<Uint8Array<ArrayBuffer>> {

@@ -1,0 +1,212 @@
+#!/usr/bin/env node
+// Install benchmark: `npm install` of a 60-package tree from OrbitalReg (under
+// `wrangler dev`) against Verdaccio (npm package, started here with JWT tokens and no
+// uplinks), and `pip install` of a 30-package tree from OrbitalReg against a static
+// PEP 503 directory served by `python3 -m http.server` (the floor). The same packages
+// are published to both sides first (timed, alternating, for npm). Every install starts
+// from an empty client cache and an empty target, and the targets take turns round by
+// round (A B, then B A); the bench prints each round's ratio and their median.
+//
+//   node bench/installs.mjs      (BENCH_ROUNDS=5, BENCH_SUITES=npm,pip)
+// Needs: npm, curl, and Debian's pip (python3-pip, 23.0.1: what the e2e tests use).
+import { mkdtempSync, mkdirSync, writeFileSync, rmSync, readdirSync, cpSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { expectStatus, freePort, median, request, startProcess, waitFor } from "./lib.mjs";
+import { startOrbitalRegWith, withServers } from "./servers.mjs";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const SUITES = new Set((process.env.BENCH_SUITES ?? "npm,pip").split(","));
+const NPM_PACKAGES = 60;
+const PIP_PACKAGES = 30;
+const work = mkdtempSync(join(tmpdir(), "orbitalreg-installs-"));
+
+function run(cmd, args, opts = {}) {
+  const t0 = performance.now();
+  const r = spawnSync(cmd, args, { encoding: "utf8", maxBuffer: 64 << 20, ...opts });
+  const ms = performance.now() - t0;
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")} failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
+  return ms;
+}
+
+/** 60 npm packages: bench-pkg-NN depends on the next three (a DAG), a root depends on the first six. */
+function npmTree(dir) {
+  const name = (i) => `bench-pkg-${String(i).padStart(2, "0")}`;
+  const pkgs = [];
+  for (let i = 0; i < NPM_PACKAGES; i++) {
+    const d = join(dir, name(i));
+    mkdirSync(d, { recursive: true });
+    const deps = Object.fromEntries([1, 2, 3].map((k) => i + k).filter((j) => j < NPM_PACKAGES).map((j) => [name(j), "^1.0.0"]));
+    writeFileSync(join(d, "package.json"), JSON.stringify({ name: name(i), version: "1.0.0", main: "index.js", license: "MIT", dependencies: deps }));
+    // Some body, so a tarball is a few KiB like a small real package.
+    writeFileSync(join(d, "index.js"), `module.exports = ${JSON.stringify(createHash("sha256").update(name(i)).digest("hex").repeat(40))};\n`);
+    pkgs.push(d);
+  }
+  const app = join(dir, "app");
+  mkdirSync(app);
+  writeFileSync(join(app, "package.json"), JSON.stringify({ name: "bench-app", version: "1.0.0", private: true, dependencies: Object.fromEntries([0, 1, 2, 3, 4, 5].map((i) => [name(i), "^1.0.0"])) }));
+  return { pkgs, app };
+}
+
+async function startVerdaccio(w) {
+  const port = await freePort();
+  const dir = join(w, "verdaccio");
+  mkdirSync(dir, { recursive: true });
+  const config = join(dir, "config.yaml");
+  writeFileSync(
+    config,
+    `storage: ${join(dir, "storage")}\nauth:\n  htpasswd:\n    file: ${join(dir, "htpasswd")}\n    max_users: 10\nsecurity:\n  api:\n    jwt:\n      sign:\n        expiresIn: 1d\nuplinks: {}\npackages:\n  '**':\n    access: $authenticated\n    publish: $authenticated\nlog: { type: stdout, format: pretty, level: error }\nserver:\n  keepAliveTimeout: 60\n`,
+  );
+  const proc = startProcess(join(root, "node_modules", ".bin", "verdaccio"), ["-c", config, "-l", `127.0.0.1:${port}`], { cwd: dir });
+  const base = `http://127.0.0.1:${port}`;
+  await waitFor(`${base}/-/ping`);
+  const res = await expectStatus(
+    await request(`${base}/-/user/org.couchdb.user:bench`, { method: "PUT", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ name: "bench", password: "bench-password-1" }) }),
+    201,
+    "verdaccio adduser",
+  );
+  return { proc, target: { label: "verdaccio", registry: `${base}/`, token: JSON.parse(res.body).token } };
+}
+
+/** An .npmrc for one registry: its URL and token, and nothing from the user's own config. */
+function npmrc(dir, t) {
+  const host = t.registry.replace(/^https?:/, "");
+  writeFileSync(join(dir, ".npmrc"), `registry=${t.registry}\n${host}:_authToken=${t.token}\naudit=false\nfund=false\nupdate-notifier=false\n`);
+}
+
+function npmEnv(home) {
+  return { ...process.env, HOME: home, npm_config_userconfig: join(home, ".npmrc"), npm_config_cache: join(home, "cache") };
+}
+
+async function npmSuite(start) {
+  const orb = await start((w) => startOrbitalRegWith(w, { format: "npm", slug: "npm", state: "orbitalreg-npm-state" }));
+  const ver = await start(startVerdaccio);
+  const targets = [
+    { label: "orbitalreg", registry: `${orb.target.base}/npm/bench/npm/`, token: orb.target.token },
+    ver.target,
+  ];
+  const tree = npmTree(join(work, "npm-tree"));
+  const publishMs = new Map(targets.map((t) => [t.label, 0]));
+  // Publish package by package, alternating which registry goes first.
+  for (const [i, dir] of tree.pkgs.entries()) {
+    for (const t of i % 2 ? [...targets].reverse() : targets) {
+      const home = mkdtempSync(join(work, "home-"));
+      npmrc(home, t);
+      publishMs.set(t.label, publishMs.get(t.label) + run("npm", ["publish", "--registry", t.registry], { cwd: dir, env: npmEnv(home) }));
+      rmSync(home, { recursive: true, force: true });
+    }
+  }
+  if (process.env.BENCH_KEEP) {
+    writeFileSync(process.env.BENCH_KEEP, JSON.stringify({ targets, app: tree.app }));
+    await new Promise((r) => process.once("SIGINT", r));
+  }
+  const installs = new Map(targets.map((t) => [t.label, []]));
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const t of round % 2 ? [...targets].reverse() : targets) {
+      const home = mkdtempSync(join(work, "home-"));
+      const app = join(home, "app");
+      cpSync(tree.app, app, { recursive: true });
+      npmrc(home, t);
+      installs.get(t.label).push(run("npm", ["install", "--registry", t.registry, "--no-package-lock"], { cwd: app, env: npmEnv(home) }));
+      const installed = readdirSync(join(app, "node_modules")).filter((n) => n.startsWith("bench-pkg-")).length;
+      if (installed !== NPM_PACKAGES) throw new Error(`${t.label}: ${installed} packages installed, not ${NPM_PACKAGES}`);
+      rmSync(home, { recursive: true, force: true });
+    }
+  }
+  report("npm publish (60 packages, one npm publish each)", publishMs.get("orbitalreg"), publishMs.get("verdaccio"), "verdaccio");
+  reportRounds("npm install (60 packages, empty cache)", installs.get("orbitalreg"), installs.get("verdaccio"), "verdaccio");
+}
+
+/** 30 wheels: bench_pkg_NN requires the next two; built with plain zip (no build backend needed). */
+async function pipTree(dir) {
+  mkdirSync(dir, { recursive: true });
+  const wheels = [];
+  for (let i = 0; i < PIP_PACKAGES; i++) {
+    const name = `bench_pkg_${String(i).padStart(2, "0")}`;
+    const requires = [1, 2].map((k) => i + k).filter((j) => j < PIP_PACKAGES).map((j) => `Requires-Dist: bench-pkg-${String(j).padStart(2, "0")}>=1.0`);
+    const src = join(dir, `${name}-src`);
+    const info = join(src, `${name}-1.0.0.dist-info`);
+    mkdirSync(join(src, name), { recursive: true });
+    mkdirSync(info, { recursive: true });
+    writeFileSync(join(src, name, "__init__.py"), `VALUE = ${JSON.stringify(createHash("sha256").update(name).digest("hex").repeat(40))}\n`);
+    writeFileSync(join(info, "METADATA"), `Metadata-Version: 2.1\nName: bench-pkg-${String(i).padStart(2, "0")}\nVersion: 1.0.0\n${requires.join("\n")}${requires.length ? "\n" : ""}\n`);
+    writeFileSync(join(info, "WHEEL"), "Wheel-Version: 1.0\nGenerator: bench\nRoot-Is-Purelib: true\nTag: py3-none-any\n");
+    const files = [`${name}/__init__.py`, `${name}-1.0.0.dist-info/METADATA`, `${name}-1.0.0.dist-info/WHEEL`];
+    const record = files.map((f) => `${f},,`).join("\n") + `\n${name}-1.0.0.dist-info/RECORD,,\n`;
+    writeFileSync(join(info, "RECORD"), record);
+    const wheel = join(dir, `${name}-1.0.0-py3-none-any.whl`);
+    run("python3", ["-c", "import sys,zipfile,os\nz=zipfile.ZipFile(sys.argv[1],'w',zipfile.ZIP_DEFLATED)\nfor f in sys.argv[3:]: z.write(os.path.join(sys.argv[2],f),f)\nz.close()", wheel, src, ...files, `${name}-1.0.0.dist-info/RECORD`]);
+    wheels.push({ name: `bench-pkg-${String(i).padStart(2, "0")}`, file: wheel });
+  }
+  return wheels;
+}
+
+// Debian 12's pip (23.0.1), as the e2e tests use it, with only the index given: no pip
+// config file and no PIP_* settings of the machine (find-links, extra indexes, caches).
+const PIP = ["/usr/bin/python3", "-m", "pip"];
+const pipEnv = {
+  ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("PIP_"))),
+  PIP_CONFIG_FILE: "/dev/null",
+  PIP_NO_CACHE_DIR: "1",
+  PIP_DISABLE_PIP_VERSION_CHECK: "1",
+  PYTHONDONTWRITEBYTECODE: "1",
+};
+
+async function pipSuite(start) {
+  const orb = await start((w) => startOrbitalRegWith(w, { format: "pypi", slug: "py", state: "orbitalreg-pip-state" }));
+  const wheels = await pipTree(join(work, "pip-tree"));
+  // The floor: a static PEP 503 tree (/simple/<name>/index.html linking the wheel).
+  const floorDir = join(work, "pep503");
+  for (const w of wheels) {
+    const d = join(floorDir, "simple", w.name);
+    mkdirSync(d, { recursive: true });
+    const base = w.file.split("/").pop();
+    cpSync(w.file, join(d, base));
+    const sha = createHash("sha256").update(spawnSync("cat", [w.file]).stdout).digest("hex");
+    writeFileSync(join(d, "index.html"), `<!DOCTYPE html><html><body><a href="${base}#sha256=${sha}">${base}</a></body></html>\n`);
+  }
+  const port = await freePort();
+  const floor = startProcess("python3", ["-m", "http.server", String(port), "--bind", "127.0.0.1", "--directory", floorDir]);
+  await start(async () => ({ proc: floor, target: { label: "http.server" } }));
+  await waitFor(`http://127.0.0.1:${port}/simple/`);
+  for (const w of wheels) {
+    const form = spawnSync("curl", ["-sS", "-o", "/dev/null", "-w", "%{http_code}", "-u", `__token__:${orb.target.token}`, "-F", ":action=file_upload", "-F", "protocol_version=1", "-F", `name=${w.name}`, "-F", "version=1.0.0", "-F", "filetype=bdist_wheel", "-F", "pyversion=py3", "-F", "metadata_version=2.1", "-F", `content=@${w.file}`, `${orb.target.base}/pypi/bench/py/`], { encoding: "utf8" });
+    if (form.stdout !== "200") throw new Error(`upload ${w.name}: HTTP ${form.stdout} ${form.stderr}`);
+  }
+  const indexes = [
+    { label: "orbitalreg", url: `http://__token__:${orb.target.token}@127.0.0.1:${new URL(orb.target.base).port}/pypi/bench/py/simple/` },
+    { label: "http.server", url: `http://127.0.0.1:${port}/simple/` },
+  ];
+  const times = new Map(indexes.map((t) => [t.label, []]));
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const t of round % 2 ? [...indexes].reverse() : indexes) {
+      const dir = mkdtempSync(join(work, "pip-"));
+      times.get(t.label).push(run(PIP[0], [...PIP.slice(1), "install", "--no-input", "--target", join(dir, "site"), "--index-url", t.url, "bench-pkg-00"], { env: pipEnv }));
+      const installed = readdirSync(join(dir, "site")).filter((n) => /^bench_pkg_\d+$/.test(n)).length;
+      if (installed !== PIP_PACKAGES) throw new Error(`${t.label}: ${installed} packages installed, not ${PIP_PACKAGES}`);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  reportRounds("pip install (30 wheels, no cache)", times.get("orbitalreg"), times.get("http.server"), "http.server");
+}
+
+function report(what, ours, theirs, other) {
+  console.log(`${what}: orbitalreg ${(ours / 1000).toFixed(2)} s, ${other} ${(theirs / 1000).toFixed(2)} s → speed ${(theirs / ours).toFixed(2)}× ${other}'s`);
+}
+
+function reportRounds(what, ours, theirs, other) {
+  const ratios = ours.map((ms, i) => theirs[i] / ms);
+  const sorted = [...ratios].sort((a, b) => a - b);
+  const s = (xs) => xs.map((x) => (x / 1000).toFixed(2)).join(" ");
+  console.log(`${what}: orbitalreg ${s(ours)} s (median ${(median(ours) / 1000).toFixed(2)}); ${other} ${s(theirs)} s (median ${(median(theirs) / 1000).toFixed(2)})`);
+  console.log(`  speed vs ${other}, round by round ${ratios.map((r) => r.toFixed(2)).join(" ")}; median ${median(ratios).toFixed(2)}× (range ${sorted[0].toFixed(2)}–${sorted.at(-1).toFixed(2)})`);
+}
+
+await withServers(work, async (start) => {
+  if (SUITES.has("npm")) await npmSuite(start);
+  if (SUITES.has("pip")) await pipSuite(start);
+});
