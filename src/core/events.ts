@@ -151,7 +151,7 @@ export const EVENT_CATALOG = {
   }),
   "artifact.promoted": event({
     description: "An artifact was promoted: linked from one repository into another after passing the target's gates",
-    status: "reserved",
+    status: "emitted",
     notes: "Promotion links, never copies: the source keeps the artifact and no byte is stored twice. For an image, `referrers` counts the signatures, SBOMs and attestations linked with it. `gates` lists every gate the target checked, all passed.",
     data: z.strictObject({
       format: s.Format,

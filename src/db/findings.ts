@@ -1,7 +1,7 @@
-/** Queries over scan findings and per-project finding thresholds (schema/trust.ts). */
+/** Queries over scan findings, per-project finding thresholds and per-repo promotion gates (schema/trust.ts). */
 import { and, eq, gt, gte, inArray, isNotNull, isNull, lte, or, type SQL } from "drizzle-orm";
 import type { Db } from "./client";
-import { findingThresholds, findings } from "./schema";
+import { findingThresholds, findings, promotionGates } from "./schema";
 import { pageWhere } from "./paging";
 import type { PageKey } from "../core/pagination";
 import type { FindingKind, FindingStatus, Severity } from "../core/vocabulary";
@@ -91,3 +91,10 @@ export const findThreshold = (db: Db, projectId: string, id: string) =>
 export const insertThreshold = (db: Db, row: ThresholdRow) => db.insert(findingThresholds).values(row);
 export const updateThreshold = (db: Db, id: string, patch: Partial<ThresholdRow>) => db.update(findingThresholds).set(patch).where(eq(findingThresholds.id, id));
 export const deleteThreshold = (db: Db, id: string) => db.delete(findingThresholds).where(eq(findingThresholds.id, id));
+
+// Promotion gates (one row per target repo)
+export type GatesRow = typeof promotionGates.$inferSelect;
+export const findGates = (db: Db, repoId: string) => db.select().from(promotionGates).where(eq(promotionGates.repoId, repoId)).get();
+export const upsertGates = (db: Db, row: GatesRow) =>
+  db.insert(promotionGates).values(row).onConflictDoUpdate({ target: promotionGates.repoId, set: { maxSeverity: row.maxSeverity, requiredLabels: row.requiredLabels, minAgeSeconds: row.minAgeSeconds, updatedAt: row.updatedAt } });
+export const deleteGates = (db: Db, repoId: string) => db.delete(promotionGates).where(eq(promotionGates.repoId, repoId));

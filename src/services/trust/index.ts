@@ -19,3 +19,5 @@ export * from "./repo-keys";
 export * from "./subjects";
 export * from "./findings";
 export * from "./thresholds";
+export * from "./gates";
+export * from "./promotion";
