@@ -223,8 +223,11 @@ detectionRoutes.openapi(
 detectionRoutes.openapi(
   apiRoute({ method: "post", path: "/detection/imports", operationId: "importFindings", tags, summary: "Report findings as a SARIF 2.1.0 log or an OSV list", request: jsonBody(ImportSchema), responses: { 201: json(ReportResult, "Filed") } }),
   async (c) => {
+    const body = c.req.valid("json");
+    // The caller's right on the artifact first: a document with nothing in it must not answer differently to strangers.
+    await trust.resolveSubject(c.var.scope, packageKeyOf, refIn(body.artifact), "scan");
     const results = [];
-    for (const report of importIn(c.req.valid("json"))) results.push(await trust.reportFindings(c.var.scope, packageKeyOf, report));
+    for (const report of importIn(body)) results.push(await trust.reportFindings(c.var.scope, packageKeyOf, report));
     return c.json(reportOut(results), 201);
   },
 );

@@ -48,7 +48,7 @@ const Promoted = z
   })
   .openapi("Promotion");
 const PromoteBody = z
-  .object({ artifact: ArtifactRefSchema.describe("What to promote (its `repo_id` is the source repository)"), tag: z.string().regex(/^[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}$/).optional().describe("Images: a tag to set in the target") })
+  .object({ artifact: ArtifactRefSchema, tag: z.string().regex(/^[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}$/).optional().describe("Images: a tag to set in the target") })
   .openapi("PromoteRequest");
 
 promotionRoutes.openapi(
@@ -57,7 +57,7 @@ promotionRoutes.openapi(
     path: "/repos/{id}/promote",
     operationId: "promoteArtifact",
     tags,
-    summary: "Promote an artifact from another repository into this one, by linking (`read` on the source, `write` here); 403 ForbiddenPromotionGates lists every gate when one fails",
+    summary: "Promote an artifact (its `repo_id` is the source) into this repository, by linking (`read` on the source, `write` here); 403 ForbiddenPromotionGates lists every gate when one fails",
     request: { params: RepoParam, ...jsonBody(PromoteBody) },
     responses: { 201: json(Promoted, "Promoted") },
   }),
