@@ -10,7 +10,7 @@ import { createServer } from "node:http";
 import { createHash, createHmac, generateKeyPairSync, randomBytes, sign, verify } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { HOSTPORT, URL_, api, run, scratch, setup, unique } from "./lib.mjs";
+import { HOSTPORT, URL_, api, run, scratch, setup, unique, until } from "./lib.mjs";
 import { newLayout, sha256File, writeImage, writeIndex, writeLayer, OCI_MANIFEST } from "./oci-layout.mjs";
 
 let work, policy, env, ctx, prod, layout, image, server, base;
@@ -56,16 +56,6 @@ async function pushBlob(repo, bytes) {
   const digest = digestOf(bytes);
   await v2(`${repo.slug}/app/blobs/uploads/?digest=${digest}`, { method: "POST", body: bytes, headers: { "Content-Type": "application/octet-stream" } });
   return { digest, size: bytes.length };
-}
-
-async function until(what, fn, timeoutMs = 60_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await fn();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 test("staging → scan → gated promotion → production pull, signature and webhook", { timeout: 300_000 }, async () => {
@@ -126,7 +116,7 @@ test("staging → scan → gated promotion → production pull, signature and we
   assert.equal(verify("sha256", signed, publicKey, Buffer.from(sigManifest.layers[0].annotations["dev.cosignproject.cosign/signature"], "base64")), true);
   assert.equal(JSON.parse(signed).critical.image["docker-manifest-digest"], image.digest);
 
-  const got = await until("the artifact.promoted delivery", () => received.find((r) => r.path === hookPath));
+  const got = await until("the artifact.promoted delivery", () => received.find((r) => r.path === hookPath), 60_000);
   assert.equal(got.headers["x-orbitalreg-event"], "artifact.promoted");
   const [, t, v1] = /^t=(\d+),v1=([0-9a-f]{64})$/.exec(got.headers["x-orbitalreg-signature"]);
   assert.equal(createHmac("sha256", secret).update(`${t}.${got.raw}`).digest("hex"), v1);

@@ -237,8 +237,3 @@ export async function listFindings(scope: Scope, keyOf: PackageKeyOf, f: Finding
   }
   return toPage(await q.listFindings(scope.db, filter, decodeCursor(cursor), n), n);
 }
-
-/** Open findings per severity, for the artifact pages of the API. */
-export async function findingCounts(scope: Scope, subject: Subject) {
-  return countBySeverity(await q.findingsOfSubject(scope.db, subjectKey(subject)), Date.now());
-}

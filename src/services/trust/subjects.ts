@@ -108,4 +108,3 @@ export function artifactOf(s: Subject) {
 /** When the artifact was pushed (the version's or the manifest's creation). */
 export const pushedAt = (s: Subject) => (s.type === "image" ? s.manifest.createdAt : s.version.createdAt);
 
-export const describeSubject = (s: Subject) => (s.type === "image" ? `${s.opened.name.full}@${s.manifest.digest}` : `${s.pkg.displayName}@${s.version.version}`);
