@@ -152,7 +152,7 @@ export const GatesShape = z
 
 export const GateResult = z
   .strictObject({
-    gate: z.enum(["findings", "labels", "min_age"]).describe("Which gate"),
+    gate: z.enum(["findings", "labels", "min_age", "security", "license"]).describe("Which gate (`security` and `license`: the policy domain's blocks and licence policies)"),
     passed: z.boolean().describe("Its verdict"),
     reason: z.string().describe("Why, for humans"),
   })

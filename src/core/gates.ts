@@ -27,7 +27,8 @@ export interface GateFacts {
   now: number;
 }
 
-export type GateName = "findings" | "labels" | "min_age";
+/** `security` and `license` come from the policy domain (services/policy/promotion-check.ts), not from the repo's gates. */
+export type GateName = "findings" | "labels" | "min_age" | "security" | "license";
 export interface GateResult {
   gate: GateName;
   passed: boolean;

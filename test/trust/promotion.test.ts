@@ -1,10 +1,12 @@
 /**
  * Promotion between repositories: gates (every failed gate listed), linking without
  * copying (the target serves the same bytes, its project is charged), images with their
- * referrers and a new tag, who may promote, and the event and audit of a promotion.
+ * referrers and a new tag, who may promote, the event and audit of a promotion, and
+ * policy's say (a blocked artifact, a licence the target's policy blocks).
  */
 import { describe, expect, it } from "vitest";
-import { ADMIN, audit, captureEvents, createProject, createRepo, expectError, jsonOf, mintToken, projectWithToken, req } from "../helpers";
+import { ADMIN, audit, captureEvents, createProject, createRepo, expectError, jsonOf, mintToken, projectWithToken, req, unique } from "../helpers";
+import { npmPublish, ok, repoOf } from "../policy/publish";
 import { esc, publishBody } from "../npm-fixtures";
 import { OCI_MANIFEST, oci, ociRepo, pushBlob, pushImage, putManifest, sha256 } from "../oci-helpers";
 
@@ -133,5 +135,75 @@ describe("promoting", () => {
     expect(refs.manifests.map((m: any) => m.digest)).toEqual([referrer.digest]);
     // Promoting an image that is already there is idempotent (manifests are content-addressed).
     expect((await promote(prodRepo.id, { artifact })).status).toBe(201);
+  });
+});
+
+describe("policy at promotion", () => {
+  const gatesOf = (body: any) => body.detail.gates.map((g: any) => [g.gate, g.passed]);
+  const block = async (json: Record<string, unknown>) =>
+    jsonOf(await req("/api/admin/security", { method: "POST", token: ADMIN, json: { reason: "compromised maintainer account", customer_message: "Do not use.", ...json } }), 201);
+
+  it("refuses a licence the target's policy blocks, listed with the other failed gates; an allowed licence passes", async () => {
+    const staging = await repoOf("npm");
+    const prodProject = await createProject();
+    const prod = await createRepo(prodProject.id, "npm");
+    const gpl = unique("gpl");
+    const mit = unique("mit");
+    await ok((await npmPublish(staging, gpl, "1.0.0", { license: "GPL-3.0-only" })).res);
+    await ok((await npmPublish(staging, mit, "1.0.0", { license: "MIT" })).res);
+    const policy = await jsonOf(await req("/api/admin/license-policies", { method: "POST", token: ADMIN, json: { name: unique("lp"), repo_id: prod.id, deny: ["GPL-*"], action: "block" } }), 201);
+    await jsonOf(await setGates(prod.id, { max_severity: "high", required_labels: [], min_age_seconds: null }), 200);
+    const artifact = { repo_id: staging.repo.id, name: gpl, version: "1.0.0" };
+    await report(staging.token, artifact, "critical");
+    const events = captureEvents();
+
+    const refused: any = await expectError(await promote(prod.id, { artifact }), 403, "ForbiddenPromotionGates");
+    expect(gatesOf(refused)).toEqual([["findings", false], ["license", false]]);
+    expect(refused.detail.gates[1].reason).toBe(`licence policy '${policy.name}' refuses it: 'GPL-3.0-only' relies on GPL-3.0-only (denied)`);
+    expect(refused.message).toContain("license (");
+    expect(events.types()).not.toContain("artifact.promoted");
+    expect(events.types()).not.toContain("license.violation");
+    expect((await req(`/npm/${prodProject.slug}/${prod.slug}/${gpl}`, { token: ADMIN })).status).toBe(404);
+    expect((await quotaOf(prodProject.id)).used_bytes).toBe(0);
+
+    const done = await jsonOf(await promote(prod.id, { artifact: { repo_id: staging.repo.id, name: mit, version: "1.0.0" } }), 201);
+    expect(done.gates).toEqual([
+      { gate: "findings", passed: true, reason: "no open finding at or above high" },
+      { gate: "license", passed: true, reason: "MIT: allowed by the target's licence policies" },
+    ]);
+  });
+
+  it("refuses a blocked package version with its own gate, and one a block confines to the target", async () => {
+    const staging = await repoOf("npm");
+    const prodProject = await createProject();
+    const prod = await createRepo(prodProject.id, "npm");
+    const name = unique("evil");
+    await ok((await npmPublish(staging, name, "1.0.0")).res);
+    await ok((await npmPublish(staging, name, "1.0.1")).res);
+    const b = await block({ format: "npm", package: name, versions: ["1.0.0"] });
+
+    const refused: any = await expectError(await promote(prod.id, { artifact: { repo_id: staging.repo.id, name, version: "1.0.0" } }), 403, "ForbiddenPromotionGates");
+    expect(gatesOf(refused)).toEqual([["security", false]]);
+    expect(refused.detail.gates[0].reason).toBe(`it is blocked: security block ${b.id} (compromised maintainer account)`);
+    expect((await req(`/npm/${prodProject.slug}/${prod.slug}/${name}`, { token: ADMIN })).status).toBe(404);
+
+    // 1.0.1 is not blocked where it is, but a block confined to the target refuses it there.
+    const there = await block({ format: "npm", package: name, versions: ["1.0.1"], project_id: prodProject.id, repo_id: prod.id });
+    const refusedThere: any = await expectError(await promote(prod.id, { artifact: { repo_id: staging.repo.id, name, version: "1.0.1" } }), 403, "ForbiddenPromotionGates");
+    expect(refusedThere.detail.gates).toEqual([{ gate: "security", passed: false, reason: `a block refuses it in the target: security block ${there.id} (compromised maintainer account)` }]);
+
+    // Lifting the first block lets 1.0.0 through (no gate reported: nothing applies).
+    expect((await req(`/api/admin/security/${b.id}`, { method: "DELETE", token: ADMIN })).status).toBe(200);
+    expect((await jsonOf(await promote(prod.id, { artifact: { repo_id: staging.repo.id, name, version: "1.0.0" } }), 201)).gates).toEqual([]);
+  });
+
+  it("refuses a blocked image", async () => {
+    const staging = await ociRepo("writer");
+    const { manifest } = await pushImage(staging.name, staging.token, "1.0");
+    const prodRepo = await createRepo(staging.project.id, "docker");
+    const b = await block({ format: "docker", package: "app", project_id: staging.project.id, repo_id: staging.repo.id });
+    const refused: any = await expectError(await promote(prodRepo.id, { artifact: { repo_id: staging.repo.id, name: "app", digest: manifest.digest } }), 403, "ForbiddenPromotionGates");
+    expect(refused.detail.gates).toEqual([{ gate: "security", passed: false, reason: `it is blocked: security block ${b.id} (compromised maintainer account)` }]);
+    expect((await oci(`/v2/${staging.project.slug}/${prodRepo.slug}/app/manifests/${manifest.digest}`, { auth: staging.token, headers: { Accept: OCI_MANIFEST } })).status).toBe(404);
   });
 });

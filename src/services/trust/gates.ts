@@ -8,10 +8,16 @@
  * - A repo without a row has no gates: anything the caller may promote is promoted.
  * - Findings are read from the source repo and the target (a finding filed on the
  *   target's earlier promotion of the same artifact still counts).
+ * - Whatever the repo's gates, policy has its say (services/policy judgePromotion): a
+ *   blocked artifact fails the `security` gate, one whose licence a licence policy of
+ *   the target blocks fails the `license` gate; listed with the repo's gates, so a
+ *   refusal names every reason at once.
  */
 import type { Scope } from "../scope";
 import { auditQuery, emitEvent } from "../events/audit";
-import { getRepoWithProject } from "../projects/repos";
+import { getRepoWithProject, type OpenedRepo } from "../projects/repos";
+import { judgePromotion } from "../policy";
+import { LICENSE_ANNOTATION } from "../oci";
 import { listLabels } from "../oci/labels";
 import { pushedAt, subjectKey, type Subject } from "./subjects";
 import * as q from "../../db/findings";
@@ -54,12 +60,20 @@ export async function deleteGates(scope: Scope, repoId: string): Promise<void> {
   await emitEvent(scope, { type: "policy.changed", project_id: project.id, data: { policy_type: "promotion_gates", change: "deleted", repo_id: repo.id, before: wire(before), after: null } });
 }
 
-/** Every gate of `targetRepoId` evaluated for the subject (an empty list: no gates). */
-export async function evaluatePromotion(scope: Scope, subject: Subject, targetRepoId: string): Promise<GateResult[]> {
+/** Every gate of the target evaluated for the subject, then policy's verdicts (an empty list: nothing to pass). */
+export async function evaluatePromotion(scope: Scope, subject: Subject, target: OpenedRepo): Promise<GateResult[]> {
+  const targetRepoId = target.repo.id;
   const gates = gatesOf(await q.findGates(scope.db, targetRepoId)) ?? NO_GATES;
   const now = Date.now();
   const { repoId, ...key } = subjectKey(subject);
   const findings = gates.maxSeverity ? await q.findingsOfArtifact(scope.db, [repoId, targetRepoId], key) : [];
   const labels = gates.requiredLabels.length === 0 ? [] : subject.type === "image" ? await listLabels(scope, repoId, subject.manifest.digest) : null;
-  return evaluateGates(gates, { openFindings: countBySeverity(findings, now), labels, pushedAt: pushedAt(subject), now });
+  const policy = await judgePromotion(
+    scope,
+    subject.type === "image"
+      ? { row: subject.manifest, name: subject.opened.name.image, version: subject.manifest.digest, license: subject.manifest.annotations[LICENSE_ANNOTATION] ?? null }
+      : { row: subject.version, name: subject.pkg.name, version: subject.version.version, license: subject.version.license },
+    target,
+  );
+  return [...evaluateGates(gates, { openFindings: countBySeverity(findings, now), labels, pushedAt: pushedAt(subject), now }), ...policy];
 }

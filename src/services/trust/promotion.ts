@@ -6,6 +6,7 @@
  *   source := resolve(ref) with `read`            (401/403/404 before anything else)
  *   target := open(to)     with `write`, same format, not the source
  *   gates  := evaluate(every gate of target)      (core/gates.ts)
+ *             + policy's security and licence verdicts (services/policy promotion-check.ts)
  *   if any gate failed → ForbiddenPromotionGates listing EVERY gate's verdict; nothing changes
  *   link blobs (charging the target's project quota: services/artifacts quotas)
  *   write rows through the formats' own paths (putManifest / publishVersion), so the
@@ -105,7 +106,7 @@ export async function promote(scope: Scope, keyOf: PackageKeyOf, input: PromoteI
   if (target.repo.format !== subject.opened.repo.format) throw invalid("PromotionTarget", `the target repository is ${target.repo.format}, the artifact ${subject.opened.repo.format}`);
   if (input.tag && subject.type !== "image") throw invalid("PromotionTarget", "`tag` applies to images only");
 
-  const gates = await evaluatePromotion(scope, subject, target.repo.id);
+  const gates = await evaluatePromotion(scope, subject, target);
   const failed = gates.filter((g) => !g.passed);
   if (failed.length > 0) {
     throw new RegistryError("ForbiddenPromotionGates", `promotion refused by ${failed.length} gate(s): ${failed.map((g) => `${g.gate} (${g.reason})`).join("; ")}`, { detail: { gates } });

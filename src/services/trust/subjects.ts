@@ -16,11 +16,11 @@ import type { Scope } from "../scope";
 import { openRepo, type OpenedRepo } from "../projects/repos";
 import { findPackage, findVersion, filesOfVersion, type FileRow, type PackageRow, type VersionRow } from "../artifacts/packages";
 import { OCI_FORMATS, openImage, type OpenedImage } from "../oci/access";
-import { getManifest } from "../oci/manifests";
+import { peekManifest } from "../oci/manifests";
 import { findProject, findRepo } from "../../db/projects";
 import type { ManifestMeta } from "../../db/oci";
 import type { SubjectKey } from "../../db/findings";
-import { invalid, notFound } from "../../core/errors";
+import { RegistryError, invalid, notFound } from "../../core/errors";
 import { parseDigest } from "../../core/digest";
 import type { Action } from "../../auth/principal";
 
@@ -74,8 +74,11 @@ export async function resolveSubject(scope: Scope, keyOf: PackageKeyOf, ref: Art
     const reference = ref.digest ?? ref.version;
     if (!reference) throw invalid("ArtifactRef", "name the image's manifest by `digest` (or a tag as `version`)");
     const img = await openImage(scope, `${opened.project.slug}/${opened.repo.slug}/${ref.name}`, action);
-    const { meta } = await getManifest(scope, img, reference, false, null);
-    return { type: "image", opened: img, manifest: meta, tag: ref.digest ? null : reference };
+    // Not getManifest: a blocked image is still a subject (promotion refuses it by its
+    // `security` gate, scanners may report on it), as a blocked package version is.
+    const manifest = await peekManifest(scope, img, reference);
+    if (!manifest) throw new RegistryError("NotFoundManifest", `manifest unknown: ${reference}`, { detail: { reference } });
+    return { type: "image", opened: img, manifest, tag: ref.digest ? null : reference };
   }
   if (!ref.version) throw invalid("ArtifactRef", "name the package's `version`");
   const pkg = (await findPackage(scope, opened.repo.id, ref.name)) ?? (await findPackage(scope, opened.repo.id, keyOf(opened.repo.format, ref.name)));
