@@ -55,11 +55,11 @@ const ALLOWED: Record<string, string[]> = {
   "services/search": ["core", "db", "services", "services/projects"],
   "services/artifacts": ["core", "db", "storage", "objects", "config", "services", "services/events", "services/projects", "services/policy"],
   "services/web": ["core", "db", "auth", "env", "config", "services", "services/events"],
-  "services/trust": ["core", "db", "config", "env", "services"],
+  "services/trust": ["core", "db", "storage", "config", "env", "auth", "services", "services/events", "services/projects", "services/artifacts", "services/oci", "services/policy"],
   "services/oci": ["core", "db", "storage", "objects", "auth", "services", "services/artifacts", "services/events", "services/projects", "services/policy"],
   http: ["core", "auth", "env", "config", "services", "services/artifacts", "services/projects", "db/client"],
   formats: ["core", "auth", "http", "services", "services/artifacts", "services/projects", "services/oci", "services/events", "services/trust", "services/policy", "services/lifecycle"],
-  api: ["core", "http", "formats", "version", "config", "services", "services/artifacts", "services/projects", "services/identity", "services/events", "services/oci", "services/web", "services/policy", "services/search", "services/lifecycle"],
+  api: ["core", "http", "formats", "version", "config", "services", "services/artifacts", "services/projects", "services/identity", "services/events", "services/oci", "services/web", "services/policy", "services/search", "services/lifecycle", "services/trust"],
   ui: ["core", "http", "api", "formats", "version", "services", "services/web", "services/policy"],
   queues: ["env", "config", "services", "services/events", "services/artifacts", "db/client", "services/lifecycle"],
   // Retention, trash, legal holds, GC: deletes what artifacts and oci store, through their own functions.

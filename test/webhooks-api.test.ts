@@ -99,7 +99,7 @@ describe("webhook subscriptions (admin API)", () => {
     const types = items.map((t: any) => t.type);
     expect(types).toEqual(expect.arrayContaining(["artifact.uploaded", "artifact.promoted", "artifact.deleted", "finding.created", "finding.threshold-exceeded", "block.created", "block.hit", "retention.deleted", "policy.changed", "quota.exceeded"]));
     expect(types).toEqual(expect.arrayContaining(["artifact.updated", "token.created", "token.revoked", "user.created", "member.set", "manifest.label.added"]));
-    expect(items.find((t: any) => t.type === "finding.created")).toMatchObject({ status: "reserved" });
+    expect(items.find((t: any) => t.type === "finding.created")).toMatchObject({ status: "emitted" });
     const quota = items.find((t: any) => t.type === "quota.exceeded");
     expect(quota).toMatchObject({ status: "emitted", data_schema: { type: "object", required: expect.arrayContaining(["rejected", "limits", "usage"]) } });
     const doc = await jsonOf(await req("/api/openapi.json"), 200);

@@ -30,15 +30,15 @@ export type Principal =
       claims?: Record<string, string | null> | null;
     };
 
-export type Action = Scope; // read | write | delete | admin
+export type Action = Scope; // read | write | delete | admin | scan
 
 export const ANONYMOUS: Principal = { type: "anonymous" };
 export const INSTANCE_ADMIN: Principal = { type: "instance_admin", id: "admin", name: "admin" };
 
 const ROLE_ACTIONS: Record<Role, readonly Action[]> = {
   reader: ["read"],
-  writer: ["read", "write", "delete"],
-  admin: ["read", "write", "delete", "admin"],
+  writer: ["read", "write", "delete", "scan"],
+  admin: ["read", "write", "delete", "admin", "scan"],
 };
 
 /** Whether a role, narrowed by token scopes, allows an action. */

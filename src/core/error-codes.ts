@@ -172,6 +172,16 @@ export const ERROR_CODES = {
   ConflictLicensePolicyNameInUse: { description: "Another licence policy has this name" },
   InvalidWhoPulledFilter: { description: "who-pulled needs a repository or project (instance admins may omit it) and at most one of version, digest, principal, token" },
   InvalidSearchQuery: { description: "The search text is shorter than 2 or longer than 200 characters" },
+  // --- trust: scan findings, promotion (docs/trust.md) ---
+  InvalidArtifactRef: { description: "The artifact reference needs `repo_id`, `name` and a `version` (packages) or a `digest` or tag (images)" },
+  InvalidFindingImport: { description: "The SARIF or OSV document is not one this registry reads; the message says where it broke" },
+  InvalidFindingStatus: { description: "`accepted` needs a justification, and an expiry (if any) in the future" },
+  InvalidFindingsScopeRequired: { description: "Name `repo_id` or `project_id` unless you are an instance admin" },
+  NotFoundFinding: { description: "No such finding (or not visible to the caller)" },
+  NotFoundFindingThreshold: { description: "No such finding threshold in the project" },
+  ConflictFindingThresholdNameInUse: { description: "Another threshold of the project has this name" },
+  InvalidPromotionTarget: { description: "The target repository is the source, or of another format" },
+  ForbiddenPromotionGates: { description: "The artifact does not pass the target repository's promotion gates; `detail.gates` lists every gate and why it failed" },
 
   // --- packages and files (every language format) ---
   NotFoundPackage: { description: "No such package in the repository" },

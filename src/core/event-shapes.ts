@@ -136,7 +136,29 @@ export const QuotaConfigShape = z
   })
   .meta({ id: "QuotaConfig", description: "A project's quota configuration" });
 
-/** Where a reserved (not yet emitted) event says an artifact is. */
+export const SeverityName = z.enum(["critical", "high", "medium", "low", "info"]).describe("Severity (CVSS v3 qualitative scale, plus `info`)");
+
+export const ThresholdShape = z
+  .strictObject({ threshold_id: Id("threshold"), name: z.string().describe("Name, unique in the project"), severity: SeverityName, max_count: z.number().int().describe("Open findings at or above the severity allowed") })
+  .meta({ id: "FindingThreshold", description: "A project's finding threshold" });
+
+export const GatesShape = z
+  .strictObject({
+    max_severity: SeverityName.nullable().describe("Open findings at or above this severity refuse a promotion; null: no findings gate"),
+    required_labels: z.array(z.string()).describe("Manifest labels (`key` or `key=value`) that must be present"),
+    min_age_seconds: z.number().int().nullable().describe("Cool-down: the artifact must have been pushed at least this long ago"),
+  })
+  .meta({ id: "PromotionGates", description: "The gates an artifact must pass to be promoted into a repository" });
+
+export const GateResult = z
+  .strictObject({
+    gate: z.enum(["findings", "labels", "min_age", "security", "license"]).describe("Which gate (`security` and `license`: the policy domain's blocks and licence policies)"),
+    passed: z.boolean().describe("Its verdict"),
+    reason: z.string().describe("Why, for humans"),
+  })
+  .meta({ id: "GateResult", description: "One promotion gate's verdict" });
+
+/** Where an artifact event says an artifact is. */
 export const ArtifactRef = z
   .strictObject({
     format: Format,

@@ -96,6 +96,22 @@ const HeldFields = {
 };
 const FileRef = z.strictObject({ name: z.string().describe("File name"), digest: s.Digest, size: z.number().int().describe("Bytes") });
 
+const RepoEnd = z.strictObject({ repo_id: s.Id("repository"), repo: z.string().describe("Repository slug"), project_id: s.Id("project") });
+const FindingBrief = z.strictObject({
+  finding_id: s.Id("finding"),
+  kind: z.enum(["vulnerability", "malware", "license", "secret", "other"]).describe("What was found"),
+  identifier: z.string().describe("CVE, GHSA, OSV or rule id"),
+  severity: s.SeverityName,
+  summary: z.string().describe("One line for humans"),
+});
+const FindingStatusView = z.strictObject({
+  status: z.enum(["open", "accepted", "false_positive", "fixed"]).describe("The status (an expired acceptance reads `open`)"),
+  justification: z.string().nullable().describe("Why (required for `accepted`)"),
+  expires_at: z.number().int().nullable().describe("When an acceptance ends (Unix milliseconds), or null"),
+});
+
+const Change = z.enum(["created", "updated", "deleted"]).describe("What happened");
+
 export const EVENT_CATALOG = {
   "artifact.uploaded": event({
     description: "An artifact was pushed: a package version's file, an image manifest or tag, a generic file",
@@ -134,42 +150,77 @@ export const EVENT_CATALOG = {
     example: { actor: CI, data: { format: "pypi", repo_id: R, package: "acme-tools", version: "0.9.1", files: [{ name: "acme_tools-0.9.1-py3-none-any.whl", digest: D, size: 40960 }] } },
   }),
   "artifact.promoted": event({
-    description: "An artifact was promoted (copied or moved) from one repository to another",
-    status: "reserved",
+    description: "An artifact was promoted: linked from one repository into another after passing the target's gates",
+    status: "emitted",
+    notes: "Promotion links, never copies: the source keeps the artifact and no byte is stored twice. For an image, `referrers` counts the signatures, SBOMs and attestations linked with it. `gates` lists every gate the target checked, all passed.",
     data: z.strictObject({
       format: s.Format,
       name: z.string().describe("Package or image name"),
-      version: z.string().describe("Version or tag"),
-      digest: s.Digest,
-      mode: z.enum(["copy", "move"]).describe("Whether the source keeps it"),
-      from: z.strictObject({ repo_id: s.Id("repository"), repo: z.string().describe("Repository slug") }).describe("Source repository"),
-      to: z.strictObject({ repo_id: s.Id("repository"), repo: z.string().describe("Repository slug") }).describe("Target repository"),
+      version: z.string().describe("Package version, or the image tag given (else its digest)"),
+      digest: s.Digest.describe("The image manifest's digest, or the package's first file's"),
+      mode: z.literal("link").describe("How it was promoted: `link` (the source keeps it)"),
+      tag: z.string().nullable().describe("The tag set in the target (images), or null"),
+      referrers: z.number().int().describe("Referrers (signatures, SBOMs, attestations) linked with an image; 0 for packages"),
+      from: RepoEnd.describe("Source repository"),
+      to: RepoEnd.describe("Target repository"),
+      gates: z.array(s.GateResult).describe("The target's gates and their verdicts"),
     }),
-    example: { actor: ALICE, data: { format: "docker", name: "app/api", version: "1.4.0", digest: D, mode: "copy", from: { repo_id: "aa11bb22-cc33-4d44-8e55-ff6677889900", repo: "staging" }, to: { repo_id: R, repo: "prod" } } },
+    example: {
+      actor: ALICE,
+      data: {
+        format: "docker", name: "app/api", version: "1.4.0", digest: D, mode: "link", tag: "1.4.0", referrers: 2,
+        from: { repo_id: "aa11bb22-cc33-4d44-8e55-ff6677889900", repo: "staging", project_id: P }, to: { repo_id: R, repo: "prod", project_id: P },
+        gates: [{ gate: "findings", passed: true, reason: "no open finding at or above high" }, { gate: "min_age", passed: true, reason: "pushed 3 days ago (at least 1 day)" }],
+      },
+    },
   }),
   "finding.created": event({
-    description: "A scanner reported a new finding (vulnerability, license, malware) on an artifact",
-    status: "reserved",
+    description: "A scanner reported new findings (vulnerabilities, malware, licences, secrets) on an artifact",
+    status: "emitted",
+    notes: "Coalesced: one event per report and artifact, listing up to 100 of the new findings (`count` has them all). Findings a scanner reports again are updated, not sent again.",
+    data: z.strictObject({
+      artifact: s.ArtifactRef,
+      scanner: z.strictObject({ name: z.string().describe("Scanner name"), version: z.string().nullable().describe("Scanner version") }).describe("Who reported them"),
+      count: z.number().int().describe("New findings in this report"),
+      findings: z.array(FindingBrief).describe("The first 100 of them"),
+    }),
+    example: {
+      actor: { type: "service_account", id: "5d6e7f80-91a2-4b3c-8d4e-5f60718293a4", name: "trivy-scanner" },
+      data: { artifact: { format: "npm", repo_id: R, package: "@acme/widgets", version: "1.4.0", digest: D }, scanner: { name: "trivy", version: "0.58.1" }, count: 1, findings: [{ finding_id: "b1c2d3e4-f5a6-4b7c-8d9e-0f1a2b3c4d5e", kind: "vulnerability", identifier: "CVE-2026-12345", severity: "critical", summary: "Prototype pollution in widgets.merge" }] },
+    },
+  }),
+  "finding.updated": event({
+    description: "A finding's status changed (accepted, false positive, fixed, reopened)",
+    status: "emitted",
     data: z.strictObject({
       finding_id: s.Id("finding"),
-      kind: z.enum(["vulnerability", "license", "malware"]).describe("What was found"),
-      identifier: z.string().describe("CVE, license or rule id"),
-      severity: z.enum(["critical", "high", "medium", "low", "info"]).describe("Severity"),
-      summary: z.string().describe("One line for humans"),
+      identifier: z.string().describe("CVE, GHSA, OSV or rule id"),
+      severity: s.SeverityName,
       artifact: s.ArtifactRef,
+      before: FindingStatusView.describe("Status before"),
+      after: FindingStatusView.describe("Status after"),
     }),
-    example: { actor: system("scanner"), request_id: null, data: { finding_id: "b1c2d3e4-f5a6-4b7c-8d9e-0f1a2b3c4d5e", kind: "vulnerability", identifier: "CVE-2026-12345", severity: "critical", summary: "Prototype pollution in widgets.merge", artifact: { format: "npm", repo_id: R, package: "@acme/widgets", version: "1.4.0", digest: D } } },
+    example: {
+      actor: ALICE,
+      data: {
+        finding_id: "b1c2d3e4-f5a6-4b7c-8d9e-0f1a2b3c4d5e", identifier: "CVE-2026-12345", severity: "critical", artifact: { format: "npm", repo_id: R, package: "@acme/widgets", version: "1.4.0", digest: D },
+        before: { status: "open", justification: null, expires_at: null }, after: { status: "accepted", justification: "not reachable: merge() is never called with user input", expires_at: T0 + 30 * 86_400_000 },
+      },
+    },
   }),
   "finding.threshold-exceeded": event({
-    description: "An artifact's findings crossed a policy threshold (e.g. a critical CVE)",
-    status: "reserved",
+    description: "An artifact's open findings went over one of its project's thresholds (e.g. any critical)",
+    status: "emitted",
+    notes: "Sent when a report or a status change takes the count from within to over the threshold's maximum; counts are of open findings (an expired acceptance counts as open), at or above the threshold's severity.",
     data: z.strictObject({
-      policy_id: s.Id("policy"),
-      threshold: z.strictObject({ severity: z.string().describe("Severity counted"), max: z.number().int().describe("Findings allowed") }).describe("The policy's threshold"),
-      counts: z.record(z.string(), z.number().int()).describe("Findings by severity"),
+      threshold_id: s.Id("threshold"),
+      name: z.string().describe("The threshold's name"),
+      threshold: z.strictObject({ severity: s.SeverityName.describe("Severity counted (and above)"), max: z.number().int().describe("Findings allowed") }).describe("The threshold"),
+      count: z.number().int().describe("Open findings at or above the severity now"),
+      counts: z.record(z.string(), z.number().int()).describe("Open findings by severity"),
       artifact: s.ArtifactRef,
     }),
-    example: { actor: system("scanner"), request_id: null, data: { policy_id: "c3d4e5f6-a7b8-4c9d-8e0f-1a2b3c4d5e6f", threshold: { severity: "critical", max: 0 }, counts: { critical: 1, high: 3, medium: 7, low: 2 }, artifact: { format: "npm", repo_id: R, package: "@acme/widgets", version: "1.4.0", digest: D } } },
+    example: { actor: { type: "service_account", id: "5d6e7f80-91a2-4b3c-8d4e-5f60718293a4", name: "trivy-scanner" }, data: { threshold_id: "c3d4e5f6-a7b8-4c9d-8e0f-1a2b3c4d5e6f", name: "no-criticals", threshold: { severity: "critical", max: 0 }, count: 1, counts: { critical: 1, high: 3, medium: 7, low: 2, info: 0 }, artifact: { format: "npm", repo_id: R, package: "@acme/widgets", version: "1.4.0", digest: D } } },
   }),
   "block.created": event({
     description: "A security block was created: matching downloads now answer 451 with its why-blocked envelope",
@@ -321,9 +372,9 @@ export const EVENT_CATALOG = {
     example: { actor: system("gc"), project_id: null, request_id: null, data: { run_id: "b8c9d0e1-f2a3-4b4c-9d5e-6f7a8b9c0d14", trigger: "schedule", status: "succeeded", links_dropped: 3, blobs_deleted: 12, orphans_deleted: 1, bytes_freed: 734003200 } },
   }),
   "policy.changed": event({
-    description: "A policy changed (retention, license, security, OIDC trust, quota)",
+    description: "A policy changed (retention, license, security, OIDC trust, quota, finding thresholds, promotion gates)",
     status: "emitted",
-    notes: "Emitted for OIDC trust policies (`project_id`: the policy's project, or null), project quotas, quarantine policies and licence policies (`project_id`: their project, or null when instance-wide) and retention policies (`project_id`: the repo's project); security blocks have their own `block.*` events.",
+    notes: "Emitted for OIDC trust policies (`project_id`: the policy's project, or null), project quotas, quarantine policies and licence policies (`project_id`: their project, or null when instance-wide), retention policies (`project_id`: the repo's project), finding thresholds and promotion gates; security blocks have their own `block.*` events.",
     data: z.union([
       z.strictObject({
         policy_type: z.literal("retention").describe("The kind of policy"),
@@ -336,6 +387,8 @@ export const EVENT_CATALOG = {
       z.strictObject({ policy_type: z.literal("quota").describe("The kind of policy"), change: z.literal("updated").describe("What happened"), before: s.QuotaConfigShape, after: s.QuotaConfigShape }).describe("A project's quota"),
       z.strictObject({ policy_type: z.literal("quarantine").describe("The kind of policy"), change: z.enum(["created", "updated", "deleted"]).describe("What happened"), policy: s.QuarantinePolicyShape }).describe("A quarantine (release cool-down) policy"),
       z.strictObject({ policy_type: z.literal("license").describe("The kind of policy"), change: z.enum(["created", "updated", "deleted"]).describe("What happened"), policy: s.LicensePolicyShape, reevaluated: z.number().int().describe("Stored versions whose downloads it now refuses or no longer refuses") }).describe("A licence policy"),
+      z.strictObject({ policy_type: z.literal("finding_threshold").describe("The kind of policy"), change: Change, before: s.ThresholdShape.nullable().describe("Before (null when created)"), after: s.ThresholdShape.nullable().describe("After (null when deleted)") }).describe("A project's finding threshold"),
+      z.strictObject({ policy_type: z.literal("promotion_gates").describe("The kind of policy"), change: Change, repo_id: s.Id("repository"), before: s.GatesShape.nullable().describe("Before (null when none were set)"), after: s.GatesShape.nullable().describe("After (null when removed)") }).describe("A repository's promotion gates"),
     ]),
     example: { actor: ADMIN, data: { policy_type: "oidc_trust", change: "updated", policy_id: "0c9e8f7a-6b5c-4d3e-2f1a-0b9c8d7e6f5a", name: "github-release" } },
   }),

@@ -19,8 +19,11 @@ export type RepoState = (typeof REPO_STATES)[number];
 
 export const ROLES = ["reader", "writer", "admin"] as const;
 export type Role = (typeof ROLES)[number];
-/** What a token may do, whatever its principal's role allows. */
-export const SCOPES = ["read", "write", "delete", "admin"] as const;
+/**
+ * What a token may do, whatever its principal's role allows. `scan`: report scan findings
+ * (a scanner's token: scopes `read` and `scan` on a writer service account).
+ */
+export const SCOPES = ["read", "write", "delete", "admin", "scan"] as const;
 export type TokenScope = (typeof SCOPES)[number];
 export const PRINCIPAL_TYPES = ["user", "service_account"] as const;
 export type PrincipalType = (typeof PRINCIPAL_TYPES)[number];
@@ -88,3 +91,12 @@ export type TrashReason = (typeof TRASH_REASONS)[number];
 /** A blob row is `live` (links allowed) or `condemned` by GC (no link may be made; its bytes are being deleted). */
 export const BLOB_STATES = ["live", "condemned"] as const;
 export type BlobState = (typeof BLOB_STATES)[number];
+/** Finding severities, most severe first (CVSS v3 qualitative scale, plus `info`). */
+export const SEVERITIES = ["critical", "high", "medium", "low", "info"] as const;
+export type Severity = (typeof SEVERITIES)[number];
+/** What a scanner found. */
+export const FINDING_KINDS = ["vulnerability", "malware", "license", "secret", "other"] as const;
+export type FindingKind = (typeof FINDING_KINDS)[number];
+/** A finding's status: `accepted` carries a justification and may expire (then it counts as open again). */
+export const FINDING_STATUSES = ["open", "accepted", "false_positive", "fixed"] as const;
+export type FindingStatus = (typeof FINDING_STATUSES)[number];

@@ -39,6 +39,8 @@ interface Fixtures {
   ociRepo: { id: string };
   manifestDigest: string;
   labelId: string;
+  /** A finding reported on that image. */
+  findingId: string;
   /** An OIDC trust policy and a webhook subscription with one (ping) delivery. */
   policyId: string;
   webhookId: string;
@@ -235,6 +237,19 @@ const ROUTES: RouteCase[] = [
   { method: "GET", path: "/api/admin/gc/runs", need: "instance", url: () => "/api/admin/gc/runs" },
   { method: "POST", path: "/api/admin/gc/runs", need: "instance", url: () => "/api/admin/gc/runs", body: () => ({}) },
   { method: "GET", path: "/api/admin/gc/runs/{run_id}", need: "instance", url: (f) => `/api/admin/gc/runs/${f.gcRunId}` },
+  { method: "GET", path: v1("/detection/findings"), need: "read", url: (f) => v1(`/detection/findings?project_id=${f.project.id}`) },
+  { method: "POST", path: v1("/detection/findings"), need: "write", url: () => v1("/detection/findings"), body: (f) => ({ artifact: { repo_id: f.ociRepo.id, name: "app", digest: f.manifestDigest }, scanner: { name: "m" }, findings: [] }) },
+  { method: "POST", path: v1("/detection/imports"), need: "write", url: () => v1("/detection/imports"), body: (f) => ({ artifact: { repo_id: f.ociRepo.id, name: "app", digest: f.manifestDigest }, format: "sarif", document: { version: "2.1.0", runs: [] } }) },
+  { method: "GET", path: v1("/detection/findings/{id}"), need: "read", url: (f) => v1(`/detection/findings/${f.findingId}`) },
+  { method: "PATCH", path: v1("/detection/findings/{id}"), need: "write", url: (f) => v1(`/detection/findings/${f.findingId}`), body: () => ({ status: "false_positive", justification: "m" }) },
+  { method: "GET", path: v1("/projects/{id}/finding_thresholds"), need: "read", url: (f) => v1(`/projects/${f.project.id}/finding_thresholds`) },
+  { method: "POST", path: v1("/projects/{id}/finding_thresholds"), need: "admin", url: (f) => v1(`/projects/${f.project.id}/finding_thresholds`), body: () => ({ name: unique("t"), severity: "critical", max_count: 0 }) },
+  { method: "PATCH", path: v1("/projects/{id}/finding_thresholds/{threshold}"), need: "admin", url: (f) => v1(`/projects/${f.project.id}/finding_thresholds/nope`), body: () => ({ max_count: 1 }) },
+  { method: "DELETE", path: v1("/projects/{id}/finding_thresholds/{threshold}"), need: "admin", url: (f) => v1(`/projects/${f.project.id}/finding_thresholds/nope`) },
+  { method: "POST", path: v1("/repos/{id}/promote"), need: "write", url: (f) => v1(`/repos/${f.ociRepo.id}/promote`), body: (f) => ({ artifact: { repo_id: f.ociRepo.id, name: "app", digest: f.manifestDigest } }) },
+  { method: "GET", path: v1("/repos/{id}/promotion_gates"), need: "read", url: (f) => v1(`/repos/${f.ociRepo.id}/promotion_gates`) },
+  { method: "PUT", path: v1("/repos/{id}/promotion_gates"), need: "admin", url: (f) => v1(`/repos/${f.ociRepo.id}/promotion_gates`), body: () => ({ max_severity: "critical", required_labels: [], min_age_seconds: null }) },
+  { method: "DELETE", path: v1("/repos/{id}/promotion_gates"), need: "admin", url: (f) => v1(`/repos/${f.ociRepo.id}/promotion_gates`) },
 ];
 
 const policyBody = (projectId: string) => ({
@@ -289,6 +304,10 @@ beforeAll(async () => {
     await req(v1(`/repos/${ociRepo.id}/manifests/${manifest.digest}/labels`), { method: "POST", token: ADMIN, json: { key: "team", value: "core" } }),
     201,
   );
+  const finding = await jsonOf(
+    await req(v1("/detection/findings"), { method: "POST", token: projectAdmin, json: { artifact: { repo_id: ociRepo.id, name: "app", digest: manifest.digest }, scanner: { name: "trivy" }, findings: [{ identifier: "CVE-2026-0001" }] } }),
+    201,
+  );
   const teamId = (await jsonOf(await req(v1(`/projects/${project.id}/teams`), { method: "POST", token: ADMIN, json: { name: unique("team") } }), 201)).id;
   const prototypeId = (
     await jsonOf(await req(v1(`/projects/${project.id}/prototypes`), { method: "POST", token: ADMIN, json: { delegate_type: "team", delegate: teamId, role: "read" } }), 201)
@@ -300,6 +319,7 @@ beforeAll(async () => {
     ociRepo,
     manifestDigest: manifest.digest,
     labelId: label.id,
+    findingId: finding.findings[0].id,
     genericRepo,
     policyId: policy.id,
     webhookId: webhook.id,

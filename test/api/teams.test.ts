@@ -170,7 +170,7 @@ describe("repo permissions", () => {
     await addMember(project.id, t.id, user.id);
     expect((await grant(repo.id, "team", t.id, "admin")).status).toBe(200);
     const view = await jsonOf(await req(v1(`/repos/${repo.id}/permissions/user/${user.username}/transitive`), { token: ADMIN }), 200);
-    expect(view).toMatchObject({ user_id: user.id, role: "admin", actions: ["read", "write", "delete", "admin"] });
+    expect(view).toMatchObject({ user_id: user.id, role: "admin", actions: ["read", "write", "delete", "admin", "scan"] });
     expect(view.sources).toEqual(
       expect.arrayContaining([
         { source: "project", role: "read", team: null },

@@ -94,4 +94,15 @@ export function snippet(file, name) {
   return `${fenced[1]}\n`;
 }
 
+/** Polls `fn` until it returns something truthy (what an asynchronous delivery needs), or throws after `timeoutMs`. */
+export async function until(what, fn, timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await fn();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 export { execFileSync };

@@ -9,7 +9,7 @@ import { createHmac, randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { api, scratch, snippet, unique } from "./lib.mjs";
+import { api, scratch, snippet, unique, until } from "./lib.mjs";
 
 const received = [];
 let server;
@@ -34,16 +34,6 @@ before(async () => {
 });
 
 after(() => server.close());
-
-async function until(what, fn, timeoutMs = 30_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await fn();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 test("a repo created in a subscribed project reaches the receiver, signed", async () => {
   const secret = randomBytes(32).toString("hex");

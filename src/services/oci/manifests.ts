@@ -224,7 +224,8 @@ async function lookupManifest(scope: Scope, img: OpenedImage, ref: { digest: str
 
 /**
  * The manifest a tag or digest names, as a catalog describes it rather than serves it:
- * no policy refusal and no block hit counted (the caller shows the row's policy state).
+ * no policy refusal and no block hit counted (the caller shows the row's policy state,
+ * or judges it: promotion lists a block as its `security` gate). Never for serving content.
  */
 export const peekManifest = (scope: Scope, img: OpenedImage, reference: string) => lookupManifest(scope, img, lookupReference(reference), false);
 

@@ -26,3 +26,4 @@ export * from "./held-ids";
 export * from "./quarantine";
 export * from "./licenses";
 export * from "./who-pulled";
+export * from "./promotion-check";
