@@ -10,6 +10,7 @@ import { clearExpiredBlocks } from "./services/policy";
 
 export { UploadSession } from "./objects/upload-session";
 export { ProjectQuota } from "./objects/project-quota";
+export { FetchLock } from "./objects/fetch-lock";
 
 const app = buildApp();
 

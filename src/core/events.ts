@@ -42,7 +42,7 @@ const system = (name: string): Actor => ({ type: "system", id: null, name });
 const project = { id: P, slug: "acme", name: "Acme", description: "", created_at: T0, updated_at: T0 };
 const repo = {
   id: R, project_id: P, slug: "npm-local", format: "npm" as const, kind: "local" as const, visibility: "private" as const, state: "normal" as const,
-  description: "", labels: { team: "web" }, allowed_patterns: [], blocked_patterns: [], immutable_tags: [], upstream_url: null, virtual_members: [], created_at: T0, updated_at: T0,
+  description: "", labels: { team: "web" }, allowed_patterns: [], blocked_patterns: [], immutable_tags: [], upstream_url: null, virtual_members: [], config: {}, created_at: T0, updated_at: T0,
 };
 const serviceAccount = { id: SA, project_id: P, name: "ci", description: "", role: "writer" as const, created_at: T0, updated_at: T0 };
 const user = { id: ALICE.id!, username: "alice", email: "alice@example.com", is_admin: false, created_at: T0, updated_at: T0 };
@@ -146,6 +146,18 @@ export const EVENT_CATALOG = {
       to: z.strictObject({ repo_id: s.Id("repository"), repo: z.string().describe("Repository slug") }).describe("Target repository"),
     }),
     example: { actor: ALICE, data: { format: "docker", name: "app/api", version: "1.4.0", digest: D, mode: "copy", from: { repo_id: "aa11bb22-cc33-4d44-8e55-ff6677889900", repo: "staging" }, to: { repo_id: R, repo: "prod" } } },
+  }),
+  "upstream.integrity_failed": event({
+    description: "An upstream repo's upstream sent bytes that failed verification (digest, checksum or size): the client's transfer was broken off and nothing was cached",
+    status: "emitted",
+    notes: "A possible sign of a tampered mirror or a man in the middle. `artifact` is the upstream repo's own key for what was fetched (e.g. `tarball:left-pad@1.3.0`, `blob:sha256:…`).",
+    data: z.strictObject({
+      format: s.Format,
+      repo_id: s.Id("repository"),
+      artifact: z.string().describe("What was fetched, as the repo keys it"),
+      reason: z.string().describe("What did not match"),
+    }),
+    example: { actor: CI, data: { format: "npm", repo_id: R, artifact: "tarball:left-pad@1.3.0", reason: "the upstream's bytes have sha512 9f86…, not 2c26…" } },
   }),
   "finding.created": event({
     description: "A scanner reported a new finding (vulnerability, license, malware) on an artifact",
