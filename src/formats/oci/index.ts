@@ -18,6 +18,7 @@ import { tags } from "./tags";
 import { referrersRoute } from "./referrers";
 import { OCI_FORMATS, parseOciPath, type OciRoute } from "../../services/oci";
 import { RegistryError } from "../../core/errors";
+import { ociUpstream } from "./upstream";
 
 type Handler = (c: Ctx, r: never) => Promise<Response>;
 const HANDLERS: Record<OciRoute["kind"], Partial<Record<string, Handler>>> = {
@@ -42,8 +43,10 @@ app.all("*", async (c) => {
       headers: { Allow: Object.keys(HANDLERS[route.kind]).join(", ") },
     });
   }
-  const res = await handler(c, route as never);
-  for (const [k, v] of Object.entries(API_VERSION_HEADER)) res.headers.set(k, v);
+  // Upstream repos answer from their upstream or let the local handler serve what they cached.
+  const upstream = await ociUpstream(c, route);
+  const res = upstream && "response" in upstream ? upstream.response : await handler(c, route as never);
+  for (const [k, v] of Object.entries({ ...API_VERSION_HEADER, ...(upstream && "headers" in upstream ? upstream.headers : {}) })) res.headers.set(k, v);
   return res;
 });
 
@@ -57,4 +60,5 @@ export const ociFormat: Format = {
   artifacts: "images",
   exampleArtifact: (repoFormat) => (repoFormat === "helm" ? "my-chart" : "my-image"),
   clientSetup: ociClientSetup,
+  upstream: {},
 };

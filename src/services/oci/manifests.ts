@@ -6,7 +6,8 @@
  *   sha256 of those bytes and must equal a digest reference.
  * - A manifest is accepted only if every blob it references is readable in the repo
  *   and every child manifest exists in the image, with matching sizes; `subject` need
- *   not exist (OCI 1.1 lets referrers arrive first).
+ *   not exist (OCI 1.1 lets referrers arrive first). A manifest cached from an upstream
+ *   repo's upstream is the exception: its blobs and children arrive when pulled.
  * - Tags matching the repo's immutable patterns never move or disappear.
  * - The manifest row, its references, tag moves with their history rows and labels
  *   from annotations are written in one D1 batch; the event is emitted after it.
@@ -74,6 +75,12 @@ export interface PutManifestInput {
   bytes: Uint8Array;
   /** Extra tags (`?tag=` on a push by digest, OCI 1.1). */
   tags?: string[];
+  /**
+   * Cached from an upstream repo's upstream (services/proxy): the manifest is stored before
+   * the blobs it references (they are pulled through when asked for), and its tags follow
+   * the upstream's, whatever the repo's immutable tags say.
+   */
+  fromUpstream?: boolean;
 }
 
 export async function putManifest(scope: Scope, img: OpenedImage, input: PutManifestInput) {
@@ -84,7 +91,7 @@ export async function putManifest(scope: Scope, img: OpenedImage, input: PutMani
   }
   const tags = [...new Set([...("tag" in ref ? [ref.tag] : []), ...(input.tags ?? []).map((t) => (parseReference(t) as { tag: string }).tag)])];
   const parsed = parseManifest(input.bytes, input.contentType);
-  await verifyReferences(scope, img, parsed);
+  if (!input.fromUpstream) await verifyReferences(scope, img, parsed);
 
   const { repo, name } = img;
   const now = Date.now();
@@ -93,7 +100,7 @@ export async function putManifest(scope: Scope, img: OpenedImage, input: PutMani
   for (const tag of tags) {
     const current = await q.findTag(scope.db, repo.id, name.image, tag);
     if (current?.digest === digest) continue;
-    if (current) assertTagMutable(img, tag);
+    if (current && !input.fromUpstream) assertTagMutable(img, tag);
     changes.push({ tag, from: current?.digest ?? null, to: digest, action: current ? "move" : "create" });
   }
   const license = parsed.annotations[LICENSE_ANNOTATION] ?? null;
@@ -178,6 +185,9 @@ function labelsOf(scope: Scope, img: OpenedImage, digest: string, m: ParsedManif
   }
   return out;
 }
+
+/** Whether the image has the manifest (no body, no cache): for pull-through bookkeeping. */
+export const findManifestDigest = (scope: Scope, img: OpenedImage, digest: string) => q.findManifest(scope.db, img.repo.id, img.name.image, { digest }, false);
 
 /** For reads and deletes a malformed tag can't name anything: 404, as the spec's conformance suite expects. */
 export function lookupReference(reference: string) {

@@ -212,3 +212,22 @@ async function reportFailure(scope: Scope, opened: OpenedRepo, spec: ArtifactSpe
   });
 }
 
+
+/**
+ * The same one-fetch rule for small artifacts read whole (an OCI manifest by digest):
+ * `work` fetches and records; concurrent callers wait for the first and find it done.
+ */
+export async function fetchOnce(scope: Scope, repoId: string, key: string, isCached: () => Promise<boolean>, work: () => Promise<void>): Promise<void> {
+  if (await isCached()) return;
+  const lock = lockOf(scope, repoId, key);
+  const holder = newId();
+  if (await lock.acquire(holder, LEASE_MS)) {
+    try {
+      return await work();
+    } finally {
+      await lock.release(holder);
+    }
+  }
+  await lock.wait(WAIT_MS);
+  if (!(await isCached())) await work();
+}

@@ -6,9 +6,10 @@
  * - Every URL (the first and every redirect target) passes the outbound address rules
  *   (core/net.ts): private, loopback and link-local hosts only when
  *   ORBITALREG_ALLOW_PRIVATE_UPSTREAMS is "true".
- * - Credentials go only to the upstream's own origin (and to the token realm its
- *   challenge names): a redirect to another origin (a CDN, a blob store) is followed
- *   without them. Nothing here logs a header, a secret or a URL's query.
+ * - Credentials go only to the upstream's origin (or the API origin a format names:
+ *   docker.io's is registry-1.docker.io) and to the token realm its challenge names: a redirect to another
+ *   origin (a CDN, a blob store) is followed without them. Container registries get
+ *   them only when they challenge. Nothing here logs a header, a secret or a URL's query.
  * - The deadline covers the response headers of each hop; bodies are timed by their
  *   reader (services/proxy/pull.ts) with the same timeout between chunks.
  * - At most MAX_REDIRECTS redirects, GET/HEAD only.
@@ -37,15 +38,21 @@ export class UpstreamClient {
   private secret: Promise<string | null> | null = null;
   readonly base: URL;
   readonly timeoutMs: number;
+  private readonly credentialOrigin: string;
 
   constructor(
     private readonly scope: Scope,
     readonly opened: OpenedRepo,
     private readonly bearerStyle: BearerStyle = "bearer",
+    /** Send credentials only when challenged (container registries: Basic, or a realm's token). */
+    private readonly challengeFirst = false,
+    /** The origin that gets the credentials, when the API lives elsewhere than upstream_url (docker.io). */
+    apiOrigin?: string,
   ) {
     if (!opened.repo.upstreamUrl) throw new RegistryError("UnavailableUpstream", "the repository has no upstream_url");
     this.base = new URL(opened.repo.upstreamUrl.endsWith("/") ? opened.repo.upstreamUrl : `${opened.repo.upstreamUrl}/`);
     this.timeoutMs = upstreamSettings(opened.repo.config).timeoutMs;
+    this.credentialOrigin = apiOrigin ?? this.base.origin;
   }
 
   /** A path relative to the upstream URL (no leading slash), or an absolute URL, as a URL. */
@@ -93,22 +100,21 @@ export class UpstreamClient {
   async fetch(pathOrUrl: string, init: UpstreamFetchInit = {}): Promise<OutboundStream> {
     let url = this.check(this.resolve(pathOrUrl));
     const method = init.method ?? "GET";
-    let token: string | null = init.tokenScope ? cachedToken(this.opened.repo.id, init.tokenScope) : null;
+    const origin = this.credentialOrigin;
+    const cached = init.tokenScope ? cachedToken(this.opened.repo.id, init.tokenScope) : null;
+    let auth = cached ? `Bearer ${cached}` : this.challengeFirst ? null : await this.authorization();
     let challenged = false;
     for (let hop = 0; ; hop++) {
       const headers = new Headers(init.headers);
-      if (url.origin === this.base.origin) {
-        const auth = token ? `Bearer ${token}` : await this.authorization();
-        if (auth) headers.set("Authorization", auth);
-      }
+      if (url.origin === origin && auth) headers.set("Authorization", auth);
       const sent = await this.send(url, method, headers);
       const res = sent.response;
-      if (res.status === 401 && !challenged && url.origin === this.base.origin) {
+      if (res.status === 401 && !challenged && url.origin === origin) {
         challenged = true;
-        const fresh = await challengeToken(this, res.headers.get("www-authenticate"), init.tokenScope);
-        if (fresh) {
+        const answer = await this.answerChallenge(res.headers.get("www-authenticate"), init.tokenScope);
+        if (answer) {
           await res.body?.cancel();
-          token = fresh;
+          auth = answer;
           hop--;
           continue;
         }
@@ -119,6 +125,14 @@ export class UpstreamClient {
       if (hop >= MAX_REDIRECTS) throw new RegistryError("UnavailableUpstream", `the upstream redirected more than ${MAX_REDIRECTS} times`);
       url = this.check(new URL(location, url));
     }
+  }
+
+  /** The Authorization a 401's challenge asks for: a realm's token, or the repo's Basic credentials. */
+  private async answerChallenge(header: string | null, tokenScope?: string): Promise<string | null> {
+    const token = await challengeToken(this, header, tokenScope);
+    if (token) return `Bearer ${token}`;
+    if (header && /^\s*Basic\b/i.test(header) && this.challengeFirst) return this.basicCredentials();
+    return null;
   }
 
   /** One hop, its deadline the repo's upstream timeout. */
