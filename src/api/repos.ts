@@ -12,7 +12,7 @@ import { page, repoOut, repoPatchIn } from "./serialize";
 import * as repos from "../services/projects";
 import * as lifecycle from "../services/lifecycle";
 import { REPO_FORMATS, formatOfRepo } from "../formats";
-import { conflict, invalid } from "../core/errors";
+import { conflict } from "../core/errors";
 import type { Scope } from "../services/scope";
 
 const tags = ["Repositories"];
@@ -60,10 +60,7 @@ repoRoutes.openapi(
     const { cleanup_policy, ...body } = c.req.valid("json");
     assertDistinct(cleanup_policy);
     const input = repoPatchIn(body) as unknown as repos.RepoInput;
-    if (input.kind && input.kind !== "local" && !formatOfRepo(input.format).upstream) {
-      throw invalid("RepoConfig", `${input.format} repositories can only be local: the format has no upstream or virtual support yet`);
-    }
-    const row = await repos.createRepo(c.var.scope, input);
+    const row = await repos.createRepo(c.var.scope, input, { proxyable: !!formatOfRepo(input.format).upstream });
     if (cleanup_policy?.length) await lifecycle.setCleanupPolicies(c.var.scope, { repo: row, project: await repos.getProject(c.var.scope, row.projectId) }, cleanupIn(cleanup_policy));
     return c.json(await one(c.var.scope, row), 201);
   },

@@ -104,7 +104,8 @@ function validate(scope: Scope, input: RepoPatch) {
   validateKindConfig(input);
 }
 
-export async function createRepo(scope: Scope, input: RepoInput) {
+/** `proxyable`: whether the format serves upstream and virtual repos (the format registry knows). */
+export async function createRepo(scope: Scope, input: RepoInput, opts: { proxyable?: boolean } = {}) {
   const project = await q.findProject(scope.db, input.projectId);
   if (!project) {
     // Anonymous callers learn nothing about what exists: they get the 401 any create gets.
@@ -112,6 +113,9 @@ export async function createRepo(scope: Scope, input: RepoInput) {
     throw invalid("RepoProject", `project ${input.projectId} does not exist`);
   }
   await scope.access.require("admin", { projectId: project.id });
+  if (input.kind && input.kind !== "local" && opts.proxyable === false) {
+    throw invalid("RepoConfig", `${input.format} repositories can only be local: the format has no upstream or virtual support`);
+  }
   validate(scope, input);
   await validateMembers(scope, { id: null, format: input.format, projectId: project.id }, input);
   const now = Date.now();
