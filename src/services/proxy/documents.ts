@@ -34,7 +34,7 @@ const PART_BYTES = 512 * 1024;
 export type CacheState = "HIT" | "MISS" | "REVALIDATED" | "STALE";
 
 export interface CachedDocument {
-  bytes: Uint8Array;
+  bytes: Uint8Array<ArrayBuffer>;
   contentType: string | null;
   state: CacheState;
   fetchedAt: number;
@@ -100,7 +100,7 @@ export async function cachedDocument(scope: Scope, opened: OpenedRepo, key: stri
       parts,
     ),
   );
-  return { bytes: outcome.bytes, contentType: outcome.contentType, state: "MISS", fetchedAt };
+  return { bytes: outcome.bytes as Uint8Array<ArrayBuffer>, contentType: outcome.contentType, state: "MISS", fetchedAt };
 }
 
 /** Remembers that the upstream has nothing under `key` (artifacts use this too). */

@@ -49,6 +49,8 @@ export interface ArtifactSpec {
   tokenScope?: string;
   /** What the upstream promised about the bytes; every digest given is checked. */
   expect: Expected;
+  /** More promises read from the upstream's answer (e.g. its `X-Checksum-Sha256`). */
+  expectFromHeaders?: (headers: Headers) => Expected;
   /** The Content-Type the client gets (and the blob's recorded media type). */
   contentType: string;
   /** Extra digests to store with the file (Maven, generic serve them). */
@@ -109,19 +111,20 @@ async function fetchAndSplit(scope: Scope, client: UpstreamClient, spec: Artifac
     await response.body?.cancel();
     throw new RegistryError("UnavailableUpstream", `the upstream answered HTTP ${response.status} for ${spec.key}`);
   }
+  const expect: Expected = { ...(spec.expectFromHeaders?.(response.headers) ?? {}), ...spec.expect };
   const declared = response.headers.get("content-length");
   const size = declared !== null && /^\d+$/.test(declared) ? Number(declared) : null;
-  const bad = size !== null && (size > MAX_ARTIFACT_BYTES || (spec.expect.size !== undefined && size !== spec.expect.size));
+  const bad = size !== null && (size > MAX_ARTIFACT_BYTES || (expect.size !== undefined && size !== expect.size));
   if (bad) {
     abort(new Error("refused"));
-    throw new RegistryError("UnavailableUpstreamInvalid", `the upstream offers ${size} bytes for ${spec.key}${spec.expect.size !== undefined ? `, ${spec.expect.size} were expected` : ""}`);
+    throw new RegistryError("UnavailableUpstreamInvalid", `the upstream offers ${size} bytes for ${spec.key}${expect.size !== undefined ? `, ${expect.size} were expected` : ""}`);
   }
   const reservationId = store && size !== null ? await reserveOrAbort(scope, opened, size, abort) : null;
   const validator = response.headers.get("etag") ?? response.headers.get("last-modified");
   const split = splitVerified(response.body, {
     size,
     max: MAX_ARTIFACT_BYTES,
-    expect: spec.expect,
+    expect,
     idleMs: client.timeoutMs,
     abortSource: abort,
     store,
@@ -131,8 +134,8 @@ async function fetchAndSplit(scope: Scope, client: UpstreamClient, spec: Artifac
     const stored: Promise<boolean> = ingestBlob(scope, opened.repo.id, split.store, {
       length: size,
       maxBytes: MAX_ARTIFACT_BYTES,
-      expectedDigest: spec.expect.sha256 ? `sha256:${spec.expect.sha256.toLowerCase()}` : undefined,
-      expectedChecksums: pick(spec.expect),
+      expectedDigest: expect.sha256 ? `sha256:${expect.sha256.toLowerCase()}` : undefined,
+      expectedChecksums: pick(expect),
       checksums: spec.checksums,
       mediaType: spec.contentType,
       contentType: spec.contentType,
