@@ -17,7 +17,8 @@
  *   member that refuses the caller is skipped. With nothing found, a caller refused by
  *   some member gets that refusal (401 asks an anonymous client for credentials).
  * - Dependency-confusion protection: see services/proxy/virtual.ts `eligibleMembers`.
- * - Every answer says which member served it (`X-Orbitalreg-Member`), merged ones all.
+ * - Every answer says which member served it (`X-Orbitalreg-Member`), merged ones all;
+ *   a merged answer built from a stale member answer is marked stale.
  */
 import type { Context, Hono } from "hono";
 import type { AppEnv, RepoTarget } from "../http/types";
@@ -26,6 +27,7 @@ import { openRepo, type OpenedRepo } from "../services/projects";
 import { deployMember, eligibleMembers, virtualMembers } from "../services/proxy/virtual";
 import { RegistryError, isRegistryError, notFound } from "../core/errors";
 import { asRegistryError } from "../http/errors";
+import { CACHE_HEADER, cacheStateHeaders } from "../http/download";
 import type { Format } from "./format";
 
 const READS = new Set(["GET", "HEAD"]);
@@ -51,7 +53,7 @@ export async function serveVirtual(c: Context<AppEnv>, f: Format, member: Hono<A
   const t = c.var.target;
   const virtual = await t.open("read");
   const members = await virtualMembers(scope, virtual);
-  const ask = (m: OpenedRepo, request: Request) => askMember(c, member, m, request, f);
+  const ask = (m: OpenedRepo, request: Request, rest = t.rest) => askMember(c, member, m, request, rest, f);
 
   if (!READS.has(c.req.method)) {
     const deploy = deployMember(virtual, members);
@@ -75,12 +77,18 @@ export async function serveVirtual(c: Context<AppEnv>, f: Format, member: Hono<A
   if (support?.merges(t.rest)) {
     const answers: Response[] = [];
     const from: OpenedRepo[] = [];
+    const asked = support.memberRequest ? support.memberRequest(c.req.raw, t.rest) : { request: c.req.raw, rest: t.rest };
     for (const m of eligible) {
-      const res = keep(await ask(m, support.memberRequest ? support.memberRequest(c.req.raw) : c.req.raw), m);
+      const res = keep(await ask(m, asked.request, asked.rest), m);
       if (res && res.status === 200) (answers.push(res), from.push(m));
       else await res?.body?.cancel();
     }
-    if (answers.length) return withMember(await support.merge(answers, c.req.raw), from);
+    if (answers.length) {
+      const stale = answers.some((a) => a.headers.get(CACHE_HEADER) === "STALE");
+      const merged = withMember(await support.merge(answers, c.req.raw, t.rest), from);
+      if (stale) for (const [k, v] of Object.entries(cacheStateHeaders("STALE"))) merged.headers.set(k, v);
+      return merged;
+    }
   } else {
     for (const m of eligible) {
       const res = keep(await ask(m, c.req.raw), m);
@@ -91,7 +99,7 @@ export async function serveVirtual(c: Context<AppEnv>, f: Format, member: Hono<A
   throw notFound("Route", `nothing at ${t.rest || "/"} in ${t.project}/${t.repo} or its members`);
 }
 
-async function askMember(c: Context<AppEnv>, member: Hono<AppEnv>, m: OpenedRepo, original: Request, f: Format): Promise<Response> {
+async function askMember(c: Context<AppEnv>, member: Hono<AppEnv>, m: OpenedRepo, original: Request, rest: string, f: Format): Promise<Response> {
   const scope = c.var.scope;
   const t = c.var.target;
   const request = new Request(original.url, original);
@@ -100,7 +108,7 @@ async function askMember(c: Context<AppEnv>, member: Hono<AppEnv>, m: OpenedRepo
     target: {
       project: m.project.slug,
       repo: m.repo.slug,
-      rest: t.rest,
+      rest,
       url: t.url,
       open: (action) => openRepo(scope, m.project.slug, m.repo.slug, action, f.repoFormats),
     },

@@ -16,7 +16,7 @@ import type { Context } from "hono";
 import type { AppEnv } from "../../http/types";
 import type { OpenedRepo } from "../../services/projects";
 import { assertNameAllowed, findPackage, findVersion, publishVersion, type IngestedBlob } from "../../services/artifacts";
-import { UpstreamClient, cachedDocument, cacheArtifact, httpFetcher, pullThrough, type ArtifactSpec, type MirrorSupport } from "../../services/proxy";
+import { UpstreamClient, cachedDocument, cacheArtifact, httpFetcher, pullThrough, type ArtifactSpec, type MirrorSupport, type VirtualSupport } from "../../services/proxy";
 import type { Scope } from "../../services/scope";
 import { cacheStateHeaders, sendStreamed } from "../../http/download";
 import { RegistryError, notFound } from "../../core/errors";
@@ -119,5 +119,31 @@ export const cargoMirror: MirrorSupport = {
   async copy(scope, c, name, version) {
     const up = new UpstreamClient(scope, c.opened, "raw");
     return cacheArtifact(scope, up, await crateSpec(scope, up, await entryOf(scope, up, name, version)));
+  },
+};
+
+const crateOfRest = (rest: string): string | null => {
+  if (rest.startsWith("index/")) return rest === "index/config.json" ? null : crateOfIndexPath(rest.slice("index/".length));
+  const m = /^api\/v1\/crates\/([^/]+)\/[^/]+\/download$/.exec(rest);
+  return m ? decodeURIComponent(m[1]!) : null;
+};
+
+/** Virtual repos: a crate's index file holds every member's versions (each from the first member that has it). */
+export const cargoVirtual: VirtualSupport = {
+  packageOf: (rest) => {
+    const name = crateOfRest(rest);
+    return name ? normalizeCrateName(name) : null;
+  },
+  merges: (rest) => rest.startsWith("index/") && rest !== "index/config.json",
+  async merge(answers) {
+    const lines = new Map<string, string>();
+    for (const a of answers) {
+      for (const line of (await a.text()).split("\n")) {
+        if (!line.trim()) continue;
+        const vers = (JSON.parse(line) as { vers: string }).vers;
+        if (!lines.has(vers)) lines.set(vers, line);
+      }
+    }
+    return new Response(`${[...lines.values()].join("\n")}\n`, { headers: { "Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-cache" } });
   },
 };

@@ -15,7 +15,7 @@ import type { Context } from "hono";
 import type { AppEnv } from "../../http/types";
 import type { OpenedRepo } from "../../services/projects";
 import { assertNameAllowed, findFileByName, publishVersion } from "../../services/artifacts";
-import { UpstreamClient, cacheArtifact, pullThrough, type ArtifactSpec, type Expected, type MirrorSupport } from "../../services/proxy";
+import { UpstreamClient, cacheArtifact, pullThrough, type ArtifactSpec, type Expected, type MirrorSupport, type VirtualSupport } from "../../services/proxy";
 import type { Scope } from "../../services/scope";
 import { sendStreamed } from "../../http/download";
 import { notFound } from "../../core/errors";
@@ -72,4 +72,17 @@ export async function serveGenericUpstream(c: Context<AppEnv>, opened: OpenedRep
 export const genericMirror: MirrorSupport = {
   versions: async () => [GENERIC_VERSION],
   copy: (scope, client, name) => cacheArtifact(scope, client, fileSpec(scope, client, parseFilePath(name), name)),
+};
+
+/** Virtual repos: a path comes from the first member that has it. */
+export const genericVirtual: VirtualSupport = {
+  packageOf(rest) {
+    try {
+      return parseFilePath(rest);
+    } catch {
+      return null;
+    }
+  },
+  merges: () => false,
+  merge: async (answers) => answers[0]!,
 };

@@ -15,7 +15,7 @@ import type { Context } from "hono";
 import type { AppEnv } from "../../http/types";
 import type { OpenedRepo } from "../../services/projects";
 import { assertNameAllowed, findFileByName, ingestBlob, publishVersion, type IngestedBlob } from "../../services/artifacts";
-import { UpstreamClient, cachedDocument, cacheArtifact, httpFetcher, pullThrough, type ArtifactSpec, type MirrorSupport } from "../../services/proxy";
+import { UpstreamClient, cachedDocument, cacheArtifact, httpFetcher, pullThrough, type ArtifactSpec, type MirrorSupport, type VirtualSupport } from "../../services/proxy";
 import type { Scope } from "../../services/scope";
 import { cacheStateHeaders, sendStreamed } from "../../http/download";
 import { RegistryError, notFound } from "../../core/errors";
@@ -97,4 +97,23 @@ export const goMirror: MirrorSupport = {
     return doc ? text(doc).split("\n").map((l) => l.trim()).filter(Boolean) : [];
   },
   copy: (scope, client, name, version) => cacheArtifact(scope, client, zipSpec(scope, client, name, version)),
+};
+
+const requestOf = (rest: string) => {
+  try {
+    return parseProxyPath(rest.split("/").map(decodeURIComponent).join("/"));
+  } catch {
+    return null;
+  }
+};
+
+/** Virtual repos: `@v/list` is the union of the members' lists; everything else comes from the first member that has it. */
+export const goVirtual: VirtualSupport = {
+  packageOf: (rest) => requestOf(rest)?.module ?? null,
+  merges: (rest) => requestOf(rest)?.kind === "list",
+  async merge(answers) {
+    const versions = new Set<string>();
+    for (const a of answers) for (const v of (await a.text()).split("\n")) if (v.trim()) versions.add(v.trim());
+    return new Response(`${[...versions].join("\n")}\n`, { headers: { "Content-Type": CONTENT_TYPES.list } });
+  },
 };

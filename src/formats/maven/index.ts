@@ -15,7 +15,7 @@ import type { Action } from "../../auth/principal";
 import { renderPlainError } from "../../http/errors";
 import type { Format } from "../format";
 import { mavenClientSetup } from "./client-setup";
-import { mavenMirror, serveMavenUpstream } from "./upstream";
+import { mavenMirror, serveMavenUpstream, mavenVirtual } from "./upstream";
 
 async function target(c: Context<AppEnv>, action: Action) {
   const opened = await c.var.target.open(action);
@@ -66,5 +66,5 @@ export const mavenFormat: Format = {
   versionMatcher: mavenVersionMatcher,
   exampleArtifact: "com.example:my-lib",
   clientSetup: mavenClientSetup,
-  upstream: { serve: serveMavenUpstream, mirror: mavenMirror },
+  upstream: { serve: serveMavenUpstream, mirror: mavenMirror, virtual: mavenVirtual },
 };

@@ -16,12 +16,13 @@ import type { Context } from "hono";
 import type { AppEnv } from "../../http/types";
 import type { OpenedRepo } from "../../services/projects";
 import { assertNameAllowed, findFileByName, publishVersion, type IngestedBlob } from "../../services/artifacts";
-import { UpstreamClient, cachedDocument, cacheArtifact, classify, httpFetcher, pullThrough, type ArtifactSpec, type MirrorSupport } from "../../services/proxy";
+import { UpstreamClient, cachedDocument, cacheArtifact, classify, httpFetcher, pullThrough, type ArtifactSpec, type MirrorSupport, type VirtualSupport } from "../../services/proxy";
 import type { Scope } from "../../services/scope";
 import { cacheStateHeaders, sendStreamed } from "../../http/download";
 import { notFound } from "../../core/errors";
 import { parseMavenPath, type MavenPath } from "./paths";
 import { digestText, mediaTypeOf } from "./repository";
+import { artifactMetadataXml } from "./metadata-xml";
 
 type FilePath = Extract<MavenPath, { kind: "file" }>;
 const packageName = (p: { groupId: string; artifactId: string }) => `${p.groupId}:${p.artifactId}`;
@@ -112,3 +113,50 @@ export const mavenMirror: MirrorSupport = {
   },
 };
 
+
+const artifactMetadata = (rest: string) => {
+  try {
+    const p = parseMavenPath(rest);
+    return p.kind === "metadata" && p.version === null ? p : null;
+  } catch {
+    return null;
+  }
+};
+
+/**
+ * Virtual repos: an artifact's maven-metadata.xml lists the versions of every member
+ * (its checksums computed over the merged document); files, and SNAPSHOT version-level
+ * metadata, come from the first member that has them.
+ */
+export const mavenVirtual: VirtualSupport = {
+  packageOf(rest) {
+    try {
+      return packageName(parseMavenPath(rest));
+    } catch {
+      return null;
+    }
+  },
+  merges: (rest) => artifactMetadata(rest) !== null,
+  memberRequest(request, rest) {
+    const p = artifactMetadata(rest)!;
+    if (!p.checksum) return { request, rest };
+    const url = new URL(request.url);
+    url.pathname = url.pathname.slice(0, -(p.checksum.length + 1));
+    return { request: new Request(url, { method: request.method, headers: request.headers }), rest: p.path };
+  },
+  async merge(answers, _request, rest) {
+    const p = artifactMetadata(rest)!;
+    const versions = new Set<string>();
+    let lastUpdated = 0;
+    for (const a of answers) {
+      const text = await a.text();
+      for (const m of text.matchAll(/<version>\s*([^<\s]+)\s*<\/version>/g)) versions.add(m[1]!);
+      // The newest member's lastUpdated, so the merged document (and its checksums) only changes when a member's does.
+      const t = /<lastUpdated>\s*(\d{4})(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)\s*<\/lastUpdated>/.exec(text);
+      if (t) lastUpdated = Math.max(lastUpdated, Date.UTC(+t[1]!, +t[2]! - 1, +t[3]!, +t[4]!, +t[5]!, +t[6]!));
+    }
+    const xml = artifactMetadataXml({ groupId: p.groupId, artifactId: p.artifactId, versions: [...versions], lastUpdated });
+    if (p.checksum) return new Response(await digestText(xml, p.checksum), { headers: { "Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-cache" } });
+    return new Response(xml, { headers: { "Content-Type": "application/xml", "Cache-Control": "no-cache" } });
+  },
+};

@@ -18,7 +18,7 @@ import type { Context } from "hono";
 import type { AppEnv } from "../../http/types";
 import type { OpenedRepo } from "../../services/projects";
 import { assertNameAllowed, filesOfVersion, findPackage, findVersion, publishVersion, type IngestedBlob } from "../../services/artifacts";
-import { UpstreamClient, cachedDocument, cacheArtifact, httpFetcher, pullThrough, type ArtifactSpec, type MirrorSupport } from "../../services/proxy";
+import { UpstreamClient, cachedDocument, cacheArtifact, httpFetcher, pullThrough, type ArtifactSpec, type MirrorSupport, type VirtualSupport } from "../../services/proxy";
 import type { Scope } from "../../services/scope";
 import { cacheStateHeaders, sendStreamed } from "../../http/download";
 import { RegistryError, notFound } from "../../core/errors";
@@ -188,5 +188,35 @@ export const npmMirror: MirrorSupport = {
     const manifest = p?.doc.versions[version];
     if (!manifest) return false;
     return cacheArtifact(scope, client, tarballSpec(scope, client, name, version, manifest));
+  },
+};
+
+type Doc = { "dist-tags"?: Record<string, string>; versions?: Record<string, unknown>; time?: Record<string, string>; modified?: string; [k: string]: unknown };
+
+/**
+ * Virtual repos: a packument is merged from every member that has the package (each
+ * version and each dist-tag from the first member that has it, so member order decides);
+ * everything else (a version document, a tarball) comes from the first member that has it.
+ */
+export const npmVirtual: VirtualSupport = {
+  packageOf(rest) {
+    const r = parseNpmPath(rest);
+    return "name" in r ? r.name : null;
+  },
+  merges: (rest) => {
+    const r = parseNpmPath(rest);
+    return r.kind === "packument" && r.rev === undefined;
+  },
+  async merge(answers) {
+    const docs = (await Promise.all(answers.map((a) => a.json()))) as Doc[];
+    const out: Doc = { ...docs[0]!, "dist-tags": {}, versions: {} };
+    delete out._rev;
+    for (const d of docs) {
+      for (const [tag, v] of Object.entries(d["dist-tags"] ?? {})) out["dist-tags"]![tag] ??= v;
+      for (const [v, m] of Object.entries(d.versions ?? {})) out.versions![v] ??= m;
+      if (d.time) out.time = { ...d.time, ...(out.time ?? {}) };
+      if (d.modified && (!out.modified || d.modified > out.modified)) out.modified = d.modified;
+    }
+    return new Response(JSON.stringify(out), { headers: { "Content-Type": answers[0]!.headers.get("content-type") ?? "application/json", Vary: "Accept" } });
   },
 };

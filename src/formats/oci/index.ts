@@ -19,6 +19,7 @@ import { referrersRoute } from "./referrers";
 import { OCI_FORMATS, parseOciPath, type OciRoute } from "../../services/oci";
 import { RegistryError } from "../../core/errors";
 import { ociUpstream } from "./upstream";
+import { ociVirtual } from "./virtual";
 
 type Handler = (c: Ctx, r: never) => Promise<Response>;
 const HANDLERS: Record<OciRoute["kind"], Partial<Record<string, Handler>>> = {
@@ -43,10 +44,16 @@ app.all("*", async (c) => {
       headers: { Allow: Object.keys(HANDLERS[route.kind]).join(", ") },
     });
   }
-  // Upstream repos answer from their upstream or let the local handler serve what they cached.
-  const upstream = await ociUpstream(c, route);
-  const res = upstream && "response" in upstream ? upstream.response : await handler(c, route as never);
-  for (const [k, v] of Object.entries({ ...API_VERSION_HEADER, ...(upstream && "headers" in upstream ? upstream.headers : {}) })) res.headers.set(k, v);
+  // Upstream repos answer from their upstream or let the local handler serve what they
+  // cached; virtual repos run that for each member in turn.
+  const run = async (r: OciRoute) => {
+    const upstream = await ociUpstream(c, r);
+    const res = upstream && "response" in upstream ? upstream.response : await HANDLERS[r.kind][c.req.method]!(c, r as never);
+    if (upstream && "headers" in upstream) for (const [k, v] of Object.entries(upstream.headers)) res.headers.set(k, v);
+    return res;
+  };
+  const res = (await ociVirtual(c, route, run)) ?? (await run(route));
+  for (const [k, v] of Object.entries(API_VERSION_HEADER)) res.headers.set(k, v);
   return res;
 });
 

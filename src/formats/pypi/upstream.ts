@@ -18,12 +18,12 @@ import type { Context } from "hono";
 import type { AppEnv } from "../../http/types";
 import type { OpenedRepo } from "../../services/projects";
 import { assertNameAllowed, findFileByName, publishVersion, type IngestedBlob } from "../../services/artifacts";
-import { UpstreamClient, cachedDocument, cacheArtifact, httpFetcher, pullThrough, type ArtifactSpec, type MirrorSupport } from "../../services/proxy";
+import { UpstreamClient, cachedDocument, cacheArtifact, httpFetcher, pullThrough, type ArtifactSpec, type MirrorSupport, type VirtualSupport } from "../../services/proxy";
 import type { Scope } from "../../services/scope";
 import { cacheStateHeaders, sendStreamed } from "../../http/download";
 import { RegistryError, notFound } from "../../core/errors";
 import { distKind, normalizeName } from "./names";
-import { JSON_V1, negotiate, projectHtml, projectJson, type SimpleFile } from "./simple";
+import { JSON_V1, negotiate, projectHtml, projectJson, projectListHtml, projectListJson, type SimpleFile } from "./simple";
 
 /** What the cache keeps of an upstream project page. */
 interface UpstreamProject {
@@ -193,5 +193,59 @@ export const pypiMirror: MirrorSupport = {
     let ok = files.length > 0;
     for (const f of files) ok = (await cacheArtifact(scope, client, fileSpec(scope, client, normalizeName(name), version, f))) && ok;
     return ok;
+  },
+};
+
+/** A PEP 691 JSON file entry (ours) back into the renderer's terms. */
+const simpleFileOf = (f: Record<string, any>): SimpleFile => ({
+  filename: f.filename,
+  url: f.url,
+  sha256: f.hashes?.sha256 ?? "",
+  size: typeof f.size === "number" ? f.size : 0,
+  uploadTime: typeof f["upload-time"] === "string" ? Date.parse(f["upload-time"]) : 0,
+  requiresPython: f["requires-python"] ?? null,
+  yanked: f.yanked === false || f.yanked === undefined ? null : f.yanked === true ? "" : String(f.yanked),
+  coreMetadataSha256: f["core-metadata"]?.sha256 ?? null,
+});
+
+/**
+ * Virtual repos: the project list and each project page are merged from every member
+ * (asked for JSON; each file from the first member that lists it), then rendered as the
+ * client negotiated; files come from the first member that has them.
+ */
+export const pypiVirtual: VirtualSupport = {
+  packageOf(rest) {
+    const page = /^simple\/([^/]+)\/$/.exec(rest);
+    if (page) return normalizeName(decodeURIComponent(page[1]!));
+    const file = /^files\/([^/]+)$/.exec(rest);
+    return file ? (distributionOf(decodeURIComponent(file[1]!))?.project ?? null) : null;
+  },
+  merges: (rest) => {
+    // A page under another spelling is a redirect (the local route's), not something to merge.
+    const page = /^simple\/([^/]+)\/$/.exec(rest);
+    return rest === "simple/" || (!!page && normalizeName(decodeURIComponent(page[1]!)) === decodeURIComponent(page[1]!));
+  },
+  memberRequest(request, rest) {
+    const headers = new Headers(request.headers);
+    headers.set("Accept", JSON_V1);
+    const url = new URL(request.url);
+    url.searchParams.delete("format");
+    return { request: new Request(url, { method: request.method, headers }), rest };
+  },
+  async merge(answers, request, rest) {
+    const docs = (await Promise.all(answers.map((a) => a.json()))) as Record<string, any>[];
+    const r = negotiate(request.headers.get("accept"), new URL(request.url).searchParams.get("format"));
+    const send = (text: string) => new Response(text, { headers: { "Content-Type": r.contentType, Vary: "Accept" } });
+    if (rest === "simple/") {
+      const seen = new Map<string, { name: string; normalized: string }>();
+      for (const d of docs) for (const p of d.projects ?? []) if (!seen.has(normalizeName(p.name))) seen.set(normalizeName(p.name), { name: p.name, normalized: normalizeName(p.name) });
+      const projects = [...seen.values()].sort((a, b) => (a.normalized < b.normalized ? -1 : 1));
+      return send(r.kind === "json" ? JSON.stringify(projectListJson(projects)) : projectListHtml(projects));
+    }
+    const files = new Map<string, SimpleFile>();
+    for (const d of docs) for (const f of d.files ?? []) if (!files.has(f.filename)) files.set(f.filename, simpleFileOf(f));
+    const versions = [...new Set(docs.flatMap((d) => (Array.isArray(d.versions) ? d.versions : [])))] as string[];
+    const body = { name: docs[0]!.name as string, versions, files: [...files.values()] };
+    return send(r.kind === "json" ? JSON.stringify(projectJson(body)) : projectHtml(body));
   },
 };

@@ -21,10 +21,14 @@ export interface VirtualSupport {
    * maven-metadata.xml) rather than taking the first member that has it.
    */
   merges: (rest: string) => boolean;
-  /** The request each member is asked (e.g. always JSON, so answers can be merged). */
-  memberRequest?: (request: Request) => Request;
-  /** Merges successful member answers, in member order, into the virtual repo's answer. */
-  merge: (answers: Response[], request: Request) => Promise<Response>;
+  /**
+   * What each member is asked for a merged read, when not the request itself: e.g. always
+   * JSON so answers can be merged, or a checksum's document so its checksum can be
+   * computed over the merged one. `rest` is the path after the repo, as the request's.
+   */
+  memberRequest?: (request: Request, rest: string) => { request: Request; rest: string };
+  /** Merges successful member answers, in member order, into the virtual repo's answer to `request` (at `rest`). */
+  merge: (answers: Response[], request: Request, rest: string) => Promise<Response>;
 }
 
 const mirrorSupport = new Map<string, MirrorSupport>();
