@@ -34,6 +34,7 @@ import { searchRoutes } from "./search";
 import { adminRetentionRoutes, retentionRoutes } from "./retention";
 import { trashRoutes } from "./trash";
 import { adminGcRoutes } from "./gc";
+import { mirrorRoutes } from "./mirrors";
 import { VERSION } from "../version";
 import { operationIdOf } from "./route";
 
@@ -53,7 +54,7 @@ const openapi = () => new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
 export function buildApi() {
   const v1 = openapi();
-  for (const r of [projectRoutes, repoRoutes, packageRoutes, clientSetupRoutes, serviceAccountRoutes, auditRoutes, memberRoutes, quotaRoutes, ociRoutes, oidcExchangeRoutes, selfSessionRoutes, messageRoutes, userRoutes, teamRoutes, imageRoutes, whoPulledRoutes, searchRoutes, retentionRoutes, trashRoutes]) {
+  for (const r of [projectRoutes, repoRoutes, packageRoutes, clientSetupRoutes, serviceAccountRoutes, auditRoutes, memberRoutes, quotaRoutes, ociRoutes, oidcExchangeRoutes, selfSessionRoutes, messageRoutes, userRoutes, teamRoutes, imageRoutes, whoPulledRoutes, searchRoutes, retentionRoutes, trashRoutes, mirrorRoutes]) {
     (r as OpenAPIHono<AppEnv>).defaultHook = validationHook;
     v1.route("/", r);
   }

@@ -64,12 +64,23 @@ export const insertMirror = (db: Db, row: MirrorRow) => db.insert(repoMirrors).v
 export const updateMirror = (db: Db, repoId: string, patch: Partial<MirrorRow>) => db.update(repoMirrors).set(patch).where(eq(repoMirrors.repoId, repoId));
 export const deleteMirror = (db: Db, repoId: string) => db.delete(repoMirrors).where(eq(repoMirrors.repoId, repoId));
 
-/** Claims a run: only while the mirror is not already syncing (or its run went stale). */
+/**
+ * Claims a run: when a sync was requested (SYNC_NOW), or the mirror is enabled and due and
+ * not syncing; a SYNCING run that went stale may be taken over. A cancelled request
+ * (CANCEL, next start moved ahead) claims nothing.
+ */
 export const claimMirrorRun = (db: Db, repoId: string, runId: string, now: number, staleBefore: number) =>
   db
     .update(repoMirrors)
     .set({ syncStatus: "SYNCING", syncRunId: runId, syncStartedAt: now, syncedCount: 0, lastError: null, updatedAt: now })
-    .where(and(eq(repoMirrors.repoId, repoId), sql`(${repoMirrors.syncStatus} != 'SYNCING' or ${repoMirrors.syncStartedAt} < ${staleBefore})`))
+    .where(
+      and(
+        eq(repoMirrors.repoId, repoId),
+        sql`(${repoMirrors.syncStatus} = 'SYNC_NOW'
+          or (${repoMirrors.syncStatus} = 'SYNCING' and ${repoMirrors.syncStartedAt} < ${staleBefore})
+          or (${repoMirrors.syncStatus} != 'SYNCING' and ${repoMirrors.isEnabled} = 1 and ${repoMirrors.syncStartAt} <= ${now}))`,
+      ),
+    )
     .returning({ repoId: repoMirrors.repoId });
 
 /** Records a run's progress or end, only while the run still owns the mirror (a cancel takes it away). */

@@ -20,7 +20,9 @@ export interface Scope {
   session?: { id: string; csrfToken: string } | null;
   /**
    * Who audit rows, events and tag history name when it is not the principal: background
-   * work (a retention run, the collector) acts as `{actorType: "system", …}`.
+   * work (a retention run, the collector, a mirror sync) acts as `{actorType: "system", …}`;
+   * a service acting with more rights than its caller (a proxy cache creating a repo for a
+   * reader's pull) names the caller.
    */
   actor?: { actorType: string; actorId: string | null; actorName: string | null };
 }

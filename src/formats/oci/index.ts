@@ -18,7 +18,7 @@ import { tags } from "./tags";
 import { referrersRoute } from "./referrers";
 import { OCI_FORMATS, parseOciPath, type OciRoute } from "../../services/oci";
 import { RegistryError } from "../../core/errors";
-import { ociUpstream } from "./upstream";
+import { ociMirror, ociUpstream } from "./upstream";
 import { ociVirtual } from "./virtual";
 
 type Handler = (c: Ctx, r: never) => Promise<Response>;
@@ -67,5 +67,5 @@ export const ociFormat: Format = {
   artifacts: "images",
   exampleArtifact: (repoFormat) => (repoFormat === "helm" ? "my-chart" : "my-image"),
   clientSetup: ociClientSetup,
-  upstream: {},
+  upstream: { mirror: ociMirror },
 };

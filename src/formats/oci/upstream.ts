@@ -21,6 +21,8 @@ import type { Ctx } from "./http";
 import { empty } from "./http";
 import { cacheStateHeaders, sendStreamed } from "../../http/download";
 import {
+  getManifest,
+  parseManifest,
   MANIFEST_TYPES,
   MAX_MANIFEST_BYTES,
   MEDIA,
@@ -35,8 +37,8 @@ import {
   type OpenedImage,
 } from "../../services/oci";
 import { findRepoBlob } from "../../services/artifacts";
-import { routedRepo } from "../../services/projects";
-import { UpstreamClient, cachedDocument, classify, fetchOnce, pullThrough, readWithin, type FetchOutcome, type MirrorSupport } from "../../services/proxy";
+import { routedRepo, type OpenedRepo } from "../../services/projects";
+import { UpstreamClient, cacheArtifact, cachedDocument, classify, fetchOnce, pullThrough, readWithin, type ArtifactSpec, type FetchOutcome, type MirrorSupport } from "../../services/proxy";
 import type { Scope } from "../../services/scope";
 import { RegistryError, isRegistryError } from "../../core/errors";
 import { sha256Hex } from "../../core/ids";
@@ -136,11 +138,22 @@ async function byDigest(u: OciUpstream, digest: string): Promise<UpstreamAnswer>
   return { headers: {} };
 }
 
+function blobSpec(u: OciUpstream, digest: string): ArtifactSpec {
+  return {
+    key: `blob:${digest}`,
+    url: u.url(`blobs/${digest}`),
+    tokenScope: u.tokenScope,
+    expect: { sha256: digest.slice("sha256:".length) },
+    contentType: "application/octet-stream",
+    isCached: async () => !!(await findRepoBlob(u.scope, u.img.repo.id, digest)),
+    record: async () => undefined, // ingestBlob linked it to the repo
+  };
+}
+
 async function blob(c: Ctx, u: OciUpstream, rawDigest: string): Promise<UpstreamAnswer> {
   const { scope, img } = u;
   const digest = requireDigest(rawDigest);
-  const isCached = async () => !!(await findRepoBlob(scope, img.repo.id, digest));
-  if (await isCached()) return { headers: {} };
+  if (await findRepoBlob(scope, img.repo.id, digest)) return { headers: {} };
   if (c.req.method === "HEAD") {
     const { response } = await u.fetch(`blobs/${digest}`, { method: "HEAD" });
     await response.body?.cancel();
@@ -148,32 +161,30 @@ async function blob(c: Ctx, u: OciUpstream, rawDigest: string): Promise<Upstream
     const length = response.headers.get("content-length");
     return { response: empty(200, { "Content-Type": "application/octet-stream", "Docker-Content-Digest": digest, ...(length ? { "Content-Length": length } : {}) }) };
   }
-  const pulled = await pullThrough(scope, u.client, {
-    key: `blob:${digest}`,
-    url: u.url(`blobs/${digest}`),
-    tokenScope: u.tokenScope,
-    expect: { sha256: digest.slice("sha256:".length) },
-    contentType: "application/octet-stream",
-    isCached,
-    record: async () => undefined, // ingestBlob linked it to the repo
-  });
+  const pulled = await pullThrough(scope, u.client, blobSpec(u, digest));
   if (pulled.kind !== "streaming") return { headers: {} };
   return { response: sendStreamed(c, { ...pulled, digest }, { contentType: "application/octet-stream", headers: { "Docker-Content-Digest": digest } }) };
 }
 
-async function tagList(c: Ctx, u: OciUpstream, fullName: string): Promise<UpstreamAnswer> {
-  const doc = await cachedDocument(u.scope, u.img, `tags:${u.img.name.image}`, async (validators) => {
+const tagsDocument = (u: OciUpstream) =>
+  cachedDocument(u.scope, u.img, `tags:${u.img.name.image}`, async (validators) => {
     const { response, abort } = await u.fetch("tags/list", { headers: { Accept: "application/json", ...(validators?.etag ? { "If-None-Match": validators.etag } : {}) } });
     return classify(response, abort, u.client.timeoutMs);
   });
-  if (!doc) throw new RegistryError("NotFoundImage", `no image ${fullName}`, { detail: { name: fullName } });
-  let tags: string[];
+
+function tagsOf(bytes: Uint8Array): string[] {
   try {
-    const parsed = JSON.parse(new TextDecoder().decode(doc.bytes)) as { tags?: unknown };
-    tags = Array.isArray(parsed.tags) ? parsed.tags.filter((t): t is string => typeof t === "string").sort() : [];
+    const parsed = JSON.parse(new TextDecoder().decode(bytes)) as { tags?: unknown };
+    return Array.isArray(parsed.tags) ? parsed.tags.filter((t): t is string => typeof t === "string").sort() : [];
   } catch {
     throw new RegistryError("UnavailableUpstreamInvalid", "the upstream's tag list is not JSON");
   }
+}
+
+async function tagList(c: Ctx, u: OciUpstream, fullName: string): Promise<UpstreamAnswer> {
+  const doc = await tagsDocument(u);
+  if (!doc) throw new RegistryError("NotFoundImage", `no image ${fullName}`, { detail: { name: fullName } });
+  const tags = tagsOf(doc.bytes);
   const last = c.req.query("last");
   const n = Number(c.req.query("n") ?? tags.length);
   const page = tags.filter((t) => !last || t > last).slice(0, Number.isFinite(n) && n >= 0 ? n : tags.length);
@@ -219,12 +230,33 @@ export async function ociUpstream(c: Ctx, route: OciRoute): Promise<UpstreamAnsw
   }
 }
 
-/** Mirroring: the upstream's tags of an image, and caching one (its manifests and blobs). */
+const imageIn = (opened: OpenedRepo, image: string): OpenedImage => ({ ...opened, name: parseName(`${opened.project.slug}/${opened.repo.slug}/${image}`) });
+
+/** Copies a manifest's blobs (and, for an index, its child manifests and theirs) into the repo. */
+async function copyContent(u: OciUpstream, digest: string, depth = 0): Promise<boolean> {
+  const { meta, body } = await getManifest(u.scope, u.img, digest, true, null);
+  const bytes = body instanceof Uint8Array ? body : new Uint8Array(await new Response(body).arrayBuffer());
+  const parsed = parseManifest(bytes, meta.mediaType);
+  let ok = true;
+  for (const b of parsed.blobs) ok = (await cacheArtifact(u.scope, u.client, blobSpec(u, b.digest))) && ok;
+  for (const child of depth === 0 ? parsed.manifests : []) {
+    await byDigest(u, child.digest);
+    ok = (await copyContent(u, child.digest, depth + 1)) && ok;
+  }
+  return ok;
+}
+
+/** Mirroring: the upstream's tags of an image, and caching one (its manifests and every blob). */
 export const ociMirror: MirrorSupport = {
-  async versions() {
-    return [];
+  async versions(scope, client, name) {
+    const u = new OciUpstream(scope, imageIn(client.opened, name));
+    const doc = await tagsDocument(u);
+    return doc ? tagsOf(doc.bytes) : [];
   },
-  async copy() {
-    return false;
+  async copy(scope, client, name, tag) {
+    const u = new OciUpstream(scope, imageIn(client.opened, name));
+    await byTag(u, tag);
+    const tagged = await getManifest(scope, u.img, tag, false, null);
+    return copyContent(u, tagged.meta.digest);
   },
 };

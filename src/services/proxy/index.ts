@@ -27,3 +27,4 @@ export * from "./documents";
 export * from "./pull";
 export * from "./split";
 export * from "./support";
+export * from "./mirrors";
