@@ -102,7 +102,7 @@ describe("mirroring", () => {
     await jsonOf(await req(`/api/v1/repos/${repo.id}/mirror`, { method: "POST", token: ADMIN, json: { packages: ["mirrored"], sync_start_date: new Date(Date.now() - 1000).toISOString() } }), 201);
     const sentJobs: any[] = [];
     const sendBatch = env.JOBS.sendBatch.bind(env.JOBS);
-    env.JOBS.sendBatch = async (ms, o) => (sentJobs.push(...ms.map((m) => m.body)), sendBatch(ms, o));
+    env.JOBS.sendBatch = async (ms, o) => (sentJobs.push(...[...ms].map((m) => m.body)), sendBatch(ms, o));
     try {
       expect(await scheduleDueMirrors(env)).toBeGreaterThan(0);
     } finally {
