@@ -35,6 +35,7 @@ import { adminRetentionRoutes, retentionRoutes } from "./retention";
 import { trashRoutes } from "./trash";
 import { adminGcRoutes } from "./gc";
 import { mirrorRoutes } from "./mirrors";
+import { proxyCacheRoutes } from "./proxy-caches";
 import { VERSION } from "../version";
 import { operationIdOf } from "./route";
 
@@ -54,7 +55,7 @@ const openapi = () => new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
 export function buildApi() {
   const v1 = openapi();
-  for (const r of [projectRoutes, repoRoutes, packageRoutes, clientSetupRoutes, serviceAccountRoutes, auditRoutes, memberRoutes, quotaRoutes, ociRoutes, oidcExchangeRoutes, selfSessionRoutes, messageRoutes, userRoutes, teamRoutes, imageRoutes, whoPulledRoutes, searchRoutes, retentionRoutes, trashRoutes, mirrorRoutes]) {
+  for (const r of [projectRoutes, repoRoutes, packageRoutes, clientSetupRoutes, serviceAccountRoutes, auditRoutes, memberRoutes, quotaRoutes, ociRoutes, oidcExchangeRoutes, selfSessionRoutes, messageRoutes, userRoutes, teamRoutes, imageRoutes, whoPulledRoutes, searchRoutes, retentionRoutes, trashRoutes, mirrorRoutes, proxyCacheRoutes]) {
     (r as OpenAPIHono<AppEnv>).defaultHook = validationHook;
     v1.route("/", r);
   }

@@ -4,7 +4,7 @@
 // the local routes, a blob whose bytes don't match its digest, tag lists, stale tags,
 // refused pushes.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ADMIN, createProject, createRepo, jsonOf } from "../helpers";
+import { ADMIN, createProject, createRepo, createServiceAccount, jsonOf, mintToken, req } from "../helpers";
 import { installOutbound, uninstallOutbound } from "../support/outbound";
 import { StubUpstream, readAll, readUntilBroken } from "../support/upstream";
 import { DOCKER_MANIFEST, OCI_INDEX, OCI_MANIFEST, bytesOf, oci, sha256 } from "../oci-helpers";
@@ -147,5 +147,36 @@ describe("OCI upstream repos", () => {
     expect(push.status).toBe(403);
     expect((await jsonOf(push)).errors[0].code).toBe("DENIED");
     expect((await oci(`/v2/${prefix}/tool/manifests/2.0`, { method: "DELETE", headers: { Authorization: `Bearer ${ADMIN}` } })).status).toBe(403);
+  });
+});
+
+describe("project proxy caches (Quay's proxycache)", () => {
+  it("creates the upstream repo a reader's first pull needs, and validates and keeps the password write-only", async () => {
+    const hub = new StubUpstream("hub.example.com");
+    const img = await stubImage(hub, "library/alpine", "3.20");
+    hub.on("/v2/", (r) => (r.headers.get("authorization") === `Basic ${btoa("puller:pw")}` ? new Response("{}") : new Response(null, { status: 401, headers: { "WWW-Authenticate": 'Basic realm="hub"' } })));
+    const project = await createProject();
+    const base = `/api/v1/projects/${project.id}`;
+    const body = { upstream_registry: "https://hub.example.com", upstream_registry_username: "puller", upstream_registry_password: "pw", expiration_s: 600 };
+    expect((await req(`${base}/validateproxycache`, { method: "POST", token: ADMIN, json: body })).status).toBe(201);
+    expect((await jsonOf(await req(`${base}/validateproxycache`, { method: "POST", token: ADMIN, json: { ...body, upstream_registry_password: "wrong" } }), 400)).error.code).toBe("InvalidProxyCache");
+    const created = await jsonOf(await req(`${base}/proxycache`, { method: "POST", token: ADMIN, json: body }), 201);
+    expect(created).toMatchObject({ upstream_registry: "https://hub.example.com", upstream_registry_username: "puller", upstream_registry_password_set: true, expiration_s: 600 });
+    expect(JSON.stringify(await jsonOf(await req(`${base}/proxycache`, { token: ADMIN }), 200))).not.toContain('"pw"');
+    expect((await jsonOf(await req(`${base}/proxycache`, { method: "POST", token: ADMIN, json: body }), 409)).error.code).toBe("ConflictProxyCacheExists");
+
+    // Anonymous pulls create nothing.
+    expect((await oci(`/v2/${project.slug}/library/alpine/manifests/3.20`)).status).toBe(401);
+    const sa = await createServiceAccount(project.id, "reader");
+    const token = await mintToken(project.id, sa.id);
+    const m = await oci(`/v2/${project.slug}/library/alpine/manifests/3.20`, { headers: { Authorization: `Bearer ${token}`, Accept: DOCKER_MANIFEST } });
+    expect(m.status).toBe(200);
+    expect(m.headers.get("docker-content-digest")).toBe(img.digest);
+    const repos = await jsonOf(await req(`/api/v1/repos?project_id=${project.id}`, { token: ADMIN }), 200);
+    expect(repos.items).toEqual([expect.objectContaining({ slug: "library", kind: "upstream", upstream_url: "https://hub.example.com/library", config: { metadata_ttl_seconds: 600, upstream_auth: "basic", upstream_username: "puller", upstream_secret_set: true } })]);
+    const audit = await jsonOf(await req(`/api/v1/audit?project_id=${project.id}&action=repo.create`, { token: ADMIN }), 200);
+    expect(audit.items[0].actor).toMatchObject({ type: "service_account", id: sa.id });
+    expect((await req(`${base}/proxycache`, { method: "DELETE", token: ADMIN })).status).toBe(204);
+    expect((await req(`${base}/proxycache`, { token: ADMIN })).status).toBe(404);
   });
 });

@@ -23,7 +23,7 @@ import { RegistryError, notFound } from "../../core/errors";
 import { sha256Hex } from "../../core/ids";
 import { crateOfIndexPath, indexPath, normalizeCrateName, type IndexEntry } from "./crate";
 
-const client = (scope: Scope, opened: OpenedRepo) => new UpstreamClient(scope, opened, "raw");
+const client = (scope: Scope, opened: OpenedRepo) => new UpstreamClient(scope, opened, { bearerStyle: "raw" });
 
 async function indexDoc(scope: Scope, c: UpstreamClient, lowerName: string) {
   assertNameAllowed(c.opened, normalizeCrateName(lowerName));
@@ -113,11 +113,11 @@ export async function serveCargoUpstream(c: Context<AppEnv>, opened: OpenedRepo)
 /** Mirroring: the versions in the upstream's index file, and caching one .crate. */
 export const cargoMirror: MirrorSupport = {
   async versions(scope, c, name) {
-    const doc = await indexDoc(scope, new UpstreamClient(scope, c.opened, "raw"), name.toLowerCase());
+    const doc = await indexDoc(scope, new UpstreamClient(scope, c.opened, { bearerStyle: "raw" }), name.toLowerCase());
     return doc ? entries(doc.bytes).map((e) => e.vers) : [];
   },
   async copy(scope, c, name, version) {
-    const up = new UpstreamClient(scope, c.opened, "raw");
+    const up = new UpstreamClient(scope, c.opened, { bearerStyle: "raw" });
     return cacheArtifact(scope, up, await crateSpec(scope, up, await entryOf(scope, up, name, version)));
   },
 };

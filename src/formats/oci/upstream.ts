@@ -38,7 +38,7 @@ import {
 } from "../../services/oci";
 import { findRepoBlob } from "../../services/artifacts";
 import { routedRepo, type OpenedRepo } from "../../services/projects";
-import { UpstreamClient, cacheArtifact, cachedDocument, classify, fetchOnce, pullThrough, readWithin, type ArtifactSpec, type FetchOutcome, type MirrorSupport } from "../../services/proxy";
+import { UpstreamClient, repoForProxyCache, cacheArtifact, cachedDocument, classify, fetchOnce, pullThrough, readWithin, type ArtifactSpec, type FetchOutcome, type MirrorSupport } from "../../services/proxy";
 import type { Scope } from "../../services/scope";
 import { RegistryError, isRegistryError } from "../../core/errors";
 import { sha256Hex } from "../../core/ids";
@@ -71,7 +71,7 @@ class OciUpstream {
     readonly img: OpenedImage,
   ) {
     ({ origin: this.origin, name: this.name } = upstreamImage(img.repo.upstreamUrl!, img.name.image));
-    this.client = new UpstreamClient(scope, img, "bearer", true, this.origin);
+    this.client = new UpstreamClient(scope, img, { challengeFirst: true, apiOrigin: this.origin });
     this.tokenScope = `repository:${this.name}:pull`;
   }
 
@@ -204,7 +204,9 @@ export async function ociUpstream(c: Ctx, route: OciRoute): Promise<UpstreamAnsw
     return null; // the local handler answers the bad name
   }
   const scope = c.var.scope;
-  const found = await routedRepo(scope, project, repo, OCI_FORMATS);
+  let found = await routedRepo(scope, project, repo, OCI_FORMATS);
+  // A project that is a proxy cache makes the repo on a pull's first use.
+  if (!found && READS.has(c.req.method) && (await repoForProxyCache(scope, project, repo))) found = await routedRepo(scope, project, repo, OCI_FORMATS);
   if (found?.repo.kind !== "upstream") return null;
   const img = await openImage(scope, route.name, "read");
   if (!READS.has(c.req.method)) {

@@ -28,3 +28,4 @@ export * from "./pull";
 export * from "./split";
 export * from "./support";
 export * from "./mirrors";
+export * from "./proxy-caches";

@@ -27,6 +27,16 @@ import { cachedToken, challengeToken } from "./token-challenge";
 /** How a bearer-type secret is written in the Authorization header (cargo sends tokens raw). */
 export type BearerStyle = "bearer" | "raw";
 
+export interface UpstreamClientOptions {
+  bearerStyle?: BearerStyle;
+  /** Send credentials only when challenged (container registries: Basic, or a realm's token). */
+  challengeFirst?: boolean;
+  /** The origin that gets the credentials, when the API lives elsewhere than upstream_url (docker.io). */
+  apiOrigin?: string;
+  /** A secret not (yet) stored: checking a proxy-cache configuration before saving it. */
+  secret?: string | null;
+}
+
 export interface UpstreamFetchInit {
   method?: "GET" | "HEAD";
   headers?: Record<string, string>;
@@ -43,16 +53,13 @@ export class UpstreamClient {
   constructor(
     private readonly scope: Scope,
     readonly opened: OpenedRepo,
-    private readonly bearerStyle: BearerStyle = "bearer",
-    /** Send credentials only when challenged (container registries: Basic, or a realm's token). */
-    private readonly challengeFirst = false,
-    /** The origin that gets the credentials, when the API lives elsewhere than upstream_url (docker.io). */
-    apiOrigin?: string,
+    private readonly options: UpstreamClientOptions = {},
   ) {
     if (!opened.repo.upstreamUrl) throw new RegistryError("UnavailableUpstream", "the repository has no upstream_url");
     this.base = new URL(opened.repo.upstreamUrl.endsWith("/") ? opened.repo.upstreamUrl : `${opened.repo.upstreamUrl}/`);
     this.timeoutMs = upstreamSettings(opened.repo.config).timeoutMs;
-    this.credentialOrigin = apiOrigin ?? this.base.origin;
+    this.credentialOrigin = options.apiOrigin ?? this.base.origin;
+    if (options.secret !== undefined) this.secret = Promise.resolve(options.secret);
   }
 
   /** A path relative to the upstream URL (no leading slash), or an absolute URL, as a URL. */
@@ -80,7 +87,7 @@ export class UpstreamClient {
     const secret = await this.loadSecret();
     if (secret === null) return null;
     if (c.upstream_auth === "basic") return `Basic ${btoa(`${c.upstream_username ?? ""}:${secret}`)}`;
-    return this.bearerStyle === "raw" ? secret : `Bearer ${secret}`;
+    return this.options.bearerStyle === "raw" ? secret : `Bearer ${secret}`;
   }
 
   /** Basic credentials for a token realm (registry token flow), if configured. */
@@ -102,7 +109,7 @@ export class UpstreamClient {
     const method = init.method ?? "GET";
     const origin = this.credentialOrigin;
     const cached = init.tokenScope ? cachedToken(this.opened.repo.id, init.tokenScope) : null;
-    let auth = cached ? `Bearer ${cached}` : this.challengeFirst ? null : await this.authorization();
+    let auth = cached ? `Bearer ${cached}` : this.options.challengeFirst ? null : await this.authorization();
     let challenged = false;
     for (let hop = 0; ; hop++) {
       const headers = new Headers(init.headers);
@@ -131,7 +138,7 @@ export class UpstreamClient {
   private async answerChallenge(header: string | null, tokenScope?: string): Promise<string | null> {
     const token = await challengeToken(this, header, tokenScope);
     if (token) return `Bearer ${token}`;
-    if (header && /^\s*Basic\b/i.test(header) && this.challengeFirst) return this.basicCredentials();
+    if (header && /^\s*Basic\b/i.test(header) && this.options.challengeFirst) return this.basicCredentials();
     return null;
   }
 
