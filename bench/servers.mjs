@@ -14,10 +14,12 @@ const wranglerBin = join(root, "node_modules", ".bin", "wrangler");
 // node_modules/.bin first: wrangler needs the Node 22 that the `node` package provides.
 const env = { ...process.env, PATH: `${join(root, "node_modules", ".bin")}:${process.env.PATH}`, CI: "true", WRANGLER_SEND_METRICS: "false", X_LOCAL_OBSERVABILITY: "false" };
 
-export async function startOrbitalReg(work) {
+/** `vars`: more `--var NAME:value` settings (the proxy bench allows private upstreams). */
+export async function startOrbitalReg(work, { vars = [] } = {}) {
   const port = await freePort();
   const admin = `bench-admin-${randomBytes(8).toString("hex")}`;
-  const proc = startProcess(node, [join(root, "scripts", "dev.mjs"), "--port", String(port), "--inspector-port", String(await freePort()), "--persist-to", join(work, "orbitalreg-state"), "--log-level", "warn", "--var", `ORBITALREG_ADMIN_TOKEN:${admin}`], { cwd: root, env });
+  const varArgs = [`ORBITALREG_ADMIN_TOKEN:${admin}`, ...vars].flatMap((v) => ["--var", v]);
+  const proc = startProcess(node, [join(root, "scripts", "dev.mjs"), "--port", String(port), "--inspector-port", String(await freePort()), "--persist-to", join(work, "orbitalreg-state"), "--log-level", "warn", ...varArgs], { cwd: root, env });
   const base = `http://127.0.0.1:${port}`;
   await waitFor(`${base}/health/live`);
   const api = async (path, json) => JSON.parse((await expectStatus(await request(`${base}${path}`, { method: "POST", headers: { Authorization: `Bearer ${admin}`, "Content-Type": "application/json" }, body: JSON.stringify(json) }), 201, path)).body);
@@ -26,7 +28,7 @@ export async function startOrbitalReg(work) {
   const sa = await api(`/api/v1/projects/${project.id}/service_accounts`, { name: "bench", role: "writer" });
   const { token } = await api(`/api/v1/projects/${project.id}/service_accounts/${sa.id}/tokens`, { name: "bench" });
   const auth = `Basic ${Buffer.from(`bench:${token}`).toString("base64")}`;
-  return { proc, target: registryTarget("orbitalreg", base, "bench/images/app", auth) };
+  return { proc, target: registryTarget("orbitalreg", base, "bench/images/app", auth), base, auth, api, project };
 }
 
 export async function startFloor(work) {
@@ -46,7 +48,7 @@ export async function startDistribution(work) {
   const proc = startProcess("docker-registry", ["serve", config]);
   const base = `http://127.0.0.1:${port}`;
   await waitFor(`${base}/v2/`);
-  return { proc, target: registryTarget("distribution", base, "bench/images/app") };
+  return { proc, target: registryTarget("distribution", base, "bench/images/app"), base };
 }
 
 /**
