@@ -119,7 +119,7 @@ async function fetchAndSplit(scope: Scope, client: UpstreamClient, spec: Artifac
     abort(new Error("refused"));
     throw new RegistryError("UnavailableUpstreamInvalid", `the upstream offers ${size} bytes for ${spec.key}${expect.size !== undefined ? `, ${expect.size} were expected` : ""}`);
   }
-  const reservationId = store && size !== null ? await reserveOrAbort(scope, opened, size, abort) : null;
+  const ticket = store && size !== null ? await reserveOrAbort(scope, opened, size, abort) : undefined;
   const validator = response.headers.get("etag") ?? response.headers.get("last-modified");
   const split = splitVerified(response.body, {
     size,
@@ -139,7 +139,7 @@ async function fetchAndSplit(scope: Scope, client: UpstreamClient, spec: Artifac
       checksums: spec.checksums,
       mediaType: spec.contentType,
       contentType: spec.contentType,
-      reservationId,
+      ticket,
     })
       .then(async (blob) => {
         await spec.record(blob);
