@@ -1,3 +1,14 @@
+CREATE TABLE `oci_pending_refs` (
+	`repo_id` text NOT NULL,
+	`image` text NOT NULL,
+	`parent_digest` text NOT NULL,
+	`child_digest` text NOT NULL,
+	PRIMARY KEY(`repo_id`, `image`, `parent_digest`, `child_digest`),
+	FOREIGN KEY (`repo_id`) REFERENCES `repos`(`id`) ON UPDATE no action ON DELETE cascade,
+	FOREIGN KEY (`repo_id`,`image`,`parent_digest`) REFERENCES `oci_manifests`(`repo_id`,`image`,`digest`) ON UPDATE no action ON DELETE cascade
+);
+--> statement-breakpoint
+CREATE INDEX `oci_pending_refs_child_idx` ON `oci_pending_refs` (`repo_id`,`child_digest`);--> statement-breakpoint
 CREATE TABLE `project_proxy_caches` (
 	`project_id` text PRIMARY KEY NOT NULL,
 	`upstream_registry` text NOT NULL,

@@ -4,7 +4,9 @@
 // the local routes, a blob whose bytes don't match its digest, tag lists, stale tags,
 // refused pushes.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ADMIN, createProject, createRepo, createServiceAccount, jsonOf, mintToken, req } from "../helpers";
+import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
+import worker from "../../src/index";
+import { ADMIN, BASE, createProject, createRepo, createServiceAccount, jsonOf, mintToken, req } from "../helpers";
 import { installOutbound, uninstallOutbound } from "../support/outbound";
 import { StubUpstream, readAll, readUntilBroken } from "../support/upstream";
 import { DOCKER_MANIFEST, OCI_INDEX, OCI_MANIFEST, bytesOf, oci, sha256 } from "../oci-helpers";
@@ -40,6 +42,15 @@ async function upstreamRepo(url: string, extra: Record<string, unknown> = {}) {
   const project = await createProject();
   const repo = await createRepo(project.id, "docker", { kind: "upstream", upstream_url: url, ...extra });
   return { project, repo, prefix: `${project.slug}/${repo.slug}` };
+}
+
+/** A pull straight into the Worker with its own execution context, awaited until the background store (and its recording) is done. */
+async function pullSettled(path: string) {
+  const ctx = createExecutionContext();
+  const res = await worker.fetch!(new Request(`${BASE}${path}`, { headers: { Authorization: `Bearer ${ADMIN}` } }) as never, env as never, ctx);
+  const bytes = new Uint8Array(await res.arrayBuffer());
+  await waitOnExecutionContext(ctx);
+  return { status: res.status, cache: res.headers.get("x-orbitalreg-cache"), bytes };
 }
 
 const get = (path: string, init: RequestInit = {}) => oci(path, { ...init, headers: { Authorization: `Bearer ${ADMIN}`, Accept: `${DOCKER_MANIFEST}, ${OCI_MANIFEST}, ${OCI_INDEX}`, ...(init.headers ?? {}) } });
@@ -90,6 +101,27 @@ describe("OCI upstream repos", () => {
     expect(hub.count("/v2/library/alpine/manifests/3.20")).toBe(2);
     expect(hub.count(`/v2/library/alpine/blobs/${img.layerDigest}`)).toBe(1);
     expect(auth.seen.length).toBe(1);
+  });
+
+  it("keeps a pulled-through layer's link in use for GC: the cached manifest's reference waits for the blob, then counts", async () => {
+    const up = new StubUpstream();
+    const img = await stubImage(up, "team/gc", "1", 7);
+    const { repo, prefix } = await upstreamRepo(`${up.origin}/team`);
+    // The manifest arrives first: its blobs are not here, so nothing links them yet.
+    expect((await get(`/v2/${prefix}/gc/manifests/1`)).status).toBe(200);
+    const layer = await pullSettled(`/v2/${prefix}/gc/blobs/${img.layerDigest}`);
+    expect(layer.cache).toBe("MISS");
+    expect(layer.bytes).toEqual(img.layer);
+    const graces = { link_grace_seconds: 0, blob_grace_seconds: 0, orphan_grace_seconds: 365 * 86400 };
+    const dry = await jsonOf(await req(`/api/admin/gc/dry-run`, { method: "POST", token: ADMIN, json: graces }), 200);
+    // The layer's link is needed by the manifest; with no reference a run would drop it.
+    expect(dry.links.filter((l: { repo_id: string }) => l.repo_id === repo.id)).toEqual([]);
+    expect(dry.blobs.map((b: { digest: string }) => b.digest)).not.toContain(img.layerDigest);
+    // The config, pulled later, is referenced too.
+    expect((await pullSettled(`/v2/${prefix}/gc/blobs/${img.cfgDigest}`)).bytes).toEqual(img.config);
+    const after = await jsonOf(await req(`/api/admin/gc/dry-run`, { method: "POST", token: ADMIN, json: graces }), 200);
+    expect(after.links.filter((l: { repo_id: string }) => l.repo_id === repo.id)).toEqual([]);
+    expect(up.count(`/v2/team/gc/blobs/${img.layerDigest}`)).toBe(1);
   });
 
   it("revalidates a tag with HEAD after its TTL, follows a moved tag, and serves it stale when the upstream is down", async () => {

@@ -30,6 +30,7 @@ import {
   openImage,
   parseName,
   parseReference,
+  promotePendingRefs,
   putManifest,
   requireDigest,
   OCI_FORMATS,
@@ -146,7 +147,8 @@ function blobSpec(u: OciUpstream, digest: string): ArtifactSpec {
     expect: { sha256: digest.slice("sha256:".length) },
     contentType: "application/octet-stream",
     isCached: async () => !!(await findRepoBlob(u.scope, u.img.repo.id, digest)),
-    record: async () => undefined, // ingestBlob linked it to the repo
+    // ingestBlob linked it to the repo; the cached manifests naming it may now reference it.
+    record: () => promotePendingRefs(u.scope, u.img.repo.id, digest),
   };
 }
 

@@ -110,6 +110,13 @@ export async function putManifest(scope: Scope, img: OpenedImage, input: PutMani
     if (input.bytes.byteLength <= INLINE_MANIFEST_MAX) body = new TextDecoder().decode(input.bytes);
     else await ingestBlob(scope, repo.id, new Blob([input.bytes]).stream(), { length: input.bytes.byteLength, expectedDigest: digest, contentType: parsed.mediaType });
   }
+  // An upstream's manifest comes before its blobs: references to blobs the repo does not
+  // link yet wait in oci_pending_refs until the blob is pulled through (promotePendingRefs).
+  const pending = new Set<string>();
+  if (!existing && input.fromUpstream) {
+    const linked = new Set((await q.linkedBlobsIn(scope.db, repo.id, parsed.blobs.map((b) => b.digest))).map((b) => b.digest));
+    for (const b of parsed.blobs) if (!linked.has(b.digest)) pending.add(b.digest);
+  }
   const stmts = [
     ...(existing
       ? []
@@ -132,7 +139,7 @@ export async function putManifest(scope: Scope, img: OpenedImage, input: PutMani
             createdAt: now,
           }),
           ...admission!.statements,
-          ...refsOf(scope, img, digest, parsed),
+          ...refsOf(scope, img, digest, parsed, pending),
           ...labelsOf(scope, img, digest, parsed, now),
         ]),
     ...changes.flatMap((c) => tagChange(scope, img, c, now)),
@@ -156,9 +163,9 @@ export async function putManifest(scope: Scope, img: OpenedImage, input: PutMani
   return { digest, subject: parsed.subject?.digest ?? null };
 }
 
-function refsOf(scope: Scope, img: OpenedImage, digest: string, m: ParsedManifest) {
+function refsOf(scope: Scope, img: OpenedImage, digest: string, m: ParsedManifest, pending: Set<string>) {
   const rows = [
-    ...m.blobs.map((b) => ({ childDigest: b.digest, kind: "blob" as const })),
+    ...m.blobs.filter((b) => !pending.has(b.digest)).map((b) => ({ childDigest: b.digest, kind: "blob" as const })),
     ...m.manifests.map((c) => ({ childDigest: c.digest, kind: "manifest" as const })),
   ];
   const unique = [...new Map(rows.map((r) => [r.childDigest, r])).values()];
@@ -167,7 +174,22 @@ function refsOf(scope: Scope, img: OpenedImage, digest: string, m: ParsedManifes
   for (let i = 0; i < unique.length; i += 15) {
     out.push(q.insertRefs(scope.db, unique.slice(i, i + 15).map((r) => ({ repoId: img.repo.id, image: img.name.image, parentDigest: digest, ...r }))));
   }
+  const waiting = [...pending].map((childDigest) => ({ repoId: img.repo.id, image: img.name.image, parentDigest: digest, childDigest }));
+  for (let i = 0; i < waiting.length; i += 20) out.push(q.insertPendingRefs(scope.db, waiting.slice(i, i + 20)));
   return out;
+}
+
+/**
+ * A blob pulled through into an upstream repo: the cached manifests' references waiting
+ * for it become real (so GC sees the link in use). If the link went meanwhile the GC
+ * trigger refuses the batch and they keep waiting for the next pull.
+ */
+export async function promotePendingRefs(scope: Scope, repoId: string, digest: string) {
+  try {
+    await runBatch(scope.db, q.promotePendingRefs(scope.db, repoId, digest));
+  } catch (e) {
+    if (gcRefusal(e) !== "unlinked") throw e;
+  }
 }
 
 function labelsOf(scope: Scope, img: OpenedImage, digest: string, m: ParsedManifest, now: number) {
