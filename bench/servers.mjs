@@ -14,9 +14,12 @@ const wranglerBin = join(root, "node_modules", ".bin", "wrangler");
 // node_modules/.bin first: wrangler needs the Node 22 that the `node` package provides.
 const env = { ...process.env, PATH: `${join(root, "node_modules", ".bin")}:${process.env.PATH}`, CI: "true", WRANGLER_SEND_METRICS: "false", X_LOCAL_OBSERVABILITY: "false" };
 
-export async function startOrbitalReg(work) {
-  const { proc, target } = await startOrbitalRegWith(work, { format: "docker", slug: "images" });
-  return { proc, target: registryTarget("orbitalreg", target.base, "bench/images/app", `Basic ${Buffer.from(`bench:${target.token}`).toString("base64")}`) };
+/** `vars`: more `NAME:value` settings (the proxy bench allows private upstreams); also returns base, auth, api and project. */
+export async function startOrbitalReg(work, { vars = [] } = {}) {
+  const extra = Object.fromEntries(vars.map((v) => [v.slice(0, v.indexOf(":")), v.slice(v.indexOf(":") + 1)]));
+  const { proc, target, api, project } = await startOrbitalRegWith(work, { format: "docker", slug: "images", vars: extra });
+  const auth = `Basic ${Buffer.from(`bench:${target.token}`).toString("base64")}`;
+  return { proc, target: registryTarget("orbitalreg", target.base, "bench/images/app", auth), base: target.base, auth, api, project };
 }
 
 /** OrbitalReg with project `bench`, one repo of `format` named `slug`, and a writer token: {proc, target: {base, token}}. */
@@ -31,7 +34,7 @@ export async function startOrbitalRegWith(work, { format, slug, vars = {}, state
   await api("/api/v1/repos", { project_id: project.id, slug, format });
   const sa = await api(`/api/v1/projects/${project.id}/service_accounts`, { name: "bench", role: "writer" });
   const { token } = await api(`/api/v1/projects/${project.id}/service_accounts/${sa.id}/tokens`, { name: "bench" });
-  return { proc, target: { label: "orbitalreg", base, token } };
+  return { proc, target: { label: "orbitalreg", base, token }, api, project };
 }
 
 export async function startFloor(work) {
@@ -51,7 +54,7 @@ export async function startDistribution(work) {
   const proc = startProcess("docker-registry", ["serve", config]);
   const base = `http://127.0.0.1:${port}`;
   await waitFor(`${base}/v2/`);
-  return { proc, target: registryTarget("distribution", base, "bench/images/app") };
+  return { proc, target: registryTarget("distribution", base, "bench/images/app"), base };
 }
 
 /**

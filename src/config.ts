@@ -60,6 +60,11 @@ export const SETTINGS = {
     schema: flag,
     description: '`"true"`: webhook receivers and OIDC issuers may be on private, loopback and link-local addresses, and issuers on such hosts may use plain http (local dev, e2e tests). Unset or `"false"` (keep it so in production): refused',
   },
+  ORBITALREG_ALLOW_PRIVATE_UPSTREAMS: {
+    kind: "variable",
+    schema: flag,
+    description: '`"true"`: upstream (proxy) repos may fetch from private, loopback and link-local addresses over http or https (local dev, e2e tests against a second registry on 127.0.0.1). Unset or `"false"` (keep it so in production): such upstream URLs are refused when a repo is saved and when it fetches',
+  },
   ORBITALREG_SESSION_IDLE_SECONDS: {
     kind: "variable",
     schema: seconds,
@@ -120,8 +125,13 @@ export const SETTINGS = {
   BLOBS: { kind: "binding", schema: binding("R2 bucket", "get", "put", "createMultipartUpload"), description: "R2 bucket: blob bytes, content-addressed" },
   UPLOAD_SESSIONS: { kind: "binding", schema: binding("Durable Object namespace (class UploadSession)", "idFromName", "get"), description: "Durable Object `UploadSession`: chunked upload sessions" },
   QUOTAS: { kind: "binding", schema: binding("Durable Object namespace (class ProjectQuota)", "idFromName", "get"), description: "Durable Object `ProjectQuota`: per-project quota counters" },
+  FETCH_LOCKS: {
+    kind: "binding",
+    schema: binding("Durable Object namespace (class FetchLock)", "idFromName", "get"),
+    description: "Durable Object `FetchLock`: one per upstream artifact being fetched, so concurrent cache misses fetch it once",
+  },
   EVENTS: { kind: "binding", schema: binding("queue producer", "send"), description: "Queue producer: domain events, fanned out to webhook deliveries" },
-  JOBS: { kind: "binding", schema: binding("queue producer", "send"), description: "Queue producer: background jobs (retention runs, trash expiry, garbage collection)" },
+  JOBS: { kind: "binding", schema: binding("queue producer", "send"), description: "Queue producer: background jobs (retention runs, trash expiry, garbage collection, mirror syncs)" },
   DELIVERIES: { kind: "binding", schema: binding("queue producer", "send", "sendBatch"), description: "Queue producer: one message per webhook delivery" },
   DELIVERIES_DLQ: { kind: "binding", schema: binding("queue producer", "send"), description: "Queue producer: deliveries whose last attempt failed" },
   DOWNLOADS: { kind: "binding", schema: binding("queue producer", "send"), description: "Queue producer: the download log (who pulled what), one message per successful download" },
@@ -148,6 +158,8 @@ export interface Config {
   banner: string | null;
   /** Whether outbound calls (webhook deliveries, OIDC discovery) may reach private addresses. */
   allowPrivateTargets: boolean;
+  /** Whether upstream repos may fetch from private addresses. */
+  allowPrivateUpstreams: boolean;
   /** Idle and absolute lifetimes of browser sessions, in milliseconds. */
   sessions: { idleMs: number; maxMs: number };
   /** How long the download log keeps a download, in milliseconds. */
@@ -201,6 +213,7 @@ function read(env: Env): Config | RegistryError {
     helpUrl: v.ORBITALREG_HELP_URL ?? null,
     banner: v.ORBITALREG_BANNER ?? null,
     allowPrivateTargets: v.ORBITALREG_ALLOW_PRIVATE_WEBHOOKS === "true",
+    allowPrivateUpstreams: v.ORBITALREG_ALLOW_PRIVATE_UPSTREAMS === "true",
     sessions: { idleMs: (v.ORBITALREG_SESSION_IDLE_SECONDS ?? 8 * 3600) * 1000, maxMs: (v.ORBITALREG_SESSION_MAX_SECONDS ?? 7 * 86400) * 1000 },
     downloadLogMs: (v.ORBITALREG_DOWNLOAD_LOG_DAYS ?? 90) * 86_400_000,
     trashMs: (v.ORBITALREG_TRASH_DAYS ?? 7) * 86_400_000,

@@ -1,12 +1,14 @@
 /** The Worker's bindings and variables, as declared in wrangler.toml. Read them through src/config.ts. */
 import type { UploadSession } from "./objects/upload-session";
 import type { ProjectQuota } from "./objects/project-quota";
+import type { FetchLock } from "./objects/fetch-lock";
 
 export interface Env {
   DB: D1Database;
   BLOBS: R2Bucket;
   UPLOAD_SESSIONS: DurableObjectNamespace<UploadSession>;
   QUOTAS: DurableObjectNamespace<ProjectQuota>;
+  FETCH_LOCKS: DurableObjectNamespace<FetchLock>;
   EVENTS: Queue<unknown>;
   JOBS: Queue<unknown>;
   /** One message per webhook delivery attempt chain: `{delivery_id}`. */
@@ -28,6 +30,8 @@ export interface Env {
   ORBITALREG_BANNER?: string;
   /** "true": webhooks and OIDC issuers may point at private, loopback and link-local addresses (local testing). */
   ORBITALREG_ALLOW_PRIVATE_WEBHOOKS?: string;
+  /** "true": upstream repos may point at private, loopback and link-local addresses (local testing). */
+  ORBITALREG_ALLOW_PRIVATE_UPSTREAMS?: string;
   /** Browser sessions: seconds without a request, and seconds after sign-in, before they end. */
   ORBITALREG_SESSION_IDLE_SECONDS?: string;
   ORBITALREG_SESSION_MAX_SECONDS?: string;

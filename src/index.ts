@@ -7,9 +7,11 @@ import { database } from "./db/client";
 import { config } from "./config";
 import { purgeDownloadLog } from "./services/artifacts";
 import { clearExpiredBlocks } from "./services/policy";
+import { scheduleDueMirrors } from "./services/proxy";
 
 export { UploadSession } from "./objects/upload-session";
 export { ProjectQuota } from "./objects/project-quota";
+export { FetchLock } from "./objects/fetch-lock";
 
 const app = buildApp();
 
@@ -26,5 +28,7 @@ export default {
     ctx.waitUntil(clearExpiredBlocks(db));
     // Lifecycle: resume stalled runs, schedule retention and GC, expire the trash (services/lifecycle/jobs.ts).
     ctx.waitUntil(env.JOBS.send({ type: "lifecycle.tick" }, { contentType: "json" }));
+    // Mirrors whose scheduled sync is due get a job (services/proxy/mirrors.ts).
+    ctx.waitUntil(scheduleDueMirrors(env));
   },
 } satisfies ExportedHandler<Env>;

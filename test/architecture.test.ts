@@ -49,7 +49,7 @@ const ALLOWED: Record<string, string[]> = {
   services: ["core", "db", "storage", "outbound", "auth", "objects", "env", "config", "version"],
   // Domains: each lists the domains it builds on (never the other way round).
   "services/events": ["core", "db", "outbound", "auth", "env", "config", "version", "services"],
-  "services/projects": ["core", "db", "auth", "services", "services/events"],
+  "services/projects": ["core", "db", "auth", "config", "services", "services/events"],
   "services/identity": ["core", "db", "auth", "env", "config", "services", "services/events", "services/projects"],
   "services/policy": ["core", "db", "auth", "services", "services/events", "services/projects"],
   "services/search": ["core", "db", "services", "services/projects"],
@@ -57,15 +57,16 @@ const ALLOWED: Record<string, string[]> = {
   "services/web": ["core", "db", "auth", "env", "config", "services", "services/events"],
   "services/trust": ["core", "db", "storage", "config", "env", "auth", "services", "services/events", "services/projects", "services/artifacts", "services/oci", "services/policy"],
   "services/oci": ["core", "db", "storage", "objects", "auth", "services", "services/artifacts", "services/events", "services/projects", "services/policy"],
+  "services/proxy": ["core", "db", "outbound", "objects", "auth", "config", "env", "services", "services/artifacts", "services/events", "services/projects", "services/oci"],
   http: ["core", "auth", "env", "config", "services", "services/artifacts", "services/projects", "db/client"],
-  formats: ["core", "auth", "http", "services", "services/artifacts", "services/projects", "services/oci", "services/events", "services/trust", "services/policy", "services/lifecycle"],
-  api: ["core", "http", "formats", "version", "config", "services", "services/artifacts", "services/projects", "services/identity", "services/events", "services/oci", "services/web", "services/policy", "services/search", "services/lifecycle", "services/trust"],
+  formats: ["core", "auth", "http", "services", "services/artifacts", "services/projects", "services/oci", "services/events", "services/trust", "services/policy", "services/lifecycle", "services/proxy"],
+  api: ["core", "http", "formats", "version", "config", "services", "services/artifacts", "services/projects", "services/identity", "services/events", "services/oci", "services/web", "services/policy", "services/search", "services/lifecycle", "services/trust", "services/proxy"],
   ui: ["core", "http", "api", "formats", "version", "services", "services/web", "services/policy"],
-  queues: ["env", "config", "services", "services/events", "services/artifacts", "db/client", "services/lifecycle"],
+  queues: ["env", "config", "services", "services/events", "services/artifacts", "db/client", "services/lifecycle", "services/proxy"],
   // Retention, trash, legal holds, GC: deletes what artifacts and oci store, through their own functions.
   "services/lifecycle": ["core", "db", "storage", "auth", "env", "config", "services", "services/artifacts", "services/oci", "services/projects", "services/events"],
   app: ["core", "http", "api", "formats", "ui"],
-  index: ["app", "env", "config", "queues", "objects", "services", "services/artifacts", "services/policy", "db/client"],
+  index: ["app", "env", "config", "queues", "objects", "services", "services/artifacts", "services/policy", "services/proxy", "db/client"],
 };
 
 function allowed(from: string, target: string): boolean {

@@ -36,6 +36,8 @@ import { trashRoutes } from "./trash";
 import { adminGcRoutes } from "./gc";
 import { detectionRoutes } from "./detection";
 import { promotionRoutes } from "./promotion";
+import { mirrorRoutes } from "./mirrors";
+import { proxyCacheRoutes } from "./proxy-caches";
 import { VERSION } from "../version";
 import { operationIdOf } from "./route";
 
@@ -55,7 +57,7 @@ const openapi = () => new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
 export function buildApi() {
   const v1 = openapi();
-  for (const r of [projectRoutes, repoRoutes, packageRoutes, clientSetupRoutes, serviceAccountRoutes, auditRoutes, memberRoutes, quotaRoutes, ociRoutes, oidcExchangeRoutes, selfSessionRoutes, messageRoutes, userRoutes, teamRoutes, imageRoutes, whoPulledRoutes, searchRoutes, retentionRoutes, trashRoutes, detectionRoutes, promotionRoutes]) {
+  for (const r of [projectRoutes, repoRoutes, packageRoutes, clientSetupRoutes, serviceAccountRoutes, auditRoutes, memberRoutes, quotaRoutes, ociRoutes, oidcExchangeRoutes, selfSessionRoutes, messageRoutes, userRoutes, teamRoutes, imageRoutes, whoPulledRoutes, searchRoutes, retentionRoutes, trashRoutes, detectionRoutes, promotionRoutes, mirrorRoutes, proxyCacheRoutes]) {
     (r as OpenAPIHono<AppEnv>).defaultHook = validationHook;
     v1.route("/", r);
   }

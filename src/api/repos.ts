@@ -11,7 +11,7 @@ import { idParam, PageQuery, Repo, RepoCreate, RepoUpdate, pageOf, type CleanupP
 import { page, repoOut, repoPatchIn } from "./serialize";
 import * as repos from "../services/projects";
 import * as lifecycle from "../services/lifecycle";
-import { REPO_FORMATS } from "../formats";
+import { REPO_FORMATS, formatOfRepo } from "../formats";
 import { conflict } from "../core/errors";
 import type { Scope } from "../services/scope";
 
@@ -59,7 +59,8 @@ repoRoutes.openapi(
   async (c) => {
     const { cleanup_policy, ...body } = c.req.valid("json");
     assertDistinct(cleanup_policy);
-    const row = await repos.createRepo(c.var.scope, repoPatchIn(body) as unknown as repos.RepoInput);
+    const input = repoPatchIn(body) as unknown as repos.RepoInput;
+    const row = await repos.createRepo(c.var.scope, input, { proxyable: !!formatOfRepo(input.format).upstream });
     if (cleanup_policy?.length) await lifecycle.setCleanupPolicies(c.var.scope, { repo: row, project: await repos.getProject(c.var.scope, row.projectId) }, cleanupIn(cleanup_policy));
     return c.json(await one(c.var.scope, row), 201);
   },

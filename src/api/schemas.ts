@@ -4,7 +4,7 @@
  * timestamps are RFC 3339 strings.
  */
 import { z } from "@hono/zod-openapi";
-import { REPO_KINDS, REPO_STATES, ROLES, SCOPES, VISIBILITIES, PRINCIPAL_TYPES, TOKEN_PRINCIPAL_TYPES } from "../core/vocabulary";
+import { REPO_KINDS, REPO_STATES, ROLES, SCOPES, VISIBILITIES, PRINCIPAL_TYPES, TOKEN_PRINCIPAL_TYPES, UPSTREAM_AUTH_TYPES } from "../core/vocabulary";
 import { REPO_FORMATS } from "../formats";
 import { DEFAULT_LIMIT, MAX_LIMIT } from "../core/pagination";
 import { ERROR_CODES, ERROR_CODE_LIST } from "../core/error-codes";
@@ -74,18 +74,34 @@ export const ProjectUpdate = ProjectCreate.partial().openapi("ProjectUpdate");
 
 // Repos
 const Globs = z.array(z.string().min(1).max(200)).max(100);
-const NOT_USED_YET = "Stored and returned, but not used yet: upstream (proxy) and virtual repositories are not built.";
+const RepoConfig = z
+  .object({
+    metadata_ttl_seconds: z.number().int().min(0).max(30 * 86400).optional().describe("Upstream: seconds fetched metadata (packuments, index pages, tags, `maven-metadata.xml`) is served before the upstream is asked again (default 300)"),
+    negative_ttl_seconds: z.number().int().min(0).max(86400).optional().describe("Upstream: seconds an upstream \"not found\" is remembered (default 60)"),
+    upstream_timeout_seconds: z.number().int().min(1).max(300).optional().describe("Upstream: seconds to wait for the upstream's response headers, and between chunks of a body; past it, cached metadata is served stale (default 10)"),
+    upstream_auth: z.enum(UPSTREAM_AUTH_TYPES).optional().describe("Upstream: `none` (default), `basic` (`upstream_username` and `upstream_secret` as the password) or `bearer` (`upstream_secret` as the token)"),
+    upstream_username: z.string().min(1).max(256).nullable().optional().describe("Upstream: the user name for `basic`"),
+    upstream_secret_set: z.boolean().optional().describe("Upstream: whether a secret is stored (read-only; the secret itself is never returned)"),
+    deploy_member: z.string().nullable().optional().describe("Virtual: the id of the local member that receives pushes (unset: pushes are refused)"),
+    dependency_confusion_protection: z.boolean().optional().describe("Virtual: a package name any local member has is never resolved from an upstream member (default true)"),
+  })
+  .strict()
+  .openapi("RepoConfig", { description: "Settings of an upstream or virtual repository (docs/proxy.md); replaced as a whole on update" });
 const RepoFields = {
   description: Description,
-  kind: z.enum(REPO_KINDS).describe(`\`local\` (default) stores what is pushed. \`upstream\` and \`virtual\`: ${NOT_USED_YET} Such a repository behaves as \`local\``),
+  kind: z.enum(REPO_KINDS).describe("`local` (default) stores what is pushed; `upstream` is a pull-through cache of `upstream_url`; `virtual` serves its `virtual_members` through one URL (docs/proxy.md). Fixed at creation"),
   visibility: z.enum(VISIBILITIES).describe("`public`: anyone may read (pull, install); `private` (default): project members only"),
   state: z.enum(REPO_STATES).describe("`normal`, or `read_only`: pushes and deletes are refused"),
   labels: z.record(z.string().max(63), z.string().max(256)).describe("Free-form labels, key → value"),
-  allowed_patterns: Globs.describe("Package-name globs that may be published; empty: any"),
-  blocked_patterns: Globs.describe("Package-name globs that may not be published (checked after allowed_patterns)"),
+  allowed_patterns: Globs.describe("Package-name globs that may be published (or, in an upstream repo, fetched); empty: any"),
+  blocked_patterns: Globs.describe("Package-name globs that may not be published or fetched (checked after allowed_patterns)"),
   immutable_tags: Globs.describe("Tag globs that can't be overwritten or deleted once pushed (OCI)"),
-  upstream_url: z.string().url().nullable().describe(`For \`kind: upstream\`: the remote registry to proxy. ${NOT_USED_YET}`),
-  virtual_members: z.array(z.string()).max(50).describe(`For \`kind: virtual\`: ordered ids of the repositories it merges. ${NOT_USED_YET}`),
+  upstream_url: z.string().url().nullable().describe("For `kind: upstream`: the registry to proxy (e.g. `https://registry.npmjs.org`, `https://registry-1.docker.io`)"),
+  virtual_members: z.array(z.string()).max(50).describe("For `kind: virtual`: ordered ids of its member repositories (same format, local or upstream); reads resolve in this order"),
+  config: RepoConfig,
+};
+const RepoInputFields = {
+  upstream_secret: z.string().min(1).max(4096).nullable().describe("Write-only: the password (`basic`) or token (`bearer`) the upstream repository presents to its upstream; null removes it. Never returned"),
 };
 /** Reference 002's CleanupPolicy (a registry's `cleanupPolicy`), in the API's snake_case. */
 export const CleanupPolicy = z
@@ -114,7 +130,7 @@ export const Repo = z
     updated_at: At("Last change"),
   })
   .openapi("Repo");
-const OptionalRepoFields = z.object(RepoFields).partial();
+const OptionalRepoFields = z.object({ ...RepoFields, ...RepoInputFields }).partial();
 export const RepoCreate = z
   .object({ project_id: Id("project"), slug: RepoSlug, format: RepoFormat })
   .extend(OptionalRepoFields.shape)

@@ -30,6 +30,7 @@ export const repoOut = (r: RepoRow) => ({
   immutable_tags: r.immutableTags,
   upstream_url: r.upstreamUrl,
   virtual_members: r.virtualMembers,
+  config: r.config,
   created_at: iso(r.createdAt)!,
   updated_at: iso(r.updatedAt)!,
 });
@@ -42,6 +43,7 @@ export function repoPatchIn(body: Record<string, unknown>) {
     immutable_tags: "immutableTags",
     upstream_url: "upstreamUrl",
     virtual_members: "virtualMembers",
+    upstream_secret: "upstreamSecret",
     project_id: "projectId",
   };
   return Object.fromEntries(Object.entries(body).map(([k, v]) => [map[k] ?? k, v]));

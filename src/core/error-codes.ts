@@ -313,6 +313,20 @@ export const ERROR_CODES = {
   NotFoundModuleVersion: { description: "No such version of the module" },
   ConflictModMismatch: { description: "The go.mod differs from the one stored for this version" },
   PayloadTooLargeModuleMod: { description: "The go.mod is larger than allowed" },
+
+  // --- upstream (pull-through) and virtual repositories, mirrors, proxy caches ---
+  UnavailableUpstream: { description: "The upstream could not be reached, did not answer in time, refused the repository's credentials or answered with an error, and nothing cached can stand in" },
+  UnavailableUpstreamInvalid: { description: "The upstream's answer could not be used: a document too large or malformed, or bytes that did not match the digest, checksum or size it promised" },
+  ForbiddenRepoUpstream: { description: "The repository is an upstream (pull-through) cache: its content comes from the upstream and can't be pushed, changed or deleted through the protocol" },
+  ForbiddenRepoVirtualNoDeploy: { description: "The virtual repository has no deploy member: writes through it are refused (set `config.deploy_member`)" },
+  InvalidRepoConfig: { description: "The repository's `config` does not fit its kind (upstream or virtual settings)" },
+  InvalidRepoVirtualMembers: { description: "A virtual repository's members must be existing repositories of the same format that are not virtual themselves" },
+  NotFoundMirror: { description: "The repository has no mirror configuration" },
+  ConflictMirrorExists: { description: "The repository already has a mirror configuration; change it with PUT" },
+  InvalidMirror: { description: "The mirror configuration is not valid (an upstream repository, packages, rule, interval)" },
+  NotFoundProxyCache: { description: "The project has no proxy-cache configuration" },
+  ConflictProxyCacheExists: { description: "The project already has a proxy-cache configuration; delete it first" },
+  InvalidProxyCache: { description: "The proxy-cache configuration is not valid (the upstream registry, the expiration)" },
 } as const satisfies Record<string, CodeSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -26,6 +26,19 @@ export const ProjectShape = z
   })
   .meta({ id: "Project", description: "A project" });
 
+export const RepoConfigShape = z
+  .strictObject({
+    metadata_ttl_seconds: z.number().int().optional().describe("Upstream: metadata TTL in seconds"),
+    negative_ttl_seconds: z.number().int().optional().describe("Upstream: how long a \"not found\" is remembered, in seconds"),
+    upstream_timeout_seconds: z.number().int().optional().describe("Upstream: timeout in seconds"),
+    upstream_auth: z.enum(["none", "basic", "bearer"]).optional().describe("Upstream: how it authenticates"),
+    upstream_username: z.string().nullable().optional().describe("Upstream: user name for basic"),
+    upstream_secret_set: z.boolean().optional().describe("Upstream: whether a secret is stored (never the secret)"),
+    deploy_member: z.string().nullable().optional().describe("Virtual: the member pushes go to"),
+    dependency_confusion_protection: z.boolean().optional().describe("Virtual: local names shadow upstream members"),
+  })
+  .describe("Upstream or virtual settings (`{}` for a local repository)");
+
 export const RepoShape = z
   .strictObject({
     id: Id("repository"),
@@ -40,8 +53,9 @@ export const RepoShape = z
     allowed_patterns: z.array(z.string()).describe("Package-name globs that may be published (empty: any)"),
     blocked_patterns: z.array(z.string()).describe("Package-name globs that may not be published"),
     immutable_tags: z.array(z.string()).describe("Tag globs that can't be overwritten or deleted (OCI)"),
-    upstream_url: z.string().nullable().describe("For `kind: upstream`, the remote registry (stored; not used yet)"),
-    virtual_members: z.array(z.string()).describe("For `kind: virtual`, member repository ids (stored; not used yet)"),
+    upstream_url: z.string().nullable().describe("For `kind: upstream`, the registry it proxies"),
+    virtual_members: z.array(z.string()).describe("For `kind: virtual`, its member repository ids, in resolution order"),
+    config: RepoConfigShape,
     created_at: Millis("Creation time"),
     updated_at: Millis("Last change"),
   })

@@ -42,7 +42,7 @@ const system = (name: string): Actor => ({ type: "system", id: null, name });
 const project = { id: P, slug: "acme", name: "Acme", description: "", created_at: T0, updated_at: T0 };
 const repo = {
   id: R, project_id: P, slug: "npm-local", format: "npm" as const, kind: "local" as const, visibility: "private" as const, state: "normal" as const,
-  description: "", labels: { team: "web" }, allowed_patterns: [], blocked_patterns: [], immutable_tags: [], upstream_url: null, virtual_members: [], created_at: T0, updated_at: T0,
+  description: "", labels: { team: "web" }, allowed_patterns: [], blocked_patterns: [], immutable_tags: [], upstream_url: null, virtual_members: [], config: {}, created_at: T0, updated_at: T0,
 };
 const serviceAccount = { id: SA, project_id: P, name: "ci", description: "", role: "writer" as const, created_at: T0, updated_at: T0 };
 const user = { id: ALICE.id!, username: "alice", email: "alice@example.com", is_admin: false, created_at: T0, updated_at: T0 };
@@ -173,6 +173,65 @@ export const EVENT_CATALOG = {
         gates: [{ gate: "findings", passed: true, reason: "no open finding at or above high" }, { gate: "min_age", passed: true, reason: "pushed 3 days ago (at least 1 day)" }],
       },
     },
+  }),
+  "upstream.integrity_failed": event({
+    description: "An upstream repo's upstream sent bytes that failed verification (digest, checksum or size): the client's transfer was broken off and nothing was cached",
+    status: "emitted",
+    notes: "A possible sign of a tampered mirror or a man in the middle. `artifact` is the upstream repo's own key for what was fetched (e.g. `tarball:left-pad@1.3.0`, `blob:sha256:…`).",
+    data: z.strictObject({
+      format: s.Format,
+      repo_id: s.Id("repository"),
+      artifact: z.string().describe("What was fetched, as the repo keys it"),
+      reason: z.string().describe("What did not match"),
+    }),
+    example: { actor: CI, data: { format: "npm", repo_id: R, artifact: "tarball:left-pad@1.3.0", reason: "the upstream's bytes have sha512 9f86…, not 2c26…" } },
+  }),
+  "mirror.changed": event({
+    description: "A repository's mirror configuration was created, changed or deleted, or a sync was requested or cancelled (`sync-now`, `sync-cancel`)",
+    status: "emitted",
+    data: z.strictObject({
+      change: z.enum(["created", "updated", "deleted", "sync_now", "sync_cancel"]).describe("What happened"),
+      mirror: z
+        .strictObject({
+          repo_id: s.Id("repository"),
+          is_enabled: z.boolean().describe("Whether scheduled syncs run"),
+          packages: z.array(z.string()).describe("Packages or images mirrored"),
+          root_rule: z.array(z.string()).describe("Version or tag globs copied (empty: all)"),
+          sync_interval: z.number().int().describe("Seconds between scheduled syncs"),
+          sync_status: z.enum(["NEVER_RUN", "SYNC_NOW", "SYNCING", "SUCCESS", "FAIL", "CANCEL"]).describe("The sync status after the change"),
+        })
+        .describe("The mirror (after the change; before it for a delete)"),
+    }),
+    example: { actor: ALICE, data: { change: "sync_now", mirror: { repo_id: R, is_enabled: true, packages: ["library/alpine"], root_rule: ["3.*"], sync_interval: 86400, sync_status: "SYNC_NOW" } } },
+  }),
+  "mirror.synced": event({
+    description: "A mirror sync run finished (scheduled or `sync-now`)",
+    status: "emitted",
+    notes: "Not sent for a run cancelled by `sync-cancel` (that is `mirror.changed`). The actor is the system actor `mirror`.",
+    data: z.strictObject({
+      repo_id: s.Id("repository"),
+      status: z.enum(["SUCCESS", "FAIL"]).describe("`FAIL` when anything could not be copied"),
+      copied: z.number().int().describe("Versions (or tags) copied or already cached"),
+      failed: z.number().int().describe("Versions (or tags, or packages) that could not be copied"),
+      error: z.string().nullable().describe("The last failure, for humans"),
+    }),
+    example: { actor: system("mirror"), request_id: null, data: { repo_id: R, status: "SUCCESS", copied: 12, failed: 0, error: null } },
+  }),
+  "proxy_cache.changed": event({
+    description: "A project's proxy-cache configuration was created or deleted",
+    status: "emitted",
+    data: z.strictObject({
+      change: z.enum(["created", "deleted"]).describe("What happened"),
+      proxy_cache: z
+        .strictObject({
+          upstream_registry: z.string().describe("The registry the project caches"),
+          upstream_registry_username: z.string().nullable().describe("The user name it signs in with (never the password)"),
+          expiration_s: z.number().int().describe("Seconds tags are cached before the upstream is asked again"),
+          insecure: z.boolean().describe("Whether plain http is allowed"),
+        })
+        .describe("The configuration"),
+    }),
+    example: { actor: ADMIN, data: { change: "created", proxy_cache: { upstream_registry: "https://registry-1.docker.io", upstream_registry_username: null, expiration_s: 86400, insecure: false } } },
   }),
   "finding.created": event({
     description: "A scanner reported new findings (vulnerabilities, malware, licences, secrets) on an artifact",

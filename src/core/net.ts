@@ -1,5 +1,5 @@
 /**
- * Outbound-target checks (webhook receivers, OIDC discovery and JWKS URLs).
+ * Outbound-target checks (webhook receivers, OIDC discovery and JWKS URLs, upstreams).
  *
  * Invariants:
  * - Only http(s) URLs are reachable; `requireHttps` targets (OIDC) accept plain http
@@ -22,6 +22,8 @@ export type HostClass = "public" | "private" | "loopback" | "link-local" | "rese
 export interface OutboundRules {
   allowPrivate: boolean;
   requireHttps?: boolean;
+  /** The setting that allows private targets, named in the refusal (webhooks' by default). */
+  setting?: string;
 }
 
 /** Parses and checks a target URL; throws `Invalid<what>Url` with the reason. */
@@ -37,7 +39,8 @@ export function checkOutboundUrl(raw: string, what: Stem<Suffix<"Invalid">, "Url
   }
   const cls = classifyHost(url.hostname);
   if (cls !== "public" && !rules.allowPrivate) {
-    throw invalid(`${what}Url`, `the host ${url.hostname} is a ${cls} address; set ORBITALREG_ALLOW_PRIVATE_WEBHOOKS="true" to allow such targets`);
+    const setting = rules.setting ?? "ORBITALREG_ALLOW_PRIVATE_WEBHOOKS";
+    throw invalid(`${what}Url`, `the host ${url.hostname} is a ${cls} address; set ${setting}="true" to allow such targets`);
   }
   if (rules.requireHttps && url.protocol === "http:" && cls === "public") {
     throw invalid(`${what}Url`, "this URL must use https");

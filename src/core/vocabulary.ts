@@ -12,6 +12,29 @@
 export type RepoFormat = string;
 export const REPO_KINDS = ["local", "upstream", "virtual"] as const;
 export type RepoKind = (typeof REPO_KINDS)[number];
+/** How an upstream repo authenticates to its upstream (the secret itself is stored apart). */
+export const UPSTREAM_AUTH_TYPES = ["none", "basic", "bearer"] as const;
+export type UpstreamAuthType = (typeof UPSTREAM_AUTH_TYPES)[number];
+/**
+ * Settings of an upstream or virtual repo, stored on the repo row as the API shows them.
+ * Unset fields take their defaults (services/proxy/settings.ts). Never holds a secret:
+ * `upstream_secret_set` only says whether one is stored.
+ */
+export interface RepoConfig {
+  /** Upstream: how long fetched metadata (indexes, tags, packuments) is served before it is refreshed. */
+  metadata_ttl_seconds?: number;
+  /** Upstream: how long an upstream "not found" is remembered. */
+  negative_ttl_seconds?: number;
+  /** Upstream: how long to wait for the upstream's response headers (and between body chunks). */
+  upstream_timeout_seconds?: number;
+  upstream_auth?: UpstreamAuthType;
+  upstream_username?: string | null;
+  upstream_secret_set?: boolean;
+  /** Virtual: the member that receives writes (null: writes are refused). */
+  deploy_member?: string | null;
+  /** Virtual: a name any local member has is never resolved from an upstream member. */
+  dependency_confusion_protection?: boolean;
+}
 export const VISIBILITIES = ["public", "private"] as const;
 export type Visibility = (typeof VISIBILITIES)[number];
 export const REPO_STATES = ["normal", "read_only"] as const;

@@ -2,7 +2,7 @@
 import { and, asc, desc, eq, gt, gte, inArray, isNotNull, or, sql, type SQL } from "drizzle-orm";
 import type { Db, Read, Ref } from "./client";
 import { inSlices, slices } from "./paging";
-import { blobs, ociLabels, ociManifestRefs, ociManifests, ociTagHistory, ociTags, projects, repoBlobs, repos } from "./schema";
+import { blobs, ociLabels, ociManifestRefs, ociManifests, ociPendingRefs, ociTagHistory, ociTags, projects, repoBlobs, repos } from "./schema";
 
 export type ManifestRow = typeof ociManifests.$inferSelect;
 export type ManifestRefRow = typeof ociManifestRefs.$inferSelect;
@@ -70,6 +70,24 @@ export const linkedBlobsIn = (db: Db, repoId: string, digests: string[]) =>
 
 export const insertManifest = (db: Db, row: ManifestRow) => db.insert(ociManifests).values(row).onConflictDoNothing();
 export const insertRefs = (db: Db, rows: ManifestRefRow[]) => db.insert(ociManifestRefs).values(rows).onConflictDoNothing();
+export type PendingRefRow = typeof ociPendingRefs.$inferSelect;
+export const insertPendingRefs = (db: Db, rows: PendingRefRow[]) => db.insert(ociPendingRefs).values(rows).onConflictDoNothing();
+/**
+ * The blob references waiting for `digest` become real ones (one batch: the insert
+ * first, so the GC trigger refuses the whole batch if the repo no longer links it).
+ */
+export const promotePendingRefs = (db: Db, repoId: string, digest: string) => [
+  db
+    .insert(ociManifestRefs)
+    .select(
+      db
+        .select({ repoId: ociPendingRefs.repoId, image: ociPendingRefs.image, parentDigest: ociPendingRefs.parentDigest, childDigest: ociPendingRefs.childDigest, kind: sql<"blob">`'blob'`.as("kind") })
+        .from(ociPendingRefs)
+        .where(and(eq(ociPendingRefs.repoId, repoId), eq(ociPendingRefs.childDigest, digest))),
+    )
+    .onConflictDoNothing(),
+  db.delete(ociPendingRefs).where(and(eq(ociPendingRefs.repoId, repoId), eq(ociPendingRefs.childDigest, digest))),
+] as const;
 export const deleteManifest = (db: Db, repoId: string, image: string, digest: string) =>
   db.delete(ociManifests).where(and(inImage(repoId, image), eq(ociManifests.digest, digest)));
 export const deleteRefsOf = (db: Db, repoId: string, image: string, digest: string) =>

@@ -8,11 +8,13 @@
  * error renderer chosen by path prefix, package-name keys, client set-up and
  * /api/public-config. Adding a format is one folder and one entry there.
  */
-import type { Hono } from "hono";
+import type { Context, Hono } from "hono";
 import type { AppEnv } from "../http/types";
 import type { ErrorRenderer } from "../http/errors";
 import type { SetupContext, SetupSection } from "../core/client-setup";
 import type { PlannedRead } from "../services/artifacts";
+import type { OpenedRepo } from "../services/projects";
+import type { MirrorSupport, VirtualSupport } from "../services/proxy";
 
 export interface Format {
   /** The protocol's name, e.g. `npm`, `oci`. */
@@ -64,4 +66,25 @@ export interface Format {
   exampleArtifact: string | ((repoFormat: string) => string);
   /** The files and commands that configure this format's clients for one repo. */
   clientSetup: (c: SetupContext) => SetupSection[];
+  /** Upstream (pull-through) and virtual repos of this format; a format without it refuses both kinds. */
+  upstream?: UpstreamSupport;
+}
+
+/**
+ * How a format fronts an upstream registry (its `formats/<fmt>/upstream.ts`): how to
+ * fetch and rewrite its metadata, how to verify its artifacts against the upstream's
+ * digests, and how to merge member answers for a virtual repo. The proxy domain
+ * (services/proxy) does the format-neutral part: caching, TTLs, stale answers, locks.
+ */
+export interface UpstreamSupport {
+  /**
+   * Answers a read (GET/HEAD) of an upstream repo from its cache or its upstream, or
+   * returns null to let the format's own routes serve it (a cached artifact: the one
+   * read path, with every policy a local file gets).
+   */
+  serve?: (c: Context<AppEnv>, opened: OpenedRepo) => Promise<Response | null>;
+  /** Virtual repos: which reads merge member answers, and how. */
+  virtual?: VirtualSupport;
+  /** Mirroring: listing an upstream package's versions and caching one. */
+  mirror?: MirrorSupport;
 }

@@ -20,6 +20,9 @@ import type { PlannedRead } from "../services/artifacts";
 import { setupContext, type ClientSetup, type SetupInput } from "../core/client-setup";
 import { registerFormatRules } from "../services/policy";
 import type { Format } from "./format";
+import { proxyGate } from "./proxy-gate";
+import { injectedOf, memberFailure } from "./virtual-dispatch";
+import { registerMirrorSupport } from "../services/proxy";
 import { ociFormat } from "./oci";
 import { npmFormat } from "./npm";
 import { pypiFormat } from "./pypi";
@@ -47,6 +50,8 @@ for (const f of FORMATS) {
     byRepoFormat.set(rf, f);
     // The policy domain (blocks, quarantine, licences) learns each format's grammar here.
     registerFormatRules(rf, { artifacts: f.artifacts ?? "packages", packageKey: f.packageKey ?? ((n) => n), versionMatcher: f.versionMatcher ?? exactly, licenses: f.declaresLicenses ?? true });
+    // The proxy domain's mirror jobs (queues) learn each format's upstream here.
+    if (f.upstream?.mirror) registerMirrorSupport(rf, f.upstream.mirror);
   }
 }
 
@@ -94,17 +99,37 @@ function planned(plan: () => PlannedRead | null | undefined): PlannedRead | null
   }
 }
 
-/** Each protocol's sub-app at its prefix, repo-addressed ones behind the repo gate. */
+/**
+ * Each protocol's sub-app at its prefix. Repo-addressed ones sit behind the repo gate
+ * and the proxy gate (upstream and virtual repos: proxy-gate.ts); a virtual repo's
+ * members are asked through `member`, the same routes with the target injected instead
+ * of parsed (virtual-dispatch.ts).
+ */
 export function mountFormats(app: Hono<AppEnv>): void {
   for (const f of FORMATS) {
     if (f.repoAddressed === false) {
       app.route(f.prefix, f.routes);
       continue;
     }
+    const member = new Hono<AppEnv>();
+    const memberRoutes = new Hono<AppEnv>();
+    memberRoutes.use("*", async function injectMember(c, next) {
+      const vars = injectedOf(c.req.raw);
+      if (!vars) throw new Error("a member request without its target");
+      c.set("scope", vars.scope);
+      c.set("target", vars.target);
+      await next();
+    });
+    memberRoutes.use("/:project/:repo/*", proxyGate(f, member));
+    memberRoutes.route("/", f.routes);
+    member.route(f.prefix, memberRoutes);
+    member.onError(memberFailure);
+
     const mounted = new Hono<AppEnv>();
     const gate = repoGate(f.prefix, f.repoFormats);
-    mounted.use("/:project/:repo", gate);
-    mounted.use("/:project/:repo/*", gate);
+    const proxy = proxyGate(f, member);
+    mounted.use("/:project/:repo", gate, proxy);
+    mounted.use("/:project/:repo/*", gate, proxy);
     mounted.route("/", f.routes);
     app.route(f.prefix, mounted);
   }

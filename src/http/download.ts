@@ -22,6 +22,11 @@
  *   is a download: `sendFile` hands it to the download log (services/artifacts
  *   recordDownload, a queue message sent after the response), unless the format says the
  *   file is metadata (`record: false`: a Go .mod, a PyPI .metadata).
+ * - An upstream repo's cache miss streams the upstream's verified bytes as they arrive
+ *   (`sendStreamed`): a whole 200 (a Range is ignored, as RFC 9110 allows), with the
+ *   same Content-Type and checksum headers a hit gets and `X-Orbitalreg-Cache: MISS`;
+ *   the next request for it is a hit served by `sendStored`. Policy checks that apply
+ *   to stored files (blocks, quarantine, who-pulled) must be added here too.
  */
 import type { Context } from "hono";
 import type { AppEnv } from "./types";
@@ -108,3 +113,29 @@ export function sendBytes(
 
 /** Content that never changes under its URL: cacheable for a year, by shared caches only when the repo is public. */
 export const immutableCacheControl = (repo: { visibility: string }) => `${repo.visibility === "public" ? "public" : "private"}, max-age=31536000, immutable`;
+
+/** What a response says about an upstream repo's cache: `HIT`, `MISS`, `REVALIDATED` or `STALE` (see docs/proxy.md). */
+export const CACHE_HEADER = "X-Orbitalreg-Cache";
+
+/** Headers that mark an answer as served from an upstream repo's cache after the upstream failed. */
+export function cacheStateHeaders(state: string): Record<string, string> {
+  return state === "STALE" ? { [CACHE_HEADER]: state, Warning: '110 - "Response is Stale"' } : { [CACHE_HEADER]: state };
+}
+
+/** A cache miss of an upstream repo: the upstream's bytes, verified as they stream (services/proxy/pull.ts). */
+export function sendStreamed(
+  c: Context<AppEnv>,
+  miss: { body: ReadableStream<Uint8Array>; size: number | null; digest?: string | null },
+  opts: { contentType: string; headers?: Record<string, string> },
+): Response {
+  const headers = new Headers(opts.headers);
+  headers.set("Content-Type", opts.contentType);
+  headers.set(CACHE_HEADER, "MISS");
+  if (miss.digest) headers.set("ETag", `"${miss.digest}"`);
+  if (miss.size !== null) headers.set("Content-Length", String(miss.size));
+  if (c.req.method === "HEAD") {
+    void miss.body.cancel().catch(() => undefined);
+    return new Response(null, { status: 200, headers });
+  }
+  return new Response(miss.body, { status: 200, headers });
+}

@@ -10,6 +10,7 @@ import { database } from "../db/client";
 import { backoffSeconds, deadLettered, deliverOnce, expandEvent, parseEnvelope } from "../services/events";
 import { storeDownloads } from "../services/artifacts";
 import { handleJob, isJobMessage } from "../services/lifecycle";
+import { MIRROR_JOB, runMirrorSync } from "../services/proxy";
 
 
 export async function handleQueue(batch: MessageBatch<unknown>, env: Env): Promise<void> {
@@ -52,9 +53,11 @@ export async function handleQueue(batch: MessageBatch<unknown>, env: Env): Promi
       }
       return;
     case QUEUES.jobs.name:
-      // Retention runs, trash expiry, garbage collection: each message one bounded step.
+      // Retention runs, trash expiry, garbage collection, mirror syncs: each message one bounded step.
       return each(batch, async (m) => {
-        if (isJobMessage(m.body)) await handleJob(env, m.body);
+        const job = m.body as { type?: unknown; repo_id?: unknown } | null;
+        if (job?.type === MIRROR_JOB && typeof job.repo_id === "string") await runMirrorSync(env, job.repo_id);
+        else if (isJobMessage(m.body)) await handleJob(env, m.body);
         else console.warn("dropping malformed job", m.id);
         m.ack();
       });

@@ -26,9 +26,20 @@ export interface Scope {
   session?: { id: string; csrfToken: string } | null;
   /**
    * Who audit rows, events and tag history name when it is not the principal: background
-   * work (a retention run, the collector) acts as `{actorType: "system", …}`.
+   * work (a retention run, the collector, a mirror sync) acts as `{actorType: "system", …}`;
+   * a service acting with more rights than its caller (a proxy cache creating a repo for a
+   * reader's pull) names the caller.
    */
   actor?: { actorType: string; actorId: string | null; actorName: string | null };
+}
+
+/**
+ * Forgets what the gate's batch read: an upstream or virtual repo's request goes on to
+ * write (a pull-through stores) or to read other repos (members), so those early reads
+ * no longer describe what the rest of the request must see.
+ */
+export function forgetPlannedReads(scope: Scope): void {
+  scope.reads = undefined;
 }
 
 /** The value the gate's batch already read under `key`, else `load()` (one round trip). */

@@ -57,6 +57,8 @@ interface Fixtures {
   /** A team of the project, a default permission naming it, and a repo permission of `user` on `repo`. */
   teamId: string;
   prototypeId: string;
+  /** An upstream npm repo with a mirror, and a proxy cache on the project (services/proxy). */
+  upstreamRepo: { id: string };
   /** Full-power credential for positive controls: an admin SA of the project. */
   projectAdmin: string;
   /** A security block, a quarantine policy (on the npm repo) and a licence policy. */
@@ -158,6 +160,16 @@ const ROUTES: RouteCase[] = [
   { method: "PUT", path: v1("/projects/{id}/teams/{team}/members/{user}"), need: "admin", url: (f) => v1(`/projects/${f.project.id}/teams/${f.teamId}/members/${f.user.id}`) },
   { method: "DELETE", path: v1("/projects/{id}/teams/{team}/members/{user}"), need: "admin", url: (f) => v1(`/projects/${f.project.id}/teams/${f.teamId}/members/${f.user.id}`) },
   { method: "GET", path: v1("/projects/{id}/teams/{team}/permissions"), need: "admin", url: (f) => v1(`/projects/${f.project.id}/teams/${f.teamId}/permissions`) },
+  { method: "GET", path: v1("/projects/{id}/proxycache"), need: "admin", url: (f) => v1(`/projects/${f.project.id}/proxycache`) },
+  { method: "POST", path: v1("/projects/{id}/proxycache"), need: "admin", url: (f) => v1(`/projects/${f.project.id}/proxycache`), body: () => proxyCacheBody },
+  { method: "DELETE", path: v1("/projects/{id}/proxycache"), need: "admin", url: (f) => v1(`/projects/${f.project.id}/proxycache`) },
+  { method: "POST", path: v1("/projects/{id}/validateproxycache"), need: "admin", url: (f) => v1(`/projects/${f.project.id}/validateproxycache`), body: () => proxyCacheBody },
+  { method: "GET", path: v1("/repos/{id}/mirror"), need: "admin", url: (f) => v1(`/repos/${f.upstreamRepo.id}/mirror`) },
+  { method: "POST", path: v1("/repos/{id}/mirror"), need: "admin", url: (f) => v1(`/repos/${f.upstreamRepo.id}/mirror`), body: () => ({ packages: ["x"] }) },
+  { method: "PUT", path: v1("/repos/{id}/mirror"), need: "admin", url: (f) => v1(`/repos/${f.upstreamRepo.id}/mirror`), body: () => ({ packages: ["x"] }) },
+  { method: "DELETE", path: v1("/repos/{id}/mirror"), need: "admin", url: (f) => v1(`/repos/${f.upstreamRepo.id}/mirror`) },
+  { method: "POST", path: v1("/repos/{id}/mirror/sync-now"), need: "admin", url: (f) => v1(`/repos/${f.upstreamRepo.id}/mirror/sync-now`) },
+  { method: "POST", path: v1("/repos/{id}/mirror/sync-cancel"), need: "admin", url: (f) => v1(`/repos/${f.upstreamRepo.id}/mirror/sync-cancel`) },
   { method: "GET", path: v1("/projects/{id}/prototypes"), need: "admin", url: (f) => v1(`/projects/${f.project.id}/prototypes`) },
   { method: "POST", path: v1("/projects/{id}/prototypes"), need: "admin", url: (f) => v1(`/projects/${f.project.id}/prototypes`), body: (f) => ({ delegate_type: "team", delegate: f.teamId, role: "read" }) },
   { method: "PUT", path: v1("/projects/{id}/prototypes/{prototype}"), need: "admin", url: (f) => v1(`/projects/${f.project.id}/prototypes/${f.prototypeId}`), body: () => ({ role: "write" }) },
@@ -260,6 +272,7 @@ const policyBody = (projectId: string) => ({
   role: "reader",
   claim_conditions: [{ claim: "repository", match: "exact", values: ["acme/app"] }],
 });
+const proxyCacheBody = { upstream_registry: "https://registry.example.com", expiration_s: 600 };
 const webhookBody = () => ({ name: unique("hook"), url: "https://hooks.example.com/orbitalreg", secret: "s".repeat(32), events: ["repo.*"] });
 
 let f: Fixtures;
@@ -313,9 +326,13 @@ beforeAll(async () => {
     await jsonOf(await req(v1(`/projects/${project.id}/prototypes`), { method: "POST", token: ADMIN, json: { delegate_type: "team", delegate: teamId, role: "read" } }), 201)
   ).id;
   await jsonOf(await req(v1(`/repos/${repo.id}/permissions/user/${user.id}`), { method: "PUT", token: ADMIN, json: { role: "read" } }), 200);
+  const upstreamRepo = await createRepo(project.id, "npm", { kind: "upstream", upstream_url: "https://registry.example.com" });
+  await jsonOf(await req(v1(`/repos/${upstreamRepo.id}/mirror`), { method: "POST", token: ADMIN, json: { packages: ["x"], sync_start_date: new Date(Date.now() + 86_400_000).toISOString() } }), 201);
+  await jsonOf(await req(v1(`/projects/${project.id}/proxycache`), { method: "POST", token: ADMIN, json: proxyCacheBody }), 201);
   f = {
     project,
     repo,
+    upstreamRepo,
     ociRepo,
     manifestDigest: manifest.digest,
     labelId: label.id,

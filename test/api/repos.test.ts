@@ -194,7 +194,8 @@ describe("repos: errors", () => {
     await bad({ project_id: p.id, slug: "x", format: "npm", kind: "upstream", upstream_url: "ftp://mirror.example/" }, 400, "InvalidRepoUpstreamUrl");
     await bad({ project_id: "no-such-project", slug: "x", format: "npm" }, 400, "InvalidRepoProject");
     const repo = await createRepo(p.id, "npm");
-    await expectError(await req(`/api/v1/repos/${repo.id}`, { method: "PATCH", token: ADMIN, json: { kind: "upstream" } }), 400, "InvalidRepoUpstreamUrlRequired");
+    // A repo's kind is fixed at creation, as its format: an upstream or virtual repo holds what its kind put there.
+    await expectError(await req(`/api/v1/repos/${repo.id}`, { method: "PATCH", token: ADMIN, json: { kind: "upstream", upstream_url: "https://registry.npmjs.org" } }), 400, "InvalidRepoConfig");
     await expectError(await req(`/api/v1/repos/${repo.id}`, { method: "PATCH", token: ADMIN, json: { slug: "-x" } }), 400, "InvalidRepoSlug");
     expect(await jsonOf(await req(`/api/v1/repos/${repo.id}`, { token: ADMIN }), 200)).toEqual(repo);
   });

@@ -56,6 +56,7 @@ describe("configuration", () => {
       helpUrl: expect.any(String),
       banner: null,
       allowPrivateTargets: false,
+      allowPrivateUpstreams: false,
       sessions: { idleMs: 8 * 3600_000, maxMs: 7 * 86_400_000 },
       downloadLogMs: 90 * 86_400_000,
       trashMs: 7 * 86_400_000,

@@ -74,11 +74,14 @@ describe("OpenAPI document", async () => {
     expect(undescribed(doc)).toEqual([]);
   });
 
-  it("marks the repository fields that do nothing yet", () => {
+  it("describes upstream and virtual repositories, and keeps the upstream secret write-only", () => {
     for (const schema of ["Repo", "RepoCreate", "RepoUpdate"]) {
       const props = doc.components.schemas[schema].properties;
-      for (const field of ["kind", "upstream_url", "virtual_members"]) expect(props[field].description, `${schema}.${field}`).toMatch(/not used yet/);
+      for (const field of ["kind", "upstream_url", "virtual_members"]) expect(props[field].description, `${schema}.${field}`).not.toMatch(/not used yet/);
+      expect(props.config.$ref ?? props.config.allOf?.[0]?.$ref, `${schema}.config`).toBe("#/components/schemas/RepoConfig");
     }
+    expect(doc.components.schemas.Repo.properties.upstream_secret).toBeUndefined();
+    expect(doc.components.schemas.RepoCreate.properties.upstream_secret.description).toMatch(/Write-only/);
   });
 
   it("enumerates the error codes and carries a license", () => {

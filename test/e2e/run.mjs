@@ -39,7 +39,7 @@ if (!admin) {
 
 const server = spawn(
   process.execPath,
-  [join(root, "scripts", "dev.mjs"), "--port", String(port), "--inspector-port", String(inspectorPort), "--persist-to", join(work, "state"), "--var", "ORBITALREG_ALLOW_PRIVATE_WEBHOOKS:true"],
+  [join(root, "scripts", "dev.mjs"), "--port", String(port), "--inspector-port", String(inspectorPort), "--persist-to", join(work, "state"), "--var", "ORBITALREG_ALLOW_PRIVATE_WEBHOOKS:true", "--var", "ORBITALREG_ALLOW_PRIVATE_UPSTREAMS:true"],
   { cwd: root, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, CI: "true" } },
 );
 let serverLog = "";

@@ -14,3 +14,4 @@ export * from "./policy";
 export * from "./downloads";
 export * from "./search";
 export * from "./lifecycle";
+export * from "./proxy";

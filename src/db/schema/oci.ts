@@ -12,8 +12,12 @@
  * - A tag points at a manifest of the same image; `oci_tag_history` gets one row for
  *   every create, move, delete and restore of a tag, in the same batch as the change.
  * - `oci_manifest_refs` lists the blobs and child manifests a manifest references.
+ * - `oci_pending_refs`: a manifest cached from an upstream repo's upstream is stored
+ *   before its blobs, and a blob reference may only be written while the repo links the
+ *   blob (the GC trigger, docs/gc.md I1); such references wait here and move to
+ *   `oci_manifest_refs` when the blob is pulled through. They go with their manifest.
  */
-import { sqliteTable, text, integer, index, primaryKey } from "drizzle-orm/sqlite-core";
+import { sqliteTable, text, integer, index, primaryKey, foreignKey } from "drizzle-orm/sqlite-core";
 import { repos } from "./projects";
 
 const repoId = () =>
@@ -65,6 +69,21 @@ export const ociManifestRefs = sqliteTable(
   (t) => [
     primaryKey({ columns: [t.repoId, t.image, t.parentDigest, t.childDigest] }),
     index("oci_manifest_refs_child_idx").on(t.repoId, t.childDigest),
+  ],
+);
+
+export const ociPendingRefs = sqliteTable(
+  "oci_pending_refs",
+  {
+    repoId: repoId(),
+    image: text("image").notNull(),
+    parentDigest: text("parent_digest").notNull(),
+    childDigest: text("child_digest").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.repoId, t.image, t.parentDigest, t.childDigest] }),
+    index("oci_pending_refs_child_idx").on(t.repoId, t.childDigest),
+    foreignKey({ columns: [t.repoId, t.image, t.parentDigest], foreignColumns: [ociManifests.repoId, ociManifests.image, ociManifests.digest] }).onDelete("cascade"),
   ],
 );
 

@@ -1,6 +1,6 @@
 /** Projects and their repositories. A repo slug is unique within its project. */
 import { sqliteTable, text, integer, uniqueIndex, index } from "drizzle-orm/sqlite-core";
-import { REPO_KINDS, VISIBILITIES, REPO_STATES, type RepoFormat } from "../../core/vocabulary";
+import { REPO_KINDS, VISIBILITIES, REPO_STATES, type RepoFormat, type RepoConfig } from "../../core/vocabulary";
 
 export const projects = sqliteTable(
   "projects",
@@ -15,7 +15,7 @@ export const projects = sqliteTable(
   (t) => [uniqueIndex("projects_slug_uq").on(t.slug), index("projects_page_idx").on(t.createdAt, t.id)],
 );
 
-export { REPO_KINDS, VISIBILITIES, REPO_STATES, type RepoFormat } from "../../core/vocabulary";
+export { REPO_KINDS, VISIBILITIES, REPO_STATES, type RepoFormat, type RepoConfig } from "../../core/vocabulary";
 
 export const repos = sqliteTable(
   "repos",
@@ -39,6 +39,8 @@ export const repos = sqliteTable(
     upstreamUrl: text("upstream_url"),
     /** For kind=virtual: ordered member repo ids. */
     virtualMembers: text("virtual_members", { mode: "json" }).$type<string[]>().notNull().default([]),
+    /** Settings of an upstream or virtual repo (snake_case keys, as the API shows them); never a secret. */
+    config: text("config", { mode: "json" }).$type<RepoConfig>().notNull().default({}),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
   },

@@ -16,6 +16,7 @@ import { invalid, notFound } from "../../core/errors";
 import { sha256Hex } from "../../core/ids";
 import type { Format } from "../format";
 import { cargoClientSetup } from "./client-setup";
+import { cargoMirror, serveCargoUpstream, cargoVirtual } from "./upstream";
 
 export const renderCargoError: ErrorRenderer = (err, c) => {
   const res = c.json({ errors: [{ detail: err.message }], ...whyBlocked(err) }, err.status as 400);
@@ -98,4 +99,5 @@ export const cargoFormat: Format = {
   versionMatcher: cargoVersionMatcher,
   exampleArtifact: "my_crate",
   clientSetup: cargoClientSetup,
+  upstream: { serve: serveCargoUpstream, mirror: cargoMirror, virtual: cargoVirtual },
 };

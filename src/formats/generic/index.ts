@@ -14,6 +14,7 @@ import type { Action } from "../../auth/principal";
 import { renderPlainError } from "../../http/errors";
 import type { Format } from "../format";
 import { genericClientSetup } from "./client-setup";
+import { genericMirror, serveGenericUpstream, genericVirtual } from "./upstream";
 
 const HEX = { sha256: /^[a-f0-9]{64}$/i, sha1: /^[a-f0-9]{40}$/i, md5: /^[a-f0-9]{32}$/i };
 const MEDIA_TYPE = /^[\w.+-]+\/[\w.+-]+(\s*;.*)?$/;
@@ -89,4 +90,5 @@ export const genericFormat: Format = {
   declaresLicenses: false,
   exampleArtifact: "my-tool",
   clientSetup: genericClientSetup,
+  upstream: { serve: serveGenericUpstream, mirror: genericMirror, virtual: genericVirtual },
 };

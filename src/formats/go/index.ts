@@ -17,6 +17,7 @@ import type { Action } from "../../auth/principal";
 import { renderPlainError } from "../../http/errors";
 import type { Format } from "../format";
 import { goClientSetup } from "./client-setup";
+import { goMirror, serveGoUpstream, goVirtual } from "./upstream";
 
 async function target(c: Context<AppEnv>, action: Action) {
   const opened = await c.var.target.open(action); // credentials before the path is judged
@@ -79,4 +80,5 @@ export const goFormat: Format = {
   declaresLicenses: false,
   exampleArtifact: "example.com/my/module",
   clientSetup: goClientSetup,
+  upstream: { serve: serveGoUpstream, mirror: goMirror, virtual: goVirtual },
 };

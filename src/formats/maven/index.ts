@@ -15,6 +15,7 @@ import type { Action } from "../../auth/principal";
 import { renderPlainError } from "../../http/errors";
 import type { Format } from "../format";
 import { mavenClientSetup } from "./client-setup";
+import { mavenMirror, serveMavenUpstream, mavenVirtual } from "./upstream";
 
 async function target(c: Context<AppEnv>, action: Action) {
   const opened = await c.var.target.open(action);
@@ -67,4 +68,5 @@ export const mavenFormat: Format = {
   versionMatcher: mavenVersionMatcher,
   exampleArtifact: "com.example:my-lib",
   clientSetup: mavenClientSetup,
+  upstream: { serve: serveMavenUpstream, mirror: mavenMirror, virtual: mavenVirtual },
 };

@@ -35,6 +35,7 @@ import { hasAttachments, publishPackument, type Packument } from "./publish";
 import * as doc from "./document";
 import type { Format } from "../format";
 import { npmClientSetup } from "./client-setup";
+import { npmMirror, npmVirtual, serveNpmUpstream } from "./upstream";
 
 /** Largest publish body: the packument is JSON with the tarball inlined as base64. */
 export const MAX_PUBLISH_BYTES = 128 * 1024 * 1024;
@@ -237,4 +238,5 @@ export const npmFormat: Format = {
   versionMatcher: (spec) => semverMatcher(spec) ?? throwInvalidSpec(spec),
   exampleArtifact: "my-package",
   clientSetup: npmClientSetup,
+  upstream: { serve: serveNpmUpstream, mirror: npmMirror, virtual: npmVirtual },
 };

@@ -118,7 +118,11 @@ const ABBREVIATED_FIELDS = [
 const INSTALL_SCRIPTS = ["preinstall", "install", "postinstall"];
 
 export function abbreviatedPackument(registryUrl: string, pkg: PackageRow, versions: VersionWithFiles[]) {
-  const full = fullPackument(registryUrl, pkg, versions);
+  return abbreviate(fullPackument(registryUrl, pkg, versions));
+}
+
+/** The abbreviated form of a full packument (ours, or an upstream's). */
+export function abbreviate(full: { name: string; time?: Record<string, string>; "dist-tags": Record<string, string>; versions: Record<string, Manifest> }) {
   const out: Record<string, Record<string, unknown>> = {};
   for (const [v, m] of Object.entries(full.versions)) {
     const a: Record<string, unknown> = {};
@@ -127,7 +131,7 @@ export function abbreviatedPackument(registryUrl: string, pkg: PackageRow, versi
     if (INSTALL_SCRIPTS.some((s) => typeof scripts[s] === "string") || m.gypfile === true) a.hasInstallScript = true;
     out[v] = a;
   }
-  return { name: full.name, modified: full.time.modified, "dist-tags": full["dist-tags"], versions: out };
+  return { name: full.name, ...(full.time?.modified ? { modified: full.time.modified } : {}), "dist-tags": full["dist-tags"], versions: out };
 }
 
 /**

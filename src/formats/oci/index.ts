@@ -18,6 +18,8 @@ import { tags } from "./tags";
 import { referrersRoute } from "./referrers";
 import { OCI_FORMATS, parseName, parseOciPath, plannedBlob, plannedManifest, type OciRoute } from "../../services/oci";
 import { RegistryError } from "../../core/errors";
+import { ociMirror, ociUpstream } from "./upstream";
+import { ociVirtual } from "./virtual";
 
 type Handler = (c: Ctx, r: never) => Promise<Response>;
 const HANDLERS: Record<OciRoute["kind"], Partial<Record<string, Handler>>> = {
@@ -42,7 +44,15 @@ app.all("*", async (c) => {
       headers: { Allow: Object.keys(HANDLERS[route.kind]).join(", ") },
     });
   }
-  const res = await handler(c, route as never);
+  // Upstream repos answer from their upstream or let the local handler serve what they
+  // cached; virtual repos run that for each member in turn.
+  const run = async (r: OciRoute) => {
+    const upstream = await ociUpstream(c, r);
+    const res = upstream && "response" in upstream ? upstream.response : await HANDLERS[r.kind][c.req.method]!(c, r as never);
+    if (upstream && "headers" in upstream) for (const [k, v] of Object.entries(upstream.headers)) res.headers.set(k, v);
+    return res;
+  };
+  const res = (await ociVirtual(c, route, run)) ?? (await run(route));
   for (const [k, v] of Object.entries(API_VERSION_HEADER)) res.headers.set(k, v);
   return res;
 });
@@ -69,4 +79,5 @@ export const ociFormat: Format = {
   artifacts: "images",
   exampleArtifact: (repoFormat) => (repoFormat === "helm" ? "my-chart" : "my-image"),
   clientSetup: ociClientSetup,
+  upstream: { mirror: ociMirror },
 };

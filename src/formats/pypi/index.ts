@@ -28,6 +28,7 @@ import { negotiate, projectHtml, projectJson, projectListHtml, projectListJson, 
 import { CORE_METADATA_ROLE, uploadDistribution } from "./upload";
 import type { Format } from "../format";
 import { pypiClientSetup } from "./client-setup";
+import { pypiMirror, servePypiUpstream, pypiVirtual } from "./upstream";
 
 export const renderPypiError: ErrorRenderer = (err, c) => {
   const reason = err.message.replace(/[^\x20-\x7e]/g, "?").slice(0, 200);
@@ -142,4 +143,5 @@ export const pypiFormat: Format = {
   versionMatcher: pep440Matcher,
   exampleArtifact: "my-package",
   clientSetup: pypiClientSetup,
+  upstream: { serve: servePypiUpstream, mirror: pypiMirror, virtual: pypiVirtual },
 };

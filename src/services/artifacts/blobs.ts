@@ -54,6 +54,13 @@ export interface IngestOptions extends PutOptions {
   /** Other digests the client declared (lowercase hex); checked like expectedDigest. */
   expectedChecksums?: PutResult["checksums"];
   mediaType?: string | null;
+  /**
+   * A reservation the caller already holds for `length` bytes (reserveBytes): a caller
+   * that must learn of a quota refusal before it starts answering (a pull-through that
+   * streams to its client while storing) reserves first and hands it over; ingestBlob
+   * then settles it like its own.
+   */
+  ticket?: QuotaTicket;
 }
 
 export interface IngestedBlob {
@@ -67,7 +74,7 @@ export interface IngestedBlob {
 
 export async function ingestBlob(scope: Scope, ref: RepoRef, body: ReadableStream<Uint8Array>, opts: IngestOptions = {}): Promise<IngestedBlob> {
   const repo = await resolveRepo(scope, ref);
-  const ticket = opts.length != null ? await reserveBytes(scope, repo.projectId, opts.length) : QuotaTicket.none();
+  const ticket = opts.ticket ?? (opts.length != null ? await reserveBytes(scope, repo.projectId, opts.length) : QuotaTicket.none());
   try {
     const key = newBlobKey();
     const expected = Object.entries(opts.expectedChecksums ?? {}) as [ChecksumAlgorithm, string][];

@@ -6,7 +6,8 @@
  *   sha256 of those bytes and must equal a digest reference.
  * - A manifest is accepted only if every blob it references is readable in the repo
  *   and every child manifest exists in the image, with matching sizes; `subject` need
- *   not exist (OCI 1.1 lets referrers arrive first).
+ *   not exist (OCI 1.1 lets referrers arrive first). A manifest cached from an upstream
+ *   repo's upstream is the exception: its blobs and children arrive when pulled.
  * - Tags matching the repo's immutable patterns never move or disappear.
  * - The manifest row, its references, tag moves with their history rows and labels
  *   from annotations are written in one D1 batch; the event is emitted after it.
@@ -76,6 +77,12 @@ export interface PutManifestInput {
   bytes: Uint8Array;
   /** Extra tags (`?tag=` on a push by digest, OCI 1.1). */
   tags?: string[];
+  /**
+   * Cached from an upstream repo's upstream (services/proxy): the manifest is stored before
+   * the blobs it references (they are pulled through when asked for), and its tags follow
+   * the upstream's, whatever the repo's immutable tags say.
+   */
+  fromUpstream?: boolean;
 }
 
 export async function putManifest(scope: Scope, img: OpenedImage, input: PutManifestInput) {
@@ -86,7 +93,7 @@ export async function putManifest(scope: Scope, img: OpenedImage, input: PutMani
   }
   const tags = [...new Set([...("tag" in ref ? [ref.tag] : []), ...(input.tags ?? []).map((t) => (parseReference(t) as { tag: string }).tag)])];
   const parsed = parseManifest(input.bytes, input.contentType);
-  await verifyReferences(scope, img, parsed);
+  if (!input.fromUpstream) await verifyReferences(scope, img, parsed);
 
   const { repo, name } = img;
   const now = Date.now();
@@ -95,7 +102,7 @@ export async function putManifest(scope: Scope, img: OpenedImage, input: PutMani
   for (const tag of tags) {
     const current = await q.findTag(scope.db, repo.id, name.image, tag);
     if (current?.digest === digest) continue;
-    if (current) assertTagMutable(img, tag);
+    if (current && !input.fromUpstream) assertTagMutable(img, tag);
     changes.push({ tag, from: current?.digest ?? null, to: digest, action: current ? "move" : "create" });
   }
   const license = parsed.annotations[LICENSE_ANNOTATION] ?? null;
@@ -104,6 +111,13 @@ export async function putManifest(scope: Scope, img: OpenedImage, input: PutMani
   if (!existing) {
     if (input.bytes.byteLength <= INLINE_MANIFEST_MAX) body = new TextDecoder().decode(input.bytes);
     else await ingestBlob(scope, repo, new Blob([input.bytes]).stream(), { length: input.bytes.byteLength, expectedDigest: digest, contentType: parsed.mediaType });
+  }
+  // An upstream's manifest comes before its blobs: references to blobs the repo does not
+  // link yet wait in oci_pending_refs until the blob is pulled through (promotePendingRefs).
+  const pending = new Set<string>();
+  if (!existing && input.fromUpstream) {
+    const linked = new Set((await q.linkedBlobsIn(scope.db, repo.id, parsed.blobs.map((b) => b.digest))).map((b) => b.digest));
+    for (const b of parsed.blobs) if (!linked.has(b.digest)) pending.add(b.digest);
   }
   const stmts = [
     ...(existing
@@ -127,7 +141,7 @@ export async function putManifest(scope: Scope, img: OpenedImage, input: PutMani
             createdAt: now,
           }),
           ...admission!.statements,
-          ...refsOf(scope, img, digest, parsed),
+          ...refsOf(scope, img, digest, parsed, pending),
           ...labelsOf(scope, img, digest, parsed, now),
         ]),
     ...changes.flatMap((c) => tagChange(scope, img, c, now)),
@@ -151,9 +165,9 @@ export async function putManifest(scope: Scope, img: OpenedImage, input: PutMani
   return { digest, subject: parsed.subject?.digest ?? null };
 }
 
-function refsOf(scope: Scope, img: OpenedImage, digest: string, m: ParsedManifest) {
+function refsOf(scope: Scope, img: OpenedImage, digest: string, m: ParsedManifest, pending: Set<string>) {
   const rows = [
-    ...m.blobs.map((b) => ({ childDigest: b.digest, kind: "blob" as const })),
+    ...m.blobs.filter((b) => !pending.has(b.digest)).map((b) => ({ childDigest: b.digest, kind: "blob" as const })),
     ...m.manifests.map((c) => ({ childDigest: c.digest, kind: "manifest" as const })),
   ];
   const unique = [...new Map(rows.map((r) => [r.childDigest, r])).values()];
@@ -162,7 +176,22 @@ function refsOf(scope: Scope, img: OpenedImage, digest: string, m: ParsedManifes
   for (let i = 0; i < unique.length; i += 15) {
     out.push(q.insertRefs(scope.db, unique.slice(i, i + 15).map((r) => ({ repoId: img.repo.id, image: img.name.image, parentDigest: digest, ...r }))));
   }
+  const waiting = [...pending].map((childDigest) => ({ repoId: img.repo.id, image: img.name.image, parentDigest: digest, childDigest }));
+  for (let i = 0; i < waiting.length; i += 20) out.push(q.insertPendingRefs(scope.db, waiting.slice(i, i + 20)));
   return out;
+}
+
+/**
+ * A blob pulled through into an upstream repo: the cached manifests' references waiting
+ * for it become real (so GC sees the link in use). If the link went meanwhile the GC
+ * trigger refuses the batch and they keep waiting for the next pull.
+ */
+export async function promotePendingRefs(scope: Scope, repoId: string, digest: string) {
+  try {
+    await runBatch(scope.db, q.promotePendingRefs(scope.db, repoId, digest));
+  } catch (e) {
+    if (gcRefusal(e) !== "unlinked") throw e;
+  }
 }
 
 function labelsOf(scope: Scope, img: OpenedImage, digest: string, m: ParsedManifest, now: number) {
@@ -180,6 +209,9 @@ function labelsOf(scope: Scope, img: OpenedImage, digest: string, m: ParsedManif
   }
   return out;
 }
+
+/** Whether the image has the manifest (no body, no cache): for pull-through bookkeeping. */
+export const findManifestDigest = (scope: Scope, img: OpenedImage, digest: string) => q.findManifest(scope.db, img.repo.id, img.name.image, { digest }, false);
 
 /** For reads and deletes a malformed tag can't name anything: 404, as the spec's conformance suite expects. */
 export function lookupReference(reference: string) {

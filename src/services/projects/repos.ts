@@ -20,7 +20,10 @@ import { RegistryError, conflict, invalid, notFound } from "../../core/errors";
 import { newId } from "../../core/ids";
 import { clampLimit, decodeCursor, toPage } from "../../core/pagination";
 import type { Action } from "../../auth/principal";
-import type { RepoFormat } from "../../core/vocabulary";
+import type { RepoConfig, RepoFormat } from "../../core/vocabulary";
+import { checkOutboundUrl } from "../../core/net";
+import { config } from "../../config";
+import { deleteUpstreamSecret, upsertUpstreamSecret } from "../../db/proxy";
 import { AUTH_CACHE_TTL_MS, TtlCache } from "../../core/ttl-cache";
 import { snakeKeys } from "../../core/event-shapes";
 
@@ -43,8 +46,13 @@ export type RepoInput = Pick<q.RepoRow, "slug" | "format"> &
       | "immutableTags"
       | "upstreamUrl"
       | "virtualMembers"
+      | "config"
     >
-  > & { projectId: string };
+  > & {
+    projectId: string;
+    /** Write-only: the password or token an upstream repo presents (null removes it). */
+    upstreamSecret?: string | null;
+  };
 
 export type RepoPatch = Partial<Omit<RepoInput, "projectId" | "format">>;
 
@@ -78,7 +86,7 @@ export async function getRepoWithProject(scope: Scope, id: string): Promise<Open
   return { project, repo };
 }
 
-function validate(input: RepoPatch) {
+function validate(scope: Scope, input: RepoPatch) {
   if (input.slug !== undefined) assertSlug("Repo", input.slug);
   if (input.kind === "upstream" && !input.upstreamUrl) {
     throw invalid("RepoUpstreamUrlRequired", "an upstream repository needs upstream_url");
@@ -90,10 +98,15 @@ function validate(input: RepoPatch) {
     } catch {
       throw invalid("RepoUpstreamUrl", "upstream_url must be an http(s) URL");
     }
+    if (input.kind === "upstream") {
+      checkOutboundUrl(input.upstreamUrl, "RepoUpstream", { allowPrivate: config(scope.env).allowPrivateUpstreams, setting: "ORBITALREG_ALLOW_PRIVATE_UPSTREAMS" });
+    }
   }
+  validateKindConfig(input);
 }
 
-export async function createRepo(scope: Scope, input: RepoInput) {
+/** `proxyable`: whether the format serves upstream and virtual repos (the format registry knows). */
+export async function createRepo(scope: Scope, input: RepoInput, opts: { proxyable?: boolean } = {}) {
   const project = await q.findProject(scope.db, input.projectId);
   if (!project) {
     // Anonymous callers learn nothing about what exists: they get the 401 any create gets.
@@ -101,7 +114,11 @@ export async function createRepo(scope: Scope, input: RepoInput) {
     throw invalid("RepoProject", `project ${input.projectId} does not exist`);
   }
   await scope.access.require("admin", { projectId: project.id });
-  validate(input);
+  if (input.kind && input.kind !== "local" && opts.proxyable === false) {
+    throw invalid("RepoConfig", `${input.format} repositories can only be local: the format has no upstream or virtual support`);
+  }
+  validate(scope, input);
+  await validateMembers(scope, { id: null, format: input.format, projectId: project.id }, input);
   const now = Date.now();
   const row: q.RepoRow = {
     id: newId(),
@@ -118,6 +135,7 @@ export async function createRepo(scope: Scope, input: RepoInput) {
     immutableTags: input.immutableTags ?? [],
     upstreamUrl: input.upstreamUrl ?? null,
     virtualMembers: input.virtualMembers ?? [],
+    config: withSecretFlag(input.config ?? {}, input.upstreamSecret, false),
     createdAt: now,
     updatedAt: now,
   };
@@ -126,6 +144,7 @@ export async function createRepo(scope: Scope, input: RepoInput) {
   try {
     await scope.db.batch([
       q.insertRepo(scope.db, row),
+      ...secretStatements(scope, row.id, input.upstreamSecret, now),
       ...granted.map((g) => insertPermissionQuery(scope, g)),
       auditQuery(scope, { action: "repo.create", resourceType: "repo", resourceId: row.id, projectId: project.id, after: granted.length ? { ...row, permissions: granted } : row }, now),
     ]);
@@ -140,12 +159,17 @@ export async function createRepo(scope: Scope, input: RepoInput) {
 export async function updateRepo(scope: Scope, id: string, patch: RepoPatch) {
   const before = await getRepo(scope, id);
   await scope.access.require("admin", { projectId: before.projectId, repo: before });
-  validate({ ...before, ...patch });
+  const { upstreamSecret, ...fields } = patch;
+  if (fields.kind !== undefined && fields.kind !== before.kind) throw invalid("RepoConfig", `a repository's kind can't change (it is ${before.kind})`);
+  const merged = { ...before, ...stripUndefined(fields) };
+  validate(scope, { ...merged, upstreamSecret });
+  await validateMembers(scope, before, merged);
   const now = Date.now();
-  const after: q.RepoRow = { ...before, ...stripUndefined(patch), updatedAt: now };
+  const after: q.RepoRow = { ...merged, config: withSecretFlag(merged.config, upstreamSecret, before.config.upstream_secret_set === true), updatedAt: now };
   try {
     await scope.db.batch([
       q.updateRepo(scope.db, id, after),
+      ...secretStatements(scope, id, upstreamSecret, now),
       auditQuery(scope, { action: "repo.update", resourceType: "repo", resourceId: id, projectId: before.projectId, before, after }, now),
     ]);
   } catch (e) {
@@ -164,6 +188,51 @@ export async function deleteRepo(scope: Scope, id: string) {
     auditQuery(scope, { action: "repo.delete", resourceType: "repo", resourceId: id, projectId: before.projectId, before }),
   ]);
   await emitEvent(scope, { type: "repo.deleted", project_id: before.projectId, data: { repo: snakeKeys(before) } });
+}
+
+/** What each kind may configure (the rest of `config` must be unset). */
+const UPSTREAM_KEYS = ["metadata_ttl_seconds", "negative_ttl_seconds", "upstream_timeout_seconds", "upstream_auth", "upstream_username", "upstream_secret_set"];
+const VIRTUAL_KEYS = ["deploy_member", "dependency_confusion_protection"];
+
+function validateKindConfig(input: RepoPatch) {
+  const c = input.config ?? {};
+  const allowed = input.kind === "upstream" ? UPSTREAM_KEYS : input.kind === "virtual" ? VIRTUAL_KEYS : [];
+  const stray = Object.keys(c).filter((k) => !allowed.includes(k));
+  if (stray.length) throw invalid("RepoConfig", `config.${stray[0]} does not apply to a repository of kind ${input.kind ?? "local"}`);
+  if (input.upstreamSecret !== undefined && input.kind !== "upstream") throw invalid("RepoConfig", "upstream_secret applies to upstream repositories only");
+  if (input.upstreamSecret && (c.upstream_auth ?? "none") === "none") throw invalid("RepoConfig", "upstream_secret needs config.upstream_auth basic or bearer");
+  if (c.upstream_auth === "basic" && !c.upstream_username) throw invalid("RepoConfig", "config.upstream_auth basic needs config.upstream_username");
+  if ((input.virtualMembers?.length ?? 0) > 0 && input.kind !== "virtual") throw invalid("RepoConfig", "virtual_members applies to virtual repositories only");
+}
+
+/** A virtual repo's members exist, share its format and are not virtual; the deploy member is a local one of them. */
+async function validateMembers(scope: Scope, self: { id: string | null; format: string; projectId: string }, input: RepoPatch) {
+  if (input.kind !== "virtual") return;
+  const ids = input.virtualMembers ?? [];
+  if (new Set(ids).size !== ids.length) throw invalid("RepoVirtualMembers", "a member is listed twice");
+  const members = [];
+  for (const memberId of ids) {
+    const m = memberId === self.id ? null : await q.findRepo(scope.db, memberId);
+    if (!m || m.format !== self.format || m.kind === "virtual") {
+      throw invalid("RepoVirtualMembers", `member ${memberId} is not a ${self.format} repository that is local or upstream`);
+    }
+    // Whoever assembles a virtual repo must be able to read each member themselves.
+    await scope.access.require("read", { projectId: m.projectId, repo: m });
+    members.push(m);
+  }
+  const deploy = input.config?.deploy_member;
+  if (deploy && !members.some((m) => m.id === deploy && m.kind === "local")) throw invalid("RepoConfig", "config.deploy_member must be one of the local members");
+}
+
+const withSecretFlag = (c: RepoConfig, secret: string | null | undefined, had: boolean): RepoConfig => {
+  const set = secret === undefined ? had : secret !== null;
+  const { upstream_secret_set: _, ...rest } = c;
+  return set ? { ...rest, upstream_secret_set: true } : rest;
+};
+
+function secretStatements(scope: Scope, repoId: string, secret: string | null | undefined, now: number) {
+  if (secret === undefined) return [];
+  return [secret === null ? deleteUpstreamSecret(scope.db, repoId) : upsertUpstreamSecret(scope.db, repoId, secret, now)];
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {
@@ -193,6 +262,15 @@ export function pendingRepoRead(scope: Pick<Scope, "db">, projectSlug: string, r
       reads.set(repoReadKey(projectSlug, repoSlug), found);
     },
   };
+}
+
+/**
+ * The repo a protocol path names, without any access check: for routing only (is it an
+ * upstream or a virtual repo?). Whatever the caller then does goes through `openRepo`.
+ */
+export async function routedRepo(scope: Scope, projectSlug: string, repoSlug: string, formats: readonly RepoFormat[]): Promise<OpenedRepo | null> {
+  const found = await repoBySlugs.getOrLoad(`${projectSlug}/${repoSlug}`, () => q.findRepoBySlugs(scope.db, projectSlug, repoSlug));
+  return found && formats.includes(found.repo.format) ? found : null;
 }
 
 /**
