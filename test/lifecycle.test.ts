@@ -154,6 +154,17 @@ describe("garbage collection", () => {
     const again = await jsonOf(await req(`/api/admin/gc/dry-run`, { method: "POST", token: ADMIN, json: graces }), 200);
     expect(again.orphans).toEqual([]);
   });
+
+  it("collects a listing page of more orphans than one D1 statement may bind (100 parameters)", async () => {
+    const keys = Array.from({ length: 130 }, () => `blobs/${crypto.randomUUID()}`);
+    for (const key of keys) await env.BLOBS.put(key, "orphan");
+    const graces = { link_grace_seconds: 0, blob_grace_seconds: 0, orphan_grace_seconds: 0 };
+    const run = await jsonOf(await req(`/api/admin/gc/runs`, { method: "POST", token: ADMIN, json: { ...graces, wait: true } }), 200);
+    expect(run.errors).toEqual([]);
+    expect(run.status).toBe("succeeded");
+    expect(run.counts.orphans_deleted).toBeGreaterThanOrEqual(keys.length);
+    for (const key of keys) expect(await env.BLOBS.head(key)).toBeNull();
+  });
 });
 
 describe("fixed: deletes that left things behind", () => {

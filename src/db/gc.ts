@@ -8,7 +8,7 @@
 import { and, asc, eq, gt, inArray, isNull, lt, or, sql } from "drizzle-orm";
 import type { Db } from "./client";
 import { blobs, files, gcDoomedKeys, gcRuns, ociManifestRefs, ociManifests, repoBlobs, repos, trashBlobs } from "./schema";
-import { pageWhere } from "./paging";
+import { inSlices, pageWhere } from "./paging";
 import type { PageKey } from "../core/pagination";
 
 export type GcRunRow = typeof gcRuns.$inferSelect;
@@ -72,9 +72,8 @@ export const condemnedBefore = (db: Db, before: number, limit: number) =>
 export const dropCondemned = (db: Db, digest: string, r2Key: string) =>
   db.delete(blobs).where(and(eq(blobs.digest, digest), eq(blobs.state, "condemned"), eq(blobs.r2Key, r2Key)));
 
-/** Which of these R2 keys a blob row names (live or condemned). */
-export const keysNamed = (db: Db, keys: string[]) =>
-  keys.length === 0 ? Promise.resolve([] as { r2Key: string }[]) : db.select({ r2Key: blobs.r2Key }).from(blobs).where(inArray(blobs.r2Key, keys)).all();
+/** Which of these R2 keys a blob row names (live or condemned); a listing page may hold more keys than one statement may bind. */
+export const keysNamed = (db: Db, keys: string[]) => inSlices(keys, (slice) => db.select({ r2Key: blobs.r2Key }).from(blobs).where(inArray(blobs.r2Key, slice)).all());
 
 /** Dooms an orphan key while no row names it (a trigger then refuses any row naming it). */
 export const doomKey = (db: Db, key: string, now: number) =>
