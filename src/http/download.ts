@@ -25,8 +25,9 @@
  * - An upstream repo's cache miss streams the upstream's verified bytes as they arrive
  *   (`sendStreamed`): a whole 200 (a Range is ignored, as RFC 9110 allows), with the
  *   same Content-Type and checksum headers a hit gets and `X-Orbitalreg-Cache: MISS`;
- *   the next request for it is a hit served by `sendStored`. Policy checks that apply
- *   to stored files (blocks, quarantine, who-pulled) must be added here too.
+ *   the next request for it is a hit served by `sendStored`. Policy and the download
+ *   log are applied before and after it by services/proxy pullThrough (enforceMiss,
+ *   recordDownload once the version's file is recorded), with the same outcome as here.
  */
 import type { Context } from "hono";
 import type { AppEnv } from "./types";

@@ -61,19 +61,22 @@ async function crateSpec(scope: Scope, c: UpstreamClient, e: IndexEntry): Promis
       const pkg = await findPackage(scope, opened.repo.id, name);
       return !!pkg && !!(await findVersion(scope, pkg.id, e.vers));
     },
+    policy: { name, displayName: e.name, version: e.vers, license: undefined },
     record: (blob) => record(scope, opened, e, blob),
   };
 }
 
 async function record(scope: Scope, opened: OpenedRepo, e: IndexEntry, blob: IngestedBlob) {
-  await publishVersion(scope, opened, {
+  const file = `${e.name.toLowerCase()}-${e.vers}.crate`;
+  const published = await publishVersion(scope, opened, {
     name: normalizeCrateName(e.name),
     displayName: e.name,
     version: e.vers,
     appendToExisting: true,
     versionMetadata: { index: { ...e, yanked: false } },
-    files: [{ name: `${e.name.toLowerCase()}-${e.vers}.crate`, digest: blob.digest, size: blob.size, mediaType: "application/gzip" }],
+    files: [{ name: file, digest: blob.digest, size: blob.size, mediaType: "application/gzip" }],
   });
+  return { versionId: published.version.id, file };
 }
 
 async function entryOf(scope: Scope, c: UpstreamClient, crate: string, version: string) {
@@ -104,7 +107,7 @@ export async function serveCargoUpstream(c: Context<AppEnv>, opened: OpenedRepo)
   const pkg = await findPackage(scope, opened.repo.id, normalizeCrateName(crate));
   if (pkg && (await findVersion(scope, pkg.id, version))) return null;
   const entry = await entryOf(scope, up, crate, version);
-  const pulled = await pullThrough(scope, up, await crateSpec(scope, up, entry));
+  const pulled = await pullThrough(scope, up, await crateSpec(scope, up, entry), { userAgent: c.req.header("user-agent") ?? null });
   if (pulled.kind === "cached") return null;
   if (pulled.kind === "missing") throw notFound("Version", `crate \`${crate}\` version \`${version}\` is gone from the upstream`);
   return sendStreamed(c, { ...pulled, digest: `sha256:${entry.cksum}` }, { contentType: "application/gzip" });

@@ -42,14 +42,16 @@ function fileSpec(scope: Scope, client: UpstreamClient, path: string, rawPath: s
     expectFromHeaders: declaredChecksums,
     contentType: "application/octet-stream",
     checksums: ["sha1", "md5", "sha512"],
+    policy: { name: path, displayName: path, version: GENERIC_VERSION, license: undefined },
     isCached: async () => !!(await findFileByName(scope, opened.repo.id, path)),
     record: async (blob) => {
-      await publishVersion(scope, opened, {
+      const published = await publishVersion(scope, opened, {
         name: path,
         version: GENERIC_VERSION,
         appendToExisting: true,
         files: [{ name: path, digest: blob.digest, size: blob.size, mediaType: null, metadata: { ...blob.checksums } }],
       });
+      return { versionId: published.version.id, file: path };
     },
   };
 }
@@ -62,7 +64,7 @@ export async function serveGenericUpstream(c: Context<AppEnv>, opened: OpenedRep
   assertNameAllowed(opened, path);
   if (await findFileByName(scope, opened.repo.id, path)) return null;
   const client = new UpstreamClient(scope, opened);
-  const pulled = await pullThrough(scope, client, fileSpec(scope, client, path, rawPath));
+  const pulled = await pullThrough(scope, client, fileSpec(scope, client, path, rawPath), { userAgent: c.req.header("user-agent") ?? null });
   if (pulled.kind === "cached") return null;
   if (pulled.kind === "missing") throw notFound("File", `${path} not found`);
   return sendStreamed(c, pulled, { contentType: "application/octet-stream" });

@@ -42,6 +42,7 @@ function zipSpec(scope: Scope, client: UpstreamClient, module: string, version: 
     url: pathOf(module, "zip", version),
     expect: {},
     contentType: "application/zip",
+    policy: { name: module, displayName: module, version, license: undefined },
     isCached: async () => !!(await findFileByName(scope, opened.repo.id, name)),
     record: (blob) => record(scope, client, module, version, blob),
   };
@@ -53,7 +54,7 @@ async function record(scope: Scope, client: UpstreamClient, module: string, vers
   if (!mod) throw new RegistryError("UnavailableUpstreamInvalid", `the upstream has a zip but no .mod for ${module}@${version}`);
   const time = info ? ((JSON.parse(text(info)) as { Time?: unknown }).Time ?? null) : null;
   const modBlob = await ingestBlob(scope, opened.repo.id, new Blob([mod.bytes]).stream(), { length: mod.bytes.byteLength, mediaType: "text/plain" });
-  await publishVersion(scope, opened, {
+  const published = await publishVersion(scope, opened, {
     name: module,
     version,
     appendToExisting: true,
@@ -63,6 +64,7 @@ async function record(scope: Scope, client: UpstreamClient, module: string, vers
       { name: `${module}/@v/${version}.mod`, digest: modBlob.digest, size: modBlob.size, mediaType: "text/plain; charset=utf-8" },
     ],
   });
+  return { versionId: published.version.id, file: `${module}/@v/${version}.zip` };
 }
 
 /** Reads of a Go upstream repo; null lets the local routes answer (cached zips). */
@@ -84,7 +86,7 @@ export async function serveGoUpstream(c: Context<AppEnv>, opened: OpenedRepo): P
     return c.body(doc.bytes, 200, { "Content-Type": CONTENT_TYPES[r.kind], ...cacheStateHeaders(doc.state) });
   }
   assertNameAllowed(opened, r.module);
-  const pulled = await pullThrough(scope, client, zipSpec(scope, client, r.module, r.version));
+  const pulled = await pullThrough(scope, client, zipSpec(scope, client, r.module, r.version), { userAgent: c.req.header("user-agent") ?? null });
   if (pulled.kind === "cached") return null;
   if (pulled.kind === "missing") throw notFound("ModuleVersion", `${r.module}@${r.version} not found`);
   return sendStreamed(c, pulled, { contentType: "application/zip" });

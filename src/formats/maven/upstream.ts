@@ -49,18 +49,20 @@ function fileSpec(scope: Scope, client: UpstreamClient, p: FilePath, sha1: strin
     expect: sha1 ? { sha1 } : {},
     contentType: mediaType,
     checksums: ["sha1", "md5", "sha512"],
+    policy: { name: packageName(p), displayName: packageName(p), version: p.version, license: undefined },
     isCached: async () => !!(await findFileByName(scope, opened.repo.id, p.path)),
     record: (blob) => record(scope, opened, p, mediaType, blob),
   };
 }
 
 async function record(scope: Scope, opened: OpenedRepo, p: FilePath, mediaType: string, blob: IngestedBlob) {
-  await publishVersion(scope, opened, {
+  const published = await publishVersion(scope, opened, {
     name: packageName(p),
     version: p.version,
     appendToExisting: true,
     files: [{ name: p.path, digest: blob.digest, size: blob.size, mediaType, metadata: blob.checksums }],
   });
+  return { versionId: published.version.id, file: p.path };
 }
 
 /** Reads of a Maven upstream repo; null lets the local route answer (cached files). */
@@ -85,7 +87,7 @@ export async function serveMavenUpstream(c: Context<AppEnv>, opened: OpenedRepo)
     return c.body(new TextDecoder().decode(outcome.bytes), 200, { "Content-Type": "text/plain" });
   }
   const sha1 = await upstreamSha1(client, p.path);
-  const pulled = await pullThrough(scope, client, fileSpec(scope, client, p, sha1));
+  const pulled = await pullThrough(scope, client, fileSpec(scope, client, p, sha1), { userAgent: c.req.header("user-agent") ?? null });
   if (pulled.kind === "cached") return null;
   if (pulled.kind === "missing") throw notFound("File", `${p.path} not found`);
   return sendStreamed(c, pulled, { contentType: mediaTypeOf(p.fileName), headers: sha1 ? { "X-Checksum-Sha1": sha1 } : {} });

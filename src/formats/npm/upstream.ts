@@ -25,6 +25,7 @@ import { RegistryError, notFound } from "../../core/errors";
 import { hex } from "../../core/ids";
 import { parseNpmPath, tarballName, versionOfTarball } from "./routes";
 import { ABBREVIATED, abbreviate, tarballUrl, type Manifest } from "./packument";
+import { licenseOfManifest } from "./publish";
 
 interface UpstreamPackument {
   name: string;
@@ -106,6 +107,8 @@ function tarballSpec(scope: Scope, client: UpstreamClient, name: string, version
     expect: expectedDigests(dist),
     contentType: MEDIA,
     checksums: ["sha1", "sha512"],
+    // The licence is judged as a publish of this manifest would judge it.
+    policy: { name, displayName: name, version, license: licenseOfManifest(manifest) },
     isCached: () => isCached(scope, opened, name, version),
     record: (blob) => record(scope, opened, name, version, manifest, blob),
   };
@@ -120,14 +123,17 @@ async function isCached(scope: Scope, opened: OpenedRepo, name: string, version:
 async function record(scope: Scope, opened: OpenedRepo, name: string, version: string, manifest: Manifest, blob: IngestedBlob) {
   const integrity = `sha512-${(hexToBytes(blob.checksums.sha512!) as unknown as { toBase64(): string }).toBase64()}`;
   const stored: Manifest = { ...manifest, dist: { ...(manifest.dist ?? {}), integrity, shasum: blob.checksums.sha1, tarball: undefined } };
-  await publishVersion(scope, opened, {
+  const file = tarballName(name, version);
+  const published = await publishVersion(scope, opened, {
     name,
     displayName: name,
     version,
+    license: licenseOfManifest(manifest),
     appendToExisting: true,
     versionMetadata: { manifest: stored },
-    files: [{ name: tarballName(name, version), digest: blob.digest, size: blob.size, mediaType: MEDIA, metadata: { integrity, shasum: blob.checksums.sha1 } }],
+    files: [{ name: file, digest: blob.digest, size: blob.size, mediaType: MEDIA, metadata: { integrity, shasum: blob.checksums.sha1 } }],
   });
+  return { versionId: published.version.id, file };
 }
 
 const hexToBytes = (h: string) => Uint8Array.from(h.match(/../g)!.map((b) => parseInt(b, 16)));
@@ -166,7 +172,7 @@ export async function serveNpmUpstream(c: Context<AppEnv>, opened: OpenedRepo): 
       const { doc } = await requirePackument(scope, client, route.name);
       const manifest = doc.versions[version];
       if (!manifest) throw notFound("Tarball", `${route.name}/-/${route.file} not found`);
-      const pulled = await pullThrough(scope, client, tarballSpec(scope, client, route.name, version, manifest));
+      const pulled = await pullThrough(scope, client, tarballSpec(scope, client, route.name, version, manifest), { userAgent: c.req.header("user-agent") ?? null });
       if (pulled.kind === "cached") return null;
       if (pulled.kind === "missing") throw notFound("Tarball", `${route.name}/-/${route.file} not found upstream`);
       const cacheControl = `${opened.repo.visibility === "public" ? "public" : "private"}, max-age=31536000, immutable`;

@@ -114,13 +114,14 @@ function fileSpec(scope: Scope, client: UpstreamClient, name: string, version: s
     expect: { sha256: f.sha256 ?? undefined, ...(f.size !== null ? { size: f.size } : {}) },
     contentType: "application/octet-stream",
     checksums: ["md5"],
+    policy: { name, displayName: name, version, license: undefined },
     isCached: async () => !!(await findFileByName(scope, opened.repo.id, f.filename)),
     record: (blob) => record(scope, opened, name, version, f, blob),
   };
 }
 
 async function record(scope: Scope, opened: OpenedRepo, name: string, version: string, f: UpstreamProject["files"][number], blob: IngestedBlob) {
-  await publishVersion(scope, opened, {
+  const published = await publishVersion(scope, opened, {
     name,
     displayName: name,
     version,
@@ -135,6 +136,7 @@ async function record(scope: Scope, opened: OpenedRepo, name: string, version: s
       },
     ],
   });
+  return { versionId: published.version.id, file: f.filename };
 }
 
 /** Reads of a PyPI upstream repo; null lets the local routes answer (the root index, cached files). */
@@ -175,7 +177,7 @@ export async function servePypiUpstream(c: Context<AppEnv>, opened: OpenedRepo):
   const found = await project(scope, client, dist.project);
   const entry = found?.page.files.find((f) => f.filename === filename && f.sha256);
   if (!entry) throw notFound("File", `no file named '${filename}' in this repository or its upstream`);
-  const pulled = await pullThrough(scope, client, fileSpec(scope, client, dist.project, dist.version, entry));
+  const pulled = await pullThrough(scope, client, fileSpec(scope, client, dist.project, dist.version, entry), { userAgent: c.req.header("user-agent") ?? null });
   if (pulled.kind === "cached") return null;
   if (pulled.kind === "missing") throw notFound("File", `'${filename}' is gone from the upstream`);
   return sendStreamed(c, { ...pulled, digest: `sha256:${entry.sha256}` }, { contentType: "application/octet-stream" });

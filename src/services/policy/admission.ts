@@ -37,7 +37,7 @@ export interface Admission {
   after: (held: { heldId: string; digest: string | null }) => Promise<void>;
 }
 
-interface Subject {
+export interface Subject {
   /** Package key or image name. */
   name: string;
   displayName: string;
@@ -97,7 +97,8 @@ async function admit(scope: Scope, opened: OpenedRepo, s: Subject, blockedBy: (b
   return {
     blockedBy: blockedBy(reads.blocks),
     heldUntil,
-    owner: principalKey(scope.access.principal),
+    // Nobody publishes into an upstream repo: the first puller must not own what it pulled (a held version is then fetched by admins only).
+    owner: opened.repo.kind === "upstream" ? null : principalKey(scope.access.principal),
     statements,
     after: async (held) => {
       for (const f of warnings) await emitEvent(scope, violation(opened, s, f, "warned"));

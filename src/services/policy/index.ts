@@ -12,6 +12,9 @@
  *   error format; metadata documents hide held versions from ordinary readers and show
  *   refused ones with the refusal as their deprecation/yank message (each format says
  *   how, in its own folder).
+ * - An upstream repo's cache miss gets, before anything is fetched, the answer its stored
+ *   copy would get (miss.ts); nothing is published into an upstream repo, so its
+ *   versions have no owner and a held one is fetched by repo admins only.
  * - Every policy change is audited in its batch and emits its event; blocks are never
  *   deleted (lifted), and their public page (`/blocked/<id>`) names only what they match.
  * - The domain knows formats only through the rules the format registry registers
@@ -27,3 +30,4 @@ export * from "./quarantine";
 export * from "./licenses";
 export * from "./who-pulled";
 export * from "./promotion-check";
+export * from "./miss";

@@ -4,6 +4,8 @@
  *
  *   cached already?                                  → "cached": the local read path serves it
  *   the upstream said "not found" lately?            → "missing"
+ *   serving a client: policy refuses the version?    → 451 before any fetch (a quarantined
+ *               one is still cached in the background, so its cool-down starts)
  *   take the artifact's FetchLock (one per repo + key, across isolates):
  *     granted → fetch; reserve the quota (a refusal is answered before any byte);
  *               split the body (split.ts): client ← verified bytes,
@@ -23,11 +25,17 @@
  *   every policy that applies to local files.
  * - The lease is released when the store has finished (or failed), in the background
  *   (scope.waitUntil), even when the client went away early.
+ * - A miss served to a client passes the same policies as a cached read (services/policy
+ *   enforceMiss: blocks, licence policies, quarantine; one D1 round trip more, on a miss
+ *   only) and, once its artifact is recorded as a version's file, is logged as that
+ *   file's download (recordDownload), like a cached read. Mirroring (cacheArtifact)
+ *   serves nobody: it is neither checked nor logged.
  */
 import type { Scope } from "../scope";
 import type { OpenedRepo } from "../projects/repos";
 import { emitEvent } from "../events/audit";
-import { ingestBlob, reserveBytes, type ChecksumAlgorithm, type IngestedBlob } from "../artifacts";
+import { ingestBlob, recordDownload, reserveBytes, type ChecksumAlgorithm, type IngestedBlob } from "../artifacts";
+import { enforceMiss, type Subject } from "../policy";
 import { RegistryError, isRegistryError } from "../../core/errors";
 import { newId } from "../../core/ids";
 import { MAX_ARTIFACT_BYTES, upstreamSettings } from "./settings";
@@ -57,8 +65,21 @@ export interface ArtifactSpec {
   checksums?: ChecksumAlgorithm[];
   /** Whether the repo holds it already (checked before fetching and after waiting). */
   isCached: () => Promise<boolean>;
-  /** Makes the stored, verified blob part of the repo (package rows, OCI rows). */
-  record: (blob: IngestedBlob) => Promise<void>;
+  /** The package version the artifact belongs to, as its publish names it: what policy judges before a miss is served. */
+  policy?: Subject;
+  /** Makes the stored, verified blob part of the repo (package rows, OCI rows); returns the version's file, whose download a served miss is. */
+  record: (blob: IngestedBlob) => Promise<RecordedFile | void>;
+}
+
+/** A package file the record made (or found): what the download log names. */
+export interface RecordedFile {
+  versionId: string;
+  file: string;
+}
+
+/** A miss answered to a client (not a mirror's copy): policy applies and the download is logged. */
+export interface Serving {
+  userAgent: string | null;
 }
 
 export type PullResult =
@@ -74,16 +95,17 @@ export type PullResult =
 
 const lockOf = (scope: Scope, repoId: string, key: string) => scope.env.FETCH_LOCKS.get(scope.env.FETCH_LOCKS.idFromName(`${repoId}\n${key}`));
 
-export async function pullThrough(scope: Scope, client: UpstreamClient, spec: ArtifactSpec): Promise<PullResult> {
+export async function pullThrough(scope: Scope, client: UpstreamClient, spec: ArtifactSpec, serving?: Serving): Promise<PullResult> {
   const { opened } = client;
   if (await spec.isCached()) return { kind: "cached" };
   if (await knownMissing(scope, opened.repo.id, spec.key)) return { kind: "missing" };
+  if (serving && spec.policy) await enforceMissOrCache(scope, client, spec, spec.policy);
   const lock = lockOf(scope, opened.repo.id, spec.key);
   const holder = newId();
   if (await lock.acquire(holder, LEASE_MS)) {
     const release = () => lock.release(holder);
     try {
-      const result = await fetchAndSplit(scope, client, spec, true, release);
+      const result = await fetchAndSplit(scope, client, spec, true, release, serving);
       if (result.kind !== "streaming") await release();
       return result;
     } catch (e) {
@@ -98,7 +120,17 @@ export async function pullThrough(scope: Scope, client: UpstreamClient, spec: Ar
   return fetchAndSplit(scope, client, spec, false, async () => undefined);
 }
 
-async function fetchAndSplit(scope: Scope, client: UpstreamClient, spec: ArtifactSpec, store: boolean, release: () => Promise<void>): Promise<PullResult> {
+/** Policy's answer for a miss; a quarantined version is refused now and cached in the background (its hold starts). */
+async function enforceMissOrCache(scope: Scope, client: UpstreamClient, spec: ArtifactSpec, subject: Subject) {
+  try {
+    await enforceMiss(scope, client.opened, subject, spec.expect.sha256 ? `sha256:${spec.expect.sha256.toLowerCase()}` : null);
+  } catch (e) {
+    if (isRegistryError(e) && e.code === "BlockedQuarantine") scope.waitUntil(cacheArtifact(scope, client, spec).catch(() => false));
+    throw e;
+  }
+}
+
+async function fetchAndSplit(scope: Scope, client: UpstreamClient, spec: ArtifactSpec, store: boolean, release: () => Promise<void>, serving?: Serving): Promise<PullResult> {
   const { opened } = client;
   const headers: Record<string, string> = spec.accept ? { Accept: spec.accept } : {};
   const { response, abort } = await client.fetch(spec.url, { headers, tokenScope: spec.tokenScope });
@@ -142,7 +174,10 @@ async function fetchAndSplit(scope: Scope, client: UpstreamClient, spec: Artifac
       ticket,
     })
       .then(async (blob) => {
-        await spec.record(blob);
+        const file = await spec.record(blob);
+        if (serving && file && (await split.done).served) {
+          recordDownload(scope, { repo: { id: opened.repo.id, projectId: opened.project.id, format: opened.repo.format }, versionId: file.versionId, file: file.file, digest: blob.digest, userAgent: serving.userAgent });
+        }
         return true;
       })
       .catch(async (e) => {
