@@ -246,6 +246,15 @@ export const restrictingParent = (db: Db, repoId: string, digest: string) =>
     .orderBy(sql`${ociManifests.blockedBy} is null`, sql`${ociManifests.licenseBlockedBy} is null`, desc(ociManifests.heldUntil))
     .limit(1)
     .get();
+/** The manifests of an upstream repo whose cached copies reference a blob not pulled yet (oci_pending_refs): what judges its first pull. */
+export const pendingParents = (db: Db, repoId: string, digest: string) =>
+  db
+    .select(meta)
+    .from(ociPendingRefs)
+    .innerJoin(ociManifests, and(eq(ociManifests.repoId, ociPendingRefs.repoId), eq(ociManifests.image, ociPendingRefs.image), eq(ociManifests.digest, ociPendingRefs.parentDigest)))
+    .where(and(eq(ociPendingRefs.repoId, repoId), eq(ociPendingRefs.childDigest, digest)))
+    .limit(100)
+    .all();
 // Lifecycle (trash, retention): an image's whole graph, and what a manifest's removal touches.
 /** Manifest rows without bodies, each with whether its body is a blob (large manifests). */
 const graphCols = { ...meta, external: sql<number>`${ociManifests.body} IS NULL`.mapWith(Boolean) };

@@ -3,11 +3,13 @@
 // every later (cached) pull gets: a security block or a refusing licence policy answers
 // 451 before anything is fetched, a quarantine holds it (and caches it, so its
 // cool-down starts), and a served miss is logged as a download of the version's file.
+// An image's blob not pulled yet is judged by the cached manifests that reference it.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ADMIN, BASE, createProject, createRepo, createServiceAccount, jsonOf, mintToken, req, unique } from "../helpers";
 import { installOutbound, uninstallOutbound } from "../support/outbound";
 import { downloadLog } from "../support/download-log";
 import { StubUpstream, bytesOf, digestHex, readAll, sri512 } from "../support/upstream";
+import { DOCKER_MANIFEST, bytesOf as ociBytes, errorsOf, oci, sha256 } from "../oci-helpers";
 
 beforeAll(installOutbound);
 afterAll(uninstallOutbound);
@@ -94,5 +96,41 @@ describe("a cache miss of an upstream repo", () => {
     } finally {
       log.restore();
     }
+  });
+});
+
+describe("a cache miss of an upstream docker repo's blob", () => {
+  it("answers 451 when only blocked cached manifests reference the blob, before fetching it", async () => {
+    const up = new StubUpstream();
+    const image = unique("img");
+    const enc = (s: string) => new TextEncoder().encode(s);
+    const config = enc(JSON.stringify({ architecture: "amd64", os: "linux" }));
+    const layer = ociBytes(200_000, 3);
+    const manifest = enc(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: DOCKER_MANIFEST,
+        config: { mediaType: "application/vnd.docker.container.image.v1+json", digest: await sha256(config), size: config.byteLength },
+        layers: [{ mediaType: "application/vnd.docker.image.rootfs.diff.tar.gzip", digest: await sha256(layer), size: layer.byteLength }],
+      }),
+    );
+    const digest = await sha256(manifest);
+    const layerDigest = await sha256(layer);
+    up.on(`/v2/${image}/manifests/${digest}`, (r) => new Response(r.method === "HEAD" ? null : manifest, { headers: { "Content-Type": DOCKER_MANIFEST, "Docker-Content-Digest": digest } }));
+    up.on(`/v2/${image}/blobs/${layerDigest}`, (r) => new Response(r.method === "HEAD" ? null : layer, { headers: { "Content-Length": String(layer.byteLength) } }));
+    const project = await createProject();
+    const repo = await createRepo(project.id, "docker", { kind: "upstream", upstream_url: up.origin });
+    const name = `${project.slug}/${repo.slug}/${image}`;
+    const block = await jsonOf(await req("/api/admin/security", { method: "POST", token: ADMIN, json: { format: "docker", package: image, versions: [digest], reason: "malware", customer_message: MESSAGE } }), 201);
+    const accept = { Accept: DOCKER_MANIFEST };
+    // The manifest is cached (and blocked) on its first pull; its layer is not pulled yet.
+    expect((await oci(`/v2/${name}/manifests/${digest}`, { headers: { Authorization: `Bearer ${ADMIN}`, ...accept } })).status).toBe(451);
+    const sa = await createServiceAccount(project.id, "reader");
+    const reader = await mintToken(project.id, sa.id);
+    const pull = await oci(`/v2/${name}/blobs/${layerDigest}`, { auth: reader });
+    const [error] = await errorsOf(pull, 451);
+    expect(error!.detail).toMatchObject({ block_id: block.id, customer_message: MESSAGE });
+    expect((await oci(`/v2/${name}/blobs/${layerDigest}`, { method: "HEAD", auth: reader })).status).toBe(451);
+    expect(up.count(`/v2/${image}/blobs/${layerDigest}`)).toBe(0);
   });
 });

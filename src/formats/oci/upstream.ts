@@ -9,7 +9,8 @@
  *                     the tag moved; answered by the local route
  *   manifest by digest  fetched once, checked against its digest, stored; local route
  *   blob              pulled through (streamed while stored, checked against its digest);
- *                     a HEAD of an uncached blob asks the upstream, stores nothing
+ *                     a HEAD of an uncached blob asks the upstream, stores nothing; either
+ *                     is refused (451) first when only restricted cached manifests use it
  *   tags/list         metadata, cached
  *
  * Invariants:
@@ -32,6 +33,7 @@ import {
   parseName,
   parseReference,
   promotePendingRefs,
+  enforcePendingBlob,
   putManifest,
   requireDigest,
   OCI_FORMATS,
@@ -157,6 +159,8 @@ async function blob(c: Ctx, u: OciUpstream, rawDigest: string): Promise<Upstream
   const { scope, img } = u;
   const digest = requireDigest(rawDigest);
   if (await findRepoBlob(scope, img.repo.id, digest)) return { headers: {} };
+  // Not cached: the cached manifests that reference it decide, as for a stored blob (before anything is fetched).
+  await enforcePendingBlob(scope, img, digest);
   if (c.req.method === "HEAD") {
     const { response } = await u.fetch(`blobs/${digest}`, { method: "HEAD" });
     await response.body?.cancel();

@@ -20,9 +20,9 @@ import type { OpenedImage } from "./access";
 import { mayAccess } from "./access";
 import { emitEvent } from "../events/audit";
 import { findRepoBlob, ingestBlob, linkExistingBlob, unlinkBlob } from "../artifacts/blobs";
-import { blobForPullRead, reposLinking, restrictingParent } from "../../db/oci";
+import { blobForPullRead, pendingParents, reposLinking, restrictingParent } from "../../db/oci";
 import { runRead } from "../../db/client";
-import { enforceDownload } from "../policy";
+import { enforceDownload, isRestricted } from "../policy";
 import { LICENSE_ANNOTATION } from "./manifest-document";
 import type { PlannedRead } from "../artifacts/reads";
 import { RegistryError } from "../../core/errors";
@@ -58,6 +58,19 @@ export async function headBlob(scope: Scope, img: OpenedImage, digest: string) {
     }
   }
   return found.blob;
+}
+
+/**
+ * The first pull of a blob an upstream repo has not cached yet, judged as headBlob
+ * judges a stored one: 451 when only restricted manifests reference it. The cached
+ * manifests' references to it still wait (oci_pending_refs); one D1 read, on a miss only.
+ */
+export async function enforcePendingBlob(scope: Scope, img: OpenedImage, digest: string): Promise<void> {
+  const parents = await pendingParents(scope.db, img.repo.id, digest);
+  const now = Date.now();
+  if (parents.length === 0 || parents.some((p) => !isRestricted(p, now))) return;
+  const parent = parents.find((p) => p.blockedBy) ?? parents.find((p) => p.licenseBlockedBy) ?? parents[0]!;
+  await enforceDownload(scope, img, { ...parent, owner: parent.pushedBy }, { package: parent.image, version: parent.digest, digest, license: parent.annotations[LICENSE_ANNOTATION] ?? null });
 }
 
 export async function deleteBlob(scope: Scope, img: OpenedImage, digest: string) {
