@@ -7,7 +7,7 @@
 //           the cache), against the same pull of another blob of that size from a local
 //           repo of the same OrbitalReg: the pull-through path's cost on a hit
 //   miss    a fresh blob pushed to distribution (untimed), then pulled from distribution
-//           directly and through the upstream repo (a miss: streamed while stored), in
+//           directly and through the upstream repo (a miss: streamed, then stored), in
 //           alternating order; also how long until it is stored (the next request for it
 //           waits for the store, then is served from the cache)
 //
