@@ -134,3 +134,27 @@ describe("a cache miss of an upstream docker repo's blob", () => {
     expect(up.count(`/v2/${image}/blobs/${layerDigest}`)).toBe(0);
   });
 });
+
+describe("a cache miss of an upstream PyPI repo", () => {
+  it("answers 451 in PyPI's plain-text form for a blocked release, before fetching the file", async () => {
+    const up = new StubUpstream();
+    const name = unique("lib");
+    const wheel = bytesOf("wheel of a bad release");
+    const file = `${name.replace(/-/g, "_")}-1.0-py3-none-any.whl`;
+    up.on(`/simple/${name}/`, () =>
+      Response.json({ name, files: [{ filename: file, url: `/files/${file}`, hashes: { sha256: "0".repeat(64) } }] }, { headers: { "Content-Type": "application/vnd.pypi.simple.v1+json" } }),
+    );
+    up.on(`/files/${file}`, () => new Response(wheel));
+    const project = await createProject();
+    const repo = await createRepo(project.id, "pypi", { kind: "upstream", upstream_url: up.origin });
+    const base = `/pypi/${project.slug}/${repo.slug}`;
+    const block = await jsonOf(await req("/api/admin/security", { method: "POST", token: ADMIN, json: { format: "pypi", package: name, versions: ["1.0"], reason: "malware", customer_message: MESSAGE } }), 201);
+    expect((await req(`${base}/simple/${name}/`, { token: ADMIN })).status).toBe(200);
+    const refused = await req(`${base}/files/${file}`, { token: ADMIN });
+    const text = await refused.text();
+    expect(refused.status, text).toBe(451);
+    expect(text).toContain(MESSAGE);
+    expect(text).toContain(`block_id: ${block.id}`);
+    expect(up.count(`/files/${file}`)).toBe(0);
+  });
+});
