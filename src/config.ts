@@ -65,6 +65,12 @@ export const SETTINGS = {
     schema: flag,
     description: '`"true"`: upstream (proxy) repos may fetch from private, loopback and link-local addresses over http or https (local dev, e2e tests against a second registry on 127.0.0.1). Unset or `"false"` (keep it so in production): such upstream URLs are refused when a repo is saved and when it fetches',
   },
+  ORBITALREG_UPSTREAM_STORE_DEFER_MS: {
+    kind: "variable",
+    schema: z.preprocess(unset, z.coerce.number({ error: "must be a number of milliseconds" }).int().min(0).max(60_000).optional()),
+    description:
+      "How long an upstream repo's cache miss keeps its cache write waiting while the client is served, in milliseconds (docs/proxy.md, \"Limits\"). While it waits, up to 32 MiB is queued; the rest of a larger artifact is then read again from the upstream with a range request. `0`: store while streaming (each byte crosses from the upstream once; the client goes at the cache write's pace, which under `wrangler dev` is the local R2 simulator's). Unset: 5000",
+  },
   ORBITALREG_SESSION_IDLE_SECONDS: {
     kind: "variable",
     schema: seconds,
@@ -160,6 +166,8 @@ export interface Config {
   allowPrivateTargets: boolean;
   /** Whether upstream repos may fetch from private addresses. */
   allowPrivateUpstreams: boolean;
+  /** How long a pull-through miss defers its cache write while the client is served (ms). */
+  upstreamStoreDeferMs: number;
   /** Idle and absolute lifetimes of browser sessions, in milliseconds. */
   sessions: { idleMs: number; maxMs: number };
   /** How long the download log keeps a download, in milliseconds. */
@@ -196,6 +204,7 @@ function read(env: Env): Config | RegistryError {
     return new RegistryError("UnavailableConfigInvalid", `the registry is not configured correctly: ${problems.join("; ")}`);
   }
   const v = parsed.data as Record<keyof typeof SETTINGS, string | undefined> & {
+    ORBITALREG_UPSTREAM_STORE_DEFER_MS?: number;
     ORBITALREG_SESSION_IDLE_SECONDS?: number;
     ORBITALREG_SESSION_MAX_SECONDS?: number;
     ORBITALREG_DOWNLOAD_LOG_DAYS?: number;
@@ -214,6 +223,7 @@ function read(env: Env): Config | RegistryError {
     banner: v.ORBITALREG_BANNER ?? null,
     allowPrivateTargets: v.ORBITALREG_ALLOW_PRIVATE_WEBHOOKS === "true",
     allowPrivateUpstreams: v.ORBITALREG_ALLOW_PRIVATE_UPSTREAMS === "true",
+    upstreamStoreDeferMs: v.ORBITALREG_UPSTREAM_STORE_DEFER_MS ?? 5_000,
     sessions: { idleMs: (v.ORBITALREG_SESSION_IDLE_SECONDS ?? 8 * 3600) * 1000, maxMs: (v.ORBITALREG_SESSION_MAX_SECONDS ?? 7 * 86400) * 1000 },
     downloadLogMs: (v.ORBITALREG_DOWNLOAD_LOG_DAYS ?? 90) * 86_400_000,
     trashMs: (v.ORBITALREG_TRASH_DAYS ?? 7) * 86_400_000,

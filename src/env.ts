@@ -32,6 +32,8 @@ export interface Env {
   ORBITALREG_ALLOW_PRIVATE_WEBHOOKS?: string;
   /** "true": upstream repos may point at private, loopback and link-local addresses (local testing). */
   ORBITALREG_ALLOW_PRIVATE_UPSTREAMS?: string;
+  /** How long a pull-through miss defers its cache write while the client is served, in ms ("0": store while streaming). */
+  ORBITALREG_UPSTREAM_STORE_DEFER_MS?: string;
   /** Browser sessions: seconds without a request, and seconds after sign-in, before they end. */
   ORBITALREG_SESSION_IDLE_SECONDS?: string;
   ORBITALREG_SESSION_MAX_SECONDS?: string;

@@ -57,6 +57,7 @@ describe("configuration", () => {
       banner: null,
       allowPrivateTargets: false,
       allowPrivateUpstreams: false,
+      upstreamStoreDeferMs: 5_000,
       sessions: { idleMs: 8 * 3600_000, maxMs: 7 * 86_400_000 },
       downloadLogMs: 90 * 86_400_000,
       trashMs: 7 * 86_400_000,

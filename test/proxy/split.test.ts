@@ -113,6 +113,29 @@ describe("the pull-through split", () => {
     expect(store.first).toBeGreaterThan(client.end);
   });
 
+  it("with no deferral (ORBITALREG_UPSTREAM_STORE_DEFER_MS=0) stores while streaming: one upstream pass, no ranged read", async () => {
+    const bytes = patterned(8 * MiB);
+    const resumedAt: number[] = [];
+    const split = splitVerified(
+      bodyOf(bytes),
+      await options(bytes, {
+        storeDeferMs: 0,
+        lagMax: 2 * MiB,
+        resume: async (offset) => {
+          resumedAt.push(offset);
+          return bodyOf(bytes, offset);
+        },
+      }),
+    );
+    const clock = { tick: 0 };
+    const [client, store, done] = await Promise.all([drain(split.client, clock), drain(split.store!, clock), split.done]);
+    expect(client.bytes).toEqual(bytes);
+    expect(store.bytes).toEqual(bytes);
+    expect(done).toMatchObject({ verified: true, detached: false });
+    expect(resumedAt).toEqual([]);
+    expect(store.first).toBeLessThan(client.end);
+  });
+
   it("keeps the last block from the client, and nothing reaches the store, when the digest does not match", async () => {
     const bytes = patterned(3 * MiB);
     const split = splitVerified(bodyOf(bytes), await options(bytes, { expect: { sha256: "0".repeat(64) } }));

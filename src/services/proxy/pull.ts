@@ -38,6 +38,7 @@ import { ingestBlob, recordDownload, reserveBytes, type ChecksumAlgorithm, type 
 import { enforceMiss, type Subject } from "../policy";
 import { RegistryError, isRegistryError } from "../../core/errors";
 import { newId } from "../../core/ids";
+import { config } from "../../config";
 import { MAX_ARTIFACT_BYTES, upstreamSettings } from "./settings";
 import { knownMissing, storeNegative } from "./documents";
 import { splitVerified, type Expected, type SplitOutcome } from "./split";
@@ -161,6 +162,7 @@ async function fetchAndSplit(scope: Scope, client: UpstreamClient, spec: Artifac
     abortSource: abort,
     store,
     resume: store ? (offset) => resumeFrom(client, spec, offset, validator) : undefined,
+    storeDeferMs: config(scope.env).upstreamStoreDeferMs,
   });
   if (split.store) {
     const stored: Promise<boolean> = ingestBlob(scope, opened.repo.id, split.store, {

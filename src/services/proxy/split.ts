@@ -25,8 +25,10 @@
  *   client is still reading, the store is detached: it stops receiving blocks from this
  *   pass and, once the client is done, writes its queue and reads the rest of the body
  *   with a ranged request of its own (`resume`), so nothing more is buffered and the
- *   client never waits for the store. Without `resume` the store starts writing at
- *   once and the client waits for it (the slower side sets the pace).
+ *   client never waits for the store. Without `resume`, or with no deferral
+ *   (`storeDeferMs` 0: ORBITALREG_UPSTREAM_STORE_DEFER_MS, for upstreams that must send
+ *   each byte once), the store writes at once and the client waits for it when the
+ *   queue is full (the slower side sets the pace).
  * - A client that goes away does not stop the store: the pump continues at the store's
  *   pace, so the cache still fills.
  * - Any failure (upstream broke off or stalled, too long, too short) aborts both
@@ -127,8 +129,10 @@ async function pump(source: ReadableStream<Uint8Array>, client: Writer, store: W
   // The store's writes wait for this: opened when the client has its last byte or went away.
   let openGate!: () => void;
   const gate = new Promise<void>((resolve) => (openGate = resolve));
-  const deferral = setTimeout(() => openGate(), o.storeDeferMs ?? STORE_DEFER_MS);
+  const deferMs = o.storeDeferMs ?? STORE_DEFER_MS;
+  const deferral = setTimeout(() => openGate(), deferMs);
   void gate.then(() => clearTimeout(deferral));
+  if (deferMs === 0) openGate(); // store while streaming: one upstream pass, the slower side sets the pace
   let storeChain: Promise<void> = Promise.resolve();
   let queued = 0;
   let detachedTask: Promise<void> = Promise.resolve();
@@ -198,7 +202,7 @@ async function pump(source: ReadableStream<Uint8Array>, client: Writer, store: W
       await Promise.all([hasher.update(block), pending ? toClient(pending) : undefined]);
       pending = block;
       if (storeMode === "inline" && queued > lagMax) {
-        if (clientOpen && o.resume) detach(offset);
+        if (clientOpen && o.resume && deferMs > 0) detach(offset);
         else {
           openGate(); // no other way to the rest: the store writes now, and sets the pace
           await storeChain;
