@@ -1,6 +1,7 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 import { fileURLToPath } from "node:url";
+import { sigstoreSigner } from "./test/support/sigstore-signer.mjs";
 
 export default defineConfig({
   plugins: [
@@ -16,6 +17,9 @@ export default defineConfig({
           ORBITALREG_ALLOW_PRIVATE_WEBHOOKS: "false",
           TEST_MIGRATIONS: await readD1Migrations(fileURLToPath(new URL("./migrations", import.meta.url))),
         },
+        // A private Fulcio + CT log + Rekor in Node (test/support/sigstore-signer.mjs):
+        // the sigstore tests ask it to sign what they push.
+        serviceBindings: { SIGSTORE: sigstoreSigner() },
       },
     })),
   ],

@@ -36,6 +36,7 @@ import { trashRoutes } from "./trash";
 import { adminGcRoutes } from "./gc";
 import { detectionRoutes } from "./detection";
 import { promotionRoutes } from "./promotion";
+import { sigstorePolicyRoutes, sigstoreVerificationRoutes } from "./sigstore";
 import { mirrorRoutes } from "./mirrors";
 import { proxyCacheRoutes } from "./proxy-caches";
 import { VERSION } from "../version";
@@ -57,12 +58,12 @@ const openapi = () => new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
 export function buildApi() {
   const v1 = openapi();
-  for (const r of [projectRoutes, repoRoutes, packageRoutes, clientSetupRoutes, serviceAccountRoutes, auditRoutes, memberRoutes, quotaRoutes, ociRoutes, oidcExchangeRoutes, selfSessionRoutes, messageRoutes, userRoutes, teamRoutes, imageRoutes, whoPulledRoutes, searchRoutes, retentionRoutes, trashRoutes, detectionRoutes, promotionRoutes, mirrorRoutes, proxyCacheRoutes]) {
+  for (const r of [projectRoutes, repoRoutes, packageRoutes, clientSetupRoutes, serviceAccountRoutes, auditRoutes, memberRoutes, quotaRoutes, ociRoutes, oidcExchangeRoutes, selfSessionRoutes, messageRoutes, userRoutes, teamRoutes, imageRoutes, whoPulledRoutes, searchRoutes, retentionRoutes, trashRoutes, detectionRoutes, promotionRoutes, sigstoreVerificationRoutes, mirrorRoutes, proxyCacheRoutes]) {
     (r as OpenAPIHono<AppEnv>).defaultHook = validationHook;
     v1.route("/", r);
   }
   const admin = openapi();
-  for (const r of [adminUserRoutes, adminQuotaRoutes, adminOidcRoutes, adminWebhookRoutes, adminSessionRoutes, securityRoutes, quarantineRoutes, licensePolicyRoutes, adminRetentionRoutes, adminGcRoutes]) {
+  for (const r of [adminUserRoutes, adminQuotaRoutes, adminOidcRoutes, adminWebhookRoutes, adminSessionRoutes, securityRoutes, quarantineRoutes, licensePolicyRoutes, sigstorePolicyRoutes, adminRetentionRoutes, adminGcRoutes]) {
     (r as OpenAPIHono<AppEnv>).defaultHook = validationHook;
     admin.route("/", r);
   }

@@ -30,7 +30,7 @@ const GatesOut = Gates.extend({ configured: d(z.boolean(), "Whether the reposito
 const gatesOut = (g: trust.Gates | null) => ({ configured: g !== null, max_severity: g?.maxSeverity ?? null, required_labels: g?.requiredLabels ?? [], min_age_seconds: g?.minAgeSeconds ?? null });
 
 const GateResult = z
-  .object({ gate: d(z.enum(["findings", "labels", "min_age", "security", "license"]), "Which gate (`security`: a security block; `license`: the target's licence policies)"), passed: d(z.boolean(), "Its verdict"), reason: d(z.string(), "Why, for humans") })
+  .object({ gate: d(z.enum(["findings", "labels", "min_age", "security", "license", "signature"]), "Which gate (`security`: a security block; `license`: the target's licence policies; `signature`: the sigstore trust policies that select it in the target)"), passed: d(z.boolean(), "Its verdict"), reason: d(z.string(), "Why, for humans") })
   .openapi("PromotionGateResult");
 const RepoEnd = z.object({ repo_id: Id("repository"), repo: d(z.string(), "Repository slug"), project_id: Id("project") });
 const Promoted = z

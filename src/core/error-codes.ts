@@ -170,6 +170,9 @@ export const ERROR_CODES = {
   NotFoundLicensePolicy: { description: "No such licence policy" },
   InvalidLicensePolicy: { description: "The licence policy is not valid (its scope, formats or identifiers); `detail` says which" },
   ConflictLicensePolicyNameInUse: { description: "Another licence policy has this name" },
+  NotFoundSigstorePolicy: { description: "No such sigstore trust policy" },
+  InvalidSigstorePolicy: { description: "The sigstore trust policy is not valid (a key, an identity, its trusted root, its scope); the message says which" },
+  ConflictSigstorePolicyNameInUse: { description: "Another sigstore trust policy has this name" },
   InvalidWhoPulledFilter: { description: "who-pulled needs a repository or project (instance admins may omit it) and at most one of version, digest, principal, token" },
   InvalidSearchQuery: { description: "The search text is shorter than 2 or longer than 200 characters" },
   // --- trust: scan findings, promotion (docs/trust.md) ---

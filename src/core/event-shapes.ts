@@ -166,7 +166,7 @@ export const GatesShape = z
 
 export const GateResult = z
   .strictObject({
-    gate: z.enum(["findings", "labels", "min_age", "security", "license"]).describe("Which gate (`security` and `license`: the policy domain's blocks and licence policies)"),
+    gate: z.enum(["findings", "labels", "min_age", "security", "license", "signature"]).describe("Which gate (`security` and `license`: the policy domain's blocks and licence policies; `signature`: sigstore trust policies)"),
     passed: z.boolean().describe("Its verdict"),
     reason: z.string().describe("Why, for humans"),
   })

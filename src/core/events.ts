@@ -14,6 +14,7 @@
  */
 import { z } from "zod";
 import * as s from "./event-shapes";
+import { SIGSTORE_MODES } from "./vocabulary";
 
 export const ACTOR_TYPES = ["user", "service_account", "oidc", "instance_admin", "anonymous", "system"] as const;
 const Actor = z.strictObject({ type: z.enum(ACTOR_TYPES), id: z.string().nullable(), name: z.string().nullable() });
@@ -431,9 +432,9 @@ export const EVENT_CATALOG = {
     example: { actor: system("gc"), project_id: null, request_id: null, data: { run_id: "b8c9d0e1-f2a3-4b4c-9d5e-6f7a8b9c0d14", trigger: "schedule", status: "succeeded", links_dropped: 3, blobs_deleted: 12, orphans_deleted: 1, bytes_freed: 734003200 } },
   }),
   "policy.changed": event({
-    description: "A policy changed (retention, license, security, OIDC trust, quota, finding thresholds, promotion gates)",
+    description: "A policy changed (retention, license, security, OIDC trust, quota, finding thresholds, promotion gates, sigstore trust)",
     status: "emitted",
-    notes: "Emitted for OIDC trust policies (`project_id`: the policy's project, or null), project quotas, quarantine policies and licence policies (`project_id`: their project, or null when instance-wide), retention policies (`project_id`: the repo's project), finding thresholds and promotion gates; security blocks have their own `block.*` events.",
+    notes: "Emitted for OIDC trust policies (`project_id`: the policy's project, or null), project quotas, quarantine policies and licence policies (`project_id`: their project, or null when instance-wide), retention policies (`project_id`: the repo's project), finding thresholds, promotion gates and sigstore trust policies (`project_id`: the policy's project, or null); security blocks have their own `block.*` events.",
     data: z.union([
       z.strictObject({
         policy_type: z.literal("retention").describe("The kind of policy"),
@@ -447,6 +448,7 @@ export const EVENT_CATALOG = {
       z.strictObject({ policy_type: z.literal("quarantine").describe("The kind of policy"), change: z.enum(["created", "updated", "deleted"]).describe("What happened"), policy: s.QuarantinePolicyShape }).describe("A quarantine (release cool-down) policy"),
       z.strictObject({ policy_type: z.literal("license").describe("The kind of policy"), change: z.enum(["created", "updated", "deleted"]).describe("What happened"), policy: s.LicensePolicyShape, reevaluated: z.number().int().describe("Stored versions whose downloads it now refuses or no longer refuses") }).describe("A licence policy"),
       z.strictObject({ policy_type: z.literal("finding_threshold").describe("The kind of policy"), change: Change, before: s.ThresholdShape.nullable().describe("Before (null when created)"), after: s.ThresholdShape.nullable().describe("After (null when deleted)") }).describe("A project's finding threshold"),
+      z.strictObject({ policy_type: z.literal("sigstore").describe("The kind of policy"), change: Change, policy_id: s.Id("sigstore trust policy"), name: z.string().describe("The policy's name"), mode: z.enum(SIGSTORE_MODES).describe("What a failed verification does at pull") }).describe("A sigstore trust policy"),
       z.strictObject({ policy_type: z.literal("promotion_gates").describe("The kind of policy"), change: Change, repo_id: s.Id("repository"), before: s.GatesShape.nullable().describe("Before (null when none were set)"), after: s.GatesShape.nullable().describe("After (null when removed)") }).describe("A repository's promotion gates"),
     ]),
     example: { actor: ADMIN, data: { policy_type: "oidc_trust", change: "updated", policy_id: "0c9e8f7a-6b5c-4d3e-2f1a-0b9c8d7e6f5a", name: "github-release" } },

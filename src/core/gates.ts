@@ -28,7 +28,7 @@ export interface GateFacts {
 }
 
 /** `security` and `license` come from the policy domain (services/policy/promotion-check.ts), not from the repo's gates. */
-export type GateName = "findings" | "labels" | "min_age" | "security" | "license";
+export type GateName = "findings" | "labels" | "min_age" | "security" | "license" | "signature";
 export interface GateResult {
   gate: GateName;
   passed: boolean;

@@ -78,6 +78,13 @@ export type MessageMediaType = (typeof MESSAGE_MEDIA_TYPES)[number];
 export const LICENSE_ACTIONS = ["warn", "block"] as const;
 export type LicenseAction = (typeof LICENSE_ACTIONS)[number];
 /** What a licence policy does with an undeclared or unparseable licence. */
+/** Sigstore trust policies: what a failed verification does at pull (`off`: on demand and at promotion only). */
+export const SIGSTORE_MODES = ["enforce", "audit", "off"] as const;
+export type SigstoreMode = (typeof SIGSTORE_MODES)[number];
+/** Whether a signature must be logged in Rekor (`required`) or may be (`optional`: keyed signatures only). */
+export const SIGSTORE_REKOR = ["required", "optional"] as const;
+export type SigstoreRekor = (typeof SIGSTORE_REKOR)[number];
+
 export const UNKNOWN_LICENSE_ACTIONS = ["allow", "warn", "block"] as const;
 export type UnknownLicenseAction = (typeof UNKNOWN_LICENSE_ACTIONS)[number];
 // --- lifecycle: retention, trash, legal holds, garbage collection ---

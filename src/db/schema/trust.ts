@@ -13,7 +13,7 @@
  */
 import { sqliteTable, text, integer, real, uniqueIndex, index } from "drizzle-orm/sqlite-core";
 import { projects, repos } from "./projects";
-import { FINDING_KINDS, FINDING_STATUSES, SEVERITIES } from "../../core/vocabulary";
+import { FINDING_KINDS, FINDING_STATUSES, SEVERITIES, SIGSTORE_MODES, SIGSTORE_REKOR } from "../../core/vocabulary";
 
 export const repoSigningKeys = sqliteTable("repo_signing_keys", {
   repoId: text("repo_id")
@@ -111,3 +111,49 @@ export const promotionGates = sqliteTable("promotion_gates", {
   createdAt: integer("created_at").notNull(),
   updatedAt: integer("updated_at").notNull(),
 });
+
+/** A trusted public key of a keyed sigstore policy (PEM SPKI: ECDSA P-256/P-384 or Ed25519). */
+export interface SigstoreKey {
+  name: string;
+  pem: string;
+}
+/** A Fulcio identity a keyless signature must carry: issuer exact; SAN exact or an anchored regex. */
+export interface SigstoreIdentity {
+  issuer: string;
+  san: string | null;
+  sanRegex: string | null;
+}
+
+/**
+ * Sigstore trust policies (instance admins): which artifacts they select, what signatures
+ * those must carry, and what a failure does at pull. The trusted root is stored as
+ * uploaded (validated then), so verification never fetches anything.
+ */
+export const sigstorePolicies = sqliteTable(
+  "sigstore_policies",
+  {
+    id: text("id").primaryKey(),
+    name: text("name").notNull(),
+    description: text("description").notNull().default(""),
+    /** Selection: null project = every project; null repo = every repo of the scope. */
+    projectId: text("project_id").references(() => projects.id, { onDelete: "cascade" }),
+    repoId: text("repo_id").references(() => repos.id, { onDelete: "cascade" }),
+    /** Repo formats; empty: every format. */
+    formats: text("formats", { mode: "json" }).$type<string[]>().notNull().default([]),
+    /** Image or package name globs (`team/*`); empty: every name. */
+    names: text("names", { mode: "json" }).$type<string[]>().notNull().default([]),
+    mode: text("mode", { enum: SIGSTORE_MODES }).notNull(),
+    keys: text("keys", { mode: "json" }).$type<SigstoreKey[]>().notNull().default([]),
+    identities: text("identities", { mode: "json" }).$type<SigstoreIdentity[]>().notNull().default([]),
+    rekor: text("rekor", { enum: SIGSTORE_REKOR }).notNull().default("required"),
+    /** The uploaded trusted_root.json (text), or null (keyed policies without Rekor). */
+    trustedRoot: text("trusted_root"),
+    minSignatures: integer("min_signatures").notNull().default(1),
+    /** in-toto predicate types that must be attested (SLSA provenance …). */
+    predicateTypes: text("predicate_types", { mode: "json" }).$type<string[]>().notNull().default([]),
+    enabled: integer("enabled", { mode: "boolean" }).notNull().default(true),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [uniqueIndex("sigstore_policies_name_uq").on(t.name), index("sigstore_policies_page_idx").on(t.createdAt, t.id)],
+);

@@ -12,6 +12,8 @@
  *   blocked artifact fails the `security` gate, one whose licence a licence policy of
  *   the target blocks fails the `license` gate; listed with the repo's gates, so a
  *   refusal names every reason at once.
+ * - The sigstore trust policies that select the artifact in the target are the `signature`
+ *   gate (sigstore.ts), listed with the rest.
  */
 import type { Scope } from "../scope";
 import { auditQuery, emitEvent } from "../events/audit";
@@ -20,6 +22,7 @@ import { judgePromotion } from "../policy";
 import { LICENSE_ANNOTATION } from "../oci";
 import { listLabels } from "../oci/labels";
 import { pushedAt, subjectKey, type Subject } from "./subjects";
+import { verifySubject } from "./sigstore";
 import * as q from "../../db/findings";
 import { countBySeverity } from "../../core/findings";
 import { evaluateGates, type GateResult, type Gates } from "../../core/gates";
@@ -60,6 +63,20 @@ export async function deleteGates(scope: Scope, repoId: string): Promise<void> {
   await emitEvent(scope, { type: "policy.changed", project_id: project.id, data: { policy_type: "promotion_gates", change: "deleted", repo_id: repo.id, before: wire(before), after: null } });
 }
 
+/**
+ * The `signature` gate: reported when a sigstore trust policy selects the artifact in the
+ * target (whatever its pull `mode`); passes when every such policy does.
+ */
+async function signatureGate(scope: Scope, subject: Subject, target: OpenedRepo): Promise<GateResult[]> {
+  const v = await verifySubject(scope, subject, target);
+  if (!v.policies.length) return [];
+  const failed = v.policies.filter((p) => !p.passed);
+  const reason = failed.length
+    ? failed.map((p) => `sigstore policy '${p.policy.name}': ${p.reason}${p.signatures.length ? ` (${p.signatures.filter((s) => !s.passed).map((s) => s.reason).join("; ")})` : ""}`).join("; ")
+    : v.policies.map((p) => `sigstore policy '${p.policy.name}': ${p.reason}`).join("; ");
+  return [{ gate: "signature", passed: failed.length === 0, reason }];
+}
+
 /** Every gate of the target evaluated for the subject, then policy's verdicts (an empty list: nothing to pass). */
 export async function evaluatePromotion(scope: Scope, subject: Subject, target: OpenedRepo): Promise<GateResult[]> {
   const targetRepoId = target.repo.id;
@@ -75,5 +92,5 @@ export async function evaluatePromotion(scope: Scope, subject: Subject, target: 
       : { row: subject.version, name: subject.pkg.name, version: subject.version.version, license: subject.version.license },
     target,
   );
-  return [...evaluateGates(gates, { openFindings: countBySeverity(findings, now), labels, pushedAt: pushedAt(subject), now }), ...policy];
+  return [...evaluateGates(gates, { openFindings: countBySeverity(findings, now), labels, pushedAt: pushedAt(subject), now }), ...policy, ...(await signatureGate(scope, subject, target))];
 }

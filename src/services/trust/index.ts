@@ -13,6 +13,9 @@
  *   the same D1 batch, and emit their event after it.
  * - An artifact is named by an ArtifactRef (subjects.ts) and resolved only after the
  *   caller's right on its repo is checked.
+ * - Sigstore verification needs no network: a policy's trusted root is its stored upload;
+ *   verdicts are cached per isolate under keys that change with the policy and the
+ *   signatures found, so a cached verdict is never stale.
  * - Builds on projects, artifacts, oci and events; nothing below imports trust.
  */
 export * from "./repo-keys";
@@ -21,3 +24,5 @@ export * from "./findings";
 export * from "./thresholds";
 export * from "./gates";
 export * from "./promotion";
+export * from "./sigstore-policies";
+export * from "./sigstore";
