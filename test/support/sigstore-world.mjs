@@ -70,14 +70,15 @@ export async function createSigstoreWorld({ issuedAt = new Date() } = {}) {
   /** A log whose clock says `at` (default: a minute after the CA's clock, inside the certificate's 10 minutes). */
   const logAt = (at = new Date(issuedAt.getTime() + 60_000)) => initializeTLog("https://rekor.test", logKeys, at);
 
-  /** A Fulcio-style certificate for `key`: the identity (`san`, a URI) and the OIDC issuer. */
-  async function certificate(key, { san, issuer }) {
+  /** A Fulcio-style certificate for `key`: the identity (`san`, a URI), the OIDC issuer, and more Fulcio extensions (`{oid: value}`). */
+  async function certificate(key, { san, issuer, extensions = {} }) {
     const der = await ca.issueCertificate({
       publicKey: key.spki,
       subjectAltName: san,
       extensions: [
         { oid: OID_ISSUER_V1, value: issuer, legacy: true },
         { oid: OID_ISSUER_V2, value: issuer },
+        ...Object.entries(extensions).map(([oid, value]) => ({ oid, value })),
       ],
     });
     return Buffer.from(der);

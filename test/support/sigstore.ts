@@ -13,6 +13,8 @@ export const fromB64 = (s: string) => Uint8Array.from(atob(s), (c) => c.charCode
 export interface Identity {
   san: string;
   issuer: string;
+  /** More Fulcio certificate extensions, `{oid: value}` (source repository, ref, runner …). */
+  extensions?: Record<string, string>;
 }
 export interface BundleOptions {
   /** A named key (kept by the signer): keyed policies trust its public key. Omitted: a fresh key. */

@@ -10,7 +10,11 @@ import { describe, expect, it } from "vitest";
 import { ADMIN, audit, captureEvents, createRepo, expectError, jsonOf, req } from "../helpers";
 import { OCI_MANIFEST, ociRepo, pushBlob, pushImage, putManifest } from "../oci-helpers";
 import { GITHUB, publicKey, sign, simpleSigning, statement, trustedRoot, workflow, type BundleOptions } from "../support/sigstore";
+import { env } from "cloudflare:test";
 import { sigstoreStats } from "../../src/services/trust/sigstore";
+import { resolveSubject, verifiedProvenance } from "../../src/services/trust";
+import { systemScope } from "../../src/services/lifecycle/jobs";
+import { publishBody } from "../npm-fixtures";
 
 const BUNDLE = "application/vnd.dev.sigstore.bundle.v0.3+json";
 const INTOTO = "application/vnd.in-toto+json";
@@ -273,5 +277,73 @@ describe("the promotion signature gate", () => {
     await policy(img.repo.id, await keyed());
     const done = await jsonOf(await promote(prod.id, { artifact: { repo_id: img.repo.id, name: "app", digest: manifest.digest } }), 201);
     expect(done.gates).toEqual([]);
+  });
+});
+
+describe("npm provenance (`npm publish --provenance`)", () => {
+  const sha512Hex = async (bytes: Uint8Array) => [...new Uint8Array(await crypto.subtle.digest("SHA-512", bytes))].map((b) => b.toString(16).padStart(2, "0")).join("");
+  async function publishWithProvenance(o: BundleOptions, subjectOf = sha512Hex) {
+    const { project, repo, token } = await ociRepo("writer", {}, "npm");
+    const name = `pkg-${crypto.randomUUID().slice(0, 6)}`;
+    const { body, bytes } = await publishBody(name, "1.0.0");
+    const made = await sign(await statement([{ name: `pkg:npm/${name}@1.0.0`, digest: { sha512: await subjectOf(bytes) } }], SLSA), { dsse: INTOTO, ...o });
+    const text = JSON.stringify(made.bundle);
+    (body._attachments as Record<string, unknown>)[`${name}-1.0.0.sigstore`] = { content_type: BUNDLE, data: text, length: text.length };
+    const res = await req(`/npm/${project.slug}/${repo.slug}/${name}`, { method: "PUT", token, json: body });
+    return { project, repo, token, name, res, bundle: made.bundle };
+  }
+
+  it("keeps the bundle as a file of the version, serves it where npm looks, and verifies it against a policy", async () => {
+    const { project, repo, token, name, res, bundle } = await publishWithProvenance({ identity: { san: workflow(), issuer: GITHUB } });
+    expect(res.status, await res.clone().text()).toBe(201);
+    const packument = await jsonOf(await req(`/npm/${project.slug}/${repo.slug}/${name}`, { token }), 200);
+    const dist = packument.versions["1.0.0"].dist;
+    expect(dist.attestations).toEqual({ url: expect.stringMatching(new RegExp(`/-/npm/v1/attestations/${name}@1\\.0\\.0$`)), provenance: { predicateType: SLSA } });
+    const served = await jsonOf(await req(new URL(dist.attestations.url).pathname, { token }), 200);
+    expect(served).toEqual({ attestations: [{ predicateType: SLSA, bundle }] });
+    const path = `/api/v1/repos/${repo.id}/packages/${name}/versions/1.0.0/verification`;
+    expect(await jsonOf(await req(path, { token }), 200)).toMatchObject({ passed: true, policies: [] });
+    await policy(repo.id, { ...(await keyless()), predicate_types: [SLSA] });
+    const v = await jsonOf(await req(path, { token }), 200);
+    expect(v.policies[0]).toMatchObject({ passed: true, predicate_types: [SLSA], signatures: [{ source: "package_file", ref: `${name}-1.0.0.sigstore`, kind: "dsse", passed: true, signer: { identity: workflow() } }] });
+  });
+
+  it("refuses a provenance bundle about another tarball (nothing is kept); a version without one fails a policy that selects it", async () => {
+    const wrong = await publishWithProvenance({ identity: { san: workflow(), issuer: GITHUB } }, async () => "ab".repeat(64));
+    const e: any = await wrong.res.json();
+    expect(wrong.res.status).toBe(400);
+    expect(e.error).toMatch(/does not name this tarball's sha512/);
+    expect((await req(`/npm/${wrong.project.slug}/${wrong.repo.slug}/${wrong.name}`, { token: wrong.token })).status).toBe(404);
+
+    const { project, repo, token } = await ociRepo("writer", {}, "npm");
+    const { body } = await publishBody("plain", "1.0.0");
+    expect((await req(`/npm/${project.slug}/${repo.slug}/plain`, { method: "PUT", token, json: body })).status).toBe(201);
+    await policy(repo.id, await keyless());
+    const v = await jsonOf(await req(`/api/v1/repos/${repo.id}/packages/plain/versions/1.0.0/verification`, { token }), 200);
+    expect(v).toMatchObject({ passed: false, policies: [{ reason: "unsigned: no signature or attestation found" }] });
+    const packument = await jsonOf(await req(`/npm/${project.slug}/${repo.slug}/plain`, { token }), 200);
+    expect(packument.versions["1.0.0"].dist.attestations).toBeUndefined();
+  });
+
+  it("verifiedProvenance gives the verified signer and the certificate's Fulcio fields", async () => {
+    const { img, manifest } = await signedImage();
+    await policy(img.repo.id, await keyless());
+    const extensions = { "1.3.6.1.4.1.57264.1.12": "https://github.com/acme/app", "1.3.6.1.4.1.57264.1.14": "refs/heads/main", "1.3.6.1.4.1.57264.1.11": "github-hosted", "1.3.6.1.4.1.57264.1.20": "push" };
+    await attachReferrer(img, manifest, (await sign(enc(manifest.body), { identity: { san: workflow(), issuer: GITHUB, extensions } })).bundle);
+    const scope = systemScope(env, "test");
+    const subject = await resolveSubject(scope, (_f, n) => n, { repoId: img.repo.id, name: "app", digest: manifest.digest }, "read");
+    expect(await verifiedProvenance(scope, subject)).toEqual({
+      policy: expect.any(String),
+      identity: workflow(),
+      issuer: GITHUB,
+      predicate_types: [],
+      fields: { source_repository_uri: "https://github.com/acme/app", source_repository_ref: "refs/heads/main", runner_environment: "github-hosted", build_trigger: "push" },
+    });
+    // A policy that the signature does not pass gives nothing.
+    const other = await signedImage(2);
+    await policy(other.img.repo.id, await keyless());
+    await attachReferrer(other.img, other.manifest, (await sign(enc(other.manifest.body), { identity: { san: workflow("evil/fork"), issuer: GITHUB, extensions } })).bundle);
+    const unverified = await resolveSubject(scope, (_f, n) => n, { repoId: other.img.repo.id, name: "app", digest: other.manifest.digest }, "read");
+    expect(await verifiedProvenance(scope, unverified)).toBeNull();
   });
 });

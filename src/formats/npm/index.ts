@@ -24,14 +24,14 @@ import { whyBlocked, withHeaders } from "../../http/errors";
 import { readJsonCapped } from "../../http/body";
 import { sendFile } from "../../http/download";
 import type { OpenedRepo } from "../../services/projects";
-import { enforceStoredFile, listPackages, plannedPackageDocument, plannedStoredFile, storedFile, type PlannedRead } from "../../services/artifacts";
+import { enforceStoredFile, listPackages, plannedPackageDocument, plannedStoredFile, readBlob, storedFile, type PlannedRead } from "../../services/artifacts";
 import { enforceVersion, versionsView } from "../../services/policy";
 import { RegistryError, invalid, notFound } from "../../core/errors";
 import { semverMatcher } from "../../core/semver";
 import type { Action } from "../../auth/principal";
 import { parseNpmPath, tarballName, versionOfTarball, type NpmRoute } from "./routes";
 import { ABBREVIATED, abbreviatedPackument, fullPackument, packageMeta, servedManifest, withPolicies } from "./packument";
-import { hasAttachments, publishPackument, type Packument } from "./publish";
+import { hasAttachments, provenanceFileName, publishPackument, type Packument } from "./publish";
 import * as doc from "./document";
 import type { Format } from "../format";
 import { npmClientSetup } from "./client-setup";
@@ -87,6 +87,7 @@ const HANDLERS: Record<string, (r: Req) => Promise<Response>> = {
   "GET packument": getPackument,
   "GET version": getVersion,
   "GET tarball": getTarball,
+  "GET attestations": getAttestations,
   "GET distTags": async ({ c, route, open }) => {
     const opened = await open("read");
     return c.json(await doc.getDistTags(c.var.scope, opened, nameOf(route)), 200);
@@ -180,6 +181,21 @@ async function getTarball({ c, route, open }: Req) {
   if (!file) throw missing();
   await enforceStoredFile(c.var.scope, opened, file);
   return sendFile(c, opened.repo, file, { contentType: "application/octet-stream" });
+}
+
+/** npm's attestations endpoint: the provenance bundle kept at publish, behind the same download check as the tarball. */
+async function getAttestations({ c, route, open }: Req) {
+  const opened = await open("read");
+  const r = route as Extract<NpmRoute, { kind: "attestations" }>;
+  const missing = () => notFound("Version", `no attestations for ${r.name}@${r.version}`);
+  const file = await storedFile(c.var.scope, opened.repo.id, { packageName: r.name, version: r.version, name: provenanceFileName(r.name, r.version) });
+  if (!file) throw missing();
+  await enforceStoredFile(c.var.scope, opened, file);
+  const blob = await readBlob(c.var.scope, opened.repo.id, file.file.digest);
+  if (!blob) throw missing();
+  const bundle = JSON.parse(await new Response(blob.object.body as ReadableStream).text()) as unknown;
+  const predicateType = typeof file.file.metadata.predicateType === "string" ? file.file.metadata.predicateType : "https://slsa.dev/provenance/v1";
+  return c.json({ attestations: [{ predicateType, bundle }] }, 200);
 }
 
 /** A tarball: its package and version, and its file name (unscoped, so it alone is ambiguous in a repo). */

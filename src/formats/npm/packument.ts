@@ -59,11 +59,16 @@ export function tarballUrl(registryUrl: string, name: string, version: string) {
   return `${registryUrl}/${name}/-/${tarballName(name, version)}`;
 }
 
+/** Where `npm audit signatures` reads a version's provenance (npmjs's path). */
+export const attestationsUrl = (registryUrl: string, name: string, version: string) => `${registryUrl}/-/npm/v1/attestations/${encodeURIComponent(name)}@${version}`;
+
 /** One version's manifest as served. */
 export function servedManifest(registryUrl: string, pkg: PackageRow, v: VersionRow): Manifest {
   const m = manifestOf(v);
   const out: Manifest = { ...m, name: pkg.displayName, version: v.version, _id: `${pkg.displayName}@${v.version}` };
   out.dist = { ...(m.dist ?? {}), tarball: tarballUrl(registryUrl, pkg.displayName, v.version) };
+  const attestations = (m.dist as { attestations?: { provenance?: unknown } } | undefined)?.attestations;
+  if (attestations) (out.dist as Record<string, unknown>).attestations = { ...attestations, url: attestationsUrl(registryUrl, pkg.displayName, v.version) };
   if (v.deprecated) out.deprecated = v.deprecated;
   else delete out.deprecated;
   return out;

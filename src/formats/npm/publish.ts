@@ -12,6 +12,10 @@
  *   (services/artifacts/packages.ts); a first publish always gets a `latest` tag. A
  *   refused publish (a licence policy: the manifest's `license` is judged) unlinks the
  *   tarball it ingested.
+ * - `npm publish --provenance`'s sigstore bundle (`_attachments["<name>-<version>.sigstore"]`)
+ *   is kept as a second file of the version only if it is a DSSE in-toto statement naming
+ *   the tarball's sha512 (else the publish is refused, 400); the version's `dist.attestations`
+ *   then points at `/-/npm/v1/attestations/<name>@<version>`.
  * - Dist-tags are read-modify-written on the package row without serialization: two
  *   concurrent publishes of one package can lose one's tag change (last writer wins),
  *   never a version.
@@ -24,6 +28,7 @@ import { hex } from "../../core/ids";
 import { assertDistTag, assertNpmName, tarballName } from "./routes";
 import { parseSemver } from "../../core/semver";
 import { distTagsOf, packageMeta, type Manifest } from "./packument";
+import { checkNpmProvenance } from "../../services/trust";
 
 export type Packument = Record<string, unknown> & {
   name?: unknown;
@@ -84,6 +89,21 @@ interface ParsedPublish {
   manifest: Manifest;
   bytes: Uint8Array;
   tags: Record<string, string>;
+  /** `npm publish --provenance`: the sigstore bundle attached as `<name>-<version>.sigstore` (JSON text, not base64). */
+  provenance: { text: string; mediaType: string } | null;
+}
+
+export const SIGSTORE_BUNDLE_V03 = "application/vnd.dev.sigstore.bundle.v0.3+json";
+/** The file a version's provenance bundle is kept as, next to its tarball. */
+export const provenanceFileName = (name: string, version: string) => tarballName(name, version).replace(/\.tgz$/, ".sigstore");
+
+function provenanceOf(attachments: Record<string, unknown>, name: string, version: string): ParsedPublish["provenance"] {
+  const key = [`${name}-${version}.sigstore`, provenanceFileName(name, version)].find((k) => k in attachments);
+  const a = key ? attachments[key] : undefined;
+  if (a === undefined) return null;
+  if (!isObject(a) || typeof a.data !== "string") throw invalid("Attachment", "the provenance attachment has no data");
+  const type = typeof a.content_type === "string" && a.content_type.startsWith("application/vnd.dev.sigstore.bundle") ? a.content_type : SIGSTORE_BUNDLE_V03;
+  return { text: a.data, mediaType: type };
 }
 
 function parsePublish(name: string, doc: Packument): ParsedPublish {
@@ -111,26 +131,32 @@ function parsePublish(name: string, doc: Packument): ParsedPublish {
     if (v !== version) throw invalid("DistTag", `a publish can only tag the version it publishes (${tag} → ${String(v)})`);
     tags[assertDistTag(tag)] = version;
   }
-  return { version, manifest: manifest as Manifest, bytes, tags };
+  return { version, manifest: manifest as Manifest, bytes, tags, provenance: provenanceOf(attachments, name, version) };
 }
 
 export async function publishPackument(scope: Scope, opened: OpenedRepo, urlName: string, doc: Packument) {
   const name = assertNpmName(urlName);
   if ((doc.name ?? doc._id) !== name) throw invalid("Packument", `the packument's name is not '${name}'`);
-  const { version, manifest, bytes, tags } = parsePublish(name, doc);
+  const { version, manifest, bytes, tags, provenance } = parsePublish(name, doc);
 
   const known = await findPackageAndVersion(scope, opened.repo.id, name, version);
   const existing = known.pkg;
   if (existing && (packageMeta(existing).unpublished?.[version] || known.version)) throw cannotPublishOver(name, version);
   const dist = { ...(manifest.dist ?? {}) };
   const checked = await verifyIntegrity(bytes, dist);
+  // Kept only when it is a bundle about this tarball; its signature is judged by the sigstore policies (docs/trust.md).
+  const attested = provenance && checkNpmProvenance(provenance.text, hex(await digestOf("SHA-512", bytes)));
   const blob = await ingestBlob(scope, opened.repo, new Blob([bytes]).stream(), {
     length: bytes.byteLength,
     mediaType: "application/octet-stream",
     contentType: "application/octet-stream",
   });
 
-  const stored: Manifest = { ...manifest, dist: { ...dist, ...checked, tarball: undefined } };
+  const bundleBytes = provenance && new TextEncoder().encode(provenance.text);
+  const bundleBlob = bundleBytes && (await ingestBlob(scope, opened.repo, new Blob([bundleBytes]).stream(), { length: bundleBytes.byteLength, mediaType: provenance.mediaType, contentType: "application/json" }));
+  // `dist.attestations.url` is filled in when served (packument.ts), like `dist.tarball`.
+  const attestations = attested ? { attestations: { url: "", provenance: { predicateType: attested.predicateType } } } : { attestations: undefined };
+  const stored: Manifest = { ...manifest, dist: { ...dist, ...checked, ...attestations, tarball: undefined } };
   const readme = typeof stored.readme === "string" ? stored.readme : undefined;
   delete stored.readme;
   delete stored.readmeFilename;
@@ -160,11 +186,14 @@ export async function publishPackument(scope: Scope, opened: OpenedRepo, urlName
           mediaType: "application/octet-stream",
           metadata: { integrity: checked.integrity, shasum: checked.shasum },
         },
+        ...(bundleBlob && provenance && attested
+          ? [{ name: provenanceFileName(name, version), digest: bundleBlob.digest, size: bundleBlob.size, mediaType: provenance.mediaType, metadata: { predicateType: attested.predicateType } }]
+          : []),
       ],
     });
   } catch (e) {
     // A refused publish (a licence policy, a race) keeps nothing: the tarball goes again.
-    await releaseUnusedBlobs(scope, opened.repo, [blob.digest]);
+    await releaseUnusedBlobs(scope, opened.repo, bundleBlob ? [blob.digest, bundleBlob.digest] : [blob.digest]);
     if (isRegistryError(e) && e.code === "ConflictVersionExists") throw cannotPublishOver(name, version);
     throw e;
   }

@@ -50,6 +50,7 @@ export type NpmRoute =
   | { kind: "packument"; name: string; rev?: string }
   | { kind: "version"; name: string; spec: string }
   | { kind: "tarball"; name: string; file: string; rev?: string }
+  | { kind: "attestations"; name: string; version: string }
   | { kind: "unknown" };
 
 function decode(segment: string): string | null {
@@ -81,6 +82,12 @@ export function parseNpmPath(rest: string): NpmRoute {
     if (s.length === 2 && s[1] === "ping") return { kind: "ping" };
     if (s.length === 2 && s[1] === "whoami") return { kind: "whoami" };
     if (s.length === 3 && s[1] === "v1" && s[2] === "search") return { kind: "search" };
+    if (s[1] === "npm" && s[2] === "v1" && s[3] === "attestations" && s.length >= 5) {
+      // `<name>@<version>`, the name URL-encoded or with its scope's slash.
+      const spec = s.slice(4).join("/");
+      const at = spec.lastIndexOf("@");
+      return at > 0 && at < spec.length - 1 ? { kind: "attestations", name: spec.slice(0, at), version: spec.slice(at + 1) } : { kind: "unknown" };
+    }
     if (s[1] === "package") {
       const taken = takeName(s.slice(2));
       if (!taken || taken.rest[0] !== "dist-tags") return { kind: "unknown" };

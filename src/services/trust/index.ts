@@ -26,3 +26,4 @@ export * from "./gates";
 export * from "./promotion";
 export * from "./sigstore-policies";
 export * from "./sigstore";
+export * from "./provenance";
