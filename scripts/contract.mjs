@@ -26,8 +26,8 @@ async function load() {
     format: "esm",
     target: "node20",
     outfile,
-    // openpgp and yaml require Node built-ins at run time in their Node builds: load them from node_modules.
-    external: ["openpgp", "yaml"],
+    // openpgp, yaml and the sigstore libraries require Node built-ins at run time in their Node builds: load them from node_modules.
+    external: ["openpgp", "yaml", "@sigstore/*"],
     logLevel: "warning",
     plugins: [
       {

@@ -48,7 +48,7 @@ const SigstorePolicy = z
     names: Fields.names,
     mode: Fields.mode,
     keys: z.array(Key).describe("Trusted public keys"),
-    identities: z.array(z.object({ issuer: z.string(), san: z.string().nullable(), san_regex: z.string().nullable() })).describe("Trusted Fulcio identities"),
+    identities: z.array(z.object({ issuer: d(z.string(), "OIDC issuer (exact)"), san: d(z.string().nullable(), "SAN, exactly"), san_regex: d(z.string().nullable(), "Or a regular expression the whole SAN matches") })).describe("Trusted Fulcio identities"),
     rekor: Fields.rekor,
     trusted_root_sha256: z.string().nullable().describe("sha256 of the stored trusted root (null: none)"),
     min_signatures: Fields.min_signatures,
@@ -127,19 +127,29 @@ const SignatureResult = z
     kind: d(z.enum(["message_signature", "dsse", "unknown"]), "A signature over bytes, or a DSSE envelope (in-toto attestation)"),
     passed: d(z.boolean(), "Whether it is a valid signature the policy trusts"),
     reason: d(z.string(), "Why (expired certificate, wrong identity, tampered payload, missing Rekor entry, untrusted key …)"),
-    signer: z.object({ type: z.enum(["keyed", "keyless"]), key: z.string().nullable(), identity: z.string().nullable(), issuer: z.string().nullable() }).nullable().describe("Who signed, when verified"),
+    signer: z
+      .object({
+        type: d(z.enum(["keyed", "keyless"]), "A trusted key, or a Fulcio certificate"),
+        key: d(z.string().nullable(), "The policy's name for the key (keyed)"),
+        identity: d(z.string().nullable(), "The certificate's SAN (keyless)"),
+        issuer: d(z.string().nullable(), "The certificate's OIDC issuer (keyless)"),
+      })
+      .nullable()
+      .describe("Who signed, when verified"),
     predicate_type: d(z.string().nullable(), "The attestation's in-toto predicate type"),
-    rekor: z.object({ log_index: z.string(), integrated_time: z.string() }).nullable().describe("Its Rekor entry, if any"),
+    rekor: z.object({ log_index: d(z.string(), "Rekor log index"), integrated_time: d(z.string(), "When Rekor logged it (Unix seconds)") }).nullable().describe("Its Rekor entry, if any"),
   })
   .openapi("SignatureVerification");
 const Verification = z
   .object({
-    artifact: z.object({ format: z.string(), repo_id: z.string(), package: z.string(), version: z.string(), digest: z.string() }).describe("The artifact judged"),
+    artifact: z
+      .object({ format: d(z.string(), "Repository format"), repo_id: d(z.string(), "Repository id"), package: d(z.string(), "Package or image name"), version: d(z.string(), "Version, or the image digest"), digest: d(z.string(), "The manifest's digest, or the package's first file's") })
+      .describe("The artifact judged"),
     passed: d(z.boolean(), "Whether every policy that selects it passes (true when none does)"),
     policies: z
       .array(
         z.object({
-          policy: z.object({ id: z.string(), name: z.string(), mode: z.enum(SIGSTORE_MODES) }).describe("The policy"),
+          policy: z.object({ id: d(z.string(), "Policy id"), name: d(z.string(), "Policy name"), mode: d(z.enum(SIGSTORE_MODES), "Its pull mode") }).describe("The policy"),
           passed: d(z.boolean(), "Its verdict"),
           reason: d(z.string(), "Why"),
           valid_signatures: d(z.number().int(), "Distinct valid signers"),
