@@ -3,7 +3,9 @@
 // 1.1 referrer), a scanner reports a critical finding, promotion to production is
 // refused naming the findings gate, the finding is accepted, promotion succeeds, skopeo
 // pulls the same digest from production with its signature alongside, and the
-// `artifact.promoted` webhook arrives with a valid HMAC.
+// `artifact.promoted` webhook arrives with a valid HMAC. Production's sigstore policy trusts
+// the key: its `signature` gate fails while the image is unsigned (the referrer above is
+// not a sigstore bundle) and passes once cosign's `sha256-<hex>.sig` tag carries the signature.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
@@ -84,6 +86,9 @@ test("staging → scan → gated promotion → production pull, signature and we
   await v2(`${ctx.repo.slug}/app/manifests/${digestOf(referrer)}`, { method: "PUT", body: referrer, headers: { "Content-Type": OCI_MANIFEST } });
 
   await api(`/api/v1/repos/${prod.id}/promotion_gates`, { method: "PUT", json: { max_severity: "high", required_labels: [], min_age_seconds: null } });
+  // Production trusts that key: a sigstore policy (keyed, no Rekor) is its `signature` gate.
+  const publicKeyPem = publicKey.export({ type: "spki", format: "pem" });
+  await api("/api/admin/sigstore/policies", { method: "POST", json: { name: unique("signed"), mode: "audit", repo_id: prod.id, keys: [{ name: "release", pem: publicKeyPem }], rekor: "optional" } });
   const artifact = { repo_id: ctx.repo.id, name: "app", digest: image.digest };
   const reported = await api("/api/v1/detection/findings", { method: "POST", token: ctx.token, json: { artifact, scanner: { name: "trivy", version: "0.58.1" }, findings: [{ identifier: "CVE-2026-4242", severity: "critical", summary: "remote code execution" }] } });
   assert.equal(reported.created, 1);
@@ -92,13 +97,29 @@ test("staging → scan → gated promotion → production pull, signature and we
   assert.equal(refused.status, 403);
   const why = (await refused.json()).error;
   assert.equal(why.code, "ForbiddenPromotionGates");
-  assert.deepEqual(why.detail.gates.map((g) => [g.gate, g.passed]), [["findings", false]]);
+  assert.deepEqual(why.detail.gates.map((g) => [g.gate, g.passed]), [["findings", false], ["signature", false]]);
   assert.match(why.detail.gates[0].reason, /1 critical/);
+  assert.match(why.detail.gates[1].reason, /unsigned/);
+
+  // cosign's tag scheme: `sha256-<hex>.sig`, the same payload and signature as a layer.
+  const sigTag = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: OCI_MANIFEST,
+      config: { mediaType: "application/vnd.oci.image.config.v1+json", ...empty },
+      layers: [{ mediaType: "application/vnd.dev.cosign.simplesigning.v1+json", ...layer, annotations: { "dev.cosignproject.cosign/signature": signature } }],
+    }),
+  );
+  await v2(`${ctx.repo.slug}/app/manifests/sha256-${image.digest.slice(7)}.sig`, { method: "PUT", body: sigTag, headers: { "Content-Type": OCI_MANIFEST } });
+  const verified = await api(`/api/v1/repos/${ctx.repo.id}/images/app/manifests/${image.digest}/verification`, { token: ctx.token });
+  assert.deepEqual(verified.policies, []); // the policy selects production only
 
   await api(`/api/v1/detection/findings/${reported.findings[0].id}`, { method: "PATCH", token: ctx.token, json: { status: "accepted", justification: "not reachable in this image" } });
   const promoted = await api(`/api/v1/repos/${prod.id}/promote`, { method: "POST", token: ctx.token, json: { artifact, tag: "1.0" } });
   assert.equal(promoted.digest, image.digest);
   assert.equal(promoted.referrers, 1);
+  assert.deepEqual(promoted.gates.map((g) => [g.gate, g.passed]), [["findings", true], ["signature", true]]);
+  assert.match(promoted.gates[1].reason, /1 valid signer/);
 
   // Production serves the same digest, byte for byte, to skopeo.
   const out = join(work, "pulled");
@@ -123,5 +144,5 @@ test("staging → scan → gated promotion → production pull, signature and we
   const event = JSON.parse(got.raw);
   assert.equal(event.data.digest, image.digest);
   assert.equal(event.data.to.repo_id, prod.id);
-  assert.deepEqual(event.data.gates.map((g) => [g.gate, g.passed]), [["findings", true]]);
+  assert.deepEqual(event.data.gates.map((g) => [g.gate, g.passed]), [["findings", true], ["signature", true]]);
 });
