@@ -181,6 +181,32 @@ describe("sigstore verification in workerd", () => {
     expect(v.policies[0]).toMatchObject({ passed: true, valid_signatures: 2 });
   });
 
+  it("finds cosign's `.att` attestations (DSSE layers), keyed and keyless, with their Rekor entries", async () => {
+    const { img, manifest } = await signedImage();
+    await policy(img.repo.id, { ...(await keyless()), keys: [{ name: "ci", pem: await publicKey("ci") }], rekor: "required", min_signatures: 2, predicate_types: [SLSA] });
+    const layers = [];
+    for (const o of [{ key: "ci" }, { identity: { san: workflow(), issuer: GITHUB } }, { key: "ci", tamper: true }] as BundleOptions[]) {
+      const made = await sign(await statement([{ name: "app", digest: { sha256: hexOf(manifest.digest) } }], SLSA), { dsse: INTOTO, ...o });
+      const blob = await pushBlob(img.name, img.token, JSON.stringify(made.bundle.dsseEnvelope));
+      layers.push({
+        mediaType: "application/vnd.dsse.envelope.v1+json",
+        digest: blob.digest,
+        size: blob.size,
+        annotations: { ...(made.certificatePem ? { "dev.sigstore.cosign/certificate": made.certificatePem } : {}), "dev.sigstore.cosign/bundle": made.rekorAnnotation! },
+      });
+    }
+    const config = await pushBlob(img.name, img.token, "{}");
+    const put = await putManifest(img.name, img.token, `sha256-${hexOf(manifest.digest)}.att`, { schemaVersion: 2, mediaType: OCI_MANIFEST, config: { mediaType: "application/vnd.oci.image.config.v1+json", digest: config.digest, size: config.size }, layers });
+    expect(put.res.status).toBe(201);
+    const v = await verification(img.repo.id, manifest.digest);
+    expect(v.policies[0].signatures.map((s: any) => [s.kind, s.passed, s.predicate_type])).toEqual([
+      ["dsse", true, SLSA],
+      ["dsse", true, SLSA],
+      ["dsse", false, SLSA],
+    ]);
+    expect(v.policies[0]).toMatchObject({ passed: true, valid_signatures: 2, predicate_types: [SLSA] });
+  });
+
   it("an unsigned image fails a policy that selects it; one no policy selects passes with none listed", async () => {
     const { img, manifest } = await signedImage();
     expect(await verification(img.repo.id, manifest.digest)).toMatchObject({ passed: true, policies: [] });
