@@ -87,6 +87,11 @@ const input = (b: Partial<z.infer<typeof SigstorePolicyCreate>>) => ({
 });
 
 export const sigstorePolicyRoutes = new OpenAPIHono<AppEnv>();
+// Instance admins only, checked before the body is read or validated.
+sigstorePolicyRoutes.use("/sigstore/*", async (c, next) => {
+  c.var.scope.access.requireInstanceAdmin();
+  await next();
+});
 const PolicyParam = idParam("sigstore trust policy");
 
 sigstorePolicyRoutes.openapi(

@@ -245,6 +245,9 @@ describe("sigstore policies", () => {
     const { project, repo, token } = await ociRepo("admin");
     const body = { name: "release-signed", mode: "enforce", project_id: project.id, ...(await keyless()) };
     await expectError(await createPolicy(body, token), 403, "ForbiddenInsufficientPermissions");
+    // Before the body is validated: a non-admin's malformed body is refused, not explained.
+    await expectError(await createPolicy({ name: 42 }, token), 403, "ForbiddenInsufficientPermissions");
+    expect((await req("/api/admin/sigstore/policies", { token })).status).toBe(403);
     const events = captureEvents();
     const p = await jsonOf(await createPolicy(body), 201);
     expect(p).toMatchObject({ name: "release-signed", mode: "enforce", rekor: "required", min_signatures: 1, identities: [{ issuer: GITHUB, san: workflow(), san_regex: null }], project_id: project.id, repo_id: null });

@@ -141,11 +141,11 @@ async function packageCandidates(scope: Scope, s: Extract<Subject, { type: "pack
   const out: Candidate[] = [];
   for (const f of s.files) {
     if (!(f.mediaType?.startsWith(SIGSTORE_BUNDLE_MEDIA) || f.name.endsWith(".sigstore"))) continue;
-    const bytes = await blobBytes(scope, s.opened.repo.id, f.digest);
     try {
+      const bytes = await blobBytes(scope, s.opened.repo.id, f.digest);
       out.push(bytes ? { source: "package_file", ref: f.name, bundle: JSON.parse(new TextDecoder().decode(bytes)) } : { source: "package_file", ref: f.name, bundle: null, error: "file missing" });
-    } catch {
-      out.push({ source: "package_file", ref: f.name, bundle: null, error: "not JSON" });
+    } catch (e) {
+      out.push({ source: "package_file", ref: f.name, bundle: null, error: `cannot be read: ${e instanceof Error ? e.message : e}` });
     }
   }
   return out;
@@ -153,7 +153,11 @@ async function packageCandidates(scope: Scope, s: Extract<Subject, { type: "pack
 
 function targetOf(scope: Scope, s: Subject): Target {
   if (s.type === "image") {
-    return { digests: [{ alg: "sha256", hex: s.manifest.digest.replace(/^sha256:/, "") }], bytes: async () => (await manifestBytes(scope, s.opened, s.manifest.digest))?.bytes ?? null };
+    // A subject its download check refuses (blocked, held) is still judged: its bytes are
+    // then missing, and a signature over them fails with that reason (promotion lists the
+    // block as its `security` gate).
+    const bytes = async () => (await manifestBytes(scope, s.opened, s.manifest.digest).catch(() => null))?.bytes ?? null;
+    return { digests: [{ alg: "sha256", hex: s.manifest.digest.replace(/^sha256:/, "") }], bytes };
   }
   const digests: Target["digests"] = [];
   for (const f of s.files) {
