@@ -179,6 +179,9 @@ describe("sigstore verification in workerd", () => {
     ]);
     expect(sigs[1].signer).toMatchObject({ type: "keyless", identity: workflow() });
     expect(v.policies[0]).toMatchObject({ passed: true, valid_signatures: 2 });
+    // cosign re-signing moves the tag: the verdict follows it (the cache is keyed by what the tag names).
+    await attachCosignSignatures(img, manifest.digest, [{ key: "ci" }, { identity: { san: workflow("evil/fork"), issuer: GITHUB } }, { identity: { san: workflow("evil/fork"), issuer: GITHUB } }]);
+    expect((await verification(img.repo.id, manifest.digest)).policies[0]).toMatchObject({ passed: false, valid_signatures: 1 });
   });
 
   it("finds cosign's `.att` attestations (DSSE layers), keyed and keyless, with their Rekor entries", async () => {

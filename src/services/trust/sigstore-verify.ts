@@ -30,8 +30,10 @@ export const INTOTO_PAYLOAD_TYPE = "application/vnd.in-toto+json";
 export interface Candidate {
   /** Where it was found: an OCI 1.1 referrer, a cosign `.sig`/`.att` tag, a package file. */
   source: "referrer" | "cosign_tag" | "package_file";
-  /** The referrer's or tag manifest's digest, or the file name. */
+  /** The referrer's digest, the tag and layer (`tag#n`), or the file name. */
   ref: string;
+  /** What it is by content (a digest, with the layer): a moved tag is a new candidate, so a cached verdict never outlives it. */
+  key: string;
   bundle: unknown;
   /** Message signatures: the signed bytes (a cosign payload; else the subject's own bytes). */
   artifact?: Uint8Array;

@@ -101,16 +101,16 @@ function cosignLayerBundle(payload: Uint8Array, annotations: Record<string, stri
 
 async function imageCandidates(scope: Scope, img: OpenedImage, digest: string): Promise<Candidate[]> {
   const out: Candidate[] = [];
-  const fail = (source: Candidate["source"], ref: string, e: unknown): Candidate => ({ source, ref, bundle: null, error: `cannot be read: ${e instanceof Error ? e.message : e}` });
+  const fail = (source: Candidate["source"], ref: string, key: string, e: unknown): Candidate => ({ source, ref, key, bundle: null, error: `cannot be read: ${e instanceof Error ? e.message : e}` });
   for (const r of (await referrers(scope, img, digest, undefined)).manifests.slice(0, MAX_CANDIDATES)) {
     if (!r.artifactType?.startsWith(SIGSTORE_BUNDLE_MEDIA)) continue;
     try {
       const m = await manifestBytes(scope, img, r.digest);
       const layer = m && layersOf(m.bytes)[0];
       const bytes = layer && (await blobBytes(scope, img.repo.id, layer.digest));
-      out.push(bytes ? { source: "referrer", ref: r.digest, bundle: JSON.parse(new TextDecoder().decode(bytes)) } : fail("referrer", r.digest, "no bundle layer"));
+      out.push(bytes ? { source: "referrer", ref: r.digest, key: r.digest, bundle: JSON.parse(new TextDecoder().decode(bytes)) } : fail("referrer", r.digest, r.digest, "no bundle layer"));
     } catch (e) {
-      out.push(fail("referrer", r.digest, e));
+      out.push(fail("referrer", r.digest, r.digest, e));
     }
   }
   const hex = digest.replace(/^sha256:/, "");
@@ -122,16 +122,17 @@ async function imageCandidates(scope: Scope, img: OpenedImage, digest: string): 
       const m = await manifestBytes(scope, img, row.digest);
       for (const [i, layer] of (m ? layersOf(m.bytes) : []).slice(0, MAX_CANDIDATES).entries()) {
         const ref = `${tag}#${i}`;
+        const key = `${row.digest}#${i}`;
         try {
           const payload = await blobBytes(scope, img.repo.id, layer.digest);
           if (!payload) throw new Error("layer missing");
-          out.push({ source: "cosign_tag", ref, ...cosignLayerBundle(payload, layer.annotations ?? {}, suffix === ".att") });
+          out.push({ source: "cosign_tag", ref, key, ...cosignLayerBundle(payload, layer.annotations ?? {}, suffix === ".att") });
         } catch (e) {
-          out.push(fail("cosign_tag", ref, e));
+          out.push(fail("cosign_tag", ref, key, e));
         }
       }
     } catch (e) {
-      out.push(fail("cosign_tag", tag, e));
+      out.push(fail("cosign_tag", tag, row.digest, e));
     }
   }
   return out;
@@ -143,9 +144,9 @@ async function packageCandidates(scope: Scope, s: Extract<Subject, { type: "pack
     if (!(f.mediaType?.startsWith(SIGSTORE_BUNDLE_MEDIA) || f.name.endsWith(".sigstore"))) continue;
     try {
       const bytes = await blobBytes(scope, s.opened.repo.id, f.digest);
-      out.push(bytes ? { source: "package_file", ref: f.name, bundle: JSON.parse(new TextDecoder().decode(bytes)) } : { source: "package_file", ref: f.name, bundle: null, error: "file missing" });
+      out.push(bytes ? { source: "package_file", ref: f.name, key: f.digest, bundle: JSON.parse(new TextDecoder().decode(bytes)) } : { source: "package_file", ref: f.name, key: f.digest, bundle: null, error: "file missing" });
     } catch (e) {
-      out.push({ source: "package_file", ref: f.name, bundle: null, error: `cannot be read: ${e instanceof Error ? e.message : e}` });
+      out.push({ source: "package_file", ref: f.name, key: f.digest, bundle: null, error: `cannot be read: ${e instanceof Error ? e.message : e}` });
     }
   }
   return out;
@@ -182,7 +183,7 @@ async function judge(scope: Scope, s: Subject, policies: q.SigstorePolicyRow[]):
   if (!selected.length) return [];
   const candidates = s.type === "image" ? await imageCandidates(scope, s.opened, s.manifest.digest) : await packageCandidates(scope, s);
   const target = targetOf(scope, s);
-  const fingerprint = candidates.map((c) => `${c.source}:${c.ref}:${c.error ?? ""}`).sort().join(",");
+  const fingerprint = candidates.map((c) => `${c.source}:${c.key}:${c.error ?? ""}`).join(",");
   const subjectKey = s.type === "image" ? s.manifest.digest : `${s.opened.repo.id}/${s.version.id}:${s.files.map((f) => f.digest).join(",")}`;
   const out: PolicyResult[] = [];
   for (const p of selected) {
