@@ -30,6 +30,9 @@ import { pushImage } from "../oci-helpers";
  * What a route needs: a read or admin grant in the fixture project, the instance admin,
  * nothing (filtered lists), or a user principal acting on itself (`self`).
  */
+/** A P-256 public key for the sigstore policies the matrix creates (verification never uses it). */
+const P256_PEM = "-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEXcRYS1mFd5XocV66v7hRvfrcfMCK\n3S+lx8cTEFh7sD5/8EoIqHej/Nck2a16/5PXNtnmWlbk04v8OZHjS9iBOA==\n-----END PUBLIC KEY-----\n";
+
 type Need = "read" | "write" | "delete" | "admin" | "instance" | "list" | "self";
 
 interface Fixtures {
@@ -65,6 +68,7 @@ interface Fixtures {
   blockId: string;
   quarantineId: string;
   licensePolicyId: string;
+  sigstorePolicyId: string;
   otherProject: string;
   /** Tokens of the project's admin SA lacking exactly one scope. */
   withoutRead: string;
@@ -223,6 +227,13 @@ const ROUTES: RouteCase[] = [
   { method: "GET", path: "/api/admin/license-policies/{id}", need: "instance", url: (f) => `/api/admin/license-policies/${f.licensePolicyId}` },
   { method: "PATCH", path: "/api/admin/license-policies/{id}", need: "instance", url: (f) => `/api/admin/license-policies/${f.licensePolicyId}`, body: () => ({ description: "x" }) },
   { method: "DELETE", path: "/api/admin/license-policies/{id}", need: "instance", url: (f) => `/api/admin/license-policies/${f.licensePolicyId}` },
+  { method: "GET", path: "/api/admin/sigstore/policies", need: "instance", url: () => "/api/admin/sigstore/policies" },
+  { method: "POST", path: "/api/admin/sigstore/policies", need: "instance", url: () => "/api/admin/sigstore/policies", body: () => ({ name: unique("sp"), mode: "off", keys: [{ name: "k", pem: P256_PEM }], rekor: "optional" }) },
+  { method: "GET", path: "/api/admin/sigstore/policies/{id}", need: "instance", url: (f) => `/api/admin/sigstore/policies/${f.sigstorePolicyId}` },
+  { method: "PATCH", path: "/api/admin/sigstore/policies/{id}", need: "instance", url: (f) => `/api/admin/sigstore/policies/${f.sigstorePolicyId}`, body: () => ({ description: "x" }) },
+  { method: "DELETE", path: "/api/admin/sigstore/policies/{id}", need: "instance", url: (f) => `/api/admin/sigstore/policies/${f.sigstorePolicyId}` },
+  { method: "GET", path: v1("/repos/{id}/images/{image}/manifests/{digest}/verification"), need: "read", url: (f) => v1(`/repos/${f.ociRepo.id}/images/app/manifests/${f.manifestDigest}/verification`) },
+  { method: "GET", path: v1("/repos/{id}/packages/{name}/versions/{version}/verification"), need: "read", url: (f) => v1(`/repos/${f.genericRepo.id}/packages/${encodeURIComponent("docs/a.txt")}/versions/current/verification`) },
   { method: "GET", path: v1("/repos/{id}/retention/policies"), need: "read", url: (f) => v1(`/repos/${f.genericRepo.id}/retention/policies`) },
   { method: "POST", path: v1("/repos/{id}/retention/policies"), need: "admin", url: (f) => v1(`/repos/${f.genericRepo.id}/retention/policies`), body: () => ({ name: unique("rp"), action: "keep", condition: { keep_most_recent: 1 } }) },
   { method: "GET", path: v1("/repos/{id}/retention/policies/{policy_id}"), need: "read", url: (f) => v1(`/repos/${f.genericRepo.id}/retention/policies/${f.retentionPolicyId}`) },
@@ -358,6 +369,7 @@ beforeAll(async () => {
     blockId: (await jsonOf(await req("/api/admin/security", { method: "POST", token: ADMIN, json: { format: "npm", package: unique("evil"), reason: "r", customer_message: "m" } }), 201)).id,
     quarantineId: (await jsonOf(await req("/api/admin/quarantine/policies", { method: "POST", token: ADMIN, json: { project_id: project.id, repo_id: repo.id, cooldown_hours: 1 } }), 201)).id,
     licensePolicyId: (await jsonOf(await req("/api/admin/license-policies", { method: "POST", token: ADMIN, json: { name: unique("lp"), deny: ["GPL-*"], action: "warn" } }), 201)).id,
+    sigstorePolicyId: (await jsonOf(await req("/api/admin/sigstore/policies", { method: "POST", token: ADMIN, json: { name: unique("sp"), mode: "off", keys: [{ name: "k", pem: P256_PEM }], rekor: "optional" } }), 201)).id,
     otherProject: (await mintTokenFull(other.id, otherAdmin.id)).token,
     withoutRead: (await mint({ scopes: ["write", "delete", "admin"] })).token,
     withoutAdmin: (await mint({ scopes: ["read", "write", "delete"] })).token,
