@@ -218,6 +218,14 @@ describe("sigstore verification in workerd", () => {
     expect(v).toMatchObject({ passed: false, policies: [{ passed: false, reason: "unsigned: no signature or attestation found", signatures: [] }] });
     await policy(img.repo.id, { ...(await keyed()), names: ["other/*"] });
     expect((await verification(img.repo.id, manifest.digest)).policies).toHaveLength(1);
+    // Garbage where a bundle should be fails that signature, not the request.
+    await attachReferrer(img, manifest, "not a bundle");
+    await attachReferrer(img, manifest, { mediaType: BUNDLE, verificationMaterial: {} });
+    const garbage = await verification(img.repo.id, manifest.digest);
+    expect(garbage.policies[0].signatures.map((s: any) => [s.passed, s.reason.slice(0, 21)])).toEqual([
+      [false, "not a sigstore bundle"],
+      [false, "not a sigstore bundle"],
+    ]);
   });
 
   it("caches verdicts per digest, and a new referrer or a policy change is judged afresh", async () => {
@@ -338,6 +346,13 @@ describe("npm provenance (`npm publish --provenance`)", () => {
     await policy(repo.id, { ...(await keyless()), predicate_types: [SLSA] });
     const v = await jsonOf(await req(path, { token }), 200);
     expect(v.policies[0]).toMatchObject({ passed: true, predicate_types: [SLSA], signatures: [{ source: "package_file", ref: `${name}-1.0.0.sigstore`, kind: "dsse", passed: true, signer: { identity: workflow() } }] });
+    // Promotion into a repository whose policy requires it: the provenance is the signature gate, and comes along.
+    const prod = await createRepo(project.id, "npm");
+    await policy(prod.id, await keyless());
+    const done = await jsonOf(await req(`/api/v1/repos/${prod.id}/promote`, { method: "POST", token: ADMIN, json: { artifact: { repo_id: repo.id, name, version: "1.0.0" } } }), 201);
+    expect(done.gates).toEqual([expect.objectContaining({ gate: "signature", passed: true })]);
+    const promoted = await jsonOf(await req(`/npm/${project.slug}/${prod.slug}/${name}`, { token: ADMIN }), 200);
+    expect(promoted.versions["1.0.0"].dist.attestations.url).toContain(`/npm/${project.slug}/${prod.slug}/-/npm/v1/attestations/`);
   });
 
   it("refuses a provenance bundle about another tarball (nothing is kept); a version without one fails a policy that selects it", async () => {
