@@ -7,55 +7,12 @@
  * checked against the MCP registry's vendored OpenAPI document.
  */
 import { describe, expect, it } from "vitest";
-import { SELF } from "cloudflare:test";
-import { ADMIN, audit, captureEvents, createRepo, createServiceAccount, jsonOf, mintToken, projectWithToken, req } from "./helpers";
+import { ADMIN, audit, captureEvents, createRepo, createServiceAccount, jsonOf, mintToken, req } from "./helpers";
 import { oci, pushImage, putManifest } from "./oci-helpers";
 import { openApiErrors, responseSchemaErrors } from "./support/mcp-openapi";
+import { BASE, catalogRepo, enc, official, ours, published, server } from "./support/mcp";
 import { esc, publishBody } from "./npm-fixtures";
 import { downloadLog } from "./support/download-log";
-
-const BASE = "http://registry.test";
-const enc = encodeURIComponent;
-
-async function catalogRepo() {
-  const { project, sa, token } = await projectWithToken("writer");
-  const repo = await createRepo(project.id, "mcp");
-  const root = `${BASE}/mcp/${project.slug}/${repo.slug}/`;
-  const call = (path: string, init: RequestInit & { json?: unknown } = {}, auth: string | null = token) => {
-    const headers = new Headers(init.headers);
-    if (auth) headers.set("Authorization", `Bearer ${auth}`);
-    if (init.json !== undefined) headers.set("Content-Type", "application/json");
-    return SELF.fetch(new URL(path, root), { ...init, headers, body: init.json !== undefined ? JSON.stringify(init.json) : init.body });
-  };
-  const publish = (doc: unknown, auth?: string | null) => call("v0/publish", { method: "POST", json: doc }, auth === undefined ? token : auth);
-  /** A v0 GET, its body checked against the OpenAPI component it must match. */
-  const v0 = async (path: string, component: "ServerList" | "ServerResponse", status = 200) => {
-    const res = await call(path);
-    const body = await jsonOf(res, status);
-    expect(openApiErrors(component, body), JSON.stringify(body)).toEqual([]);
-    return body;
-  };
-  return { project, repo, sa, token, root, call, publish, v0 };
-}
-
-const server = (name: string, version: string, extra: Record<string, unknown> = {}) => ({
-  $schema: "https://static.modelcontextprotocol.io/schemas/2025-12-11/server.schema.json",
-  name,
-  description: `The ${name} server`,
-  version,
-  repository: { url: "https://github.com/example/mcp", source: "github" },
-  packages: [{ registryType: "npm", identifier: "@example/mcp", version, transport: { type: "stdio" } }],
-  ...extra,
-});
-
-async function published(r: Awaited<ReturnType<typeof catalogRepo>>, doc: unknown) {
-  const body = await jsonOf(await r.publish(doc), 200);
-  expect(openApiErrors("ServerResponse", body)).toEqual([]);
-  return body;
-}
-
-const official = (s: any) => s._meta["io.modelcontextprotocol.registry/official"];
-const ours = (s: any) => s._meta["dev.orbitalreg/catalog"];
 
 describe("mcp: the vendored OpenAPI check", () => {
   it("refuses what the registry's document refuses (so the checks below can fail)", () => {

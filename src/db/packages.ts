@@ -86,6 +86,35 @@ export const versionsOfRepo = (db: Db, repoId: string) =>
     .all()
     .then((rows) => rows.map((r) => r.version));
 export const filesOfRepo = (db: Db, repoId: string) => db.select().from(files).where(eq(files.repoId, repoId)).all();
+
+/** A version a policy column restricts (blocked, licence-refused or held), with what a refusal message names. */
+export interface RestrictedVersion {
+  packageName: string;
+  version: string;
+  blockedBy: string | null;
+  licenseBlockedBy: string | null;
+  heldUntil: number | null;
+  publishedBy: string | null;
+  license: string | null;
+}
+
+/** The repo's versions that carry a policy column: usually none, so this read is cheap beside a generated index. */
+export function restrictedVersionsRead(db: Db, repoId: Ref): Read<RestrictedVersion[]> {
+  const item = db
+    .select({
+      packageName: sql<string>`${packages.displayName}`.as("r_package"),
+      version: sql<string>`${versions.version}`.as("r_version"),
+      blockedBy: sql`${versions.blockedBy}`.mapWith(versions.blockedBy).as("r_blocked_by"),
+      licenseBlockedBy: sql`${versions.licenseBlockedBy}`.mapWith(versions.licenseBlockedBy).as("r_license_blocked_by"),
+      heldUntil: sql`${versions.heldUntil}`.mapWith(versions.heldUntil).as("r_held_until"),
+      publishedBy: sql`${versions.publishedBy}`.mapWith(versions.publishedBy).as("r_published_by"),
+      license: sql`${versions.license}`.mapWith(versions.license).as("r_license"),
+    })
+    .from(versions)
+    .innerJoin(packages, eq(packages.id, versions.packageId))
+    .where(and(eq(packages.repoId, repoId), sql`(${versions.blockedBy} is not null or ${versions.licenseBlockedBy} is not null or ${versions.heldUntil} is not null)`));
+  return { items: [item], decode: ([rows]) => rows as RestrictedVersion[] };
+}
 /** A package with every version and its files, oldest first. */
 export interface PackageDocument {
   pkg: PackageRow;

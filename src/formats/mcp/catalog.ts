@@ -12,6 +12,10 @@
  *   and the registry's status routes are one state: `deprecated` ⇔ `deprecated` set,
  *   `deleted` ⇔ `yanked` set (hidden from listings unless asked for), `active` ⇔ neither.
  *   A status change is audited in the same batch and emits `artifact.updated`.
+ * - `DELETE …/versions/{version}` (optional in the registry's API) removes the version:
+ *   to the repo's trash like every delete (audited, `artifact.deleted`, restorable until
+ *   purged, refused under a legal hold). The `deleted` status is the soft form that
+ *   keeps the version (and its number) in the catalog.
  * - `isLatest` is derived on read, never stored, with the registry's rule: walking the
  *   non-deleted versions in publish order, a version replaces the current latest when
  *   both are SemVer and it is greater, or when either is not SemVer (newest wins). So a
@@ -19,12 +23,21 @@
  *   the one before it.
  * - Reads come from one generated catalog document (repo-indexes.ts), rebuilt when the
  *   repo's content revision moves (publish, status change, deletion).
+ * - Policy (services/policy) is applied on every read, never baked into the document: a
+ *   block, a licence refusal or a hold changes no revision (and a hold ends by the
+ *   clock), so the same round trip that reads the document brings the repo's restricted
+ *   versions. A blocked version stays listed with `policy` set (shapes.ts shows it as
+ *   deprecated, never verified); a held one is hidden from ordinary readers (its
+ *   publisher and repo admins see it, `quarantined`) and `isLatest` is derived again over
+ *   what the reader sees.
  */
 import semver from "semver";
 import type { Scope } from "../../services/scope";
 import type { OpenedRepo } from "../../services/projects";
 import * as packages from "../../services/artifacts";
-import { ingestBlob, publishVersion, readIndexFile, releaseUnusedBlobs, updateVersionStatus, type IndexBuilder } from "../../services/artifacts";
+import { ingestBlob, publishVersion, readIndexFileWithRestrictions, releaseUnusedBlobs, updateVersionStatus, type IndexBuilder, type RestrictedVersion } from "../../services/artifacts";
+import { heldMessage, isHeld, policyView, type PolicyState } from "../../services/policy";
+import { trashVersion } from "../../services/lifecycle";
 import { conflict, invalid, notFound } from "../../core/errors";
 import { parseServerJson, type ServerJson } from "./server-json";
 import { pinReferences, type Pins } from "./linkage";
@@ -49,6 +62,8 @@ export interface Entry {
   /** Package references resolved at publish (index in `packages` → digest). */
   pins: Pins;
   digest: string;
+  /** Set on read, never stored: why a download of this version is refused now. */
+  policy?: PolicyState;
 }
 
 const statusOf = (v: { yanked: string | null; deprecated: string | null }): { status: ServerStatus; statusMessage: string | null } =>
@@ -133,10 +148,35 @@ const builder: IndexBuilder = async (input) => {
   return { documents: [{ path: CATALOG_DOC, bytes: new TextEncoder().encode(JSON.stringify(entries)), contentType: MEDIA_TYPE }] };
 };
 
-/** Every server version of the catalog, by name then publish order. */
+/** Every server version of the catalog the caller may see, by name then publish order, with its policy state. */
 export async function catalog(scope: Scope, opened: OpenedRepo): Promise<Entry[]> {
-  const doc = await readIndexFile(scope, opened.repo.id, CATALOG_DOC, builder);
-  return doc ? (JSON.parse(new TextDecoder().decode(doc.bytes)) as Entry[]) : [];
+  const { file, restricted } = await readIndexFileWithRestrictions(scope, opened.repo.id, CATALOG_DOC, builder);
+  const entries = file ? (JSON.parse(new TextDecoder().decode(file.bytes)) as Entry[]) : [];
+  return restricted.length ? withPolicy(scope, opened, entries, restricted) : entries;
+}
+
+const versionKey = (name: string, version: string) => `${name}\n${version}`;
+
+async function withPolicy(scope: Scope, opened: OpenedRepo, entries: Entry[], restricted: RestrictedVersion[]): Promise<Entry[]> {
+  const byKey = new Map(restricted.map((r) => [versionKey(r.packageName, r.version), r]));
+  const rows = entries.map((entry) => {
+    const r = byKey.get(versionKey(entry.name, entry.version));
+    return { entry, blockedBy: r?.blockedBy ?? null, licenseBlockedBy: r?.licenseBlockedBy ?? null, heldUntil: r?.heldUntil ?? null, owner: r?.publishedBy ?? null, ref: { package: entry.name, version: entry.version, digest: null, license: r?.license ?? null } };
+  });
+  const view = await policyView(scope, opened, rows);
+  const now = Date.now();
+  const visible = view.visible.map((r): Entry => {
+    const refusal = view.refusal(r);
+    if (refusal) return { ...r.entry, policy: { state: "blocked", ...refusal } };
+    if (isHeld(r, now)) return { ...r.entry, policy: { state: "quarantined", code: "BlockedQuarantine", message: heldMessage(r.ref, r.heldUntil!) } };
+    return r.entry;
+  });
+  if (visible.length < entries.length) {
+    const byName = new Map<string, Entry[]>();
+    for (const e of visible) byName.set(e.name, [...(byName.get(e.name) ?? []), e]);
+    for (const list of byName.values()) markLatest(list);
+  }
+  return visible;
 }
 
 /** One server version; `latest` names the latest one. Deleted versions only when asked. */
@@ -172,4 +212,13 @@ export async function changeStatus(scope: Scope, opened: OpenedRepo, name: strin
   for (const row of rows) await updateVersionStatus(scope, opened, pkg, row!, flagsOf(change));
   const after = (await catalog(scope, opened)).filter((e) => e.name === name);
   return version === null ? after : after.filter((e) => e.version === version);
+}
+
+/** `DELETE …/versions/{version}`: the version goes to the trash; answers the entry as it was, marked deleted. */
+export async function remove(scope: Scope, opened: OpenedRepo, name: string, version: string): Promise<Entry> {
+  const found = await versionRow(scope, opened, name, version);
+  const before = found && (await entry(scope, opened, name, version));
+  if (!found || !before) throw notFound("Server", `server ${name} version ${version} not found`);
+  await trashVersion(scope, opened, found.pkg, found.row);
+  return { ...before, status: "deleted", isLatest: false, updatedAt: Date.now() };
 }

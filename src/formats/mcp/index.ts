@@ -8,6 +8,7 @@
  *   GET   v0/servers/{serverName}/versions/{version|latest}
  *   GET   v0/servers/{serverName}/versions/{version}/server.json   the document as published (Range, ETag)
  *   PATCH v0/servers/{serverName}[/versions/{version}]/status   {status, statusMessage} (write)
+ *   DELETE v0/servers/{serverName}/versions/{version}     to the repo's trash (delete)
  *   GET   api/v1beta/registry[/{name}[/servers[/{serverName}]]]  ToolHive's shape ({name} = repo)
  *   GET   registry.json                                    ToolHive's registry file (thv config set-registry)
  * Invariants: `{serverName}` is URL-encoded (`com.example%2Fweather`); the unencoded
@@ -104,7 +105,7 @@ async function listServers(c: Context<AppEnv>, opened: OpenedRepo) {
   let i = 0;
   for (; i < entries.length && page.length < Math.min(limit, MAX_LIMIT); i++) {
     const refs = await resolve(scope, entries[i]!);
-    if (!wantVerified || verified(refs)) page.push({ entry: entries[i]!, refs });
+    if (!wantVerified || verified(entries[i]!, refs)) page.push({ entry: entries[i]!, refs });
   }
   const last = entries[i - 1];
   const more = i < entries.length && last;
@@ -205,6 +206,16 @@ mcpApp.patch("/:project/:repo/*", async (c) => {
   const changed = await catalog.changeStatus(c.var.scope, opened, name, version, catalog.parseStatusChange(body));
   const servers = await Promise.all(changed.map((e) => v0(c.var.scope, e)));
   return version === null ? c.json({ servers, metadata: { count: servers.length } }) : c.json(servers[0]);
+});
+
+mcpApp.delete("/:project/:repo/*", async (c) => {
+  const segs = segments(c);
+  if (!API_VERSIONS.has(segs[0]!) || segs[1] !== "servers") throw notFound("Route", "DELETE v0/servers/{serverName}/versions/{version}");
+  const { name, tail } = serverPath(segs.slice(2));
+  if (tail.length !== 2 || tail[0] !== "versions") throw notFound("Route", "DELETE v0/servers/{serverName}/versions/{version}");
+  const opened = await c.var.target.open("delete");
+  const removed = await catalog.remove(c.var.scope, opened, name, decode(tail[1]!));
+  return c.json(await v0(c.var.scope, removed));
 });
 
 export const mcpFormat: Format = {

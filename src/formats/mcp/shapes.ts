@@ -11,6 +11,11 @@
  * - Provenance is never invented: until OrbitalReg verifies signatures itself (trust
  *   domain), a `provenance` object comes from the publisher's `_meta` and is labelled
  *   `publisher-claimed`.
+ * - A version a policy refuses (`entry.policy`: blocked by a security block or a licence
+ *   policy, or held in quarantine for the readers who may see it) is never `verified`,
+ *   carries the refusal under `policy`, and shows as deprecated in both shapes (the only
+ *   "do not use" either vocabulary has) with the refusal as its message, as npm's
+ *   packument shows a blocked version.
  * - An image shown to ToolHive is the pinned digest (`<name>:<tag>@<digest>`): clients
  *   run what the catalog vouched for, even if the tag moved since.
  */
@@ -31,14 +36,19 @@ const publisherProvided = (e: Entry): Obj => {
 };
 const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : []);
 
-/** Verified: every package reference resolves to an artifact of this registry that is there. */
-export const verified = (refs: Reference[]) => refs.length > 0 && refs.every((r) => r.local && r.state === "ok");
+/** Verified: no policy refuses the version, and every package reference resolves to an artifact of this registry that is there. */
+export const verified = (e: Entry, refs: Reference[]) => !e.policy && refs.length > 0 && refs.every((r) => r.local && r.state === "ok");
+
+/** The registry's status as a reader should act on it: a refused active version reads as deprecated. */
+const statusOf = (e: Entry) => (e.policy && e.status === "active" ? "deprecated" : e.status);
 
 function ours(e: Entry, refs: Reference[]): Obj {
   const provenance = publisherProvided(e).provenance;
+  const message = e.statusMessage ?? e.policy?.message;
   return {
-    ...(e.statusMessage ? { statusMessage: e.statusMessage } : {}),
-    verified: verified(refs),
+    ...(message ? { statusMessage: message } : {}),
+    ...(e.policy ? { policy: e.policy } : {}),
+    verified: verified(e, refs),
     references: refs,
     ...(provenance && typeof provenance === "object" ? { provenance: { source: "publisher-claimed", claimed: provenance } } : {}),
   };
@@ -49,7 +59,7 @@ export function v0Server(e: Entry, refs: Reference[]) {
   return {
     server: e.server,
     _meta: {
-      [OFFICIAL]: { status: e.status, publishedAt: iso(e.publishedAt), updatedAt: iso(e.updatedAt), isLatest: e.isLatest },
+      [OFFICIAL]: { status: statusOf(e), publishedAt: iso(e.publishedAt), updatedAt: iso(e.updatedAt), isLatest: e.isLatest },
       [OURS]: ours(e, refs),
     },
   };
@@ -87,7 +97,7 @@ export function toolhiveServer(e: Entry, refs: Reference[]) {
     name: e.server.name,
     description: e.server.description,
     ...(e.server.title ? { title: e.server.title } : {}),
-    status: e.status === "deprecated" ? "Deprecated" : "Active",
+    status: statusOf(e) === "deprecated" ? "Deprecated" : "Active",
     ...(image ? { image } : {}),
     ...(e.server.remotes?.[0] && !pkg ? { url: e.server.remotes[0].url } : {}),
     transport: transportOf(e) ?? "stdio",

@@ -31,9 +31,10 @@
  */
 import { readOnce, type Scope } from "../scope";
 import * as q from "../../db/indexes";
-import type { FileRow, PackageRow, VersionRow } from "../../db/packages";
+import * as pq from "../../db/packages";
+import type { FileRow, PackageRow, RestrictedVersion, VersionRow } from "../../db/packages";
 import { isForeignKeyViolation } from "../../db/errors";
-import { runBatch, runRead } from "../../db/client";
+import { runBatch, runRead, runReads } from "../../db/client";
 import { TtlCache } from "../../core/ttl-cache";
 import type { PlannedRead } from "./reads";
 import { newId, sha256Hex } from "../../core/ids";
@@ -41,6 +42,7 @@ import { gunzip } from "../../core/archive/decompress";
 import { concatChunks } from "../../core/byte-reader";
 
 export type { IndexManifestEntry } from "../../db/indexes";
+export type { RestrictedVersion } from "../../db/packages";
 
 /** How long a superseded index stays readable for clients that read its top document. */
 export const RETAIN_MS = 10 * 60 * 1000;
@@ -115,7 +117,21 @@ export const plannedKeptIndexFile = (match: q.KeptMatch): PlannedRead => ({ key:
 
 /** The document at `path` in the repo's current index (built first when stale), or null. */
 export async function readIndexFile(scope: Scope, repoId: string, path: string, build: IndexBuilder): Promise<IndexFile | null> {
-  const { rev, latest, parts } = await readOnce(scope, indexKey(path), () => runRead(scope.db, q.currentIndexRead(scope.db, repoId, path)));
+  const current = await readOnce(scope, indexKey(path), () => runRead(scope.db, q.currentIndexRead(scope.db, repoId, path)));
+  return fromCurrent(scope, repoId, path, build, current);
+}
+
+/**
+ * `readIndexFile`, and in the same round trip the repo's versions a policy restricts now
+ * (blocked, licence-refused, held): for a document that shows its entries' policy state
+ * (an MCP catalog), which a block or a hold's end changes without a new revision.
+ */
+export async function readIndexFileWithRestrictions(scope: Scope, repoId: string, path: string, build: IndexBuilder): Promise<{ file: IndexFile | null; restricted: RestrictedVersion[] }> {
+  const [current, restricted] = (await runReads(scope.db, [q.currentIndexRead(scope.db, repoId, path), pq.restrictedVersionsRead(scope.db, repoId)])) as [q.CurrentIndexRead, RestrictedVersion[]];
+  return { file: await fromCurrent(scope, repoId, path, build, current), restricted };
+}
+
+async function fromCurrent(scope: Scope, repoId: string, path: string, build: IndexBuilder, { rev, latest, parts }: q.CurrentIndexRead): Promise<IndexFile | null> {
   let index = latest;
   let have = parts;
   if (!index || index.rev < rev) ({ index, documents: have } = await buildAndStore(scope, repoId, build));

@@ -95,7 +95,7 @@ function refusalMessage(a: ArtifactRef, e: WhyBlocked) {
   return `${label(a)} is blocked${until}: ${e.customer_message}${see} (reason: ${e.reason})`;
 }
 
-function heldMessage(a: ArtifactRef, until: number) {
+export function heldMessage(a: ArtifactRef, until: number) {
   const when = until >= HELD_UNTIL_RELEASED ? "until an administrator releases it" : `until ${new Date(until).toISOString()}`;
   return `${label(a)} is held in quarantine ${when}: new releases of this repository are held before ordinary readers may install them`;
 }
