@@ -29,6 +29,11 @@ export interface Format {
    * (http/repo-gate.ts) has put the request's `target` on the context.
    */
   routes: Hono<AppEnv>;
+  /**
+   * Routes under the prefix that name no repo, mounted before the repo gate: their first
+   * segment is `-`, which is never a project slug (MCP's catalog of catalogs, `/mcp/-/v0/servers`).
+   */
+  unscopedRoutes?: Hono<AppEnv>;
   /** False for protocols with their own path grammar (OCI's multi-segment image names). */
   repoAddressed?: boolean;
   /**

@@ -40,6 +40,9 @@ export type { Format } from "./format";
 export const FORMATS: readonly Format[] = [ociFormat, npmFormat, pypiFormat, mavenFormat, cargoFormat, goFormat, genericFormat, debFormat, rpmFormat, helmClassicFormat, mcpFormat];
 
 /** Every repo format, in registry order (what a repo may be created with). */
+/** The first segment of a format's unscoped routes (format.ts `unscopedRoutes`): never a project slug. */
+const UNSCOPED = "-";
+
 export const REPO_FORMATS = FORMATS.flatMap((f) => f.repoFormats) as [string, ...string[]];
 
 const byRepoFormat = new Map<string, Format>();
@@ -86,7 +89,7 @@ export function planRequest(rawPath: string, method: string): RequestPlan | null
     }
   }
   const [project = "", repo = "", ...rest] = path.slice(1).split("/");
-  if (!project || !repo) return null;
+  if (!project || !repo || project === UNSCOPED) return null;
   return { project: safeDecode(project), repo: safeDecode(repo), read: planned(() => f.planRead?.(rest.join("/"), method)) };
 }
 
@@ -111,6 +114,7 @@ export function mountFormats(app: Hono<AppEnv>): void {
       app.route(f.prefix, f.routes);
       continue;
     }
+    if (f.unscopedRoutes) app.route(f.prefix, f.unscopedRoutes);
     const member = new Hono<AppEnv>();
     const memberRoutes = new Hono<AppEnv>();
     memberRoutes.use("*", async function injectMember(c, next) {

@@ -11,6 +11,7 @@
  *   DELETE v0/servers/{serverName}/versions/{version}     to the repo's trash (delete)
  *   GET   api/v1beta/registry[/{name}[/servers[/{serverName}]]]  ToolHive's shape ({name} = repo)
  *   GET   registry.json                                    ToolHive's registry file (thv config set-registry)
+ * and, naming no repo, `GET /mcp/-/v0/servers`: every catalog the caller reads (across.ts).
  * Invariants: `{serverName}` is URL-encoded (`com.example%2Fweather`); the unencoded
  * form (`com.example/weather`) is accepted too. Credentials are checked before a body is
  * read. Errors are the registry's: huma's problem JSON (`title`, `status`, `detail`,
@@ -22,14 +23,14 @@ import { withHeaders, type ErrorRenderer } from "../../http/errors";
 import { readCapped } from "../../http/body";
 import { sendFile } from "../../http/download";
 import { invalid, notFound } from "../../core/errors";
-import { decodeCursor, encodeCursor } from "../../core/pagination";
 import type { OpenedRepo } from "../../services/projects";
 import type { Scope } from "../../services/scope";
 import type { Format } from "../format";
 import { mcpClientSetup } from "./client-setup";
+import { acrossApp } from "./across";
 import * as catalog from "./catalog";
-import { referenceState, type Reference } from "./linkage";
-import { matches, toolhiveServer, transportOf, v0Server, verified } from "./shapes";
+import { API_VERSIONS, flag, listPage, localHosts, resolve } from "./listing";
+import { toolhiveServer, v0Server } from "./shapes";
 
 const STATUS_TEXT: Record<number, string> = { 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed", 409: "Conflict", 413: "Payload Too Large", 415: "Unsupported Media Type", 422: "Unprocessable Entity", 451: "Unavailable For Legal Reasons", 500: "Internal Server Error", 503: "Service Unavailable" };
 
@@ -40,9 +41,6 @@ export const renderProblem: ErrorRenderer = (err, c) => {
   return withHeaders(res, err, err.status === 401 ? { "WWW-Authenticate": 'Bearer realm="OrbitalReg"' } : {});
 };
 
-const API_VERSIONS = new Set(["v0", "v0.1"]);
-const DEFAULT_LIMIT = 30;
-const MAX_LIMIT = 100;
 const REGISTRY_SCHEMA_VERSION = "1.0.0";
 
 function segments(c: Context<AppEnv>): string[] {
@@ -64,60 +62,15 @@ function serverPath(segs: string[]): { name: string; tail: string[] } {
   return { name: `${first}/${decode(segs[1]!)}`, tail: segs.slice(2) };
 }
 
-const localHosts = (scope: Scope) => [new URL(scope.baseUrl).host.toLowerCase()];
-
-async function resolve(scope: Scope, e: catalog.Entry): Promise<Reference[]> {
-  return Promise.all((e.server.packages ?? []).map((p, i) => referenceState(scope, p, e.pins[i], localHosts(scope))));
-}
 const v0 = async (scope: Scope, e: catalog.Entry) => v0Server(e, await resolve(scope, e));
-
-function flag(v: string | undefined): boolean {
-  return v !== undefined && v !== "false" && v !== "0";
-}
-
-/** `GET v0/servers`: the registry's filters, then ours (transport, verified), then a page. */
-async function listServers(c: Context<AppEnv>, opened: OpenedRepo) {
-  const scope = c.var.scope;
-  const q = (k: string) => c.req.query(k);
-  const since = q("updated_since");
-  const sinceMs = since === undefined ? null : Date.parse(since);
-  if (sinceMs !== null && Number.isNaN(sinceMs)) throw invalid("Request", "updated_since must be an RFC 3339 date-time", { detail: [{ location: "query.updated_since", message: "must be an RFC 3339 date-time", value: since }] });
-  const limitText = q("limit");
-  const limit = limitText === undefined ? DEFAULT_LIMIT : Number(limitText);
-  if (!Number.isInteger(limit) || limit < 1) throw invalid("Request", "limit must be a positive integer", { detail: [{ location: "query.limit", message: "must be a positive integer", value: limitText }] });
-  const after = decodeCursor(q("cursor"));
-  // The registry shows deleted versions to incremental syncs (updated_since) so they learn of the deletion.
-  const includeDeleted = q("include_deleted") !== undefined ? flag(q("include_deleted")) : sinceMs !== null;
-  const version = q("version");
-  const search = q("search");
-  const transport = q("transport");
-  let entries = (await catalog.catalog(scope, opened)).filter(
-    (e) =>
-      (includeDeleted || e.status !== "deleted") &&
-      (sinceMs === null || e.updatedAt > sinceMs) &&
-      (!version || (version === "latest" ? e.isLatest : e.version === version)) &&
-      (!search || matches(e, search)) &&
-      (!transport || transportOf(e) === transport),
-  );
-  if (after) entries = entries.filter((e) => e.name > after.id || (e.name === after.id && e.publishedAt > after.createdAt));
-  const wantVerified = flag(q("verified"));
-  const page: { entry: catalog.Entry; refs: Reference[] }[] = [];
-  let i = 0;
-  for (; i < entries.length && page.length < Math.min(limit, MAX_LIMIT); i++) {
-    const refs = await resolve(scope, entries[i]!);
-    if (!wantVerified || verified(entries[i]!, refs)) page.push({ entry: entries[i]!, refs });
-  }
-  const last = entries[i - 1];
-  const more = i < entries.length && last;
-  return { page, nextCursor: more ? encodeCursor({ createdAt: last.publishedAt, id: last.name }) : undefined };
-}
 
 async function v0Get(c: Context<AppEnv>, segs: string[]) {
   const opened = await c.var.target.open("read");
   const scope = c.var.scope;
   if (segs[0] !== "servers") throw notFound("Route", `GET ${segs.join("/")} is not a registry route`);
   if (segs.length === 1) {
-    const { page, nextCursor } = await listServers(c, opened);
+    const listed = (await catalog.catalog(scope, opened)).map((entry) => ({ entry, key: entry.name, from: null }));
+    const { page, nextCursor } = await listPage(scope, listed, (k) => c.req.query(k));
     return c.json({ servers: page.map((p) => v0Server(p.entry, p.refs)), metadata: { count: page.length, ...(nextCursor ? { nextCursor } : {}) } });
   }
   const { name, tail } = serverPath(segs.slice(1));
@@ -223,6 +176,7 @@ export const mcpFormat: Format = {
   repoFormats: ["mcp"],
   prefix: "/mcp",
   routes: mcpApp,
+  unscopedRoutes: acrossApp,
   renderError: renderProblem,
   exampleArtifact: "com.example/weather",
   clientSetup: mcpClientSetup,

@@ -68,6 +68,27 @@ export async function listRepos(
   return toPage(rows, n);
 }
 
+/**
+ * Every repo of `format` the caller may read, with its project, oldest first, at most
+ * `max` (`truncated` says when there were more): for a view across repos (an MCP
+ * catalog of catalogs). Listing visibility first, then the same read check `openRepo`
+ * makes, so a repo reached only through its listing's public flag is never overreached.
+ */
+export async function readableReposOf(scope: Scope, format: RepoFormat, max: number): Promise<{ repos: OpenedRepo[]; truncated: boolean }> {
+  const reach = await visibleReach(scope);
+  const rows = await q.listRepos(scope.db, { format, projectIds: reach.projectIds, repoIds: reach.repoIds, orPublic: true }, null, max);
+  const listed = rows.slice(0, max);
+  const projectIds = [...new Set(listed.map((r) => r.projectId))];
+  const projects = projectIds.length ? await q.listProjects(scope.db, projectIds, null, projectIds.length) : [];
+  const byId = new Map(projects.map((p) => [p.id, p]));
+  const repos: OpenedRepo[] = [];
+  for (const repo of listed) {
+    const project = byId.get(repo.projectId);
+    if (project && (await scope.access.can("read", { projectId: project.id, repo }))) repos.push({ project, repo });
+  }
+  return { repos, truncated: rows.length > max };
+}
+
 export async function getRepo(scope: Scope, id: string) {
   const repo = await q.findRepo(scope.db, id);
   if (!repo) {

@@ -1,0 +1,104 @@
+/**
+ * The catalog of catalogs (`GET /mcp/-/v0/servers`): search by name, description, tools
+ * and tags across every MCP catalog the caller may read (never another project's
+ * private one; anonymous callers public ones only), the transport and verified filters,
+ * cursor pages over catalogs, each server naming its catalog. Every answer is checked
+ * against the MCP registry's vendored OpenAPI document.
+ */
+import { describe, expect, it } from "vitest";
+import { SELF } from "cloudflare:test";
+import { createRepo, jsonOf, req } from "./helpers";
+import { pushImage } from "./oci-helpers";
+import { openApiErrors } from "./support/mcp-openapi";
+import { BASE, catalogRepo, ours, published, server } from "./support/mcp";
+
+const PP = "io.modelcontextprotocol.registry/publisher-provided";
+const mark = crypto.randomUUID().slice(0, 8);
+const n = (s: string) => `io.t${mark}/${s}`;
+
+async function across(query: string, token: string | null) {
+  const res = await SELF.fetch(`${BASE}/mcp/-/v0.1/servers${query}`, { headers: token ? { Authorization: `Bearer ${token}` } : {} });
+  const body = await jsonOf(res, 200);
+  expect(openApiErrors("ServerList", body), JSON.stringify(body)).toEqual([]);
+  return body;
+}
+const names = (list: any) => list.servers.map((s: any) => `${s.server.name}@${ours(s).catalog.repo}`).sort();
+
+describe("mcp: search across catalogs", () => {
+  it("finds servers by name, description, tools and tags in every catalog the caller reads, with transport and verified filters", async () => {
+    const a = await catalogRepo();
+    const a2slug = (await createRepo(a.project.id, "mcp")).slug;
+    const a2 = (doc: unknown) => SELF.fetch(`${BASE}/mcp/${a.project.slug}/${a2slug}/v0/publish`, { method: "POST", headers: { Authorization: `Bearer ${a.token}`, "Content-Type": "application/json" }, body: JSON.stringify(doc) });
+    const other = await catalogRepo(); // another project, private
+    const pub = await catalogRepo();
+    await jsonOf(await req(`/api/v1/repos/${pub.repo.id}`, { method: "PATCH", token: "test-admin-token", json: { visibility: "public" } }), 200);
+
+    const images = await createRepo(a.project.id, "docker");
+    const image = `${a.project.slug}/${images.slug}/forecaster`;
+    await pushImage(image, a.token, "v1");
+    await published(a, server(n("weather"), "1.0.0", { packages: [{ registryType: "oci", identifier: `registry.test/${image}:v1`, transport: { type: "stdio" } }], _meta: { [PP]: { tools: ["get_forecast"], tags: ["meteo"] } } }));
+    await published(a, server(n("weather"), "1.1.0", { packages: [{ registryType: "oci", identifier: `registry.test/${image}:v1`, transport: { type: "stdio" } }], _meta: { [PP]: { tools: ["get_forecast"], tags: ["meteo"] } } }));
+    expect((await a2({ ...server(n("websearch"), "0.1.0", { description: "Searches the web for weather and news", packages: undefined }), remotes: [{ type: "streamable-http", url: "https://search.example/mcp" }] })).status).toBe(200);
+    await published(other, server(n("weather-secret"), "1.0.0"));
+    await published(pub, server(n("public-weather"), "2.0.0", { _meta: { [PP]: { tags: ["meteo"] } } }));
+
+    // By name (and description): both of project A's catalogs and the public one; never the other project's.
+    const weather = await across(`?search=weather&version=latest`, a.token);
+    const mine = weather.servers.filter((s: any) => s.server.name.includes(mark));
+    expect(mine.map((s: any) => s.server.name).sort()).toEqual([n("public-weather"), n("weather"), n("websearch")]);
+    const w = mine.find((s: any) => s.server.name === n("weather"));
+    expect(w.server.version).toBe("1.1.0");
+    expect(ours(w).catalog).toEqual({ project: a.project.slug, repo: a.repo.slug, url: `${BASE}/mcp/${a.project.slug}/${a.repo.slug}/` });
+    expect(weather.metadata["dev.orbitalreg/catalogs"]).toMatchObject({ truncated: false });
+
+    // By tool, by tag (publisher-provided), case-insensitively.
+    expect(names(await across(`?search=GET_FORECAST&version=latest`, a.token))).toEqual([`${n("weather")}@${a.repo.slug}`]);
+    const tagged = (await across(`?search=meteo&version=latest`, a.token)).servers.map((s: any) => s.server.name).filter((x: string) => x.includes(mark));
+    expect(tagged.sort()).toEqual([n("public-weather"), n("weather")]);
+    // Every version unless version=latest.
+    expect((await across(`?search=${mark}`, a.token)).servers.filter((s: any) => s.server.name === n("weather")).map((s: any) => s.server.version)).toEqual(["1.0.0", "1.1.0"]);
+
+    // Transport and verified.
+    expect(names(await across(`?search=${mark}&transport=streamable-http`, a.token))).toEqual([`${n("websearch")}@${a2slug}`]);
+    const verified = await across(`?search=${mark}&verified=true&version=latest`, a.token);
+    expect(names(verified)).toEqual([`${n("weather")}@${a.repo.slug}`]);
+    expect(ours(verified.servers[0]).verified).toBe(true);
+
+    // The other project's token sees its own catalog and the public one; anonymous callers the public one only.
+    expect(names(await across(`?search=${mark}`, other.token))).toEqual([`${n("public-weather")}@${pub.repo.slug}`, `${n("weather-secret")}@${other.repo.slug}`]);
+    expect(names(await across(`?search=${mark}`, null))).toEqual([`${n("public-weather")}@${pub.repo.slug}`]);
+  });
+
+  it("pages across catalogs with nextCursor, each server version once; a bad cursor is 400; other paths under /mcp/-/ are 404", async () => {
+    const mark = crypto.randomUUID().slice(0, 8); // not the public catalog of the test above
+    const n = (s: string) => `io.p${mark}/${s}`;
+    const a = await catalogRepo();
+    const b = await catalogRepo();
+    for (const v of ["1.0.0", "1.1.0"]) await published(a, server(n("paged"), v));
+    await published(a, server(n("alpha"), "1.0.0"));
+    await published(b, server(n("paged"), "3.0.0"));
+    for (const token of [a.token, b.token]) {
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await across(`?search=${mark}&limit=1${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`, token);
+        expect(page.servers.length).toBeLessThanOrEqual(1);
+        seen.push(...page.servers.map((s: any) => `${s.server.name}@${s.server.version}`));
+        cursor = page.metadata.nextCursor;
+      } while (cursor);
+      expect(seen).toEqual(token === a.token ? [`${n("alpha")}@1.0.0`, `${n("paged")}@1.0.0`, `${n("paged")}@1.1.0`] : [`${n("paged")}@3.0.0`]);
+    }
+    expect((await SELF.fetch(`${BASE}/mcp/-/v0/servers?cursor=nope`, { headers: { Authorization: `Bearer ${a.token}` } })).status).toBe(400);
+    const other = await SELF.fetch(`${BASE}/mcp/-/v0/servers/x/versions`, { headers: { Authorization: `Bearer ${a.token}` } });
+    expect(other.status).toBe(404);
+    expect(other.headers.get("content-type")).toContain("application/problem+json");
+    expect((await SELF.fetch(`${BASE}/mcp/-/v9/servers`)).status).toBe(404);
+  });
+
+  it("the global search (/api/v1/search) finds catalog servers by name and description too", async () => {
+    const a = await catalogRepo();
+    await published(a, server(n("findme"), "1.0.0", { description: `Tide tables ${mark}` }));
+    const hits = await jsonOf(await req(`/api/v1/search?q=${mark}&kind=package`, { token: a.token }), 200);
+    expect(hits.items.map((h: any) => [h.name, h.format])).toContainEqual([n("findme"), "mcp"]);
+  });
+});
