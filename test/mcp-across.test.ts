@@ -7,10 +7,11 @@
  */
 import { describe, expect, it } from "vitest";
 import { SELF } from "cloudflare:test";
+import { parse } from "yaml";
 import { createRepo, jsonOf, req } from "./helpers";
 import { pushImage } from "./oci-helpers";
 import { openApiErrors } from "./support/mcp-openapi";
-import { BASE, catalogRepo, ours, published, server } from "./support/mcp";
+import { BASE, catalogRepo, enc, ours, published, server } from "./support/mcp";
 
 const PP = "io.modelcontextprotocol.registry/publisher-provided";
 const mark = crypto.randomUUID().slice(0, 8);
@@ -100,5 +101,61 @@ describe("mcp: search across catalogs", () => {
     await published(a, server(n("findme"), "1.0.0", { description: `Tide tables ${mark}` }));
     const hits = await jsonOf(await req(`/api/v1/search?q=${mark}&kind=package`, { token: a.token }), 200);
     expect(hits.items.map((h: any) => [h.name, h.format])).toContainEqual([n("findme"), "mcp"]);
+  });
+});
+
+describe("mcp: what registry clients need (ToolHive's API mode, VS Code and Copilot)", () => {
+  it("serves openapi.yaml as ToolHive checks it, a server's latest at servers/{name}, and CORS for reads only", async () => {
+    const a = await catalogRepo();
+    await published(a, server(n("client"), "1.0.0"));
+    await published(a, server(n("client"), "1.2.0"));
+    for (const url of [`${a.root}openapi.yaml`, `${BASE}/mcp/-/openapi.yaml`]) {
+      const res = await SELF.fetch(url, { headers: { Authorization: `Bearer ${a.token}` } });
+      expect(res.status).toBe(200);
+      // ToolHive's ValidateEndpoint: info.version 1.0.0 and a description naming the registry's repository.
+      const doc = parse(await res.text());
+      expect(doc.info.version).toBe("1.0.0");
+      expect(doc.info.description).toContain("https://github.com/modelcontextprotocol/registry");
+      expect(Object.keys(doc.paths)).toContain("/v0.1/servers/{serverName}/versions/{version}");
+    }
+    // ToolHive's API client asks for v0/servers/{name} (URL-encoded): the latest version.
+    const latest = await a.v0(`v0/servers/${enc(n("client"))}`, "ServerResponse");
+    expect(latest.server.version).toBe("1.2.0");
+
+    const pre = await SELF.fetch(`${a.root}v0.1/servers`, { method: "OPTIONS", headers: { Origin: "vscode-file://vscode-app", "Access-Control-Request-Method": "GET", "Access-Control-Request-Headers": "authorization" } });
+    expect(pre.status).toBe(204);
+    expect(pre.headers.get("access-control-allow-origin")).toBe("*");
+    expect(pre.headers.get("access-control-allow-methods")).toBe("GET,OPTIONS");
+    expect(pre.headers.get("access-control-allow-headers")?.toLowerCase()).toContain("authorization");
+    expect(pre.headers.get("access-control-allow-credentials")).toBeNull();
+    const got = await SELF.fetch(`${a.root}v0.1/servers`, { headers: { Origin: "vscode-file://vscode-app", Authorization: `Bearer ${a.token}` } });
+    expect(got.status).toBe(200);
+    expect(got.headers.get("access-control-allow-origin")).toBe("*");
+    const acrossPre = await SELF.fetch(`${BASE}/mcp/-/v0.1/servers`, { method: "OPTIONS", headers: { Origin: "https://github.com", "Access-Control-Request-Method": "GET" } });
+    expect(acrossPre.headers.get("access-control-allow-origin")).toBe("*");
+  });
+
+  it("answers a server's routes across catalogs from the catalog holding it (?catalog= picks among several)", async () => {
+    const a = await catalogRepo();
+    const b = await catalogRepo();
+    await published(a, server(n("shared"), "1.0.0"));
+    await published(a, server(n("shared"), "1.1.0"));
+    await published(a, server(n("only-a"), "0.1.0"));
+    const get = (path: string, token: string) => SELF.fetch(`${BASE}/mcp/-/v0.1/servers/${path}`, { headers: { Authorization: `Bearer ${token}` } });
+    const latest = await jsonOf(await get(`${enc(n("shared"))}/versions/latest`, a.token), 200);
+    expect(openApiErrors("ServerResponse", latest)).toEqual([]);
+    expect(latest.server.version).toBe("1.1.0");
+    expect(ours(latest).catalog.repo).toBe(a.repo.slug);
+    const versions = await jsonOf(await get(`${enc(n("shared"))}/versions`, a.token), 200);
+    expect(openApiErrors("ServerList", versions)).toEqual([]);
+    expect(versions.servers.map((s: any) => s.server.version)).toEqual(["1.1.0", "1.0.0"]);
+    expect((await jsonOf(await get(`${n("shared")}/versions/1.0.0`, a.token), 200)).server.version).toBe("1.0.0");
+    expect((await get(`${enc(n("shared"))}/versions/1.0.0/server.json`, a.token)).status).toBe(200);
+    // Another project's token can't reach project A's server through the catalog of catalogs.
+    const hidden = await get(`${enc(n("only-a"))}/versions/latest`, b.token);
+    expect(hidden.status).toBe(404);
+    expect(hidden.headers.get("content-type")).toContain("application/problem+json");
+    expect((await get(`${enc(n("shared"))}/versions/latest?catalog=${a.project.slug}/nope`, a.token)).status).toBe(404);
+    expect((await jsonOf(await get(`${enc(n("shared"))}?catalog=${a.project.slug}/${a.repo.slug}`, a.token), 200)).server.version).toBe("1.1.0");
   });
 });

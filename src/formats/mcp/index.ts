@@ -4,6 +4,7 @@
  * and in ToolHive's registry API, both read from the same entries (catalog.ts).
  *   POST  v0/publish                                     server.json → ServerResponse (write)
  *   GET   v0/servers[?cursor&limit&search&updated_since&version&include_deleted&transport&verified]
+ *   GET   v0/servers/{serverName}                         its latest version (reads.ts)
  *   GET   v0/servers/{serverName}/versions                every version, newest first
  *   GET   v0/servers/{serverName}/versions/{version|latest}
  *   GET   v0/servers/{serverName}/versions/{version}/server.json   the document as published (Range, ETag)
@@ -11,6 +12,7 @@
  *   DELETE v0/servers/{serverName}/versions/{version}     to the repo's trash (delete)
  *   GET   api/v1beta/registry[/{name}[/servers[/{serverName}]]]  ToolHive's shape ({name} = repo)
  *   GET   registry.json                                    ToolHive's registry file (thv config set-registry)
+ *   GET   openapi.yaml                                     what `thv config set-registry-api` checks
  * and, naming no repo, `GET /mcp/-/v0/servers`: every catalog the caller reads (across.ts).
  * Invariants: `{serverName}` is URL-encoded (`com.example%2Fweather`); the unencoded
  * form (`com.example/weather`) is accepted too. Credentials are checked before a body is
@@ -21,15 +23,16 @@ import { Hono, type Context } from "hono";
 import type { AppEnv } from "../../http/types";
 import { withHeaders, type ErrorRenderer } from "../../http/errors";
 import { readCapped } from "../../http/body";
-import { sendFile } from "../../http/download";
 import { invalid, notFound } from "../../core/errors";
 import type { OpenedRepo } from "../../services/projects";
 import type { Scope } from "../../services/scope";
 import type { Format } from "../format";
 import { mcpClientSetup } from "./client-setup";
 import { acrossApp } from "./across";
+import { openApiYaml } from "./openapi-doc";
 import * as catalog from "./catalog";
-import { API_VERSIONS, flag, listPage, localHosts, resolve } from "./listing";
+import { API_VERSIONS, listPage, localHosts, resolve } from "./listing";
+import { catalogCors, decode, serverGet, serverPath, v0 } from "./reads";
 import { toolhiveServer, v0Server } from "./shapes";
 
 const STATUS_TEXT: Record<number, string> = { 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed", 409: "Conflict", 413: "Payload Too Large", 415: "Unsupported Media Type", 422: "Unprocessable Entity", 451: "Unavailable For Legal Reasons", 500: "Internal Server Error", 503: "Service Unavailable" };
@@ -46,24 +49,6 @@ const REGISTRY_SCHEMA_VERSION = "1.0.0";
 function segments(c: Context<AppEnv>): string[] {
   return c.var.target.rest.split("/");
 }
-const decode = (s: string) => {
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    throw invalid("Request", "invalid percent-encoding in the path");
-  }
-};
-
-/** `{serverName}` and what follows it, from the raw segments after `servers/`. */
-function serverPath(segs: string[]): { name: string; tail: string[] } {
-  const first = decode(segs[0] ?? "");
-  if (first.includes("/")) return { name: first, tail: segs.slice(1) };
-  if (segs.length < 2) throw notFound("Server", `server ${first} not found`);
-  return { name: `${first}/${decode(segs[1]!)}`, tail: segs.slice(2) };
-}
-
-const v0 = async (scope: Scope, e: catalog.Entry) => v0Server(e, await resolve(scope, e));
-
 async function v0Get(c: Context<AppEnv>, segs: string[]) {
   const opened = await c.var.target.open("read");
   const scope = c.var.scope;
@@ -74,22 +59,7 @@ async function v0Get(c: Context<AppEnv>, segs: string[]) {
     return c.json({ servers: page.map((p) => v0Server(p.entry, p.refs)), metadata: { count: page.length, ...(nextCursor ? { nextCursor } : {}) } });
   }
   const { name, tail } = serverPath(segs.slice(1));
-  if (tail[0] === "versions" && tail.length === 3 && tail[2] === catalog.SERVER_FILE) {
-    const file = await catalog.serverFile(scope, opened, name, decode(tail[1]!));
-    return sendFile(c, opened.repo, file, { contentType: "application/json" });
-  }
-  if (tail[0] !== "versions" || tail.length > 2) throw notFound("Route", `GET ${segs.join("/")} is not a registry route`);
-  const includeDeleted = flag(c.req.query("include_deleted"));
-  if (tail.length === 2) {
-    const e = await catalog.entry(scope, opened, name, decode(tail[1]!), includeDeleted);
-    if (!e) throw notFound("Server", `server ${name} version ${decode(tail[1]!)} not found`);
-    return c.json(await v0(scope, e));
-  }
-  const all = (await catalog.catalog(scope, opened)).filter((e) => e.name === name && (includeDeleted || e.status !== "deleted"));
-  if (all.length === 0) throw notFound("Server", `server ${name} not found`);
-  const newest = all.sort((a, b) => b.publishedAt - a.publishedAt);
-  const servers = await Promise.all(newest.map((e) => v0(scope, e)));
-  return c.json({ servers, metadata: { count: servers.length } });
+  return serverGet(c, opened, name, tail);
 }
 
 /** ToolHive's `registry/{name}` body: the registry file plus its name and counts. */
@@ -121,16 +91,21 @@ async function toolhiveGet(c: Context<AppEnv>, segs: string[]) {
 }
 
 export const mcpApp = new Hono<AppEnv>();
+mcpApp.use("/:project/:repo/*", catalogCors);
 
 mcpApp.get("/:project/:repo/*", async (c) => {
   const segs = segments(c);
   if (API_VERSIONS.has(segs[0]!)) return v0Get(c, segs.slice(1));
   if (segs[0] === "api" && segs[1] === "v1beta" && segs[2] === "registry") return toolhiveGet(c, segs.slice(3).filter((s, i, a) => s !== "" || i < a.length - 1));
+  if (segs.length === 1 && segs[0] === "openapi.yaml") {
+    const opened = await c.var.target.open("read");
+    return c.body(openApiYaml(c.var.target.url, `OrbitalReg MCP catalog ${opened.project.slug}/${opened.repo.slug}`), 200, { "Content-Type": "application/yaml" });
+  }
   if (segs.length === 1 && segs[0] === "registry.json") {
     const opened = await c.var.target.open("read");
     return c.json((await toolhiveRegistry(c.var.scope, opened)).file);
   }
-  throw notFound("Route", `${segs.join("/")} is not a catalog route (v0/…, api/v1beta/registry…, registry.json)`);
+  throw notFound("Route", `${segs.join("/")} is not a catalog route (v0/…, api/v1beta/registry…, registry.json, openapi.yaml)`);
 });
 
 mcpApp.post("/:project/:repo/*", async (c) => {
