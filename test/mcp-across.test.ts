@@ -133,6 +133,16 @@ describe("mcp: what registry clients need (ToolHive's API mode, VS Code and Copi
     expect(got.headers.get("access-control-allow-origin")).toBe("*");
     const acrossPre = await SELF.fetch(`${BASE}/mcp/-/v0.1/servers`, { method: "OPTIONS", headers: { Origin: "https://github.com", "Access-Control-Request-Method": "GET" } });
     expect(acrossPre.headers.get("access-control-allow-origin")).toBe("*");
+
+    // A public catalog's set-up: ToolHive's API mode and VS Code's gallery URL are the catalog's root.
+    await jsonOf(await req(`/api/v1/repos/${a.repo.id}`, { method: "PATCH", token: "test-admin-token", json: { visibility: "public" } }), 200);
+    const setup = await jsonOf(await req(`/api/v1/repos/${a.repo.id}/client-setup`, { token: a.token }), 200);
+    const root = a.root.replace(/\/$/, "");
+    expect(setup.sections[0].commands[0]).toBe(`thv config set-registry-api ${root} --allow-private-ip`);
+    expect(JSON.parse(setup.sections[1].content)["chat.mcp.gallery.serviceUrl"]).toBe(root);
+    // What those clients then read, without credentials.
+    expect((await SELF.fetch(`${root}/openapi.yaml`)).status).toBe(200);
+    expect((await jsonOf(await SELF.fetch(`${root}/v0/servers/${enc(n("client"))}`), 200)).server.version).toBe("1.2.0");
   });
 
   it("answers a server's routes across catalogs from the catalog holding it (?catalog= picks among several)", async () => {

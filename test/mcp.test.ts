@@ -7,6 +7,7 @@
  * checked against the MCP registry's vendored OpenAPI document.
  */
 import { describe, expect, it } from "vitest";
+import { SELF } from "cloudflare:test";
 import { ADMIN, audit, captureEvents, createRepo, createServiceAccount, jsonOf, mintToken, req } from "./helpers";
 import { oci, pushImage, putManifest } from "./oci-helpers";
 import { openApiErrors, responseSchemaErrors } from "./support/mcp-openapi";
@@ -177,8 +178,11 @@ describe("mcp: reading", () => {
     expect(file.servers).toEqual(one.registry.servers);
     expect((await r.call("api/v1beta/registry/other")).status).toBe(404);
     const setup = await jsonOf(await req(`/api/v1/repos/${r.repo.id}/client-setup`, { token: r.token }), 200);
-    expect(setup.sections.map((x: any) => x.id)).toEqual(["toolhive", "browse", "publish", "status"]);
-    expect(setup.sections[0].commands[0]).toBe(`thv config set-registry ${r.root}registry.json --allow-private-ip`);
+    expect(setup.sections.map((x: any) => x.id)).toEqual(["toolhive", "vscode", "browse", "publish", "status"]);
+    expect(setup.sections[0].commands[0]).toBe(`thv config set-registry ${r.root.replace("://", "://ci:<TOKEN>@")}registry.json --allow-private-ip`);
+    // What that command makes thv send: the token as a Basic password.
+    const basic = await SELF.fetch(`${r.root}registry.json`, { headers: { Authorization: `Basic ${btoa(`ci:${r.token}`)}` } });
+    expect((await jsonOf(basic, 200)).servers).toEqual(file.servers);
     const remoteOnly = await r.v0("v0/servers?transport=streamable-http", "ServerList");
     expect(remoteOnly.servers.map((s: any) => s.server.name)).toEqual(["com.example/remote"]);
   });
