@@ -2,8 +2,10 @@
 // its image with skopeo, then publishes the server.json with curl; both API shapes (the
 // MCP registry's v0 and ToolHive's) list the server with the image digest pinned, and
 // `pulls` (the download log's) grows with two `skopeo copy` pulls; a security block on the
-// image shows as the entry's reference `blocked` and skopeo's pull fails. Every v0 answer is validated against the
-// MCP registry's published OpenAPI document (vendored in test/fixtures/mcp-registry/).
+// image shows as the entry's reference `blocked` and skopeo's pull fails; then the docs' own
+// commands: search across catalogs, Claude Code's list, a block on a catalog version,
+// DELETE. Every v0 answer is validated against the MCP registry's published OpenAPI
+// document (vendored in test/fixtures/mcp-registry/).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
@@ -11,7 +13,7 @@ import { join } from "node:path";
 import { spawnSync } from "node:child_process";
 import { parse } from "yaml";
 import { Validator } from "@cfworker/json-schema";
-import { HOSTPORT, URL_, api, runAsync, scratch, unique } from "./lib.mjs";
+import { ADMIN, HOSTPORT, URL_, api, runAsync, scratch, snippet, unique } from "./lib.mjs";
 import { startIssuer } from "./oidc-issuer.mjs";
 import { newLayout, writeImage, writeIndex, writeLayer } from "./oci-layout.mjs";
 
@@ -128,5 +130,40 @@ test("a server.json published with an OIDC-exchanged token lists its skopeo-push
     assert.match(pull.stderr, /Compromised build; use v2\./);
     await api(`/api/admin/security/${block.id}`, { method: "DELETE" });
     assert.equal(check("ServerResponse", await get(`v0/servers/${encodeURIComponent("com.acme/weather")}/versions/latest`))._meta["dev.orbitalreg/catalog"].references[0].state, "ok");
+  });
+
+  await t.test("docs/formats/mcp.md's commands: search across catalogs, Claude Code's list, a block on a catalog version, DELETE", async () => {
+    const doc = JSON.parse(readFileSync(serverJson, "utf8"));
+    const publish = async (body) => check("ServerResponse", JSON.parse(await runAsync("curl", ["-sSf", "-H", `Authorization: Bearer ${token}`, "-H", "Content-Type: application/json", "-d", JSON.stringify(body), `${root}v0/publish`])));
+    await publish({ ...doc, version: "1.1.0" });
+    await publish({ name: "com.acme/search", description: "Web search", version: "0.1.0", remotes: [{ type: "streamable-http", url: "https://search.acme.example/mcp" }] });
+    const env = { ...process.env, BASE: URL_, HOST: HOSTPORT, P: project.slug, R: catalog.slug, TOKEN: token, ADMIN_TOKEN: ADMIN, PROJECT_ID: project.id };
+    const sh = (script) => runAsync("bash", ["-euo", "pipefail", "-c", script], { env });
+
+    const [verified, remote, latest] = await Promise.all(snippet("docs/formats/mcp.md", "mcp-across").trim().split("\n").map(async (line) => JSON.parse(await sh(line))));
+    check("ServerList", verified);
+    const mine = verified.servers.filter((s) => s._meta["dev.orbitalreg/catalog"].catalog.project === project.slug);
+    assert.deepEqual(mine.map((s) => [s.server.name, s.server.version, s._meta["dev.orbitalreg/catalog"].verified]), [["com.acme/weather", "1.1.0", true]]);
+    assert.ok(check("ServerList", remote).servers.some((s) => s.server.name === "com.acme/search"));
+    assert.equal(check("ServerResponse", latest).server.version, "1.1.0");
+
+    assert.equal((await sh(snippet("docs/formats/mcp.md", "mcp-claude"))).trim(), "claude mcp add --transport http com.acme-search https://search.acme.example/mcp");
+
+    // What ToolHive's API mode checks first (thv config set-registry-api).
+    const openapiDoc = parse(await runAsync("curl", ["-sSf", "-H", `Authorization: Bearer ${token}`, `${root}openapi.yaml`]));
+    assert.equal(openapiDoc.info.version, "1.0.0");
+    assert.match(openapiDoc.info.description, /https:\/\/github\.com\/modelcontextprotocol\/registry/);
+
+    const block = JSON.parse(await sh(snippet("docs/formats/mcp.md", "mcp-block")));
+    const blocked = check("ServerResponse", await get(`v0/servers/${encodeURIComponent("com.acme/weather")}/versions/1.1.0`));
+    assert.equal(blocked._meta["io.modelcontextprotocol.registry/official"].status, "deprecated");
+    assert.equal(blocked._meta["dev.orbitalreg/catalog"].policy.code, "BlockedSecurity");
+    assert.match(blocked._meta["dev.orbitalreg/catalog"].policy.message, /Exfiltrates tokens; use 2\.x\./);
+    assert.equal((await get(`api/v1beta/registry/${catalog.slug}/servers/${encodeURIComponent("com.acme/weather")}`)).server.status, "Deprecated");
+    await api(`/api/admin/security/${block.id}`, { method: "DELETE" });
+
+    check("ServerResponse", JSON.parse(await sh(snippet("docs/formats/mcp.md", "mcp-delete"))));
+    const versions = check("ServerList", await get(`v0/servers/${encodeURIComponent("com.acme/weather")}/versions?include_deleted=true`));
+    assert.deepEqual(versions.servers.map((s) => s.server.version), ["1.1.0"]);
   });
 });
