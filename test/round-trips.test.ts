@@ -102,9 +102,13 @@ const ROWS: Row[] = [
   { format: "go", read: "@latest", immutable: false, path: (p) => `${p.base}/example.com/${p.name}/@latest` },
   { format: "go", read: ".info", immutable: false, path: (p) => `${p.base}/example.com/${p.name}/@v/v1.0.0.info` },
   { format: "go", read: ".mod", immutable: true, artifact: true, path: (p) => `${p.base}/example.com/${p.name}/@v/v1.0.0.mod` },
-  // MCP catalogs read their catalog document through the repo indexes; a server.json is a download like any other.
-  { format: "mcp", read: "server.json", immutable: true, artifact: true, unplanned: true, path: (p) => p.download },
-  { format: "mcp", read: "server.json HEAD", immutable: true, artifact: true, unplanned: true, method: "HEAD", path: (p) => p.download },
+  // MCP catalogs read their catalog document through the repo indexes, with the repo's
+  // restricted versions in the same batch (policy); a server.json is a download like any other.
+  { format: "mcp", read: "server.json", immutable: true, artifact: true, path: (p) => p.download },
+  { format: "mcp", read: "server.json HEAD", immutable: true, artifact: true, method: "HEAD", path: (p) => p.download },
+  { format: "mcp", read: "v0.1/servers", immutable: false, path: (p) => `${p.base}/v0.1/servers` },
+  { format: "mcp", read: "versions/latest", immutable: false, path: (p) => p.download.replace(/\/versions\/1\.0\.0\/server\.json$/, "/versions/latest") },
+  { format: "mcp", read: "registry.json (ToolHive)", immutable: false, path: (p) => `${p.base}/registry.json` },
 ];
 
 interface Fixture {
@@ -183,7 +187,7 @@ function table(ms: Measurement[]): string {
 
 const results: Measurement[] = [];
 /** The top document of each format whose indexes are generated on read. */
-const TOP_DOCUMENT: Record<string, string> = { deb: "dists/bookworm/InRelease", rpm: "repodata/repomd.xml", "helm-classic": "index.yaml" };
+const TOP_DOCUMENT: Record<string, string> = { deb: "dists/bookworm/InRelease", rpm: "repodata/repomd.xml", "helm-classic": "index.yaml", mcp: "v0.1/servers" };
 const builds: { format: string; document: string; visibility: string; calls: Calls }[] = [];
 const writes: string[] = [];
 const npm = ADAPTERS.find((a) => a.name === "npm")!;

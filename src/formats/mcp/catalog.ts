@@ -35,7 +35,7 @@ import semver from "semver";
 import type { Scope } from "../../services/scope";
 import type { OpenedRepo } from "../../services/projects";
 import * as packages from "../../services/artifacts";
-import { ingestBlob, publishVersion, readIndexFileWithRestrictions, releaseUnusedBlobs, updateVersionStatus, type IndexBuilder, type RestrictedVersion } from "../../services/artifacts";
+import { ingestBlob, plannedIndexFileWithRestrictions, publishVersion, readIndexFileWithRestrictions, releaseUnusedBlobs, updateVersionStatus, type IndexBuilder, type RestrictedVersion } from "../../services/artifacts";
 import { heldMessage, isHeld, policyView, type PolicyState } from "../../services/policy";
 import { trashVersion } from "../../services/lifecycle";
 import { conflict, invalid, notFound } from "../../core/errors";
@@ -147,6 +147,9 @@ const builder: IndexBuilder = async (input) => {
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.publishedAt - b.publishedAt));
   return { documents: [{ path: CATALOG_DOC, bytes: new TextEncoder().encode(JSON.stringify(entries)), contentType: MEDIA_TYPE }] };
 };
+
+/** The catalog read, for the gate's batch (formats/mcp `planRead`). */
+export const plannedCatalog = plannedIndexFileWithRestrictions(CATALOG_DOC);
 
 /** Every server version of the catalog the caller may see, by name then publish order, with its policy state. */
 export async function catalog(scope: Scope, opened: OpenedRepo): Promise<Entry[]> {

@@ -27,6 +27,7 @@ import { invalid, notFound } from "../../core/errors";
 import type { OpenedRepo } from "../../services/projects";
 import type { Scope } from "../../services/scope";
 import type { Format } from "../format";
+import { plannedStoredFile, type PlannedRead } from "../../services/artifacts";
 import { mcpClientSetup } from "./client-setup";
 import { acrossApp } from "./across";
 import { openApiYaml } from "./openapi-doc";
@@ -146,12 +147,30 @@ mcpApp.delete("/:project/:repo/*", async (c) => {
   return c.json(await v0(c.var.scope, removed));
 });
 
+/**
+ * The one read a GET will make, for the gate's batch: a server.json download reads its
+ * stored file (with the version's policy columns); every other catalog read reads the
+ * catalog document with the repo's restricted versions. Cross-catalog routes (`/mcp/-/`)
+ * name no repo and plan nothing.
+ */
+function planRead(rest: string, method: string): PlannedRead | null {
+  if (method !== "GET" && method !== "HEAD") return null;
+  const segs = rest.split("/");
+  if (segs.length === 1 && segs[0] === "openapi.yaml") return null;
+  if (API_VERSIONS.has(segs[0]!) && segs[1] === "servers" && segs.length > 2) {
+    const { name, tail } = serverPath(segs.slice(2));
+    if (tail[0] === "versions" && tail.length === 3 && tail[2] === catalog.SERVER_FILE) return plannedStoredFile({ packageName: name, version: decode(tail[1]!), name: catalog.SERVER_FILE });
+  }
+  return catalog.plannedCatalog;
+}
+
 export const mcpFormat: Format = {
   id: "mcp",
   repoFormats: ["mcp"],
   prefix: "/mcp",
   routes: mcpApp,
   unscopedRoutes: acrossApp,
+  planRead,
   renderError: renderProblem,
   exampleArtifact: "com.example/weather",
   clientSetup: mcpClientSetup,

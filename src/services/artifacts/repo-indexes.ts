@@ -34,7 +34,7 @@ import * as q from "../../db/indexes";
 import * as pq from "../../db/packages";
 import type { FileRow, PackageRow, RestrictedVersion, VersionRow } from "../../db/packages";
 import { isForeignKeyViolation } from "../../db/errors";
-import { runBatch, runRead, runReads } from "../../db/client";
+import { runBatch, runRead, type Read, type Ref } from "../../db/client";
 import { TtlCache } from "../../core/ttl-cache";
 import type { PlannedRead } from "./reads";
 import { newId, sha256Hex } from "../../core/ids";
@@ -127,9 +127,23 @@ export async function readIndexFile(scope: Scope, repoId: string, path: string, 
  * (an MCP catalog), which a block or a hold's end changes without a new revision.
  */
 export async function readIndexFileWithRestrictions(scope: Scope, repoId: string, path: string, build: IndexBuilder): Promise<{ file: IndexFile | null; restricted: RestrictedVersion[] }> {
-  const [current, restricted] = (await runReads(scope.db, [q.currentIndexRead(scope.db, repoId, path), pq.restrictedVersionsRead(scope.db, repoId)])) as [q.CurrentIndexRead, RestrictedVersion[]];
+  const { current, restricted } = await readOnce(scope, withRestrictionsKey(path), () => runRead(scope.db, withRestrictionsRead(scope.db, repoId, path)));
   return { file: await fromCurrent(scope, repoId, path, build, current), restricted };
 }
+
+const withRestrictionsKey = (path: string) => `index+restricted:${path}`;
+
+function withRestrictionsRead(db: Scope["db"], repoId: Ref, path: string): Read<{ current: q.CurrentIndexRead; restricted: RestrictedVersion[] }> {
+  const index = q.currentIndexRead(db, repoId, path);
+  const restricted = pq.restrictedVersionsRead(db, repoId);
+  return {
+    items: [...index.items, ...restricted.items],
+    decode: (r) => ({ current: index.decode(r.slice(0, index.items.length)), restricted: restricted.decode(r.slice(index.items.length)) }),
+  };
+}
+
+/** `readIndexFileWithRestrictions`' read, for the gate's batch. */
+export const plannedIndexFileWithRestrictions = (path: string): PlannedRead => ({ key: withRestrictionsKey(path), read: (scope, repo) => withRestrictionsRead(scope.db, repo, path) });
 
 async function fromCurrent(scope: Scope, repoId: string, path: string, build: IndexBuilder, { rev, latest, parts }: q.CurrentIndexRead): Promise<IndexFile | null> {
   let index = latest;
