@@ -80,6 +80,9 @@ describe("mcp: policy on catalog versions", () => {
     const th = await jsonOf(await r.call("registry.json", {}, reader), 200);
     expect(th.servers[name]["dev.orbitalreg/catalog"].version).toBe("1.0.0");
 
+    // Another writer can't see it either, so can't change its status (404, as on GET).
+    const writer = await mintToken(r.project.id, (await createServiceAccount(r.project.id, "writer")).id);
+    expect((await r.call(`v0/servers/${enc(name)}/versions/2.0.0/status`, { method: "PATCH", json: { status: "deprecated" } }, writer)).status).toBe(404);
     // The publisher sees its held version, marked.
     const mine = await r.v0(`v0/servers/${enc(name)}/versions/latest`, "ServerResponse");
     expect(mine.server.version).toBe("2.0.0");

@@ -211,7 +211,8 @@ export async function changeStatus(scope: Scope, opened: OpenedRepo, name: strin
   const pkg = await packages.findPackage(scope, opened.repo.id, name);
   if (!pkg) throw notFound("Server", `server ${name} not found`);
   const rows = version === null ? (await packages.versionsWithFiles(scope, pkg.id)).map((v) => v.version) : [await packages.findVersion(scope, pkg.id, version)];
-  if (!rows[0]) throw notFound("Server", `server ${name} version ${version} not found`);
+  // A version the caller can't see (held in quarantine, not theirs) is not found, as on GET.
+  if (!rows[0] || (version !== null && !(await entry(scope, opened, name, version)))) throw notFound("Server", `server ${name} version ${version} not found`);
   for (const row of rows) await updateVersionStatus(scope, opened, pkg, row!, flagsOf(change));
   const after = (await catalog(scope, opened)).filter((e) => e.name === name);
   return version === null ? after : after.filter((e) => e.version === version);
