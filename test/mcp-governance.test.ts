@@ -88,6 +88,19 @@ describe("mcp: policy on catalog versions", () => {
     expect(mine.server.version).toBe("2.0.0");
     expect(ours(mine)).toMatchObject({ verified: false, policy: { state: "quarantined" } });
   });
+  it("a licence policy leaves catalogs alone: server.json declares no licence, so an unknown-licence rule does not refuse it", async () => {
+    const r = await catalogRepo();
+    const name = "com.example/unlicensed";
+    await published(r, server(name, "1.0.0"));
+    // Made after a publish (re-evaluates what is stored) and before one (judges the publish).
+    const lp = await jsonOf(await req("/api/admin/license-policies", { method: "POST", token: ADMIN, json: { name: `lp-${crypto.randomUUID().slice(0, 8)}`, project_id: r.project.id, allow: ["MIT"], action: "block", unknown_action: "block" } }), 201);
+    const pub = await published(r, server(name, "1.1.0"));
+    expect(ours(pub).policy).toBeUndefined();
+    const stored = await r.v0(`v0/servers/${enc(name)}/versions/1.0.0`, "ServerResponse");
+    expect(ours(stored).policy).toBeUndefined();
+    for (const v of ["1.0.0", "1.1.0"]) expect((await r.call(`v0/servers/${enc(name)}/versions/${v}/server.json`)).status).toBe(200);
+    expect((await req(`/api/admin/license-policies/${lp.id}`, { method: "DELETE", token: ADMIN })).status).toBe(204);
+  });
 });
 
 describe("mcp: DELETE a version", () => {

@@ -171,6 +171,8 @@ export const mcpFormat: Format = {
   routes: mcpApp,
   unscopedRoutes: acrossApp,
   planRead,
+  // server.json has no licence field: a licence policy's unknown-licence rule would refuse every catalog version.
+  declaresLicenses: false,
   renderError: renderProblem,
   exampleArtifact: "com.example/weather",
   clientSetup: mcpClientSetup,
