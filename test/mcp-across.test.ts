@@ -11,6 +11,7 @@ import { parse } from "yaml";
 import { createRepo, jsonOf, req } from "./helpers";
 import { pushImage } from "./oci-helpers";
 import { openApiErrors } from "./support/mcp-openapi";
+import { measure } from "./support/calls";
 import { BASE, catalogRepo, enc, ours, published, server } from "./support/mcp";
 
 const PP = "io.modelcontextprotocol.registry/publisher-provided";
@@ -167,5 +168,26 @@ describe("mcp: what registry clients need (ToolHive's API mode, VS Code and Copi
     expect(hidden.headers.get("content-type")).toContain("application/problem+json");
     expect((await get(`${enc(n("shared"))}/versions/latest?catalog=${a.project.slug}/nope`, a.token)).status).toBe(404);
     expect((await jsonOf(await get(`${enc(n("shared"))}?catalog=${a.project.slug}/${a.repo.slug}`, a.token), 200)).server.version).toBe("1.1.0");
+  });
+});
+
+describe("mcp: what a search across catalogs costs", () => {
+  it("a few queries to find the caller's catalogs, then one D1 round trip per catalog (all at once)", async () => {
+    const a = await catalogRepo();
+    const slugs = [a.repo.slug];
+    for (let i = 0; i < 2; i++) slugs.push((await createRepo(a.project.id, "mcp")).slug);
+    for (const slug of slugs) {
+      const res = await SELF.fetch(`${BASE}/mcp/${a.project.slug}/${slug}/v0/publish`, { method: "POST", headers: { Authorization: `Bearer ${a.token}`, "Content-Type": "application/json" }, body: JSON.stringify(server(n(`cost-${slug}`), "1.0.0", { packages: undefined })) });
+      expect(res.status).toBe(200);
+    }
+    const path = `/mcp/-/v0.1/servers?search=cost-`;
+    const headers = { Authorization: `Bearer ${a.token}` };
+    await measure(path, { headers }); // warm: the token and grants are cached, as for any client's second request
+    const m = await measure(path, { headers });
+    expect(m.res.status).toBe(200);
+    const body = JSON.parse(new TextDecoder().decode(m.body));
+    expect(body.servers.filter((s: any) => s.server.name.includes(mark))).toHaveLength(3);
+    console.log(`mcp search across ${slugs.length} catalogs: ${m.calls.d1} D1 round trips`);
+    expect(m.calls.d1).toBeLessThanOrEqual(slugs.length + 3);
   });
 });

@@ -39,10 +39,10 @@ export type { Format } from "./format";
 
 export const FORMATS: readonly Format[] = [ociFormat, npmFormat, pypiFormat, mavenFormat, cargoFormat, goFormat, genericFormat, debFormat, rpmFormat, helmClassicFormat, mcpFormat];
 
-/** Every repo format, in registry order (what a repo may be created with). */
 /** The first segment of a format's unscoped routes (format.ts `unscopedRoutes`): never a project slug. */
 const UNSCOPED = "-";
 
+/** Every repo format, in registry order (what a repo may be created with). */
 export const REPO_FORMATS = FORMATS.flatMap((f) => f.repoFormats) as [string, ...string[]];
 
 const byRepoFormat = new Map<string, Format>();

@@ -1,9 +1,9 @@
 /**
  * The catalog of catalogs: `GET /mcp/-/v0/servers` (and `v0.1`) lists and searches the
  * servers of every MCP catalog the caller may read, in the registry's own list shape, so
- * one URL serves an MCP client (VS Code, Copilot, ToolHive's API mode) the whole vetted set: `search` (name, title, description,
- * tools, tags), `transport`, `verified=true`, `version=latest`, `updated_since`,
- * `include_deleted`, cursor pages (listing.ts). Each server says which catalog holds it
+ * one URL serves an MCP client (VS Code, Copilot, ToolHive's API mode) the whole vetted
+ * set: `search` (name, title, description, tools, tags), `transport`, `verified=true`,
+ * `version=latest`, `updated_since`, `include_deleted`, cursor pages (listing.ts). Each server says which catalog holds it
  * under `_meta["dev.orbitalreg/catalog"].catalog`. A server's own routes
  * (`servers/{name}`, `…/versions`, `…/versions/{version|latest}`, `…/server.json`) answer
  * from the oldest readable catalog listing that name, or the one `?catalog=` names.
@@ -15,6 +15,8 @@
  * - `-` is never a project slug, so this path can't shadow a catalog.
  * - At most MAX_CATALOGS catalogs (oldest first) are searched;
  *   `metadata["dev.orbitalreg/catalogs"]` says how many were and whether more exist.
+ * - Cost: which repos the caller reads (its reach, the repos, their projects: a few
+ *   queries), then one round trip per catalog, all at once (test/mcp-across.test.ts pins it).
  */
 import { Hono, type Context } from "hono";
 import type { AppEnv } from "../../http/types";
