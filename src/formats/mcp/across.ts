@@ -16,7 +16,8 @@
  * - At most MAX_CATALOGS catalogs (oldest first) are searched;
  *   `metadata["dev.orbitalreg/catalogs"]` says how many were and whether more exist.
  * - Cost: which repos the caller reads (its reach, the repos, their projects: a few
- *   queries), then one round trip per catalog, all at once (test/mcp-across.test.ts pins it).
+ *   queries), then every catalog's document in one D1 batch (test/mcp-across.test.ts
+ *   pins it); references are resolved for the page's entries only.
  */
 import { Hono, type Context } from "hono";
 import type { AppEnv } from "../../http/types";
@@ -41,7 +42,8 @@ const path = (o: OpenedRepo) => `${o.project.slug}/${o.repo.slug}`;
 async function catalogsOf(c: Context<AppEnv>) {
   const scope = c.var.scope;
   const { repos, truncated } = await readableReposOf(scope, "mcp", MAX_CATALOGS);
-  return { truncated, catalogs: await Promise.all(repos.map(async (opened) => ({ opened, entries: await catalog.catalog(scope, opened) }))) };
+  const entries = await catalog.catalogs(scope, repos);
+  return { truncated, catalogs: repos.map((opened, i) => ({ opened, entries: entries[i]! })) };
 }
 
 /** Adds where a server lives to its v0 body, under our `_meta` key. */

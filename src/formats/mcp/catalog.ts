@@ -35,7 +35,18 @@ import semver from "semver";
 import type { Scope } from "../../services/scope";
 import type { OpenedRepo } from "../../services/projects";
 import * as packages from "../../services/artifacts";
-import { ingestBlob, plannedIndexFileWithRestrictions, publishVersion, readIndexFileWithRestrictions, releaseUnusedBlobs, updateVersionStatus, type IndexBuilder, type RestrictedVersion } from "../../services/artifacts";
+import {
+  ingestBlob,
+  plannedIndexFileWithRestrictions,
+  publishVersion,
+  readIndexFilesWithRestrictions,
+  readIndexFileWithRestrictions,
+  releaseUnusedBlobs,
+  updateVersionStatus,
+  type IndexBuilder,
+  type IndexFile,
+  type RestrictedVersion,
+} from "../../services/artifacts";
 import { heldMessage, isHeld, policyView, type PolicyState } from "../../services/policy";
 import { trashVersion } from "../../services/lifecycle";
 import { conflict, invalid, notFound } from "../../core/errors";
@@ -153,7 +164,17 @@ export const plannedCatalog = plannedIndexFileWithRestrictions(CATALOG_DOC);
 
 /** Every server version of the catalog the caller may see, by name then publish order, with its policy state. */
 export async function catalog(scope: Scope, opened: OpenedRepo): Promise<Entry[]> {
-  const { file, restricted } = await readIndexFileWithRestrictions(scope, opened.repo.id, CATALOG_DOC, builder);
+  return entriesOf(scope, opened, await readIndexFileWithRestrictions(scope, opened.repo.id, CATALOG_DOC, builder));
+}
+
+/** `catalog` of several catalogs, read in one D1 batch (the catalog of catalogs). */
+export async function catalogs(scope: Scope, opened: OpenedRepo[]): Promise<Entry[][]> {
+  if (opened.length === 0) return [];
+  const read = await readIndexFilesWithRestrictions(scope, opened.map((o) => o.repo.id), CATALOG_DOC, builder);
+  return Promise.all(read.map((r, i) => entriesOf(scope, opened[i]!, r)));
+}
+
+function entriesOf(scope: Scope, opened: OpenedRepo, { file, restricted }: { file: IndexFile | null; restricted: RestrictedVersion[] }): Promise<Entry[]> | Entry[] {
   const entries = file ? (JSON.parse(new TextDecoder().decode(file.bytes)) as Entry[]) : [];
   return restricted.length ? withPolicy(scope, opened, entries, restricted) : entries;
 }

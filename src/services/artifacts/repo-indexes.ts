@@ -34,7 +34,7 @@ import * as q from "../../db/indexes";
 import * as pq from "../../db/packages";
 import type { FileRow, PackageRow, RestrictedVersion, VersionRow } from "../../db/packages";
 import { isForeignKeyViolation } from "../../db/errors";
-import { runBatch, runRead, type Read, type Ref } from "../../db/client";
+import { runBatch, runRead, runReads, type Read, type Ref } from "../../db/client";
 import { TtlCache } from "../../core/ttl-cache";
 import type { PlannedRead } from "./reads";
 import { newId, sha256Hex } from "../../core/ids";
@@ -129,6 +129,15 @@ export async function readIndexFile(scope: Scope, repoId: string, path: string, 
 export async function readIndexFileWithRestrictions(scope: Scope, repoId: string, path: string, build: IndexBuilder): Promise<{ file: IndexFile | null; restricted: RestrictedVersion[] }> {
   const { current, restricted } = await readOnce(scope, withRestrictionsKey(path), () => runRead(scope.db, withRestrictionsRead(scope.db, repoId, path)));
   return { file: await fromCurrent(scope, repoId, path, build, current), restricted };
+}
+
+/**
+ * `readIndexFileWithRestrictions` for several repos at once, their reads in one D1 batch
+ * (a view across repos: MCP's catalog of catalogs); a stale index is built per repo.
+ */
+export async function readIndexFilesWithRestrictions(scope: Scope, repoIds: string[], path: string, build: IndexBuilder): Promise<{ file: IndexFile | null; restricted: RestrictedVersion[] }[]> {
+  const reads = (await runReads(scope.db, repoIds.map((id) => withRestrictionsRead(scope.db, id, path)))) as { current: q.CurrentIndexRead; restricted: RestrictedVersion[] }[];
+  return Promise.all(reads.map(async ({ current, restricted }, i) => ({ file: await fromCurrent(scope, repoIds[i]!, path, build, current), restricted })));
 }
 
 const withRestrictionsKey = (path: string) => `index+restricted:${path}`;
