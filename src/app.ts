@@ -15,6 +15,7 @@ import { RegistryError } from "./core/errors";
 import { allowedMethodsOf } from "./http/allowed-methods";
 import { BODY_BROKEN } from "./core/block-reader";
 import { buildApi } from "./api";
+import { internalRoutes } from "./api/internal";
 import { docsRoutes } from "./api/docs";
 import { mountFormats, planRequest, rendererForPath } from "./formats";
 import { signInRoutes, uiRoutes } from "./ui";
@@ -48,6 +49,7 @@ export function buildApp() {
   app.use(requestBodyLimit);
   app.route("/", docsRoutes);
   app.route("/", buildApi());
+  app.route("/internal", internalRoutes);
   app.route("/", signInRoutes);
   app.route("/", uiRoutes);
   mountFormats(app);

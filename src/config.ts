@@ -53,6 +53,23 @@ export const SETTINGS = {
     schema: text(4096),
     description: "Encrypts the repos' OpenPGP signing keys at rest (apt, dnf indexes; AES-GCM under an HKDF-derived key). Unset: derived from `ORBITALREG_ADMIN_TOKEN`, so changing that token makes existing repo keys unreadable: set this in production and never change it",
   },
+  ORBITALREG_INTERNAL_JWT_SECRET: {
+    kind: "secret",
+    schema: z.preprocess(unset, z.string().min(32, { error: "must be at least 32 characters" }).max(4096).optional()),
+    description:
+      "HS256 key of the internal API's service JWTs (`/internal/…`, docs/internal-api.md; a scanner signs with it). Unset, and `ORBITALREG_INTERNAL_JWT_PUBLIC_KEY` unset too: the internal API is off (every `/internal/…` path answers 404)",
+  },
+  ORBITALREG_INTERNAL_JWT_PUBLIC_KEY: {
+    kind: "variable",
+    schema: z.preprocess(unset, z.string().regex(/^-----BEGIN PUBLIC KEY-----[\s\S]+-----END PUBLIC KEY-----\s*$/, { error: "must be a PEM public key (SPKI)" }).max(4096).optional()),
+    description: "Ed25519 public key (SPKI PEM) that verifies the internal API's EdDSA service JWTs: the scanner keeps the private key. Unset: only HS256 tokens (if the secret is set)",
+  },
+  ORBITALREG_INTERNAL_JWT_AUDIENCE: { kind: "variable", schema: text(200), description: "The `aud` every internal API JWT must carry. Unset: `orbitalreg-internal`" },
+  ORBITALREG_INTERNAL_JWT_SUBJECT_PREFIX: {
+    kind: "variable",
+    schema: text(100),
+    description: "The prefix every internal API JWT's `sub` must start with (the rest names the service in audit and logs). Unset: `scanner:`",
+  },
   ORBITALREG_HELP_URL: { kind: "variable", schema: httpUrl, description: "Help link shown by `/api/public-config` (`help_url`). Unset: null" },
   ORBITALREG_BANNER: { kind: "variable", schema: text(1000), description: "Banner text shown by `/api/public-config` (`banner`). Unset: null" },
   ORBITALREG_ALLOW_PRIVATE_WEBHOOKS: {
@@ -180,6 +197,8 @@ export interface Config {
   edgeCacheMaxBytes: number;
   /** Largest request body accepted (null: no limit of our own). */
   maxRequestBodyBytes: number | null;
+  /** The internal API's service JWT (auth/internal-jwt.ts): off unless a key is set. */
+  internalJwt: { secret: string | null; publicKey: string | null; audience: string; subjectPrefix: string };
 }
 
 const memo = new WeakMap<object, Config | RegistryError>();
@@ -234,5 +253,11 @@ function read(env: Env): Config | RegistryError {
     },
     edgeCacheMaxBytes: v.ORBITALREG_EDGE_CACHE_MAX_BYTES ?? 32 * 1024 * 1024,
     maxRequestBodyBytes: v.ORBITALREG_MAX_REQUEST_BODY_BYTES ?? null,
+    internalJwt: {
+      secret: v.ORBITALREG_INTERNAL_JWT_SECRET ?? null,
+      publicKey: v.ORBITALREG_INTERNAL_JWT_PUBLIC_KEY ?? null,
+      audience: v.ORBITALREG_INTERNAL_JWT_AUDIENCE ?? "orbitalreg-internal",
+      subjectPrefix: v.ORBITALREG_INTERNAL_JWT_SUBJECT_PREFIX ?? "scanner:",
+    },
   };
 }

@@ -26,6 +26,11 @@ export interface Env {
   ORBITALREG_JWT_SECRET?: string;
   /** Encrypts repos' OpenPGP signing keys at rest (services/trust). Derived from the admin token when unset. */
   ORBITALREG_SIGNING_KEY_SECRET?: string;
+  /** The internal API's service JWT keys and claims (auth/internal-jwt.ts); no key: the internal API is off. */
+  ORBITALREG_INTERNAL_JWT_SECRET?: string;
+  ORBITALREG_INTERNAL_JWT_PUBLIC_KEY?: string;
+  ORBITALREG_INTERNAL_JWT_AUDIENCE?: string;
+  ORBITALREG_INTERNAL_JWT_SUBJECT_PREFIX?: string;
   ORBITALREG_HELP_URL?: string;
   ORBITALREG_BANNER?: string;
   /** "true": webhooks and OIDC issuers may point at private, loopback and link-local addresses (local testing). */

@@ -57,10 +57,12 @@ const ALLOWED: Record<string, string[]> = {
   "services/web": ["core", "db", "auth", "env", "config", "services", "services/events"],
   "services/trust": ["core", "db", "storage", "config", "env", "auth", "services", "services/events", "services/projects", "services/artifacts", "services/oci", "services/policy"],
   "services/oci": ["core", "db", "storage", "objects", "auth", "services", "services/artifacts", "services/events", "services/projects", "services/policy"],
+  // The internal API's reads for scanners: resolves artifacts as trust does, reads what artifacts and oci store.
+  "services/scanner": ["core", "db", "services", "services/artifacts", "services/oci", "services/trust"],
   "services/proxy": ["core", "db", "outbound", "objects", "auth", "config", "env", "services", "services/artifacts", "services/events", "services/projects", "services/oci"],
   http: ["core", "auth", "env", "config", "services", "services/artifacts", "services/projects", "db/client"],
   formats: ["core", "auth", "http", "services", "services/artifacts", "services/projects", "services/oci", "services/events", "services/trust", "services/policy", "services/lifecycle", "services/proxy"],
-  api: ["core", "http", "formats", "version", "config", "services", "services/artifacts", "services/projects", "services/identity", "services/events", "services/oci", "services/web", "services/policy", "services/search", "services/lifecycle", "services/trust", "services/proxy"],
+  api: ["core", "http", "formats", "version", "config", "services", "services/artifacts", "services/projects", "services/identity", "services/events", "services/oci", "services/web", "services/policy", "services/search", "services/lifecycle", "services/trust", "services/proxy", "services/scanner"],
   ui: ["core", "http", "api", "formats", "version", "services", "services/web", "services/policy"],
   queues: ["env", "config", "services", "services/events", "services/artifacts", "db/client", "services/lifecycle", "services/proxy"],
   // Retention, trash, legal holds, GC: deletes what artifacts and oci store, through their own functions.

@@ -3,6 +3,7 @@
  *
  * Rules, in order:
  *   instance admin, or a user flagged admin          → allowed (scopes still narrow)
+ *   the internal API's service (`internal`)          → its scopes (read, scan) everywhere
  *   read on a public repo                            → allowed, even anonymously
  *   anonymous                                        → 401 (who are you?)
  *   credential confined to another project           → 403
@@ -64,7 +65,7 @@ export class Access {
     if (p.projectId !== null && p.projectId !== projectId) return null;
     if (p.isAdmin) return "admin";
     if (p.role) return p.role;
-    if (p.type === "oidc") return null;
+    if (p.type === "oidc" || p.type === "internal") return null;
     return highestRole(await this.grants(projectId, repoId));
   }
 
@@ -81,6 +82,7 @@ export class Access {
     if (p.type === "instance_admin") return true;
     if (action === "read" && target.repo?.visibility === "public") return true;
     if (p.type === "anonymous") return false;
+    if (p.type === "internal") return p.scopes!.includes(action);
     if (p.isAdmin && (p.scopes === null || p.scopes.includes(action))) return true;
     return roleAllows(await this.roleIn(target.projectId, target.repo?.id ?? null), p.scopes, action);
   }

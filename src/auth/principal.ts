@@ -4,7 +4,8 @@
  * token it authenticated with (null only for the instance admin's static secret),
  * its optional project confinement, scopes and role override. An `oidc` principal
  * (a token exchanged from a CI-issued OIDC token) is always confined to one project
- * and always carries its role: it has no role bindings and is never an admin.
+ * and always carries its role: it has no role bindings and is never an admin. An
+ * `internal` principal (the internal API's service JWT) exists only on `/internal/…`.
  */
 import type { Role, TokenScope as Scope } from "../core/vocabulary";
 
@@ -12,7 +13,8 @@ export type Principal =
   | { type: "anonymous" }
   | { type: "instance_admin"; id: "admin"; name: "admin" }
   | {
-      type: "user" | "service_account" | "oidc";
+      /** `internal`: a trusted service's JWT on `/internal/…` (auth/internal-jwt.ts): read and scan everywhere, nothing else. */
+      type: "user" | "service_account" | "oidc" | "internal";
       id: string;
       name: string;
       tokenId: string;

@@ -62,6 +62,8 @@ export const ERROR_CODES = {
   // --- credentials and permissions ---
   UnauthorizedCredentialsRequired: { description: "The request needs credentials and sent none" },
   UnauthorizedInvalidToken: { description: "The token is unknown, expired or revoked" },
+  UnauthorizedInternalJwtRequired: { description: "An internal API request (`/internal/…`) carries no service JWT in `Orbitalreg-Internal-Api-Request` (other credentials are ignored there)" },
+  UnauthorizedInternalJwt: { description: "The internal API's service JWT was refused (signature, audience, subject prefix, missing or too distant expiry; the log has the reason)" },
   TooManyRequestsAuthFailures: { description: "Too many failed authentications from this address: wait `Retry-After` seconds (docs/auth.md#rate-limits)" },
   TooManyRequestsOidcExchange: { description: "Too many OIDC token exchanges from this address: wait `Retry-After` seconds (docs/oidc.md)" },
   ForbiddenAction: { description: "The credential does not allow this action" },
@@ -272,6 +274,8 @@ export const ERROR_CODES = {
   NotAcceptableContentType: { description: "None of the content types in Accept is available" },
 
   // --- Debian (apt) ---
+  NotFoundEntry: { description: "No entry (file inside the archive, or part) of that path or digest in the artifact: an internal API frame's error" },
+  InvalidArchiveTooLarge: { description: "The archive holds more entries, or unpacks to more bytes, than the internal API walks (docs/internal-api.md#limits)" },
   InvalidArchive: { description: "An archive inside the upload (ar, tar, gzip, xz, zstd) is corrupt, truncated, or unpacks past its limit" },
   InvalidDebPackage: { description: "The file is not a Debian binary package (ar with debian-binary and control.tar)" },
   InvalidDebControl: { description: "The package's control file lacks a valid Package, Version or Architecture, or sets archive fields" },

@@ -17,11 +17,17 @@
  * - A cookie-authenticated request that can change anything (not GET/HEAD/OPTIONS) must
  *   come from this origin (`Origin` header) and carry the session's CSRF token
  *   (`X-CSRF-Token`), else 403 before any route runs.
+ * - `/internal/…` (the internal API, docs/internal-api.md) is authenticated by its
+ *   service JWT alone (auth/internal-jwt.ts): Authorization and cookies are not even
+ *   read there, so no user, token or session credential gets in; with no internal key
+ *   configured the whole mount answers 404 as if it did not exist.
  */
 import { createMiddleware } from "hono/factory";
 import type { Context } from "hono";
 import type { AppEnv } from "./types";
-import { database } from "../db/client";
+import { database, type Db } from "../db/client";
+import type { Scope } from "../services/scope";
+import { authenticateInternal, internalApiEnabled, INTERNAL_HEADER } from "../auth/internal-jwt";
 import { Access } from "../auth/access";
 import { authenticate } from "../auth/authenticate";
 import { credentialFrom } from "../auth/credentials";
@@ -40,6 +46,7 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 /** Paths where a session cookie counts: the governance API, the UI and the sign-in flow. */
 const SESSION_PATHS = /^\/(?:$|api\/|ui(?:\/|$)|auth\/)/;
+const INTERNAL_PATHS = /^\/internal(?:\/|$)/;
 
 export const requestId = createMiddleware<AppEnv>(async function requestId(c, next) {
   const incoming = c.req.header("x-request-id");
@@ -53,6 +60,7 @@ export const scopeMiddleware = (planner: Planner) => createMiddleware<AppEnv>(as
   const db = database(c.env.DB);
   const waitUntil = (p: Promise<unknown>) => c.executionCtx.waitUntil(p.catch((e) => console.error("background task failed", e)));
   const url = new URL(c.req.url);
+  if (INTERNAL_PATHS.test(url.pathname)) return internalScope(c, next, db, waitUntil, url);
   const jwtSecret = await jwtSecretOf(c.env);
   const secret = credentialFrom(c.req.header("authorization"));
   const ip = c.req.header("cf-connecting-ip") ?? null;
@@ -91,6 +99,22 @@ export const scopeMiddleware = (planner: Planner) => createMiddleware<AppEnv>(as
   });
   await next();
 });
+
+async function internalScope(c: Context<AppEnv>, next: () => Promise<void>, db: Db, waitUntil: Scope["waitUntil"], url: URL) {
+  const keys = config(c.env).internalJwt;
+  if (!internalApiEnabled(keys)) throw new RegistryError("NotFoundRoute", `no route for ${c.req.method} ${url.pathname}`);
+  const ip = c.req.header("cf-connecting-ip") ?? null;
+  const token = c.req.header(INTERNAL_HEADER);
+  if (token) refuseIfLockedOut(ip);
+  let principal: Principal;
+  try {
+    principal = await authenticateInternal(token, keys);
+  } catch (e) {
+    throw await countedFailure(c, ip, e);
+  }
+  c.set("scope", { env: c.env, db, access: new Access(db, principal), requestId: c.get("requestId"), ip, baseUrl: url.origin, waitUntil, session: null });
+  await next();
+}
 
 /** A failed authentication counts against the address's limit; over it, the 429 replaces the 401. */
 async function countedFailure(c: Context<AppEnv>, ip: string | null, e: unknown): Promise<unknown> {

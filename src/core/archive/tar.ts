@@ -1,9 +1,10 @@
 /**
  * Tar archives (ustar, GNU long names `L`, pax extended headers `x`: what `dpkg-deb`,
- * `helm package`, setuptools and GNU/BSD tar write), read two ways over one header
+ * `helm package`, setuptools and GNU/BSD tar write), read three ways over one header
  * parser: `readTar` for a small archive already in memory (a .deb's control.tar, a
  * chart), `findTarMember` for a stream of any size (an sdist), which reads headers and
- * skips data so it never holds more than one member.
+ * skips data so it never holds more than one member, and `walkTar`, which hands every
+ * member's data to the caller as chunks (never a whole member).
  *
  * Invariants:
  * - Every header is checked (its checksum, signed or unsigned as tars write it, and its
@@ -195,6 +196,16 @@ class Pull {
     return out;
   }
 
+  /** Up to n (> 0) bytes, as they come (at least one); throws if the stream ended. */
+  async upTo(n: number): Promise<Uint8Array> {
+    if (!(await this.fill())) throw new TarError("the archive ends inside a member");
+    const k = Math.min(n, this.chunk.length - this.at);
+    const out = this.chunk.subarray(this.at, this.at + k);
+    this.at += k;
+    this.consumed += k;
+    return out;
+  }
+
   async skip(n: number): Promise<void> {
     for (let left = n; left > 0; ) {
       if (!(await this.fill())) throw new TarError("the archive ends inside a member");
@@ -257,6 +268,57 @@ export async function findTarMember(stream: ReadableStream<Uint8Array>, opts: Ta
         return { name: member.name, data: (data ?? new Uint8Array(0)).subarray(0, size) };
       }
       await pull.skip(padded(size));
+    }
+  } finally {
+    await reader.cancel().catch(() => undefined);
+  }
+}
+
+export interface WalkedMember {
+  name: string;
+  type: string;
+  size: number;
+  mtime: number;
+  /** The member's data as it streams by; what the caller leaves unread is skipped. Read it before the next member. */
+  chunks(): AsyncIterable<Uint8Array>;
+}
+
+/**
+ * Every member of a tar stream (regular files, directories, links; extended headers
+ * applied, names cleaned as `readTar` does), in archive order. Throws TarError for
+ * anything that is not a readable tar.
+ */
+export async function* walkTar(stream: ReadableStream<Uint8Array>): AsyncGenerator<WalkedMember> {
+  const reader = stream.getReader();
+  const pull = new Pull(reader);
+  const ext = new Extended();
+  let members = 0;
+  try {
+    for (;;) {
+      const block = await pull.take(BLOCK);
+      const header = block && parseHeader(block, members === 0);
+      if (!header) return;
+      members++;
+      const size = ext.sizeOf(header);
+      if (!Number.isSafeInteger(size) || size < 0) throw new TarError("a member has an impossible size");
+      if (header.type === "L" || header.type === "x" || header.type === "g") {
+        if (size > 64 * 1024) throw new TarError("an extended header is too large");
+        const data = ((await pull.take(padded(size))) ?? new Uint8Array(0)).subarray(0, size);
+        ext.take(header, () => data);
+        continue;
+      }
+      const member = ext.apply(header);
+      let left = size;
+      const chunks = async function* () {
+        while (left > 0) {
+          const part = await pull.upTo(left);
+          left -= part.byteLength;
+          yield part;
+        }
+      };
+      yield { name: clean(member.name), type: member.type, size, mtime: member.mtime, chunks };
+      if (left > 0) await pull.skip(left);
+      await pull.skip(padded(size) - size);
     }
   } finally {
     await reader.cancel().catch(() => undefined);

@@ -19,6 +19,7 @@ export async function visibleReach(scope: Scope): Promise<Reach> {
   if (p.projectId) return { projectIds: [p.projectId], repoIds: [] };
   if (p.isAdmin) return { projectIds: null, repoIds: [] };
   if (p.type === "oidc") return { projectIds: [], repoIds: [] };
+  if (p.type === "internal") return { projectIds: null, repoIds: [] }; // reads everywhere (auth/access.ts)
   return reachOf(scope.db, p.type, p.id);
 }
 
