@@ -9,11 +9,12 @@ import { OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../http/types";
 import { d, at, pathParam } from "./fields";
 import { apiRoute, json } from "./route";
-import { PageQuery, iso, pageOf } from "./schemas";
+import { FindingsSummary, PageQuery, iso, pageOf } from "./schemas";
 import * as oci from "../services/oci";
 import { LICENSE_ANNOTATION } from "../services/oci";
 import { HELD_UNTIL_RELEASED } from "../services/policy";
 import * as lifecycle from "../services/lifecycle";
+import * as trust from "../services/trust";
 
 const tags = ["Container images"];
 const param = pathParam;
@@ -86,6 +87,7 @@ const ManifestDetails = z
     ),
     last_downloaded_at: at("Last pull of this manifest (from the download log)").nullable(),
     created_at: at("When it was pushed"),
+    findings: FindingsSummary.describe("Scan findings on this manifest (docs/trust.md)"),
   })
   .openapi("ManifestDetails");
 
@@ -155,7 +157,8 @@ imageRoutes.openapi(
   }),
   async (c) => {
     const p = c.req.valid("param");
-    const m = await oci.manifestDetails(c.var.scope, p.id, p.image, p.digest);
+    // Concurrent: the summary's query waits for nothing, and nothing of it is sent unless the read is allowed.
+    const [m, findings] = await Promise.all([oci.manifestDetails(c.var.scope, p.id, p.image, p.digest), trust.findingsSummaries(c.var.scope, p.id, "image", p.image)]);
     const desc = (x: { digest: string; size: number; mediaType: string }) => ({ digest: x.digest, size: x.size, media_type: x.mediaType });
     return c.json(
       {
@@ -186,6 +189,7 @@ imageRoutes.openapi(
         },
         last_downloaded_at: iso(m.row.lastDownloadedAt),
         created_at: iso(m.row.createdAt)!,
+        findings: findings(m.row.digest),
       },
       200,
     );

@@ -11,6 +11,7 @@ import { Package, PackageVersion, PackageVersionPage, PackageVersionUpdate, Page
 import { packageOut, packageVersionOut, page } from "./serialize";
 import * as artifacts from "../services/artifacts";
 import * as lifecycle from "../services/lifecycle";
+import * as trust from "../services/trust";
 import { packageKeyOf } from "../formats";
 
 const tags = ["Packages"];
@@ -47,8 +48,8 @@ packageRoutes.openapi(
   async (c) => {
     const { id, name } = c.req.valid("param");
     const { cursor, limit } = c.req.valid("query");
-    const result = await artifacts.listPackageVersions(c.var.scope, packageKeyOf, id, name, cursor, limit);
-    return c.json({ package: packageOut(result.package), ...page(result.page, packageVersionOut) }, 200);
+    const result = await artifacts.listPackageVersions(c.var.scope, packageKeyOf, id, name, cursor, limit, (pkg) => trust.findingsSummaries(c.var.scope, id, "package", pkg.name));
+    return c.json({ package: packageOut(result.package), ...page(result.page, (v) => ({ ...packageVersionOut(v), findings: result.alongside(v.version.version) })) }, 200);
   },
 );
 

@@ -4,7 +4,7 @@
  * timestamps are RFC 3339 strings.
  */
 import { z } from "@hono/zod-openapi";
-import { REPO_KINDS, REPO_STATES, ROLES, SCOPES, VISIBILITIES, PRINCIPAL_TYPES, TOKEN_PRINCIPAL_TYPES, UPSTREAM_AUTH_TYPES } from "../core/vocabulary";
+import { REPO_KINDS, REPO_STATES, ROLES, SCOPES, VISIBILITIES, PRINCIPAL_TYPES, TOKEN_PRINCIPAL_TYPES, UPSTREAM_AUTH_TYPES, SEVERITIES, FINDING_STATUSES } from "../core/vocabulary";
 import { REPO_FORMATS } from "../formats";
 import { DEFAULT_LIMIT, MAX_LIMIT } from "../core/pagination";
 import { ERROR_CODES, ERROR_CODE_LIST } from "../core/error-codes";
@@ -298,10 +298,23 @@ export const PackageVersion = z
     updated_at: At("Last change"),
   })
   .openapi("PackageVersion");
+const counts = <T extends readonly [string, ...string[]]>(keys: T, what: string) =>
+  z.object(Object.fromEntries(keys.map((k) => [k, z.number().int().describe(`${what}: ${k}`)])) as Record<T[number], z.ZodNumber>);
+
+export const FindingsSummary = z
+  .object({
+    total: z.number().int().describe("Every finding reported on it"),
+    by_severity: counts(SEVERITIES, "Findings of this severity").describe("Findings by severity, any status"),
+    by_status: counts(FINDING_STATUSES, "Findings with this status").describe("Findings by status now (an expired acceptance counts as `open`)"),
+    open_by_severity: counts(SEVERITIES, "Open findings of this severity").describe("Open findings by severity: what promotion gates and thresholds count"),
+    list_url: z.string().describe("The findings themselves: /api/v1/detection/findings filtered to this artifact"),
+  })
+  .openapi("FindingsSummary");
+
 export const PackageVersionPage = z
   .object({
     package: Package,
-    items: z.array(PackageVersion).describe("This page's versions, oldest first"),
+    items: z.array(PackageVersion.extend({ findings: FindingsSummary.describe("Scan findings on this version (docs/trust.md)") })).describe("This page's versions, oldest first"),
     next_cursor: z.string().nullable().describe("Pass as `cursor` for the next page; null on the last page"),
   })
   .openapi("PackageVersionPage");

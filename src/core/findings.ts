@@ -11,7 +11,7 @@
  *   scans without making it a new finding.
  * - An `accepted` finding whose acceptance expired is `open` again, wherever it is read.
  */
-import { SEVERITIES, type FindingStatus, type Severity } from "./vocabulary";
+import { FINDING_STATUSES, SEVERITIES, type FindingStatus, type Severity } from "./vocabulary";
 import { sha256Hex } from "./ids";
 
 const RANK: Record<Severity, number> = Object.fromEntries(SEVERITIES.map((s, i) => [s, SEVERITIES.length - i])) as Record<Severity, number>;
@@ -55,3 +55,31 @@ export function countBySeverity(rows: readonly { severity: Severity; status: Fin
 
 /** How many open findings a threshold counts: those at or above its severity. */
 export const thresholdCount = (counts: Record<Severity, number>, severity: Severity) => atOrAbove(severity).reduce((n, s) => n + counts[s], 0);
+
+export interface FindingsSummary {
+  total: number;
+  by_severity: Record<Severity, number>;
+  by_status: Record<FindingStatus, number>;
+  /** Open findings (expired acceptances included) per severity: what gates and thresholds count. */
+  open_by_severity: Record<Severity, number>;
+}
+
+const zeros = <K extends string>(keys: readonly K[]) => Object.fromEntries(keys.map((k) => [k, 0])) as Record<K, number>;
+
+/** Summaries per version from grouped counts (db findingCounts); a version without findings gets none (use `emptySummary`). */
+export function summarizeCounts(rows: readonly { version: string; severity: Severity; status: FindingStatus; expired: number | boolean; n: number }[]): Map<string, FindingsSummary> {
+  const out = new Map<string, FindingsSummary>();
+  for (const r of rows) {
+    let s = out.get(r.version);
+    if (!s) out.set(r.version, (s = emptySummary()));
+    const status: FindingStatus = r.expired ? "open" : r.status;
+    const n = Number(r.n);
+    s.total += n;
+    s.by_severity[r.severity] += n;
+    s.by_status[status] += n;
+    if (status === "open") s.open_by_severity[r.severity] += n;
+  }
+  return out;
+}
+
+export const emptySummary = (): FindingsSummary => ({ total: 0, by_severity: zeros(SEVERITIES), by_status: zeros(FINDING_STATUSES), open_by_severity: zeros(SEVERITIES) });

@@ -1,5 +1,5 @@
 /** Queries over scan findings, per-project finding thresholds and per-repo promotion gates (schema/trust.ts). */
-import { and, eq, gt, gte, inArray, isNotNull, isNull, lte, or, type SQL } from "drizzle-orm";
+import { and, eq, gt, gte, inArray, isNotNull, isNull, lte, or, sql, type SQL } from "drizzle-orm";
 import type { Db } from "./client";
 import { findingThresholds, findings, promotionGates } from "./schema";
 import { pageWhere } from "./paging";
@@ -98,3 +98,23 @@ export const findGates = (db: Db, repoId: string) => db.select().from(promotionG
 export const upsertGates = (db: Db, row: GatesRow) =>
   db.insert(promotionGates).values(row).onConflictDoUpdate({ target: promotionGates.repoId, set: { maxSeverity: row.maxSeverity, requiredLabels: row.requiredLabels, minAgeSeconds: row.minAgeSeconds, updatedAt: row.updatedAt } });
 export const deleteGates = (db: Db, repoId: string) => db.delete(promotionGates).where(eq(promotionGates.repoId, repoId));
+
+export interface FindingCountRow {
+  version: string;
+  severity: Severity;
+  status: FindingStatus;
+  /** An acceptance that expired before `now` (so the findings are open). */
+  expired: number;
+  n: number;
+}
+
+/** Counts of findings by version, severity and status of one package or image (every version of it: few grouped rows). */
+export const findingCounts = (db: Db, repoId: string, subjectType: "package" | "image", subjectName: string, now: number): Promise<FindingCountRow[]> => {
+  const expired = sql<number>`(${findings.status} = 'accepted' AND ${findings.statusExpiresAt} IS NOT NULL AND ${findings.statusExpiresAt} <= ${now})`;
+  return db
+    .select({ version: findings.subjectVersion, severity: findings.severity, status: findings.status, expired, n: sql<number>`count(*)` })
+    .from(findings)
+    .where(and(eq(findings.repoId, repoId), eq(findings.subjectType, subjectType), eq(findings.subjectName, subjectName)))
+    .groupBy(findings.subjectVersion, findings.severity, findings.status, expired)
+    .all();
+};

@@ -41,10 +41,12 @@ async function findRepoPackage(scope: Scope, keyOf: PackageKeyOf, opened: Opened
   return pkg;
 }
 
-export async function listPackageVersions(scope: Scope, keyOf: PackageKeyOf, repoId: string, name: string, cursor?: string, limit?: number) {
+/** A package and a page of its versions; `alongside(pkg)` (another domain's view of the package) runs concurrently with the page. */
+export async function listPackageVersions<T = undefined>(scope: Scope, keyOf: PackageKeyOf, repoId: string, name: string, cursor?: string, limit?: number, alongside?: (pkg: packages.PackageRow) => Promise<T>) {
   const opened = await openById(scope, repoId);
   const pkg = await findRepoPackage(scope, keyOf, opened, name);
-  return { package: pkg, page: await packages.pageOfVersions(scope, pkg.id, cursor, limit) };
+  const [page, extra] = await Promise.all([packages.pageOfVersions(scope, pkg.id, cursor, limit), alongside?.(pkg)]);
+  return { package: pkg, page, alongside: extra as T };
 }
 
 export async function setVersionStatus(scope: Scope, keyOf: PackageKeyOf, repoId: string, name: string, version: string, flags: { yanked?: string | null; deprecated?: string | null }) {

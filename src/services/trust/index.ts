@@ -27,3 +27,4 @@ export * from "./promotion";
 export * from "./sigstore-policies";
 export * from "./sigstore";
 export * from "./provenance";
+export * from "./summary";
