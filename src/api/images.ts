@@ -87,7 +87,7 @@ const ManifestDetails = z
     ),
     last_downloaded_at: at("Last pull of this manifest (from the download log)").nullable(),
     created_at: at("When it was pushed"),
-    findings: FindingsSummary.describe("Scan findings on this manifest (docs/trust.md)"),
+    findings: FindingsSummary,
   })
   .openapi("ManifestDetails");
 

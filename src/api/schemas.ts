@@ -314,7 +314,7 @@ export const FindingsSummary = z
 export const PackageVersionPage = z
   .object({
     package: Package,
-    items: z.array(PackageVersion.extend({ findings: FindingsSummary.describe("Scan findings on this version (docs/trust.md)") })).describe("This page's versions, oldest first"),
+    items: z.array(PackageVersion.extend({ findings: FindingsSummary })).describe("This page's versions, oldest first"),
     next_cursor: z.string().nullable().describe("Pass as `cursor` for the next page; null on the last page"),
   })
   .openapi("PackageVersionPage");

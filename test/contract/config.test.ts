@@ -64,6 +64,7 @@ describe("configuration", () => {
       gc: { linkGraceMs: 86_400_000, blobGraceMs: 3_600_000, orphanGraceMs: 2 * 86_400_000 },
       edgeCacheMaxBytes: 32 * 1024 * 1024,
       maxRequestBodyBytes: null,
+      internalJwt: { secret: null, publicKey: null, audience: "orbitalreg-internal", subjectPrefix: "scanner:" },
     });
   });
 

@@ -100,6 +100,8 @@ export const versions = sqliteTable(
     index("versions_held_idx").on(t.heldUntil),
     index("versions_blocked_idx").on(t.blockedBy),
     index("versions_license_blocked_idx").on(t.licenseBlockedBy),
+    /** The internal API's feed of new versions (db/scanner-feed.ts) pages on (created_at, id). */
+    index("versions_created_idx").on(t.createdAt, t.id),
   ],
 );
 

@@ -54,6 +54,8 @@ export const ociManifests = sqliteTable(
     index("oci_manifests_held_idx").on(t.heldUntil),
     index("oci_manifests_image_idx").on(t.image),
     index("oci_manifests_blocked_idx").on(t.blockedBy),
+    /** The internal API's feed of new manifests (db/scanner-feed.ts). */
+    index("oci_manifests_created_idx").on(t.createdAt),
   ],
 );
 
