@@ -78,14 +78,14 @@ function checksumOk(h: Uint8Array): boolean {
 }
 
 function paxRecords(data: Uint8Array): Map<string, string> {
+  // A record's length counts bytes (UTF-8), not characters: walk the bytes.
   const out = new Map<string, string>();
-  const all = utf8.decode(data);
   let p = 0;
-  while (p < all.length) {
-    const space = all.indexOf(" ", p);
-    const length = parseInt(all.slice(p, space), 10);
-    if (!(length > 0) || space === -1) break;
-    const record = all.slice(space + 1, p + length - 1);
+  while (p < data.length) {
+    const space = data.indexOf(0x20, p);
+    const length = space === -1 ? NaN : parseInt(latin.decode(data.subarray(p, space)), 10);
+    if (!(length > 0) || p + length > data.length) break;
+    const record = utf8.decode(data.subarray(space + 1, p + length - 1));
     const eq = record.indexOf("=");
     if (eq > 0) out.set(record.slice(0, eq), record.slice(eq + 1));
     p += length;
