@@ -3,7 +3,8 @@
 // throw-away state directory and a fresh admin token, waits for /health/ready, runs
 // every test/e2e/*.test.mjs with node's test runner against it, then stops it.
 // Env for tests: ORBITALREG_URL, ORBITALREG_ADMIN_TOKEN, E2E_WORK (scratch dir),
-// ORBITALREG_SERVER_LOG (the registry's output so far, for tests that check what it logged).
+// ORBITALREG_SERVER_LOG (the registry's output so far, for tests that check what it logged),
+// ORBITALREG_INTERNAL_JWT_SECRET (this run's key of the internal API: a scanner signs with it).
 import { spawn } from "node:child_process";
 import { mkdtempSync, readdirSync, writeFileSync, existsSync, readFileSync, rmSync, appendFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -37,9 +38,10 @@ if (!admin) {
   writeFileSync(varsFile, `ORBITALREG_ADMIN_TOKEN="${admin}"\nORBITALREG_ALLOW_PRIVATE_WEBHOOKS="true"\n`, { mode: 0o600 });
 }
 
+const internalSecret = randomBytes(32).toString("base64url");
 const server = spawn(
   process.execPath,
-  [join(root, "scripts", "dev.mjs"), "--port", String(port), "--inspector-port", String(inspectorPort), "--persist-to", join(work, "state"), "--var", "ORBITALREG_ALLOW_PRIVATE_WEBHOOKS:true", "--var", "ORBITALREG_ALLOW_PRIVATE_UPSTREAMS:true"],
+  [join(root, "scripts", "dev.mjs"), "--port", String(port), "--inspector-port", String(inspectorPort), "--persist-to", join(work, "state"), "--var", "ORBITALREG_ALLOW_PRIVATE_WEBHOOKS:true", "--var", "ORBITALREG_ALLOW_PRIVATE_UPSTREAMS:true", "--var", `ORBITALREG_INTERNAL_JWT_SECRET:${internalSecret}`],
   { cwd: root, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, CI: "true" } },
 );
 let serverLog = "";
@@ -79,7 +81,7 @@ const files = readdirSync(join(root, "test", "e2e"))
 const tests = spawn(process.execPath, ["--test", "--test-concurrency=1", "--test-reporter=spec", ...files], {
   cwd: root,
   stdio: "inherit",
-  env: { ...process.env, ORBITALREG_URL: url, ORBITALREG_ADMIN_TOKEN: admin, E2E_WORK: work, ORBITALREG_SERVER_LOG: serverLogFile },
+  env: { ...process.env, ORBITALREG_URL: url, ORBITALREG_ADMIN_TOKEN: admin, E2E_WORK: work, ORBITALREG_SERVER_LOG: serverLogFile, ORBITALREG_INTERNAL_JWT_SECRET: internalSecret },
 });
 const code = await new Promise((r) => tests.on("exit", (c) => r(c ?? 1)));
 stop();
