@@ -34,6 +34,10 @@ export function tar(entries: TarEntry[], { end = true } = {}): Uint8Array {
     parts.push(header(e.name, data.length, e.type ?? "0"), data, new Uint8Array((512 - (data.length % 512)) % 512));
   }
   if (end) parts.push(new Uint8Array(1024));
+  return concat(parts);
+}
+
+export function concat(parts: Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
   for (const p of parts) {

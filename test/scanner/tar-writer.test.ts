@@ -2,18 +2,12 @@
 import { describe, expect, it } from "vitest";
 import { TAR_END, tarHeader, tarPadding } from "../../src/core/archive/tar-writer";
 import { readTar, walkTar } from "../../src/core/archive/tar";
+import { concat } from "../tar-builder";
 
 const enc = new TextEncoder();
 function archive(members: [string, Uint8Array][]): Uint8Array {
   const parts = members.flatMap(([name, data]) => [tarHeader(name, data.length, 1_700_000_000_000), data, tarPadding(data.length)]);
-  parts.push(TAR_END);
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concat([...parts, TAR_END]);
 }
 
 describe("tar writer", () => {

@@ -243,26 +243,17 @@ export async function findTarMember(stream: ReadableStream<Uint8Array>, opts: Ta
   const reader = stream.getReader();
   const pull = new Pull(reader);
   const ext = new Extended();
-  let members = 0;
+  const budget = (size: number) => {
+    if (pull.consumed + padded(size) > opts.maxScanned) throw new TarError(`no such member in the first ${opts.maxScanned} bytes`);
+  };
   try {
-    for (;;) {
-      if (pull.consumed > opts.maxScanned) throw new TarError(`no such member in the first ${opts.maxScanned} bytes`);
-      const block = await pull.take(BLOCK);
-      const header = block && parseHeader(block, members === 0);
-      if (!header) {
-        if (members === 0) throw new TarError("the archive holds no member");
+    for (let first = true; ; first = false) {
+      const next = await nextMember(pull, ext, first, budget);
+      if (!next) {
+        if (first) throw new TarError("the archive holds no member");
         return null;
       }
-      members++;
-      const size = ext.sizeOf(header);
-      if (pull.consumed + padded(size) > opts.maxScanned) throw new TarError(`no such member in the first ${opts.maxScanned} bytes`);
-      if (header.type === "L" || header.type === "x") {
-        if (size > 64 * 1024) throw new TarError("an extended header is too large");
-        const data = ((await pull.take(padded(size))) ?? new Uint8Array(0)).subarray(0, size);
-        ext.take(header, () => data);
-        continue;
-      }
-      const member = ext.apply(header);
+      const { member, size } = next;
       if ((member.type === "0" || member.type === "7") && opts.want(member.name) && size <= opts.maxMember) {
         const data = await pull.take(padded(size));
         return { name: member.name, data: (data ?? new Uint8Array(0)).subarray(0, size) };
@@ -271,6 +262,26 @@ export async function findTarMember(stream: ReadableStream<Uint8Array>, opts: Ta
     }
   } finally {
     await reader.cancel().catch(() => undefined);
+  }
+}
+
+/**
+ * The next member's header with the extended headers (`L`, `x`, `g`) before it read and
+ * applied, and its data size; null at the end of the archive. `budget(size)` may refuse
+ * a header's data before it is read.
+ */
+async function nextMember(pull: Pull, ext: Extended, first: boolean, budget: (size: number) => void = () => undefined): Promise<{ member: Header; size: number } | null> {
+  for (let firstBlock = first; ; firstBlock = false) {
+    const block = await pull.take(BLOCK);
+    const header = block && parseHeader(block, firstBlock);
+    if (!header) return null;
+    const size = ext.sizeOf(header);
+    if (!Number.isSafeInteger(size) || size < 0) throw new TarError("a member has an impossible size");
+    budget(size);
+    if (header.type !== "L" && header.type !== "x" && header.type !== "g") return { member: ext.apply(header), size };
+    if (size > 64 * 1024) throw new TarError("an extended header is too large");
+    const data = ((await pull.take(padded(size))) ?? new Uint8Array(0)).subarray(0, size);
+    ext.take(header, () => data);
   }
 }
 
@@ -292,22 +303,11 @@ export async function* walkTar(stream: ReadableStream<Uint8Array>): AsyncGenerat
   const reader = stream.getReader();
   const pull = new Pull(reader);
   const ext = new Extended();
-  let members = 0;
   try {
-    for (;;) {
-      const block = await pull.take(BLOCK);
-      const header = block && parseHeader(block, members === 0);
-      if (!header) return;
-      members++;
-      const size = ext.sizeOf(header);
-      if (!Number.isSafeInteger(size) || size < 0) throw new TarError("a member has an impossible size");
-      if (header.type === "L" || header.type === "x" || header.type === "g") {
-        if (size > 64 * 1024) throw new TarError("an extended header is too large");
-        const data = ((await pull.take(padded(size))) ?? new Uint8Array(0)).subarray(0, size);
-        ext.take(header, () => data);
-        continue;
-      }
-      const member = ext.apply(header);
+    for (let first = true; ; first = false) {
+      const next = await nextMember(pull, ext, first);
+      if (!next) return;
+      const { member, size } = next;
       let left = size;
       const chunks = async function* () {
         while (left > 0) {

@@ -19,7 +19,7 @@
 import type { Scope } from "../scope";
 import { entriesOf, type Entry } from "./entries";
 import type { Part, Subject } from "./artifact";
-import { asError } from "./errors";
+import { bodyOf } from "./streams";
 
 export interface Side {
   subject: Subject;
@@ -42,34 +42,18 @@ export async function changedPathsStream(scope: Scope, left: Side | null, right:
   if (left) for await (const e of entriesOf(scope, left.subject, left.parts)) before.set(e.key, e);
   const enc = new TextEncoder();
   const line = (v: unknown) => enc.encode(`${JSON.stringify(v)}\n`);
-  const entries = entriesOf(scope, right.subject, right.parts);
-  let finished = false;
-  return new ReadableStream<Uint8Array>({
-    async pull(c) {
-      if (finished) return c.close();
-      try {
-        for (;;) {
-          const next = await entries.next();
-          if (next.done) break;
-          const e = next.value;
-          const old = before.get(e.key);
-          before.delete(e.key);
-          if (old && old.size === e.size && old.digest === e.digest) continue;
-          const change: ChangedPath = old
-            ? { path: e.path, status: "MODIFIED", old_path: old.path !== e.path ? old.path : "", old_size: old.size, new_size: e.size, old_digest: old.digest, new_digest: e.digest }
-            : { path: e.path, status: "ADDED", old_path: "", old_size: null, new_size: e.size, old_digest: "", new_digest: e.digest };
-          c.enqueue(line(change));
-          return;
-        }
-        for (const old of before.values()) c.enqueue(line({ path: old.path, status: "DELETED", old_path: "", old_size: old.size, new_size: null, old_digest: old.digest, new_digest: "" } satisfies ChangedPath));
-      } catch (e) {
-        c.enqueue(line({ error: asError(e) }));
-      }
-      finished = true;
-      c.close();
-    },
-    async cancel() {
-      await entries.return(undefined);
-    },
-  });
+  async function* lines() {
+    for await (const e of entriesOf(scope, right.subject, right.parts)) {
+      const old = before.get(e.key);
+      before.delete(e.key);
+      if (old && old.size === e.size && old.digest === e.digest) continue;
+      yield line(
+        old
+          ? ({ path: e.path, status: "MODIFIED", old_path: old.path !== e.path ? old.path : "", old_size: old.size, new_size: e.size, old_digest: old.digest, new_digest: e.digest } satisfies ChangedPath)
+          : ({ path: e.path, status: "ADDED", old_path: "", old_size: null, new_size: e.size, old_digest: "", new_digest: e.digest } satisfies ChangedPath),
+      );
+    }
+    for (const old of before.values()) yield line({ path: old.path, status: "DELETED", old_path: "", old_size: old.size, new_size: null, old_digest: old.digest, new_digest: "" } satisfies ChangedPath);
+  }
+  return bodyOf(lines(), (error) => line({ error }));
 }

@@ -26,6 +26,7 @@ import { walkTar } from "../../core/archive/tar";
 import { readCentralDirectory, readEntry, type ZipEntry, type ZipSource } from "../../core/zip";
 import { Hasher } from "../../core/hasher";
 import { RegistryError, invalid } from "../../core/errors";
+import { readHead } from "./streams";
 
 export const MAX_ENTRIES = 100_000;
 export const MAX_SCANNED = 4 * 1024 * 1024 * 1024;
@@ -152,21 +153,9 @@ export async function zipEntryHead(src: ZipSource, entry: ZipEntry, limit: numbe
       at += n;
     },
   });
-  const out = new Uint8Array(limit);
-  let filled = 0;
-  const reader = compressed.pipeThrough(new DecompressionStream("deflate-raw")).getReader();
   try {
-    while (filled < limit) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      const k = Math.min(value.byteLength, limit - filled);
-      out.set(value.subarray(0, k), filled);
-      filled += k;
-    }
+    return await readHead(compressed.pipeThrough(new DecompressionStream("deflate-raw")), limit);
   } catch {
     throw invalid("Zip", `${entry.name} holds corrupt deflate data`);
-  } finally {
-    await reader.cancel().catch(() => undefined);
   }
-  return out.subarray(0, filled);
 }

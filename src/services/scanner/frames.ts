@@ -18,7 +18,7 @@
 import type { Scope } from "../scope";
 import { openPart, type Part, type Subject } from "./artifact";
 import { archiveKind, tarMembers, zipEntries, zipEntryHead } from "./entries";
-import { asError } from "./errors";
+import { asError, bodyOf, readHead } from "./streams";
 import { encodeFrame } from "../../core/frames";
 import { Hasher } from "../../core/hasher";
 
@@ -34,29 +34,11 @@ type Frame = Uint8Array;
 
 const notFound = (what: Record<string, string>, message: string): Frame => encodeFrame({ ...what, error: { code: "NotFoundEntry", message } });
 
-async function head(stream: ReadableStream<Uint8Array>, limit: number): Promise<Uint8Array> {
-  const out = new Uint8Array(limit);
-  let filled = 0;
-  const reader = stream.getReader();
-  try {
-    while (filled < limit) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      const k = Math.min(value.byteLength, limit - filled);
-      out.set(value.subarray(0, k), filled);
-      filled += k;
-    }
-  } finally {
-    await reader.cancel().catch(() => undefined);
-  }
-  return out.subarray(0, filled);
-}
-
 async function partFrame(scope: Scope, repoId: string, part: Part, limit: number, path?: string): Promise<Frame> {
   const n = Math.min(limit, part.size);
   const body = await openPart(scope, repoId, part, { offset: 0, length: n });
   if (!body) return encodeFrame({ ...(path ? { path } : {}), digest: part.digest, error: { code: "NotFoundBlob", message: `the content of ${part.name} is missing` } });
-  const data = await head(body, n);
+  const data = await readHead(body, n);
   return encodeFrame({ ...(path ? { path } : {}), digest: part.digest, size: part.size, bytes: data.byteLength, truncated: data.byteLength < part.size }, data);
 }
 
@@ -147,23 +129,4 @@ async function* zipFrames(scope: Scope, repoId: string, part: Part, members: Map
 }
 
 /** The frames as one response body; a failure nothing caught ends it with an error frame. */
-export function framesStream(scope: Scope, s: Subject, parts: Part[], req: FrameRequest): ReadableStream<Uint8Array> {
-  const frames = framesOf(scope, s, parts, req);
-  let finished = false;
-  return new ReadableStream<Uint8Array>({
-    async pull(c) {
-      if (finished) return c.close();
-      try {
-        const next = await frames.next();
-        if (!next.done) return c.enqueue(next.value);
-      } catch (e) {
-        c.enqueue(encodeFrame({ error: asError(e) }));
-      }
-      finished = true;
-      c.close();
-    },
-    async cancel() {
-      await frames.return(undefined);
-    },
-  });
-}
+export const framesStream = (scope: Scope, s: Subject, parts: Part[], req: FrameRequest): ReadableStream<Uint8Array> => bodyOf(framesOf(scope, s, parts, req), (error) => encodeFrame({ error }));
