@@ -69,11 +69,15 @@ internalRoutes.get("/scanner/repos/:repo_id/info", async (c) => {
   return c.json(scanner.infoOf(subject, parts), 200);
 });
 
+const ArchiveQuery = ArtifactQuery.extend({ format: z.enum(["tar.gz", "tar"]).default("tar.gz") });
+
 internalRoutes.get("/scanner/repos/:repo_id/archive", async (c) => {
-  const { subject, parts } = await opened(c, valid(ArtifactQuery, c.req.query()));
+  const q = valid(ArchiveQuery, c.req.query());
+  const { subject, parts } = await opened(c, q);
+  const gzip = q.format === "tar.gz";
   const base = `${subject.type === "image" ? subject.opened.name.image : subject.pkg.name}-${subject.type === "image" ? subject.manifest.digest.slice(7, 19) : subject.version.version}`.replace(/[^A-Za-z0-9._-]+/g, "_");
-  return new Response(scanner.archiveStream(c.var.scope, subject, parts), {
-    headers: { "Content-Type": "application/gzip", "Content-Disposition": `attachment; filename="${base}.tar.gz"`, "Cache-Control": "no-store" },
+  return new Response(scanner.archiveStream(c.var.scope, subject, parts, { gzip }), {
+    headers: { "Content-Type": gzip ? "application/gzip" : "application/x-tar", "Content-Disposition": `attachment; filename="${base}.${q.format}"`, "Cache-Control": "no-store" },
   });
 });
 

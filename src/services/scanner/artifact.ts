@@ -96,15 +96,20 @@ export async function partsOf(scope: Scope, s: Subject): Promise<Part[]> {
 
 /** Opens one part's bytes (a range of them when asked); null when the blob is gone. */
 export async function openPart(scope: Scope, repoId: string, part: Part, range?: { offset: number; length: number }): Promise<ReadableStream<Uint8Array> | null> {
+  return (await openPartSized(scope, repoId, part, range))?.body ?? null;
+}
+
+/** As openPart, with the stored object's whole size (what the archive checks against the recorded one). */
+export async function openPartSized(scope: Scope, repoId: string, part: Part, range?: { offset: number; length: number }): Promise<{ body: ReadableStream<Uint8Array>; size: number } | null> {
   if (part.inline) {
     const bytes = range ? part.inline.subarray(range.offset, range.offset + range.length) : part.inline;
-    return new Blob([bytes]).stream();
+    return { body: new Blob([bytes]).stream(), size: part.inline.byteLength };
   }
   const blob = await findRepoBlob(scope, repoId, part.digest);
   if (!blob) return null;
-  if (range && range.length === 0) return new Blob([]).stream();
+  if (range && range.length === 0) return { body: new Blob([]).stream(), size: blob.size };
   const object = await openBlobObject(scope, blob, range);
-  return object ? object.body : null;
+  return object ? { body: object.body, size: object.size } : null;
 }
 
 /** The artifact's facts: what `GET /internal/…/info` answers. */
