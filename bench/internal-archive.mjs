@@ -59,6 +59,35 @@ function timedGet(url, headers, consume) {
   });
 }
 
+/** Reads at most `rate` MB/s (pausing the socket): a plain download as slow as a gzip archive, to see who holds unread bytes. */
+const slowSink = (rate) => (res) =>
+  new Promise((resolve, reject) => {
+    let n = 0;
+    const t0 = performance.now();
+    res.on("data", (c) => {
+      n += c.length;
+      const due = (n / 1024 / 1024 / rate) * 1000 - (performance.now() - t0);
+      if (due > 0) {
+        res.pause();
+        setTimeout(() => res.resume(), due);
+      }
+    });
+    res.on("end", () => resolve({ bytes: n }));
+    res.on("error", reject);
+  });
+
+/** Runs `get()` while sampling the server tree's resident memory: {result, before, peak}. */
+async function sampled(pid, get) {
+  const before = treeRssMiB(pid);
+  let peak = before;
+  const sampler = setInterval(() => (peak = Math.max(peak, treeRssMiB(pid))), 200);
+  try {
+    return { result: await get(), before, peak };
+  } finally {
+    clearInterval(sampler);
+  }
+}
+
 const sink = (res) => new Promise((resolve, reject) => { let n = 0; res.on("data", (c) => (n += c.length)); res.on("end", () => resolve({ bytes: n })); res.on("error", reject); });
 
 /** Gunzips the archive (unless `gzip` is false) and hashes its one member (ustar header, data, padding, end blocks). */
@@ -103,17 +132,17 @@ const finished = withServers(mkdtempSync(join(tmpdir(), "orbitalreg-archive-")),
     plain.push(mbps(SIZE, p.ms));
     const line = [`round ${i + 1}: plain ${plain.at(-1).toFixed(0)} MB/s`];
     for (const format of ["tar.gz", "tar"]) {
-      const before = treeRssMiB(pid);
-      let peak = before;
-      const sampler = setInterval(() => (peak = Math.max(peak, treeRssMiB(pid))), 200);
-      const a = await timedGet(`${base}/internal/scanner/repos/${repo.id}/archive?name=big.bin&version=current&format=${format}`, { "Orbitalreg-Internal-Api-Request": serviceJwt() }, unpackOne(format === "tar.gz"));
-      clearInterval(sampler);
+      const { result: a, before, peak } = await sampled(pid, () => timedGet(`${base}/internal/scanner/repos/${repo.id}/archive?name=big.bin&version=current&format=${format}`, { "Orbitalreg-Internal-Api-Request": serviceJwt() }, unpackOne(format === "tar.gz")));
       if (a.found.size !== SIZE || a.found.digest !== blob.digest) throw new Error(`the archive's member is not the file: ${JSON.stringify(a.found)}`);
       results[format].push(mbps(SIZE, a.ms));
       line.push(`${format} ${results[format].at(-1).toFixed(0)} MB/s (${(a.found.wire / 1024 / 1024).toFixed(0)} MiB on the wire, member verified; server RSS ${before.toFixed(0)} → peak ${peak.toFixed(0)} MiB)`);
     }
     console.log(line.join("; "));
   }
+  // The control: a plain download read as slowly as the gzip archive is made.
+  const rate = Math.max(5, Math.round(median(results["tar.gz"])));
+  const slow = await sampled(pid, () => timedGet(`${base}/generic/bench/files/big.bin`, { Authorization: `Bearer ${token}` }, slowSink(rate)));
+  console.log(`control: plain download read at ${rate} MB/s: server RSS ${slow.before.toFixed(0)} → peak ${slow.peak.toFixed(0)} MiB`);
   console.log(`median of ${RUNS}: plain download ${median(plain).toFixed(0)} MB/s, archive tar.gz ${median(results["tar.gz"]).toFixed(0)} MB/s, archive tar ${median(results.tar).toFixed(0)} MB/s (file of ${SIZE / 1024 / 1024} MiB)`);
 });
 await finished;

@@ -8,6 +8,7 @@ import { env } from "cloudflare:test";
 import { exportSPKI, SignJWT } from "jose";
 import { ADMIN, jsonOf, req } from "../helpers";
 import { HEADER, ON, internal, npmRepo, publishNpm, scannerJwt } from "./support";
+import { config } from "../../src/config";
 
 const feed = "/internal/scanner/feed?limit=1";
 
@@ -26,6 +27,18 @@ describe("internal API authentication", () => {
     }
     expect((await internal(feed, { jwt: null, headers: { Authorization: `Bearer ${ADMIN}` } }, off)).res.status).toBe(404);
     expect((await internal(feed)).res.status).toBe(200); // the same request with the key set
+  });
+
+  it("refuses a short secret or a public key that is not a PEM, naming the setting (503 on every request)", () => {
+    expect(() => config({ ...env, ORBITALREG_INTERNAL_JWT_SECRET: "short" } as typeof env)).toThrow(/ORBITALREG_INTERNAL_JWT_SECRET must be at least 32 characters/);
+    expect(() => config({ ...env, ORBITALREG_INTERNAL_JWT_PUBLIC_KEY: "ssh-ed25519 AAAA" } as typeof env)).toThrow(/ORBITALREG_INTERNAL_JWT_PUBLIC_KEY must be a PEM public key/);
+    expect(config({ ...env, ORBITALREG_INTERNAL_JWT_AUDIENCE: "mine", ORBITALREG_INTERNAL_JWT_SUBJECT_PREFIX: "indexer:" } as typeof env).internalJwt).toMatchObject({ audience: "mine", subjectPrefix: "indexer:" });
+  });
+
+  it("takes the audience and subject prefix from their settings", async () => {
+    const custom = { ...ON, ORBITALREG_INTERNAL_JWT_AUDIENCE: "mine", ORBITALREG_INTERNAL_JWT_SUBJECT_PREFIX: "indexer:" };
+    expect((await internal(feed, { jwt: await scannerJwt({ aud: "mine", sub: "indexer:x" }) }, custom)).res.status).toBe(200);
+    await expectRefused(await internal(feed, { jwt: await scannerJwt() }, custom));
   });
 
   it("accepts a fresh HS256 token with the audience and the subject prefix", async () => {

@@ -71,6 +71,9 @@ describe("info and archive", () => {
     const entries = readTar(await gunzip(archive.bytes));
     expect(entries.map((e) => e.name)).toEqual(["scanme-1.0.0.tgz"]);
     expect(entries[0]!.data).toEqual(v1);
+    const plain = await internal(`/internal/scanner/repos/${repo.id}/archive?${q({ name: "scanme", version: "1.0.0", format: "tar" })}`);
+    expect(plain.res.headers.get("content-type")).toBe("application/x-tar");
+    expect(readTar(plain.bytes).map((e) => [e.name, e.data])).toEqual([["scanme-1.0.0.tgz", v1]]);
   });
 
   it("pypi: every file of the version, wheel and sdist", async () => {

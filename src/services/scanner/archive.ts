@@ -18,6 +18,7 @@
  */
 import type { Scope } from "../scope";
 import { openPartSized, type Part, type Subject } from "./artifact";
+import { gzipOnDemand } from "./streams";
 import { TAR_END, tarHeader, tarPadding } from "../../core/archive/tar-writer";
 
 const json = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));
@@ -39,9 +40,9 @@ export function archiveStream(scope: Scope, s: Subject, parts: Part[], opts: { g
   const repoId = s.opened.repo.id;
   const members = [...layoutMembers(s, parts), ...parts];
   const mtime = s.type === "image" ? s.manifest.createdAt : s.version.createdAt;
-  // Native streams end to end (the R2 body piped into the compressor or an identity
-  // stream): workerd moves the bytes without a JS hop per chunk, several times faster.
-  const out = opts.gzip ? new CompressionStream("gzip") : new IdentityTransformStream();
+  // R2 bodies are piped natively into an identity stream (no JS hop per chunk, and it
+  // pushes back: nothing is read ahead of the client); gzip pulls from it on demand.
+  const out = new IdentityTransformStream();
   const put = async (bytes: Uint8Array) => {
     const writer = out.writable.getWriter();
     await writer.write(bytes);
@@ -69,5 +70,5 @@ export function archiveStream(scope: Scope, s: Subject, parts: Part[], opts: { g
     }
   };
   scope.waitUntil(write());
-  return out.readable;
+  return opts.gzip ? gzipOnDemand(out.readable) : out.readable;
 }

@@ -51,3 +51,53 @@ export async function readHead(stream: ReadableStream<Uint8Array>, limit: number
   }
   return out.subarray(0, filled);
 }
+
+/**
+ * `source` gzipped, on demand: workerd's CompressionStream takes every write at once (its
+ * writable never pushes back), so a pipe into it reads the whole source into memory
+ * when the client is slower than the source. Here input goes in only while the client
+ * is waiting for output:
+ *
+ *   pull():  until the compressor has output: write one more chunk of `source` (or close it)
+ *            then hand the client that output
+ *
+ * so what is held is at most what zlib has not yet emitted (output is looked for after
+ * each chunk, one timer turn later: zlib's output is not there within the same turn).
+ */
+export function gzipOnDemand(source: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> {
+  const gz = new CompressionStream("gzip");
+  const writer = gz.writable.getWriter();
+  const output = gz.readable.getReader();
+  const input = source.getReader();
+  let pending: Promise<ReadableStreamReadResult<Uint8Array>> | null = null;
+  let inputDone = false;
+  const tick = () => new Promise<null>((r) => setTimeout(() => r(null), 0));
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(c) {
+        pending ??= output.read();
+        for (;;) {
+          const ready = inputDone ? await pending : await Promise.race([pending, tick()]);
+          if (ready) {
+            pending = null;
+            if (ready.done) c.close();
+            else c.enqueue(ready.value);
+            return;
+          }
+          const next = await input.read();
+          if (next.done) {
+            inputDone = true;
+            await writer.close();
+          } else {
+            await writer.write(next.value);
+          }
+        }
+      },
+      async cancel(reason) {
+        await input.cancel(reason).catch(() => undefined);
+        await writer.abort(reason).catch(() => undefined);
+      },
+    },
+    { highWaterMark: 0 },
+  );
+}
