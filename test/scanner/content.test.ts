@@ -4,6 +4,7 @@
  * truncation at bytes_limit and error frames), and the feed of new versions (paged).
  */
 import { describe, expect, it } from "vitest";
+import { env } from "cloudflare:test";
 import { basic, createRepo, jsonOf, projectWithToken, req } from "../helpers";
 import { publishBody } from "../npm-fixtures";
 import { ociRepo, pushImage, sha256 } from "../oci-helpers";
@@ -100,6 +101,18 @@ describe("info and archive", () => {
     expect(entries.map((e) => e.name)).toEqual(["oci-layout", "index.json", ...[manifest.digest, config.digest, layer.digest].map((d) => `blobs/${d.replace(":", "/")}`)]);
     expect(JSON.parse(text(entries[1]!.data)).manifests[0]).toMatchObject({ digest: manifest.digest });
     for (const e of entries.slice(2)) expect(await sha256(e.data)).toBe(`sha256:${e.name.split("/").pop()}`);
+  });
+
+  it("breaks the stream off (never a complete-looking archive) when a part's stored bytes are gone", async () => {
+    const { repo, v1 } = await twoNpmVersions();
+    const row = await env.DB.prepare("SELECT r2_key FROM blobs WHERE digest = ?").bind(await sha256(v1)).first<{ r2_key: string }>();
+    await env.BLOBS.delete(row!.r2_key);
+    for (const format of ["tar.gz", "tar"]) {
+      const r = await internal(`/internal/scanner/repos/${repo.id}/archive?${q({ name: "scanme", version: "1.0.0", format })}`).catch((e: Error) => e);
+      if (r instanceof Error) continue; // the body errored while it was read: what a client sees as a cut connection
+      const bytes = format === "tar.gz" ? await gunzip(r.bytes).catch(() => null) : r.bytes;
+      if (bytes) expect(() => readTar(bytes)).toThrow(); // at most a header, never the end blocks after it
+    }
   });
 
   it("answers 404 in the API's envelope for an unknown version, 400 for a bad query", async () => {
