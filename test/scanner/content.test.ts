@@ -104,7 +104,9 @@ describe("info and archive", () => {
   });
 
   it("breaks the stream off (never a complete-looking archive) when a part's stored bytes are gone", async () => {
-    const { repo, v1 } = await twoNpmVersions();
+    // Bytes of its own: blobs are shared by digest, and other tests' tarballs must stay.
+    const { repo, base, token } = await npmRepo();
+    const v1 = await publishNpm(base, token, "scanme", "1.0.0", { "a.js": crypto.randomUUID() });
     const row = await env.DB.prepare("SELECT r2_key FROM blobs WHERE digest = ?").bind(await sha256(v1)).first<{ r2_key: string }>();
     await env.BLOBS.delete(row!.r2_key);
     for (const format of ["tar.gz", "tar"]) {
