@@ -154,8 +154,8 @@ async function pipSuite(start) {
     writeFileSync(join(d, "index.html"), `<!DOCTYPE html><html><body><a href="${base}#sha256=${sha}">${base}</a></body></html>\n`);
   }
   const port = await freePort();
-  // Not `python3 -m http.server`: its per-request log lines filled the pipe nobody reads
-  // while spawnSync runs pip, and it stopped answering (bench/pep503-server.py says more).
+  // Not `python3 -m http.server`: nobody reads its log pipe while spawnSync runs pip, and
+  // once the pipe was full it stopped answering (bench/pep503-server.py says more).
   const floor = startProcess("python3", [join(root, "bench", "pep503-server.py"), String(port), floorDir]);
   await start(async () => ({ proc: floor, target: { label: "static PEP 503" } }));
   await waitFor(`http://127.0.0.1:${port}/simple/`);
