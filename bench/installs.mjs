@@ -2,7 +2,7 @@
 // Install benchmark: `npm install` of a 60-package tree from OrbitalReg (under
 // `wrangler dev`) against Verdaccio (npm package, started here with JWT tokens and no
 // uplinks), and `pip install` of a 30-package tree from OrbitalReg against a static
-// PEP 503 directory served by `python3 -m http.server` (the floor). The same packages
+// PEP 503 directory served by bench/pep503-server.py (the floor). The same packages
 // are published to both sides first (timed, alternating, for npm). Every install starts
 // from an empty client cache and an empty target, and the targets take turns round by
 // round (A B, then B A); the bench prints each round's ratio and their median.
@@ -15,8 +15,8 @@ import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { expectStatus, freePort, median, request, startProcess, waitFor } from "./lib.mjs";
-import { startOrbitalRegWith, withServers } from "./servers.mjs";
+import { freePort, median, startProcess, treeCpuMs, waitFor } from "./lib.mjs";
+import { startOrbitalRegWith, startVerdaccio, withServers } from "./servers.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -52,26 +52,6 @@ function npmTree(dir) {
   return { pkgs, app };
 }
 
-async function startVerdaccio(w) {
-  const port = await freePort();
-  const dir = join(w, "verdaccio");
-  mkdirSync(dir, { recursive: true });
-  const config = join(dir, "config.yaml");
-  writeFileSync(
-    config,
-    `storage: ${join(dir, "storage")}\nauth:\n  htpasswd:\n    file: ${join(dir, "htpasswd")}\n    max_users: 10\nsecurity:\n  api:\n    jwt:\n      sign:\n        expiresIn: 1d\nuplinks: {}\npackages:\n  '**':\n    access: $authenticated\n    publish: $authenticated\nlog: { type: stdout, format: pretty, level: error }\nserver:\n  keepAliveTimeout: 60\n`,
-  );
-  const proc = startProcess(join(root, "node_modules", ".bin", "verdaccio"), ["-c", config, "-l", `127.0.0.1:${port}`], { cwd: dir });
-  const base = `http://127.0.0.1:${port}`;
-  await waitFor(`${base}/-/ping`);
-  const res = await expectStatus(
-    await request(`${base}/-/user/org.couchdb.user:bench`, { method: "PUT", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ name: "bench", password: "bench-password-1" }) }),
-    201,
-    "verdaccio adduser",
-  );
-  return { proc, target: { label: "verdaccio", registry: `${base}/`, token: JSON.parse(res.body).token } };
-}
-
 /** An .npmrc for one registry: its URL and token, and nothing from the user's own config. */
 function npmrc(dir, t) {
   const host = t.registry.replace(/^https?:/, "");
@@ -86,8 +66,8 @@ async function npmSuite(start) {
   const orb = await start((w) => startOrbitalRegWith(w, { format: "npm", slug: "npm", state: "orbitalreg-npm-state" }));
   const ver = await start(startVerdaccio);
   const targets = [
-    { label: "orbitalreg", registry: `${orb.target.base}/npm/bench/npm/`, token: orb.target.token },
-    ver.target,
+    { label: "orbitalreg", registry: `${orb.target.base}/npm/bench/npm/`, token: orb.target.token, pid: orb.proc.child.pid },
+    { ...ver.target, pid: ver.proc.child.pid },
   ];
   const tree = npmTree(join(work, "npm-tree"));
   const publishMs = new Map(targets.map((t) => [t.label, 0]));
@@ -105,13 +85,16 @@ async function npmSuite(start) {
     await new Promise((r) => process.once("SIGINT", r));
   }
   const installs = new Map(targets.map((t) => [t.label, []]));
+  const cpu = new Map(targets.map((t) => [t.label, []]));
   for (let round = 0; round < ROUNDS; round++) {
     for (const t of round % 2 ? [...targets].reverse() : targets) {
       const home = mkdtempSync(join(work, "home-"));
       const app = join(home, "app");
       cpSync(tree.app, app, { recursive: true });
       npmrc(home, t);
+      const cpu0 = treeCpuMs(t.pid);
       installs.get(t.label).push(run("npm", ["install", "--registry", t.registry, "--no-package-lock"], { cwd: app, env: npmEnv(home) }));
+      cpu.get(t.label).push(treeCpuMs(t.pid) - cpu0);
       const installed = readdirSync(join(app, "node_modules")).filter((n) => n.startsWith("bench-pkg-")).length;
       if (installed !== NPM_PACKAGES) throw new Error(`${t.label}: ${installed} packages installed, not ${NPM_PACKAGES}`);
       rmSync(home, { recursive: true, force: true });
@@ -119,6 +102,7 @@ async function npmSuite(start) {
   }
   report("npm publish (60 packages, one npm publish each)", publishMs.get("orbitalreg"), publishMs.get("verdaccio"), "verdaccio");
   reportRounds("npm install (60 packages, empty cache)", installs.get("orbitalreg"), installs.get("verdaccio"), "verdaccio");
+  reportCpu("npm install", cpu.get("orbitalreg"), cpu.get("verdaccio"), "verdaccio");
 }
 
 /** 30 wheels: bench_pkg_NN requires the next two; built with plain zip (no build backend needed). */
@@ -170,8 +154,10 @@ async function pipSuite(start) {
     writeFileSync(join(d, "index.html"), `<!DOCTYPE html><html><body><a href="${base}#sha256=${sha}">${base}</a></body></html>\n`);
   }
   const port = await freePort();
-  const floor = startProcess("python3", ["-m", "http.server", String(port), "--bind", "127.0.0.1", "--directory", floorDir]);
-  await start(async () => ({ proc: floor, target: { label: "http.server" } }));
+  // Not `python3 -m http.server`: nobody reads its log pipe while spawnSync runs pip, and
+  // once the pipe was full it stopped answering (bench/pep503-server.py says more).
+  const floor = startProcess("python3", [join(root, "bench", "pep503-server.py"), String(port), floorDir]);
+  await start(async () => ({ proc: floor, target: { label: "static PEP 503" } }));
   await waitFor(`http://127.0.0.1:${port}/simple/`);
   for (const w of wheels) {
     const form = spawnSync("curl", ["-sS", "-o", "/dev/null", "-w", "%{http_code}", "-u", `__token__:${orb.target.token}`, "-F", ":action=file_upload", "-F", "protocol_version=1", "-F", `name=${w.name}`, "-F", "version=1.0.0", "-F", "filetype=bdist_wheel", "-F", "pyversion=py3", "-F", "metadata_version=2.1", "-F", `content=@${w.file}`, `${orb.target.base}/pypi/bench/py/`], { encoding: "utf8" });
@@ -179,7 +165,7 @@ async function pipSuite(start) {
   }
   const indexes = [
     { label: "orbitalreg", url: `http://__token__:${orb.target.token}@127.0.0.1:${new URL(orb.target.base).port}/pypi/bench/py/simple/` },
-    { label: "http.server", url: `http://127.0.0.1:${port}/simple/` },
+    { label: "static", url: `http://127.0.0.1:${port}/simple/` },
   ];
   const times = new Map(indexes.map((t) => [t.label, []]));
   for (let round = 0; round < ROUNDS; round++) {
@@ -191,11 +177,16 @@ async function pipSuite(start) {
       rmSync(dir, { recursive: true, force: true });
     }
   }
-  reportRounds("pip install (30 wheels, no cache)", times.get("orbitalreg"), times.get("http.server"), "http.server");
+  reportRounds("pip install (30 wheels, no cache)", times.get("orbitalreg"), times.get("static"), "static PEP 503 server");
 }
 
 function report(what, ours, theirs, other) {
   console.log(`${what}: orbitalreg ${(ours / 1000).toFixed(2)} s, ${other} ${(theirs / 1000).toFixed(2)} s → speed ${(theirs / ours).toFixed(2)}× ${other}'s`);
+}
+
+/** Server CPU (whole process tree) per install: what the server spent, whatever else ran on the machine. */
+function reportCpu(what, ours, theirs, other) {
+  console.log(`  ${what} server CPU: orbitalreg ${ours.join(" ")} ms (median ${median(ours)}); ${other} ${theirs.join(" ")} ms (median ${median(theirs)})`);
 }
 
 function reportRounds(what, ours, theirs, other) {

@@ -37,12 +37,33 @@ export async function startOrbitalRegWith(work, { format, slug, vars = {}, state
   return { proc, target: { label: "orbitalreg", base, token }, api, project };
 }
 
+/** Verdaccio (the npm package, a dev dependency): JWT tokens, no uplinks, one user `bench`: {proc, target: {label, registry, token}}. */
+export async function startVerdaccio(w) {
+  const port = await freePort();
+  const dir = join(w, "verdaccio");
+  mkdirSync(dir, { recursive: true });
+  const config = join(dir, "config.yaml");
+  writeFileSync(
+    config,
+    `storage: ${join(dir, "storage")}\nauth:\n  htpasswd:\n    file: ${join(dir, "htpasswd")}\n    max_users: 10\nsecurity:\n  api:\n    jwt:\n      sign:\n        expiresIn: 1d\nuplinks: {}\npackages:\n  '**':\n    access: $authenticated\n    publish: $authenticated\nlog: { type: stdout, format: pretty, level: error }\nserver:\n  keepAliveTimeout: 60\n`,
+  );
+  const proc = startProcess(join(root, "node_modules", ".bin", "verdaccio"), ["-c", config, "-l", `127.0.0.1:${port}`], { cwd: dir });
+  const base = `http://127.0.0.1:${port}`;
+  await waitFor(`${base}/-/ping`);
+  const res = await expectStatus(
+    await request(`${base}/-/user/org.couchdb.user:bench`, { method: "PUT", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ name: "bench", password: "bench-password-1" }) }),
+    201,
+    "verdaccio adduser",
+  );
+  return { proc, target: { label: "verdaccio", registry: `${base}/`, token: JSON.parse(res.body).token } };
+}
+
 export async function startFloor(work) {
   const port = await freePort();
   const proc = startProcess(wranglerBin, ["dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(await freePort()), "--persist-to", join(work, "floor-state"), "--log-level", "warn"], { cwd: join(root, "bench", "floor-worker"), env });
   const base = `http://127.0.0.1:${port}`;
   await waitFor(`${base}/trivial`);
-  return { proc, target: floorTarget(base) };
+  return { proc, target: floorTarget(base), base };
 }
 
 export async function startDistribution(work) {

@@ -6,12 +6,17 @@
 //   PUT  /mpu/<key>/<n>?uploadId=   body → uploadPart n
 //   POST /mpu/<key>/complete?uploadId=&parts=N  complete
 //   GET  /trivial                   "ok"
+//   GET  /d1                        one D1 query (`select 1`) → "ok": what a D1 round trip costs locally
 export default {
   async fetch(request, env) {
     const url = new URL(request.url);
     const [, kind, ...rest] = url.pathname.split("/");
     const key = rest.join("/");
     if (kind === "trivial") return new Response("ok", { headers: { "content-type": "text/plain" } });
+    if (kind === "d1") {
+      await env.DB.prepare("select 1 as one").first();
+      return new Response("ok", { headers: { "content-type": "text/plain" } });
+    }
     if (kind === "obj") {
       if (request.method === "PUT") {
         await env.BLOBS.put(key, request.body);

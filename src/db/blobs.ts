@@ -6,7 +6,7 @@
  * (besides a repo's cascade), and it never drops one something still needs.
  */
 import { and, eq, inArray, sql } from "drizzle-orm";
-import type { Db } from "./client";
+import type { Db, Read } from "./client";
 import { inSlices } from "./paging";
 import { blobs, files, ociManifestRefs, ociManifests, repoBlobs, trashBlobs } from "./schema";
 
@@ -14,6 +14,15 @@ export type BlobRow = typeof blobs.$inferSelect;
 export type NewBlobRow = Pick<BlobRow, "digest" | "r2Key" | "size" | "mediaType" | "createdAt">;
 
 export const findBlob = (db: Db, digest: string) => db.select().from(blobs).where(eq(blobs.digest, digest)).get();
+
+/** A digest's blob row (any state) and whether the repo links it, as one batchable read. */
+export const blobAndLinkRead = (db: Db, repoId: string, digest: string): Read<{ row: BlobRow | undefined; linked: boolean }> => ({
+  items: [
+    db.select().from(blobs).where(eq(blobs.digest, digest)).limit(1),
+    db.select({ one: sql<number>`1` }).from(repoBlobs).where(and(eq(repoBlobs.repoId, repoId), eq(repoBlobs.digest, digest))).limit(1),
+  ],
+  decode: ([row, link]) => ({ row: (row as BlobRow[])[0], linked: (link as unknown[]).length > 0 }),
+});
 
 export const insertBlobIfAbsent = (db: Db, row: NewBlobRow) => db.insert(blobs).values(row).onConflictDoNothing();
 

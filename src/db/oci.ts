@@ -118,14 +118,23 @@ export const deleteTag = (db: Db, repoId: string, image: string, tag: string) =>
 export const tagsOf = (db: Db, repoId: string, image: string, digest: string) =>
   db.select().from(ociTags).where(and(eq(ociTags.repoId, repoId), eq(ociTags.image, image), eq(ociTags.digest, digest))).all();
 
-export const listTags = (db: Db, repoId: string, image: string, last: string | undefined, limit: number) =>
-  db
-    .select({ tag: ociTags.tag })
-    .from(ociTags)
-    .where(and(eq(ociTags.repoId, repoId), eq(ociTags.image, image), last !== undefined ? gt(ociTags.tag, last) : undefined))
-    .orderBy(asc(ociTags.tag))
-    .limit(limit)
-    .all();
+/**
+ * A page of tags as one batchable read (the repo may be a subquery: the gate's batch),
+ * with, for the first page, whether the image has any manifest (an empty first page of
+ * an unknown image is a 404, of a known untagged one an empty list).
+ */
+export const tagsPageRead = (db: Db, repoId: Ref, image: string, last: string | undefined, limit: number): Read<{ tags: string[]; imageExists: boolean | null }> => ({
+  items: [
+    db
+      .select({ tag: ociTags.tag })
+      .from(ociTags)
+      .where(and(eq(ociTags.repoId, repoId), eq(ociTags.image, image), last !== undefined ? gt(ociTags.tag, last) : undefined))
+      .orderBy(asc(ociTags.tag))
+      .limit(limit),
+    ...(last === undefined ? [db.select({ one: sql<number>`1` }).from(ociManifests).where(and(eq(ociManifests.repoId, repoId), eq(ociManifests.image, image))).limit(1)] : []),
+  ],
+  decode: ([rows, exists]) => ({ tags: (rows as { tag: string }[]).map((r) => r.tag), imageExists: exists === undefined ? null : (exists as unknown[]).length > 0 }),
+});
 
 export const insertTagHistory = (db: Db, row: TagHistoryRow) => db.insert(ociTagHistory).values(row);
 

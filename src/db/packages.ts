@@ -1,6 +1,6 @@
 /** Queries over the shared package model: packages → versions → files. */
 import { and, asc, eq, inArray, like, sql } from "drizzle-orm";
-import { aliased, type Db, type Read, type Ref } from "./client";
+import { aliased, templateItem, type Db, type Read, type Ref } from "./client";
 import { blobs, files, packages, repoBlobs, versions } from "./schema";
 import { pageWhere } from "./paging";
 import type { PageKey } from "../core/pagination";
@@ -127,17 +127,14 @@ export interface PackageDocument {
  * gate can read it in its own batch. Null when the package does not exist.
  */
 export function packageDocumentRead(db: Db, repoId: Ref, name: string): Read<PackageDocument | null> {
-  const pkgId = sql`(SELECT id FROM packages WHERE repo_id = ${repoId} AND name = ${name})`;
+  // A read route's every request (2 s cache aside): with a repo id, the statements' text
+  // is built once per isolate (templateItem); inside the gate's batch the repo is a subquery.
+  const items =
+    typeof repoId === "string"
+      ? packageDocumentQueries(db, sql.placeholder("repo"), sql.placeholder("name")).map((build, i) => templateItem(db, `packageDocument|${i}`, build, { repo: repoId, name }))
+      : packageDocumentQueries(db, repoId, name).map((build) => build());
   return {
-    items: [
-      db.select().from(packages).where(and(eq(packages.repoId, repoId), eq(packages.name, name))).limit(1),
-      db.select().from(versions).where(eq(versions.packageId, pkgId)).orderBy(asc(versions.createdAt), asc(versions.id)),
-      db
-        .select()
-        .from(files)
-        .where(sql`${files.versionId} IN (SELECT id FROM versions WHERE package_id = ${pkgId})`)
-        .orderBy(files.createdAt, files.id),
-    ],
+    items,
     decode: ([p, v, f]) => {
       const pkg = (p as PackageRow[])[0];
       if (!pkg) return null;
@@ -145,6 +142,21 @@ export function packageDocumentRead(db: Db, repoId: Ref, name: string): Read<Pac
       return { pkg, versions: (v as VersionRow[]).map((version) => ({ version, files: all.filter((x) => x.versionId === version.id) })) };
     },
   };
+}
+
+/** The package document's three statements (package, versions, files), each built on demand. */
+function packageDocumentQueries(db: Db, repoId: Param, name: Param) {
+  const pkgId = sql`(SELECT id FROM packages WHERE repo_id = ${repoId} AND name = ${name})`;
+  return [
+    () => db.select().from(packages).where(and(eq(packages.repoId, repoId), eq(packages.name, name))).limit(1),
+    () => db.select().from(versions).where(eq(versions.packageId, pkgId)).orderBy(asc(versions.createdAt), asc(versions.id)),
+    () =>
+      db
+        .select()
+        .from(files)
+        .where(sql`${files.versionId} IN (SELECT id FROM versions WHERE package_id = ${pkgId})`)
+        .orderBy(files.createdAt, files.id),
+  ];
 }
 
 /** A file the repo may read, with what serving it needs: its blob's R2 key and its version. */
@@ -164,42 +176,52 @@ export interface StoredFile {
  * the package, its versions, its files and then the blob. Null when there is none.
  */
 export function storedFileRead(db: Db, repoId: Ref, by: { name?: string; packageName?: string; version?: string }): Read<StoredFile | null> {
-  return {
-    items: [
-      db
-        .select({
-          file: aliased(files, "f_"),
-          r2Key: sql`${blobs.r2Key}`.mapWith(blobs.r2Key).as("b_key"),
-          version: sql`${versions.version}`.mapWith(versions.version).as("v_version"),
-          versionMetadata: sql`${versions.metadata}`.mapWith(versions.metadata).as("v_metadata"),
-          packageDisplayName: sql`${packages.displayName}`.mapWith(packages.displayName).as("p_display"),
-          policy: {
-            version: sql`${versions.version}`.mapWith(versions.version).as("v_pversion"),
-            blockedBy: sql`${versions.blockedBy}`.mapWith(versions.blockedBy).as("v_blocked_by"),
-            licenseBlockedBy: sql`${versions.licenseBlockedBy}`.mapWith(versions.licenseBlockedBy).as("v_license_blocked_by"),
-            heldUntil: sql`${versions.heldUntil}`.mapWith(versions.heldUntil).as("v_held_until"),
-            publishedBy: sql`${versions.publishedBy}`.mapWith(versions.publishedBy).as("v_published_by"),
-            license: sql`${versions.license}`.mapWith(versions.license).as("v_license"),
-          },
-        })
-        .from(files)
-        .innerJoin(repoBlobs, and(eq(repoBlobs.repoId, files.repoId), eq(repoBlobs.digest, files.digest)))
-        .innerJoin(blobs, eq(blobs.digest, files.digest))
-        .innerJoin(versions, eq(versions.id, files.versionId))
-        .innerJoin(packages, eq(packages.id, versions.packageId))
-        .where(
-          and(
-            eq(files.repoId, repoId),
-            by.name !== undefined ? eq(files.name, by.name) : undefined,
-            by.packageName !== undefined ? eq(packages.name, by.packageName) : undefined,
-            by.version !== undefined ? eq(versions.version, by.version) : undefined,
-          ),
-        )
-        .orderBy(files.createdAt, files.id)
-        .limit(1),
-    ],
-    decode: ([rows]) => ((rows as StoredFile[])[0] ?? null),
+  const decode = ([rows]: unknown[]) => ((rows as StoredFile[])[0] ?? null);
+  if (typeof repoId !== "string") return { items: [storedFileQuery(db, repoId, by)], decode };
+  // A download's every request: the statement's text is built once per isolate and shape.
+  const shape = `storedFile|${by.name !== undefined}|${by.packageName !== undefined}|${by.version !== undefined}`;
+  const placeholders = {
+    name: by.name !== undefined ? sql.placeholder("name") : undefined,
+    packageName: by.packageName !== undefined ? sql.placeholder("packageName") : undefined,
+    version: by.version !== undefined ? sql.placeholder("version") : undefined,
   };
+  return { items: [templateItem(db, shape, () => storedFileQuery(db, sql.placeholder("repo"), placeholders), { repo: repoId, ...by })], decode };
+}
+
+type Param = Ref | ReturnType<typeof sql.placeholder>;
+
+function storedFileQuery(db: Db, repoId: Param, by: { name?: Param; packageName?: Param; version?: Param }) {
+  return db
+    .select({
+      file: aliased(files, "f_"),
+      r2Key: sql`${blobs.r2Key}`.mapWith(blobs.r2Key).as("b_key"),
+      version: sql`${versions.version}`.mapWith(versions.version).as("v_version"),
+      versionMetadata: sql`${versions.metadata}`.mapWith(versions.metadata).as("v_metadata"),
+      packageDisplayName: sql`${packages.displayName}`.mapWith(packages.displayName).as("p_display"),
+      policy: {
+        version: sql`${versions.version}`.mapWith(versions.version).as("v_pversion"),
+        blockedBy: sql`${versions.blockedBy}`.mapWith(versions.blockedBy).as("v_blocked_by"),
+        licenseBlockedBy: sql`${versions.licenseBlockedBy}`.mapWith(versions.licenseBlockedBy).as("v_license_blocked_by"),
+        heldUntil: sql`${versions.heldUntil}`.mapWith(versions.heldUntil).as("v_held_until"),
+        publishedBy: sql`${versions.publishedBy}`.mapWith(versions.publishedBy).as("v_published_by"),
+        license: sql`${versions.license}`.mapWith(versions.license).as("v_license"),
+      },
+    })
+    .from(files)
+    .innerJoin(repoBlobs, and(eq(repoBlobs.repoId, files.repoId), eq(repoBlobs.digest, files.digest)))
+    .innerJoin(blobs, eq(blobs.digest, files.digest))
+    .innerJoin(versions, eq(versions.id, files.versionId))
+    .innerJoin(packages, eq(packages.id, versions.packageId))
+    .where(
+      and(
+        eq(files.repoId, repoId),
+        by.name !== undefined ? eq(files.name, by.name) : undefined,
+        by.packageName !== undefined ? eq(packages.name, by.packageName) : undefined,
+        by.version !== undefined ? eq(versions.version, by.version) : undefined,
+      ),
+    )
+    .orderBy(files.createdAt, files.id)
+    .limit(1);
 }
 
 /** A package and one of its versions (either may be missing), one batch: what a publish checks first. */

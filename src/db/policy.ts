@@ -5,7 +5,7 @@
  * caps bound parameters), and only rows a caller named: never a whole table.
  */
 import { and, asc, desc, eq, gt, inArray, isNotNull, isNull, lte, or, sql, type SQL } from "drizzle-orm";
-import type { Db } from "./client";
+import { runRead, type Db, type Read } from "./client";
 import { blockHits, licensePolicies, ociManifestRefs, ociManifests, ociTags, packages, quarantinePolicies, repos, securityBlocks, versions } from "./schema";
 import { pageWhere } from "./paging";
 import type { PageKey } from "../core/pagination";
@@ -211,27 +211,38 @@ export const childManifests = (db: Db, repoId: string, image: string, parents: s
  * its format, the quarantine policy that applies (the repo's own, else its project's)
  * and the enabled licence policies that can apply.
  */
-export async function admissionReads(db: Db, format: string, projectId: string, repoId: string, now: number) {
-  const [blocks, quarantine, licenses] = await db.batch([
-    db
-      .select()
-      .from(securityBlocks)
-      .where(and(eq(securityBlocks.format, format), isNull(securityBlocks.liftedAt), or(isNull(securityBlocks.blockedUntil), gt(securityBlocks.blockedUntil, now))))
-      .orderBy(asc(securityBlocks.createdAt), asc(securityBlocks.id)),
-    db
-      .select()
-      .from(quarantinePolicies)
-      .where(inArray(quarantinePolicies.scopeKey, [repoId, `project:${projectId}`]))
-      .orderBy(desc(sql`${quarantinePolicies.repoId} is not null`))
-      .limit(1),
-    db
-      .select()
-      .from(licensePolicies)
-      .where(licensePoliciesOfRepo(projectId, repoId))
-      .orderBy(licensePolicies.createdAt, licensePolicies.id),
-  ]);
-  return { blocks, quarantine: quarantine[0] ?? null, licenses };
+export interface AdmissionReads {
+  blocks: BlockRow[];
+  quarantine: QuarantinePolicyRow | null;
+  licenses: LicensePolicyRow[];
 }
+
+/** What admitting a new version reads (blocks of the format, the quarantine rule, licence policies), as one batchable read. */
+export function admissionRead(db: Db, format: string, projectId: string, repoId: string, now: number): Read<AdmissionReads> {
+  return {
+    items: [
+      db
+        .select()
+        .from(securityBlocks)
+        .where(and(eq(securityBlocks.format, format), isNull(securityBlocks.liftedAt), or(isNull(securityBlocks.blockedUntil), gt(securityBlocks.blockedUntil, now))))
+        .orderBy(asc(securityBlocks.createdAt), asc(securityBlocks.id)),
+      db
+        .select()
+        .from(quarantinePolicies)
+        .where(inArray(quarantinePolicies.scopeKey, [repoId, `project:${projectId}`]))
+        .orderBy(desc(sql`${quarantinePolicies.repoId} is not null`))
+        .limit(1),
+      db.select().from(licensePolicies).where(licensePoliciesOfRepo(projectId, repoId)).orderBy(licensePolicies.createdAt, licensePolicies.id),
+    ],
+    decode: ([blocks, quarantine, licenses]) => ({
+      blocks: blocks as BlockRow[],
+      quarantine: (quarantine as QuarantinePolicyRow[])[0] ?? null,
+      licenses: licenses as LicensePolicyRow[],
+    }),
+  };
+}
+
+export const admissionReads = (db: Db, format: string, projectId: string, repoId: string, now: number) => runRead(db, admissionRead(db, format, projectId, repoId, now));
 
 // ---- held (quarantined) artifacts ----
 

@@ -43,7 +43,7 @@ export interface Format {
    */
   planRead?: (rest: string, method: string) => PlannedRead | null;
   /** For protocols with their own path grammar: the repo a path names, and its planned read. */
-  planRequest?: (path: string, method: string) => { project: string; repo: string; read: PlannedRead | null } | null;
+  planRequest?: (path: string, method: string, query: URLSearchParams) => { project: string; repo: string; read: PlannedRead | null } | null;
   /** Renders any error under the prefix in the protocol's own wire format. */
   renderError: ErrorRenderer;
   /** The lookup key of a package name (PEP 503 for PyPI); the name itself by default. */

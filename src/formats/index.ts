@@ -77,13 +77,13 @@ export function rendererForPath(path: string): ErrorRenderer | undefined {
  * path names and its format's planned read. Null outside the protocols and for paths
  * that name no repo (`/v2/`, `/v2/token`).
  */
-export function planRequest(rawPath: string, method: string): RequestPlan | null {
+export function planRequest(rawPath: string, method: string, query: URLSearchParams = new URLSearchParams()): RequestPlan | null {
   const f = FORMATS.find((x) => rawPath.startsWith(`${x.prefix}/`));
   if (!f) return null;
   const path = rawPath.slice(f.prefix.length);
   if (f.repoAddressed === false) {
     try {
-      return f.planRequest?.(path, method) ?? null;
+      return f.planRequest?.(path, method, query) ?? null;
     } catch {
       return null; // a path the handler will refuse: nothing to read ahead
     }

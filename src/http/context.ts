@@ -78,7 +78,7 @@ export const scopeMiddleware = (planner: Planner) => createMiddleware<AppEnv>(as
     if (session && !SAFE_METHODS.has(c.req.method)) checkCsrf(c, url, session.csrfToken);
   }
   const auth = { db, adminToken: config(c.env).adminToken ?? undefined, jwtSecret, waitUntil };
-  const plan = principal ? null : planner(rawPathname(c.req.url), c.req.method);
+  const plan = principal ? null : planner(rawPathname(c.req.url), c.req.method, url.searchParams);
   if (secret) refuseIfLockedOut(ip);
   const reads = plan ? await prefetch(db, secret, auth, plan, c.req.method) : undefined;
   try {

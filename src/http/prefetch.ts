@@ -37,7 +37,7 @@ export interface RequestPlan {
 }
 
 /** Finds the plan of a request (formats/index.ts builds it from the formats' grammars). */
-export type Planner = (rawPath: string, method: string) => RequestPlan | null;
+export type Planner = (rawPath: string, method: string, query: URLSearchParams) => RequestPlan | null;
 
 const READ_METHODS = new Set(["GET", "HEAD"]);
 

@@ -8,6 +8,9 @@
  *   attachment's `length`; otherwise nothing is stored.
  * - A version that exists, or existed and was unpublished, is refused with 403 as npmjs
  *   does: a name@version always means the same bytes.
+ * - D1: one read batch (package, version, admission policies, the tarball's blob and
+ *   link: its digest is computed from the bytes in memory first), the blob's link batch
+ *   (none when this repo links the same bytes already) and the version's batch.
  * - The version, its file and the package's dist-tags land in one atomic publish
  *   (services/artifacts/packages.ts); a first publish always gets a `latest` tag. A
  *   refused publish (a licence policy: the manifest's `license` is judged) unlinks the
@@ -22,9 +25,10 @@
  */
 import type { Scope } from "../../services/scope";
 import type { OpenedRepo } from "../../services/projects";
-import { findPackageAndVersion, ingestBlob, publishVersion, releaseUnusedBlobs } from "../../services/artifacts";
+import { ingestBlob, publishVersion, readForPublish, releaseUnusedBlobs } from "../../services/artifacts";
 import { RegistryError, invalid, isRegistryError } from "../../core/errors";
 import { hex } from "../../core/ids";
+import { sha256Digest } from "../../core/digest";
 import { assertDistTag, assertNpmName, tarballName } from "./routes";
 import { parseSemver } from "../../core/semver";
 import { distTagsOf, packageMeta, type Manifest } from "./packument";
@@ -139,7 +143,10 @@ export async function publishPackument(scope: Scope, opened: OpenedRepo, urlName
   if ((doc.name ?? doc._id) !== name) throw invalid("Packument", `the packument's name is not '${name}'`);
   const { version, manifest, bytes, tags, provenance } = parsePublish(name, doc);
 
-  const known = await findPackageAndVersion(scope, opened.repo.id, name, version);
+  // The tarball is in memory: its digest is known before anything is stored, so the one
+  // read batch also finds its blob and this repo's link (services/artifacts readForPublish).
+  const digest = sha256Digest(hex(await digestOf("SHA-256", bytes)));
+  const known = await readForPublish(scope, opened, name, version, digest);
   const existing = known.pkg;
   if (existing && (packageMeta(existing).unpublished?.[version] || known.version)) throw cannotPublishOver(name, version);
   const dist = { ...(manifest.dist ?? {}) };
@@ -150,6 +157,7 @@ export async function publishPackument(scope: Scope, opened: OpenedRepo, urlName
     length: bytes.byteLength,
     mediaType: "application/octet-stream",
     contentType: "application/octet-stream",
+    known: known.blob,
   });
 
   const bundleBytes = provenance && new TextEncoder().encode(provenance.text);

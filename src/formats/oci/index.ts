@@ -16,7 +16,7 @@ import { upload, uploads } from "./uploads";
 import { manifest } from "./manifests";
 import { tags } from "./tags";
 import { referrersRoute } from "./referrers";
-import { OCI_FORMATS, parseName, parseOciPath, plannedBlob, plannedManifest, type OciRoute } from "../../services/oci";
+import { OCI_FORMATS, parseName, parseOciPath, plannedBlob, plannedManifest, plannedTags, type OciRoute } from "../../services/oci";
 import { RegistryError } from "../../core/errors";
 import { ociMirror, ociUpstream } from "./upstream";
 import { ociVirtual } from "./virtual";
@@ -58,13 +58,20 @@ app.all("*", async (c) => {
 });
 
 /** The repo an OCI path names and the one read a pull makes, for the gate's batch (http/prefetch.ts). */
-function planRequest(path: string, method: string) {
+function planRequest(path: string, method: string, query: URLSearchParams) {
   const route = parseOciPath(path);
   if (!route || !("name" in route)) return null;
   const name = parseName(route.name);
   const reads = method === "GET" || method === "HEAD";
-  const read =
-    reads && route.kind === "blob" ? plannedBlob(route.digest) : reads && route.kind === "manifest" ? plannedManifest(name.image, route.reference, method === "GET") : null;
+  const read = !reads
+    ? null
+    : route.kind === "blob"
+      ? plannedBlob(route.digest)
+      : route.kind === "manifest"
+        ? plannedManifest(name.image, route.reference, method === "GET")
+        : route.kind === "tags"
+          ? plannedTags(name.image, query.get("n") ?? undefined, query.get("last") ?? undefined)
+          : null;
   return { project: name.project, repo: name.repo, read };
 }
 

@@ -29,6 +29,7 @@ import { newBlobKey } from "../../storage/keys";
 import { deleteObject, getObject, putStream, type ChecksumAlgorithm, type PutOptions, type PutResult } from "../../storage/blob-store";
 import { matchBytes, storeBytes } from "../../storage/edge-cache";
 import { config } from "../../config";
+import { runRead } from "../../db/client";
 import { TtlCache } from "../../core/ttl-cache";
 import { RegistryError, notFound } from "../../core/errors";
 import { gcRefusal } from "../../db/errors";
@@ -61,6 +62,19 @@ export interface IngestOptions extends PutOptions {
    * then settles it like its own.
    */
   ticket?: QuotaTicket;
+  /**
+   * The caller hashed the bytes already (they are in memory) and read the digest's blob
+   * row and this repo's link with its own reads (services/artifacts readForPublish): a
+   * blob the repo links already is not written again, and recording it reads nothing.
+   */
+  known?: KnownBlob;
+}
+
+/** A digest's blob row (any state, or none) and whether the repo links it, as read before an ingest. */
+export interface KnownBlob {
+  digest: string;
+  row: q.BlobRow | undefined;
+  linked: boolean;
 }
 
 export interface IngestedBlob {
@@ -74,6 +88,12 @@ export interface IngestedBlob {
 
 export async function ingestBlob(scope: Scope, ref: RepoRef, body: ReadableStream<Uint8Array>, opts: IngestOptions = {}): Promise<IngestedBlob> {
   const repo = await resolveRepo(scope, ref);
+  const known = opts.known;
+  if (known?.row?.state === "live" && known.linked && !opts.checksums?.length && !opts.expectedChecksums) {
+    // Already stored and linked here: the same bytes (the caller hashed them) are not written again.
+    await body.cancel();
+    return { digest: known.digest, size: known.row.size, created: false, checksums: {} };
+  }
   const ticket = opts.ticket ?? (opts.length != null ? await reserveBytes(scope, repo.projectId, opts.length) : QuotaTicket.none());
   try {
     const key = newBlobKey();
@@ -81,15 +101,16 @@ export async function ingestBlob(scope: Scope, ref: RepoRef, body: ReadableStrea
     const algorithms = [...new Set([...(opts.checksums ?? []), ...expected.map(([alg]) => alg)])];
     const { size, sha256, checksums } = await putStream(scope.env.BLOBS, key, body, { ...opts, checksums: algorithms, onBlock: ticket.renew });
     const digest = sha256Digest(sha256);
+    const expectedDigest = opts.expectedDigest ?? known?.digest;
     const mismatch =
-      opts.expectedDigest && opts.expectedDigest !== digest
-        ? `the content's digest is ${digest}, not ${opts.expectedDigest}`
+      expectedDigest && expectedDigest !== digest
+        ? `the content's digest is ${digest}, not ${expectedDigest}`
         : expected.filter(([alg, hex]) => checksums[alg] !== hex.toLowerCase()).map(([alg, hex]) => `the content's ${alg} is ${checksums[alg]}, not ${hex}`)[0];
     if (mismatch) {
       await deleteObject(scope.env.BLOBS, key);
       throw new RegistryError("InvalidDigestMismatch", mismatch);
     }
-    const { created } = await recordBlob(scope, repo, { digest, size, key, mediaType: opts.mediaType ?? null }, ticket);
+    const { created } = await recordBlob(scope, repo, { digest, size, key, mediaType: opts.mediaType ?? null }, ticket, known ? { row: known.row, linked: known.linked } : undefined);
     return { digest, size, created, checksums };
   } finally {
     await ticket.release(); // a no-op once the link consumed it
@@ -110,16 +131,21 @@ export async function ingestBlob(scope: Scope, ref: RepoRef, body: ReadableStrea
  *   no row         → insert the row with our key and link it, in one batch
  *   refused        → read again and retry (the row changed state under us)
  * The quota is charged once, before the loop, and given back if no attempt links.
+ * `read`: the row and link as the caller already read them (then nothing is read first).
+ * Whether our object became the blob's is told by the attempt's own write (an insert or
+ * revive that changed a row wrote our key), not read back.
  */
 export async function recordBlob(
   scope: Scope,
   ref: RepoRef,
   b: { digest: string; size: number; key: string; mediaType: string | null },
   ticket: QuotaTicket = QuotaTicket.none(),
+  read?: { row: q.BlobRow | undefined; linked: boolean },
 ): Promise<{ created: boolean }> {
   const repo = await resolveRepo(scope, ref);
-  const first = await q.findBlob(scope.db, b.digest);
-  if (first?.state === "live" && (await q.findLinkedBlob(scope.db, repo.id, b.digest))) {
+  const found = read ?? (await runRead(scope.db, q.blobAndLinkRead(scope.db, repo.id, b.digest)));
+  const first = found.row;
+  if (first?.state === "live" && found.linked) {
     await Promise.all([first.r2Key === b.key ? undefined : deleteObject(scope.env.BLOBS, b.key), ticket.release()]);
     return { created: false };
   }
@@ -131,12 +157,14 @@ export async function recordBlob(
     throw e;
   }
   let row: q.BlobRow | undefined = first;
+  let created = false;
   try {
     for (let attempt = 1; ; attempt++) {
-      const linked = await linkOnce(scope, repo.id, row, b);
-      if (linked !== "refused") {
+      const result = await linkOnce(scope, repo.id, row, b);
+      if (result !== "refused") {
         // A concurrent request linked the same digest first: its charge stands, ours goes.
-        if (!linked) await unchargeLink(scope, repo.projectId, b.digest);
+        if (!result.linked) await unchargeLink(scope, repo.projectId, b.digest);
+        created = result.wroteOurKey;
         break;
       }
       if (attempt >= LINK_ATTEMPTS) throw collecting(b.digest);
@@ -148,8 +176,6 @@ export async function recordBlob(
     await dropOurs().catch(() => undefined);
     throw gcRefusal(e) === "collected" ? collected() : e;
   }
-  const winner = await q.findBlob(scope.db, b.digest);
-  const created = winner?.r2Key === b.key;
   if (!created) await dropOurs();
   return { created };
 }
@@ -160,8 +186,17 @@ const collecting = (digest: string) =>
 const collected = () =>
   new RegistryError("UnavailableBlobCollected", "the upload's bytes were removed by garbage collection before it finished (it waited longer than the collector's grace period); upload again");
 
-/** One atomic attempt to link; true: linked now, false: it already was, "refused": a GC trigger said no. */
-async function linkOnce(scope: Scope, repoId: string, row: q.BlobRow | undefined, b: { digest: string; size: number; key: string; mediaType: string | null }): Promise<boolean | "refused"> {
+/**
+ * One atomic attempt to link. `linked`: the link was written now (false: it already was);
+ * `wroteOurKey`: the blob row now names our object (we inserted or revived it); "refused":
+ * a GC trigger said no.
+ */
+async function linkOnce(
+  scope: Scope,
+  repoId: string,
+  row: q.BlobRow | undefined,
+  b: { digest: string; size: number; key: string; mediaType: string | null },
+): Promise<{ linked: boolean; wroteOurKey: boolean } | "refused"> {
   const now = Date.now();
   const fresh: q.NewBlobRow = { digest: b.digest, r2Key: b.key, size: b.size, mediaType: b.mediaType, createdAt: now };
   try {
@@ -169,7 +204,8 @@ async function linkOnce(scope: Scope, repoId: string, row: q.BlobRow | undefined
       row?.state === "live"
         ? [await q.linkBlob(scope.db, repoId, b.digest, now).run()]
         : await scope.db.batch([row ? q.reviveBlob(scope.db, fresh) : q.insertBlobIfAbsent(scope.db, fresh), q.linkBlob(scope.db, repoId, b.digest, now)]);
-    return (results.at(-1) as D1Result).meta.changes > 0;
+    const changed = (r: unknown) => (r as D1Result).meta.changes > 0;
+    return { linked: changed(results.at(-1)), wroteOurKey: results.length === 2 && changed(results[0]) };
   } catch (e) {
     const refusal = gcRefusal(e);
     if (refusal === "condemned") return "refused";

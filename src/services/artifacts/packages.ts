@@ -29,15 +29,16 @@ import type { Scope } from "../scope";
 import type { OpenedRepo } from "../projects/repos";
 import { auditQuery, emitEvent } from "../events/audit";
 import * as q from "../../db/packages";
-import { relinkUploaded, unlinkBlob, type RepoRef } from "./blobs";
+import { relinkUploaded, unlinkBlob, type KnownBlob, type RepoRef } from "./blobs";
+import { blobAndLinkRead } from "../../db/blobs";
 import { gcRefusal, isForeignKeyViolation, isUniqueViolation } from "../../db/errors";
 import { RegistryError, conflict, notFound } from "../../core/errors";
 import { newId } from "../../core/ids";
 import { nameAllowed } from "../../core/names";
 import { clampLimit, decodeCursor, toPage } from "../../core/pagination";
-import { runBatch, runRead, type Statement } from "../../db/client";
+import { runBatch, runRead, runReads, type Statement } from "../../db/client";
 import { bumpRevision, bumpRevisionOfPackage } from "../../db/indexes";
-import { admitPackageVersion, judgeLicenseAtPublish, licensePoliciesOf, type Admission } from "../policy";
+import { admissionReadOf, admitPackageVersion, judgeLicenseAtPublish, licensePoliciesOf, type Admission, type AdmissionReads } from "../policy";
 import { clearCacheGroup } from "../../core/ttl-cache";
 
 export type { FileRow, PackageRow, VersionRow } from "../../db/packages";
@@ -75,11 +76,28 @@ export interface PublishInput {
 export interface PackageAndVersion {
   pkg: q.PackageRow | undefined;
   version: q.VersionRow | undefined;
+  /** What admitting a new version reads (services/policy), when it was read with them. */
+  admission?: AdmissionReads;
 }
 
 /** A package and one of its versions, either possibly missing: one D1 round trip. */
 export const findPackageAndVersion = (scope: Scope, repoId: string, name: string, version: string): Promise<PackageAndVersion> =>
   runRead(scope.db, q.packageAndVersionRead(scope.db, repoId, name, version));
+
+/**
+ * Everything a publish of one file reads before it writes, in ONE D1 batch: the package
+ * and version, what admitting a new version reads (blocks, quarantine, licence policies),
+ * and the blob of `digest` with this repo's link to it (for ingestBlob's `known`). The
+ * publish then writes its link batch and its version batch, and reads nothing else.
+ */
+export async function readForPublish(scope: Scope, opened: OpenedRepo, name: string, version: string, digest: string): Promise<PackageAndVersion & { blob: KnownBlob }> {
+  const [known, admission, blob] = await runReads(scope.db, [
+    q.packageAndVersionRead(scope.db, opened.repo.id, name, version),
+    admissionReadOf(scope, opened),
+    blobAndLinkRead(scope.db, opened.repo.id, digest),
+  ]);
+  return { ...(known as PackageAndVersion), admission: admission as AdmissionReads, blob: { digest, ...(blob as Omit<KnownBlob, "digest">) } };
+}
 
 export interface PublishedVersion {
   package: q.PackageRow;
@@ -135,7 +153,7 @@ async function attemptPublish(scope: Scope, opened: OpenedRepo, input: PublishIn
     throw conflict("VersionExists", `${input.displayName ?? input.name}@${input.version} already exists and can't be overwritten`);
   }
   const subject = { name: input.name, displayName: pkg.displayName, version: input.version, license: input.license };
-  const admission = existingVersion ? null : await admitPackageVersion(scope, opened, subject);
+  const admission = existingVersion ? null : await admitPackageVersion(scope, opened, subject, known.admission);
   const learnt = existingVersion && existingVersion.license === null && typeof input.license === "string" ? await judgeLearntLicense(scope, opened, existingVersion, subject) : null;
   const version: q.VersionRow = existingVersion
     ? { ...existingVersion, metadata: { ...existingVersion.metadata, ...(input.versionMetadata ?? {}) }, license: learnt ? input.license! : existingVersion.license, updatedAt: now }

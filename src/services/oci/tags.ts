@@ -10,7 +10,8 @@
  * - A restore may only point a tag back at a digest it pointed at within
  *   TAG_HISTORY_WINDOW_MS, and only while that manifest still exists.
  */
-import type { Scope } from "../scope";
+import { readOnce, type Scope } from "../scope";
+import type { PlannedRead } from "../artifacts";
 import type { OpenedImage } from "./access";
 import { actorOf, auditQuery, emitEvent } from "../events/audit";
 import * as q from "../../db/oci";
@@ -19,7 +20,7 @@ import { matchesAny } from "../../core/names";
 import { newId } from "../../core/ids";
 import { assertSha256Digest } from "../../core/digest";
 import { isTag } from "./names";
-import { runBatch } from "../../db/client";
+import { runBatch, runRead } from "../../db/client";
 
 export const TAG_HISTORY_WINDOW_MS = 14 * 24 * 60 * 60 * 1000;
 export const MAX_TAGS_PAGE = 1000;
@@ -63,20 +64,37 @@ export function tagChange(scope: Scope, img: OpenedImage, c: TagChange, now: num
 
 const invalidN = () => new RegistryError("InvalidPageSize", "n must be a non-negative integer");
 
-/** Tags in lexical order after `last`, at most `n`; `next` is set when more may follow. */
+/** The page size `n` asks for (MAX_TAGS_PAGE when absent). */
+function pageSize(n: string | undefined): number {
+  if (n === undefined || n === "") return MAX_TAGS_PAGE;
+  if (!/^\d+$/.test(n)) throw invalidN();
+  return Math.min(Number(n), MAX_TAGS_PAGE);
+}
+
+const tagsReadKey = (image: string, limit: number, last: string | undefined) => `tags:${image}|${limit}|${last ?? ""}`;
+
+/** The page read of a tags/list request, for the gate's batch (http/prefetch.ts): one round trip cold. */
+export function plannedTags(image: string, n: string | undefined, last: string | undefined): PlannedRead | null {
+  const limit = pageSize(n);
+  if (limit === 0) return null;
+  const after = last || undefined;
+  return { key: tagsReadKey(image, limit, after), read: (scope, repo) => q.tagsPageRead(scope.db, repo, image, after, limit + 1) };
+}
+
+/**
+ * Tags in lexical order after `last`, at most `n`; `next` is set when more may follow.
+ * One query, made by the gate's batch when the isolate had nothing cached.
+ */
 export async function listTags(scope: Scope, img: OpenedImage, n: string | undefined, last: string | undefined) {
-  let limit = MAX_TAGS_PAGE;
-  if (n !== undefined && n !== "") {
-    if (!/^\d+$/.test(n)) throw invalidN();
-    limit = Math.min(Number(n), MAX_TAGS_PAGE);
-  }
+  const limit = pageSize(n);
   if (limit === 0) return { tags: [] as string[], next: null };
-  const rows = await q.listTags(scope.db, img.repo.id, img.name.image, last || undefined, limit + 1);
-  if (rows.length === 0 && !last && !(await q.imageExists(scope.db, img.repo.id, img.name.image))) {
+  const after = last || undefined;
+  const page = await readOnce(scope, tagsReadKey(img.name.image, limit, after), () => runRead(scope.db, q.tagsPageRead(scope.db, img.repo.id, img.name.image, after, limit + 1)));
+  if (page.tags.length === 0 && page.imageExists === false) {
     throw new RegistryError("NotFoundImage", `no image ${img.name.full}`, { detail: { name: img.name.full } });
   }
-  const tags = rows.slice(0, limit).map((r) => r.tag);
-  return { tags, next: rows.length > limit ? tags[tags.length - 1]! : null };
+  const tags = page.tags.slice(0, limit);
+  return { tags, next: page.tags.length > limit ? tags[tags.length - 1]! : null };
 }
 
 export async function tagHistory(scope: Scope, img: OpenedImage, tag: string | undefined, limit = 100) {

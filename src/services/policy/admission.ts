@@ -83,7 +83,7 @@ export async function judgeLicenseAtPublish(scope: Scope, opened: OpenedRepo, s:
   return findings;
 }
 
-async function admit(scope: Scope, opened: OpenedRepo, s: Subject, blockedBy: (blocks: q.BlockRow[]) => string | null, reads: Awaited<ReturnType<typeof q.admissionReads>>): Promise<Admission> {
+async function admit(scope: Scope, opened: OpenedRepo, s: Subject, blockedBy: (blocks: q.BlockRow[]) => string | null, reads: q.AdmissionReads): Promise<Admission> {
   const now = Date.now();
   const warnings = await judgeLicenseAtPublish(scope, opened, s, reads.licenses);
   const heldUntil = quarantineUntil(reads.quarantine, now);
@@ -120,9 +120,13 @@ async function admit(scope: Scope, opened: OpenedRepo, s: Subject, blockedBy: (b
   };
 }
 
-/** Admission of a new package version (the shared package model: every language format). */
-export async function admitPackageVersion(scope: Scope, opened: OpenedRepo, s: Subject): Promise<Admission> {
-  const reads = await q.admissionReads(scope.db, opened.repo.format, opened.project.id, opened.repo.id, Date.now());
+/** What admitting a new version of `opened` reads, as a read a publish batches with its own (services/artifacts readForPublish). */
+export const admissionReadOf = (scope: Scope, opened: OpenedRepo) => q.admissionRead(scope.db, opened.repo.format, opened.project.id, opened.repo.id, Date.now());
+export type { AdmissionReads } from "../../db/policy";
+
+/** Admission of a new package version (the shared package model: every language format); `read`: its reads, when the caller batched them. */
+export async function admitPackageVersion(scope: Scope, opened: OpenedRepo, s: Subject, read?: q.AdmissionReads): Promise<Admission> {
+  const reads = read ?? (await q.admissionReads(scope.db, opened.repo.format, opened.project.id, opened.repo.id, Date.now()));
   const rules = rulesOf(opened.repo.format);
   return admit(scope, opened, s, (blocks) => packageBlockFor(blocks, rules, opened.project.id, opened.repo.id, s.name, s.version)?.id ?? null, reads);
 }
