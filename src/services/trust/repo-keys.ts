@@ -130,14 +130,27 @@ async function signingKey(scope: Scope, owner: KeyOwner): Promise<openpgp.Privat
   return key;
 }
 
+/**
+ * When a signature says it was made: `date`, but never before the key itself. An index
+ * build takes its time before the key is read, and the key may be made on first use by
+ * that very build (or by another request a moment later): OpenPGP refuses a signature
+ * that predates its key ("creation time is in the future"), which failed the read.
+ */
+const signingDate = (key: openpgp.PrivateKey, date: Date) => {
+  const created = key.getCreationTime();
+  return date.getTime() < created.getTime() ? created : date;
+};
+
 /** `text` as an OpenPGP clear-signed message (apt's InRelease). */
 export async function clearSign(scope: Scope, owner: KeyOwner, text: string, date = new Date()): Promise<string> {
   const message = await openpgp.createCleartextMessage({ text });
-  return openpgp.sign({ message, signingKeys: await signingKey(scope, owner), date });
+  const key = await signingKey(scope, owner);
+  return openpgp.sign({ message, signingKeys: key, date: signingDate(key, date) });
 }
 
 /** An armored detached signature of `data` (apt's Release.gpg, dnf's repomd.xml.asc). */
 export async function detachSign(scope: Scope, owner: KeyOwner, data: Uint8Array, date = new Date()): Promise<string> {
   const message = await openpgp.createMessage({ binary: data });
-  return openpgp.sign({ message, signingKeys: await signingKey(scope, owner), detached: true, date, format: "armored" });
+  const key = await signingKey(scope, owner);
+  return openpgp.sign({ message, signingKeys: key, detached: true, date: signingDate(key, date), format: "armored" });
 }
