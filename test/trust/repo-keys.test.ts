@@ -19,8 +19,8 @@ describe("repo signing keys", () => {
     const armored = await detachSign(scope, owner, data, before);
     const key = await openpgp.readKey({ armoredKey: (await repoPublicKey(scope, owner)).publicKeyArmored });
     const checked = await openpgp.verify({ message: await openpgp.createMessage({ binary: data }), signature: await openpgp.readSignature({ armoredSignature: armored }), verificationKeys: key });
-    await expect(checked.signatures[0].verified).resolves.toBe(true);
-    expect((await checked.signatures[0].signature).packets[0].created!.getTime()).toBeGreaterThanOrEqual(key.getCreationTime().getTime());
+    await expect(checked.signatures[0]!.verified).resolves.toBe(true);
+    expect((await checked.signatures[0]!.signature).packets[0]!.created!.getTime()).toBeGreaterThanOrEqual(key.getCreationTime().getTime());
     await expect(clearSign(scope, owner, "Release", before)).resolves.toContain("BEGIN PGP SIGNED MESSAGE");
   });
 });
