@@ -165,7 +165,7 @@ const Verification = z
       .describe("Every enabled policy that selects the artifact"),
   })
   .openapi("SigstoreVerification");
-const strip = (v: trust.Verification) => ({ ...v, policies: v.policies.map((p) => ({ ...p, signatures: p.signatures.map(({ fulcio: _, ...s }) => s) })) });
+const strip = (v: trust.Verification) => ({ ...v, policies: v.policies.map(({ row: _, ...p }) => ({ ...p, signatures: p.signatures.map(({ fulcio: _, ...s }) => s) })) });
 
 export const sigstoreVerificationRoutes = new OpenAPIHono<AppEnv>();
 const RepoParam = z.object({ id: pathParam("id", "Repository id") });

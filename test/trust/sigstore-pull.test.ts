@@ -1,0 +1,185 @@
+/**
+ * Sigstore at pull (services/trust/sigstore-pull.ts): an `enforce` policy refuses a pull of
+ * an image it selects that fails verification (451, why-blocked envelope naming the policy
+ * and the reasons) and serves it once a valid signature is attached; `audit` serves it,
+ * with one audit row and one `sigstore.pull_unverified` per digest and policy version; a
+ * PATCH to `off` takes effect at once; the repo flag (`repos.sigstore_pull`) follows the
+ * policies, and repos no policy can select pay no round trip for any of it.
+ */
+import { describe, expect, it } from "vitest";
+import { env } from "cloudflare:test";
+import { ADMIN, audit, captureEvents, createRepo, jsonOf, req } from "../helpers";
+import { OCI_MANIFEST, errorsOf, oci, ociRepo, pushBlob, pushImage, putManifest } from "../oci-helpers";
+import { GITHUB, publicKey, sign, simpleSigning, trustedRoot, workflow, type BundleOptions } from "../support/sigstore";
+import { measure } from "../support/calls";
+import { clearAllCaches } from "../../src/core/ttl-cache";
+import { basic } from "../oci-helpers";
+
+const BUNDLE = "application/vnd.dev.sigstore.bundle.v0.3+json";
+const ACCEPT = { Accept: OCI_MANIFEST };
+const hexOf = (digest: string) => digest.replace(/^sha256:/, "");
+const enc = (s: string) => new TextEncoder().encode(s);
+
+async function policy(body: Record<string, unknown>) {
+  return jsonOf(await req("/api/admin/sigstore/policies", { method: "POST", token: ADMIN, json: { name: `pull-${crypto.randomUUID().slice(0, 8)}`, ...body } }), 201);
+}
+const keyed = async () => ({ keys: [{ name: "ci", pem: await publicKey("ci") }], rekor: "optional" });
+const flagOf = async (repoId: string) => (await env.DB.prepare("SELECT sigstore_pull AS f FROM repos WHERE id = ?").bind(repoId).first<{ f: string | null }>())?.f ?? null;
+
+/** cosign's tag scheme: `sha256-<hex>.sig` whose layer is a simple-signing payload signed by `o`. */
+async function cosignSign(img: { name: string; token: string }, digest: string, o: BundleOptions) {
+  const payload = await simpleSigning(`registry.test/${img.name}`, digest);
+  const made = await sign(payload, o);
+  const blob = await pushBlob(img.name, img.token, payload);
+  const config = await pushBlob(img.name, img.token, JSON.stringify({ architecture: "", os: "", config: {} }));
+  const layer = {
+    mediaType: "application/vnd.dev.cosign.simplesigning.v1+json",
+    digest: blob.digest,
+    size: blob.size,
+    annotations: { "dev.cosignproject.cosign/signature": made.bundle.messageSignature.signature, ...(made.certificatePem ? { "dev.sigstore.cosign/certificate": made.certificatePem } : {}), ...(made.rekorAnnotation ? { "dev.sigstore.cosign/bundle": made.rekorAnnotation } : {}) },
+  };
+  const put = await putManifest(img.name, img.token, `sha256-${hexOf(digest)}.sig`, { schemaVersion: 2, mediaType: OCI_MANIFEST, config: { mediaType: "application/vnd.oci.image.config.v1+json", digest: config.digest, size: config.size }, layers: [layer] });
+  expect(put.res.status, await put.res.clone().text()).toBe(201);
+  return put;
+}
+
+/** A sigstore bundle attached as an OCI 1.1 referrer of the image. */
+async function attachReferrer(img: { name: string; token: string }, subject: { digest: string; size: number }, bundle: unknown) {
+  const layer = await pushBlob(img.name, img.token, JSON.stringify(bundle));
+  const empty = await pushBlob(img.name, img.token, "{}");
+  const put = await putManifest(img.name, img.token, `ref-${crypto.randomUUID().slice(0, 8)}`, {
+    schemaVersion: 2,
+    mediaType: OCI_MANIFEST,
+    artifactType: BUNDLE,
+    config: { mediaType: "application/vnd.oci.empty.v1+json", digest: empty.digest, size: empty.size },
+    layers: [{ mediaType: BUNDLE, digest: layer.digest, size: layer.size }],
+    subject: { mediaType: OCI_MANIFEST, digest: subject.digest, size: subject.size },
+  });
+  expect(put.res.status, await put.res.clone().text()).toBe(201);
+  return put;
+}
+
+async function imageIn(mode: "enforce" | "audit", extra: Record<string, unknown> = {}) {
+  const img = await ociRepo("writer");
+  const { manifest } = await pushImage(img.name, img.token, "1.0");
+  const p = await policy({ mode, repo_id: img.repo.id, ...(await keyed()), ...extra });
+  return { img, manifest, p };
+}
+
+describe("sigstore verification at pull", () => {
+  it("enforce: an unsigned image is refused (451, envelope) by tag and digest, GET and HEAD; signed with a trusted key it is served; its .sig is always served", async () => {
+    const { img, manifest, p } = await imageIn("enforce");
+    expect(await flagOf(img.repo.id)).toBe("enforce");
+    for (const ref of ["1.0", manifest.digest]) {
+      const errs = await errorsOf(await oci(`/v2/${img.name}/manifests/${ref}`, { auth: img.token, headers: ACCEPT }), 451);
+      expect(errs[0]).toMatchObject({ code: "DENIED" });
+      expect(errs[0]!.message).toContain(`sigstore policy '${p.name}'`);
+      expect(errs[0]!.detail).toMatchObject({ block_id: p.id, public_url: expect.stringContaining(`/blocked/${p.id}`), blocked_until: null });
+      expect((errs[0]!.detail as { reason: string }).reason).toMatch(/unsigned: no signature/);
+      expect((await oci(`/v2/${img.name}/manifests/${ref}`, { method: "HEAD", auth: img.token, headers: ACCEPT })).status).toBe(451);
+    }
+    // A signature by an untrusted key does not help…
+    const sig = await cosignSign(img, manifest.digest, { key: "someone-else", tlog: false });
+    const errs = await errorsOf(await oci(`/v2/${img.name}/manifests/1.0`, { auth: img.token, headers: ACCEPT }), 451);
+    expect((errs[0]!.detail as { reason: string }).reason).toMatch(/untrusted key/);
+    // …the signature manifest itself is served (cosign fetches it to verify)…
+    expect((await oci(`/v2/${img.name}/manifests/sha256-${hexOf(manifest.digest)}.sig`, { auth: img.token, headers: ACCEPT })).status).toBe(200);
+    expect(sig.res.status).toBe(201);
+    // …and re-signed by the trusted key (the .sig tag moves) the image is served at once.
+    await cosignSign(img, manifest.digest, { key: "ci", tlog: false });
+    const ok = await oci(`/v2/${img.name}/manifests/1.0`, { auth: img.token, headers: ACCEPT });
+    expect(ok.status, await ok.clone().text()).toBe(200);
+    expect(await ok.text()).toBe(manifest.body);
+    expect((await oci(`/v2/${img.name}/manifests/${manifest.digest}`, { method: "HEAD", auth: img.token, headers: ACCEPT })).status).toBe(200);
+  });
+
+  it("enforce, keyless: a certificate of another identity is refused with the reason naming it; the trusted workflow's referrer passes", async () => {
+    const { img, manifest } = await imageIn("enforce", { keys: [], identities: [{ issuer: GITHUB, san: workflow() }], trusted_root: await trustedRoot(), rekor: "required" });
+    await attachReferrer(img, manifest, (await sign(enc(manifest.body), { identity: { san: workflow("evil/fork"), issuer: GITHUB } })).bundle);
+    const errs = await errorsOf(await oci(`/v2/${img.name}/manifests/1.0`, { auth: img.token, headers: ACCEPT }), 451);
+    expect((errs[0]!.detail as { reason: string }).reason).toContain("wrong identity");
+    expect(errs[0]!.message).toContain("evil/fork");
+    await attachReferrer(img, manifest, (await sign(enc(manifest.body), { identity: { san: workflow(), issuer: GITHUB } })).bundle);
+    expect((await oci(`/v2/${img.name}/manifests/1.0`, { auth: img.token, headers: ACCEPT })).status).toBe(200);
+  });
+
+  it("audit: an unsigned image is served; the failure is recorded (audit row, sigstore.pull_unverified) once per digest and policy version", async () => {
+    const { img, manifest, p } = await imageIn("audit");
+    expect(await flagOf(img.repo.id)).toBe("audit");
+    const events = captureEvents();
+    for (let i = 0; i < 3; i++) expect((await oci(`/v2/${img.name}/manifests/1.0`, { auth: img.token, headers: ACCEPT })).status).toBe(200);
+    const mine = () => events.events().filter((e) => e.type === "sigstore.pull_unverified" && e.data.policy_id === p.id);
+    expect(mine()).toHaveLength(1);
+    expect(mine()[0]!.data).toMatchObject({ policy_name: p.name, repo_id: img.repo.id, package: "app", version: "1.0", digest: manifest.digest, reason: expect.stringMatching(/unsigned/) });
+    const rows = (await audit({ resource_id: p.id })).filter((a) => a.action === "sigstore_policy.pull_unverified");
+    expect(rows).toHaveLength(1);
+    // A new policy version judges (and records) again.
+    await jsonOf(await req(`/api/admin/sigstore/policies/${p.id}`, { method: "PATCH", token: ADMIN, json: { description: "v2" } }), 200);
+    expect((await oci(`/v2/${img.name}/manifests/${manifest.digest}`, { auth: img.token, headers: ACCEPT })).status).toBe(200);
+    expect(mine()).toHaveLength(2);
+  });
+
+  it("a PATCH from enforce to off (or disabling, or deleting) takes effect at once in the isolate that made it; the flag follows", async () => {
+    const { img, p } = await imageIn("enforce");
+    const pull = () => oci(`/v2/${img.name}/manifests/1.0`, { auth: img.token, headers: ACCEPT });
+    expect((await pull()).status).toBe(451);
+    await jsonOf(await req(`/api/admin/sigstore/policies/${p.id}`, { method: "PATCH", token: ADMIN, json: { mode: "off" } }), 200);
+    expect(await flagOf(img.repo.id)).toBeNull();
+    expect((await pull()).status).toBe(200);
+    await jsonOf(await req(`/api/admin/sigstore/policies/${p.id}`, { method: "PATCH", token: ADMIN, json: { mode: "enforce" } }), 200);
+    expect((await pull()).status).toBe(451);
+    await jsonOf(await req(`/api/admin/sigstore/policies/${p.id}`, { method: "PATCH", token: ADMIN, json: { enabled: false } }), 200);
+    expect((await pull()).status).toBe(200);
+    await jsonOf(await req(`/api/admin/sigstore/policies/${p.id}`, { method: "PATCH", token: ADMIN, json: { enabled: true } }), 200);
+    expect((await pull()).status).toBe(451);
+    expect((await req(`/api/admin/sigstore/policies/${p.id}`, { method: "DELETE", token: ADMIN })).status).toBe(204);
+    expect(await flagOf(img.repo.id)).toBeNull();
+    expect((await pull()).status).toBe(200);
+  });
+
+  it("the flag: a project policy flags the project's repos of its formats, those created later too, and no other", async () => {
+    const img = await ociRepo("writer");
+    const other = await ociRepo("writer");
+    await policy({ mode: "audit", project_id: img.project.id, formats: ["docker"], ...(await keyed()) });
+    const npmOnly = await policy({ mode: "enforce", project_id: img.project.id, formats: ["npm"], ...(await keyed()) });
+    expect(await flagOf(img.repo.id)).toBe("audit");
+    expect(await flagOf(other.repo.id)).toBeNull();
+    const later = await createRepo(img.project.id, "docker");
+    const npm = await createRepo(img.project.id, "npm");
+    expect(await flagOf(later.id)).toBe("audit");
+    expect(await flagOf(npm.id)).toBe("enforce");
+    expect(npmOnly.mode).toBe("enforce");
+    const helm = await createRepo(img.project.id, "helm");
+    expect(await flagOf(helm.id)).toBeNull();
+  });
+
+  it("round trips: a repo no policy can select pays none more (cold, warm); a flagged repo's cold verdict costs what verification costs, its warm pull nothing more", async () => {
+    const plain = await ociRepo("writer");
+    await pushImage(plain.name, plain.token, "1.0");
+    // A policy of the same project, for another format: the repo stays unflagged.
+    await policy({ mode: "enforce", project_id: plain.project.id, formats: ["npm"], ...(await keyed()) });
+    const flagged = await imageIn("enforce");
+    await cosignSign(flagged.img, flagged.manifest.digest, { key: "ci", tlog: false });
+    const get = (img: { name: string; token: string }) => ({ headers: { ...ACCEPT, Authorization: basic(img.token) } });
+    const costs = async (img: { name: string; token: string }) => {
+      clearAllCaches();
+      const cold = await measure(`/v2/${img.name}/manifests/1.0`, get(img));
+      const warm = await measure(`/v2/${img.name}/manifests/1.0`, get(img));
+      expect([cold.res.status, warm.res.status]).toEqual([200, 200]);
+      return { cold: cold.calls.d1, warm: warm.calls.d1, r2: cold.calls.r2 + warm.calls.r2 };
+    };
+    // test/round-trips.test.ts pins the unflagged manifest GET: one batch cold, at most one read warm.
+    const p = await costs(plain);
+    expect(p.cold).toBe(1);
+    expect(p.warm).toBeLessThanOrEqual(1);
+    const f = await costs(flagged.img);
+    // Cold: the gate's batch (1), then verification (6): the policies, the referrers, the
+    // .sig and .att tags, the .sig manifest's body by digest, the signed manifest's body by
+    // digest (the pull read it by tag); the .sig layer comes from R2.
+    expect(f.cold).toBe(PINNED_FLAGGED_COLD);
+    expect(f.warm).toBe(p.warm);
+  });
+});
+
+/** D1 round trips of a cold pull of a signed image in an `enforce` repo (one cosign signature). */
+const PINNED_FLAGGED_COLD = 7;
