@@ -14,6 +14,8 @@ import { GITHUB, publicKey, sign, simpleSigning, trustedRoot, workflow, type Bun
 import { measure } from "../support/calls";
 import { clearAllCaches } from "../../src/core/ttl-cache";
 import { basic } from "../oci-helpers";
+import { publishBody } from "../npm-fixtures";
+import { statement } from "../support/sigstore";
 
 const BUNDLE = "application/vnd.dev.sigstore.bundle.v0.3+json";
 const ACCEPT = { Accept: OCI_MANIFEST };
@@ -151,6 +153,54 @@ describe("sigstore verification at pull", () => {
     expect(npmOnly.mode).toBe("enforce");
     const helm = await createRepo(img.project.id, "helm");
     expect(await flagOf(helm.id)).toBeNull();
+  });
+
+  it("npm: enforce refuses a tarball without valid provenance (451, envelope, in npm's JSON error), serves one whose provenance passes; a signed version goes on being served from the edge cache only while it passes", async () => {
+    const { project, repo, token } = await ociRepo("writer", {}, "npm");
+    const publish = async (name: string, signer: BundleOptions | null) => {
+      const { body, bytes } = await publishBody(name, "1.0.0");
+      if (signer) {
+        const sha512 = [...new Uint8Array(await crypto.subtle.digest("SHA-512", bytes))].map((b) => b.toString(16).padStart(2, "0")).join("");
+        const made = await sign(await statement([{ name: `pkg:npm/${name}@1.0.0`, digest: { sha512 } }], "https://slsa.dev/provenance/v1"), { dsse: "application/vnd.in-toto+json", ...signer });
+        const text = JSON.stringify(made.bundle);
+        (body._attachments as Record<string, unknown>)[`${name}-1.0.0.sigstore`] = { content_type: BUNDLE, data: text, length: text.length };
+      }
+      const res = await req(`/npm/${project.slug}/${repo.slug}/${name}`, { method: "PUT", token, json: body });
+      expect(res.status, await res.clone().text()).toBe(201);
+      return { bytes, tarball: `/npm/${project.slug}/${repo.slug}/${name}/-/${name}-1.0.0.tgz` };
+    };
+    const p = await policy({ mode: "enforce", repo_id: repo.id, identities: [{ issuer: GITHUB, san: workflow() }], trusted_root: await trustedRoot() });
+    const plain = await publish(`plain-${crypto.randomUUID().slice(0, 6)}`, null);
+    const res = await req(plain.tarball, { token });
+    expect(res.status).toBe(451);
+    const e: any = await res.json();
+    expect(e.error).toContain(`sigstore policy '${p.name}'`);
+    expect(JSON.stringify(e)).toContain(`/blocked/${p.id}`);
+    const forked = await publish(`fork-${crypto.randomUUID().slice(0, 6)}`, { identity: { san: workflow("evil/fork"), issuer: GITHUB } });
+    const refused = await req(forked.tarball, { token });
+    expect(refused.status).toBe(451);
+    expect(JSON.stringify(await refused.json())).toContain("wrong identity");
+    const signed = await publish(`signed-${crypto.randomUUID().slice(0, 6)}`, { identity: { san: workflow(), issuer: GITHUB } });
+    for (let i = 0; i < 2; i++) {
+      const ok = await req(signed.tarball, { token });
+      expect(ok.status, await ok.clone().text()).toBe(200);
+      expect(new Uint8Array(await ok.arrayBuffer())).toEqual(signed.bytes);
+    }
+    // The policy now trusts another workflow only: the bytes the edge cache holds are not served.
+    await jsonOf(await req(`/api/admin/sigstore/policies/${p.id}`, { method: "PATCH", token: ADMIN, json: { identities: [{ issuer: GITHUB, san: workflow("acme/other") }] } }), 200);
+    expect((await req(signed.tarball, { token })).status).toBe(451);
+  });
+
+  it("the why-blocked page of an enforce policy explains it publicly (JSON and HTML), naming no reason or repository", async () => {
+    const { img, p } = await imageIn("enforce");
+    const errs = await errorsOf(await oci(`/v2/${img.name}/manifests/1.0`, { auth: img.token, headers: ACCEPT }), 451);
+    const url = new URL((errs[0]!.detail as { public_url: string }).public_url);
+    const page = await jsonOf(await req(url.pathname, { headers: { Accept: "application/json" } }), 200);
+    expect(page).toMatchObject({ block_id: p.id, kind: "sigstore", name: p.name, status: "active" });
+    expect(JSON.stringify(page)).not.toContain(img.repo.id);
+    const html = await req(url.pathname);
+    expect(html.status).toBe(200);
+    expect(await html.text()).toContain(p.name);
   });
 
   it("round trips: a repo no policy can select pays none more (cold, warm); a flagged repo's cold verdict costs what verification costs, its warm pull nothing more", async () => {

@@ -23,6 +23,7 @@ import type { Scope } from "../scope";
 import { auditQuery, emitEvent } from "../events/audit";
 import { publicUrl, refusalMessage, type ArtifactRef, type WhyBlocked } from "../policy";
 import { runBatch } from "../../db/client";
+import { findSigstorePolicy as findSigstorePolicyRow } from "../../db/sigstore";
 import { RegistryError } from "../../core/errors";
 import { AUTH_CACHE_TTL_MS, TtlCache } from "../../core/ttl-cache";
 import { SIGSTORE_BUNDLE_MEDIA, verifySubject, type PolicyResult } from "./sigstore";
@@ -93,4 +94,45 @@ export async function enforceSignaturesAtPull(scope: Scope, s: Subject, a: Artif
     await runBatch(scope.db, [auditQuery(scope, { action: "sigstore_policy.pull_unverified", resourceType: "sigstore_policy", resourceId: r.policy.id, projectId: s.opened.project.id, after: data })]);
     await emitEvent(scope, { type: "sigstore.pull_unverified", project_id: s.opened.project.id, data });
   }
+}
+
+/**
+ * What `/blocked/{id}` may show anyone about a sigstore policy a 451 named: what it
+ * selects by format and name and what a signature must be to pass (key names, Fulcio
+ * identities, Rekor, signers, predicate types), never its project, repository or keys.
+ */
+export interface PublicSigstoreRefusal {
+  kind: "sigstore";
+  id: string;
+  name: string;
+  description: string;
+  status: "active" | "audit" | "disabled";
+  formats: string[];
+  names: string[];
+  keys: string[];
+  identities: { issuer: string; san: string | null; san_regex: string | null }[];
+  rekor: string;
+  minSignatures: number;
+  predicateTypes: string[];
+}
+
+export async function publicSigstoreRefusal(scope: Scope, id: string): Promise<PublicSigstoreRefusal | null> {
+  if (!/^[0-9a-f]{32}$/.test(id)) return null; // core/ids newPublicId
+  const p = await findSigstorePolicyRow(scope.db, id);
+  if (!p) return null;
+  const status = !p.enabled || p.mode === "off" ? "disabled" : p.mode === "enforce" ? "active" : "audit";
+  return {
+    kind: "sigstore",
+    id,
+    name: p.name,
+    description: p.description,
+    status,
+    formats: p.formats,
+    names: p.names,
+    keys: p.keys.map((k) => k.name),
+    identities: p.identities.map((i) => ({ issuer: i.issuer, san: i.san, san_regex: i.sanRegex })),
+    rekor: p.rekor,
+    minSignatures: p.minSignatures,
+    predicateTypes: p.predicateTypes,
+  };
 }
