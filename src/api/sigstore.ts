@@ -28,7 +28,7 @@ const Fields = {
   description: z.string().max(4000).describe("What it is for"),
   formats: z.array(z.enum(REPO_FORMATS)).describe("Repository formats it selects; empty: every format"),
   names: z.array(z.string().min(1).max(300)).max(100).describe("Image or package name globs (`team/*`); empty: every name"),
-  mode: z.enum(SIGSTORE_MODES).describe("At pull: `enforce` (reserved: pull-time checks are not built yet), `audit`, `off`; every mode is judged on demand and at promotion"),
+  mode: z.enum(SIGSTORE_MODES).describe("At pull (OCI manifests, npm tarballs): `enforce` refuses an artifact that fails (451, why-blocked envelope), `audit` serves it and records the failure (audit entry, `sigstore.pull_unverified`), `off` does nothing; every mode is judged on demand and at promotion"),
   keys: z.array(Key).max(20).describe("Trusted public keys (keyed signatures)"),
   identities: z.array(Identity).max(50).describe("Trusted Fulcio identities (keyless signatures)"),
   rekor: z.enum(SIGSTORE_REKOR).describe("`required` (default): every signature must be logged in Rekor; `optional`: keyed signatures may not be (keyless always are)"),
@@ -165,7 +165,7 @@ const Verification = z
       .describe("Every enabled policy that selects the artifact"),
   })
   .openapi("SigstoreVerification");
-const strip = (v: trust.Verification) => ({ ...v, policies: v.policies.map((p) => ({ ...p, signatures: p.signatures.map(({ fulcio: _, ...s }) => s) })) });
+const strip = (v: trust.Verification) => ({ ...v, policies: v.policies.map(({ row: _, ...p }) => ({ ...p, signatures: p.signatures.map(({ fulcio: _, ...s }) => s) })) });
 
 export const sigstoreVerificationRoutes = new OpenAPIHono<AppEnv>();
 const RepoParam = z.object({ id: pathParam("id", "Repository id") });

@@ -157,6 +157,7 @@ export const ERROR_CODES = {
   // --- supply-chain policy: blocks, quarantine, licences, who-pulled, search (docs/policy.md) ---
   BlockedSecurity: { description: "A security block refuses this download; the body carries the why-blocked envelope (`block_id`, `reason`, `customer_message`, `blocked_until`, `public_url`)" },
   BlockedQuarantine: { description: "The version is held in quarantine (a release cool-down, or until an admin releases it); only its publisher and admins may fetch it meanwhile" },
+  BlockedSignature: { description: "A sigstore trust policy in `enforce` mode selects this artifact and its signatures do not pass it; the body carries the policy and the failed reasons in the why-blocked envelope" },
   BlockedLicense: { description: "A licence policy refuses this stored version's licence; the body carries the policy in the why-blocked envelope" },
   ForbiddenLicensePolicy: { description: "A licence policy refuses the publish: the version's licence relies on a denied (or not allowed, or unknown) licence" },
   NotFoundBlock: { description: "No such security block" },

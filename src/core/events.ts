@@ -316,6 +316,20 @@ export const EVENT_CATALOG = {
     }),
     example: { actor: CI, data: { block_id: blockView.block_id, format: "npm", repo_id: R, package: "@acme/widgets", version: "1.4.0", digest: D, window_start: new Date(T0).toISOString(), window_seconds: 900 } },
   }),
+  "sigstore.pull_unverified": event({
+    description: "An artifact a sigstore trust policy in `audit` mode selects was pulled without passing it (served anyway)",
+    status: "emitted",
+    notes: "At most once per artifact digest per policy version in each isolate (the pull-time verdict cache), so a CI loop pulling it does not flood subscribers; the audit log has a `sigstore_policy.pull_unverified` entry for the same pull. `enforce` policies refuse such a pull (451) instead.",
+    data: z.strictObject({
+      policy_id: s.Id("sigstore trust policy"),
+      policy_name: z.string().describe("The policy's name"),
+      ...PackageFields,
+      version: z.string().describe("The version (or, for images, the tag or digest) asked for"),
+      digest: s.Digest.describe("The manifest's digest, or the file's"),
+      reason: z.string().describe("Why the verification failed"),
+    }),
+    example: { actor: CI, data: { policy_id: "4b2e8f0a9c1d4e7f8a6b5c3d2e1f0a9b", policy_name: "release-signed", format: "docker", repo_id: R, package: "team/app", version: "1.0", digest: D, reason: "0 valid signer(s) of 1 required" } },
+  }),
   "quarantine.held": event({
     description: "A new version (or image manifest) was published into a quarantined repository and is held from ordinary readers",
     status: "emitted",

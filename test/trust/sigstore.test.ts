@@ -9,7 +9,8 @@
 import { describe, expect, it } from "vitest";
 import { ADMIN, audit, captureEvents, createRepo, expectError, jsonOf, req } from "../helpers";
 import { OCI_MANIFEST, ociRepo, pushBlob, pushImage, putManifest } from "../oci-helpers";
-import { GITHUB, publicKey, sign, simpleSigning, statement, trustedRoot, workflow, type BundleOptions } from "../support/sigstore";
+import { GITHUB, publicKey, sign, statement, trustedRoot, workflow, type BundleOptions } from "../support/sigstore";
+import { attachCosignSignatures, attachReferrer } from "../support/sigstore-oci";
 import { env } from "cloudflare:test";
 import { sigstoreStats } from "../../src/services/trust/sigstore";
 import { resolveSubject, verifiedProvenance } from "../../src/services/trust";
@@ -29,50 +30,8 @@ async function policy(repoId: string, body: Record<string, unknown>) {
 const keyless = async (extra: Record<string, unknown> = {}) => ({ identities: [{ issuer: GITHUB, san: workflow() }], trusted_root: await trustedRoot(), ...extra });
 const keyed = async (name = "ci", extra: Record<string, unknown> = {}) => ({ keys: [{ name, pem: await publicKey(name) }], rekor: "optional", ...extra });
 
-/** Attaches a sigstore bundle to the image as an OCI 1.1 referrer; returns the referrer's digest. */
-async function attachReferrer(img: { name: string; token: string }, subject: { digest: string; size: number }, bundle: unknown) {
-  const layer = await pushBlob(img.name, img.token, JSON.stringify(bundle));
-  const empty = await pushBlob(img.name, img.token, "{}");
-  const put = await putManifest(img.name, img.token, await digestOf(bundle), {
-    schemaVersion: 2,
-    mediaType: OCI_MANIFEST,
-    artifactType: BUNDLE,
-    config: { mediaType: "application/vnd.oci.empty.v1+json", digest: empty.digest, size: empty.size },
-    layers: [{ mediaType: BUNDLE, digest: layer.digest, size: layer.size }],
-    subject: { mediaType: OCI_MANIFEST, digest: subject.digest, size: subject.size },
-  });
-  expect(put.res.status, await put.res.clone().text()).toBe(201);
-  return put.digest;
-}
-async function digestOf(v: unknown) {
-  const d = await crypto.subtle.digest("SHA-256", enc(JSON.stringify(v)));
-  return `ref-${[...new Uint8Array(d)].slice(0, 6).map((b) => b.toString(16).padStart(2, "0")).join("")}`;
-}
 /** A DSSE in-toto statement about the image, signed as a bundle. */
 const attest = async (digest: string, o: BundleOptions, predicateType = SLSA) => (await sign(await statement([{ name: "app", digest: { sha256: hexOf(digest) } }], predicateType), { dsse: INTOTO, ...o })).bundle;
-
-/** cosign's tag scheme: a `sha256-<hex>.sig` manifest whose layers are simple-signing payloads. */
-async function attachCosignSignatures(img: { name: string; token: string }, digest: string, signers: BundleOptions[]) {
-  const layers = [];
-  for (const o of signers) {
-    const payload = await simpleSigning(`registry.test/${img.name}`, digest);
-    const made = await sign(payload, o);
-    const blob = await pushBlob(img.name, img.token, payload);
-    layers.push({
-      mediaType: "application/vnd.dev.cosign.simplesigning.v1+json",
-      digest: blob.digest,
-      size: blob.size,
-      annotations: {
-        "dev.cosignproject.cosign/signature": made.bundle.messageSignature.signature,
-        ...(made.certificatePem ? { "dev.sigstore.cosign/certificate": made.certificatePem } : {}),
-        ...(made.rekorAnnotation ? { "dev.sigstore.cosign/bundle": made.rekorAnnotation } : {}),
-      },
-    });
-  }
-  const config = await pushBlob(img.name, img.token, JSON.stringify({ architecture: "", os: "", config: {} }));
-  const put = await putManifest(img.name, img.token, `sha256-${hexOf(digest)}.sig`, { schemaVersion: 2, mediaType: OCI_MANIFEST, config: { mediaType: "application/vnd.oci.image.config.v1+json", digest: config.digest, size: config.size }, layers });
-  expect(put.res.status, await put.res.clone().text()).toBe(201);
-}
 
 const verification = async (repoId: string, digest: string, token = ADMIN) => jsonOf(await req(`/api/v1/repos/${repoId}/images/app/manifests/${digest}/verification`, { token }), 200);
 async function signedImage(seed = 1) {

@@ -41,6 +41,13 @@ export const repos = sqliteTable(
     virtualMembers: text("virtual_members", { mode: "json" }).$type<string[]>().notNull().default([]),
     /** Settings of an upstream or virtual repo (snake_case keys, as the API shows them); never a secret. */
     config: text("config", { mode: "json" }).$type<RepoConfig>().notNull().default({}),
+    /**
+     * The strongest pull mode of the enabled sigstore policies that may select artifacts
+     * of this repo (`enforce` over `audit`; null: none), denormalised from
+     * sigstore_policies (db/sigstore.ts recomputeSigstorePull) so the gate's one read of
+     * the repo row tells a pull whether signatures matter: unflagged repos pay nothing.
+     */
+    sigstorePull: text("sigstore_pull", { enum: ["audit", "enforce"] }),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
   },

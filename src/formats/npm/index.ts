@@ -26,6 +26,7 @@ import { sendFile } from "../../http/download";
 import type { OpenedRepo } from "../../services/projects";
 import { enforceStoredFile, listPackages, plannedPackageDocument, plannedStoredFile, readBlob, storedFile, type PlannedRead } from "../../services/artifacts";
 import { enforceVersion, versionsView } from "../../services/policy";
+import { enforceSignaturesAtPull, packageSubject } from "../../services/trust";
 import { RegistryError, invalid, notFound } from "../../core/errors";
 import { semverMatcher } from "../../core/semver";
 import type { Action } from "../../auth/principal";
@@ -180,6 +181,11 @@ async function getTarball({ c, route, open }: Req) {
   const file = await storedFile(c.var.scope, opened.repo.id, tarballLookup(r.name, version));
   if (!file) throw missing();
   await enforceStoredFile(c.var.scope, opened, file);
+  // In a repo a sigstore policy may select, the version's provenance is judged before any byte (edge-cached or not) is sent.
+  if (opened.repo.sigstorePull) {
+    const subject = await packageSubject(c.var.scope, opened, null, { name: r.name, version, digest: file.file.digest });
+    await enforceSignaturesAtPull(c.var.scope, subject, { package: file.packageDisplayName, version, digest: file.file.digest });
+  }
   return sendFile(c, opened.repo, file, { contentType: "application/octet-stream" });
 }
 

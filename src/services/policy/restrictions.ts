@@ -89,7 +89,7 @@ function licenseEnvelope(scope: Scope, p: q.LicensePolicyRow, license: string | 
 const label = (a: ArtifactRef) => (a.version.startsWith("sha256:") || a.version === a.digest ? `${a.package}@${a.version}` : `${a.package} ${a.version}`);
 
 /** The message every protocol shows (npm and cargo print it, pip its first 200 characters). */
-function refusalMessage(a: ArtifactRef, e: WhyBlocked) {
+export function refusalMessage(a: ArtifactRef, e: WhyBlocked) {
   const until = e.blocked_until ? ` until ${e.blocked_until}` : "";
   const see = e.public_url ? ` See ${e.public_url}` : "";
   return `${label(a)} is blocked${until}: ${e.customer_message}${see} (reason: ${e.reason})`;

@@ -24,6 +24,7 @@ import type { RepoConfig, RepoFormat } from "../../core/vocabulary";
 import { checkOutboundUrl } from "../../core/net";
 import { config } from "../../config";
 import { deleteUpstreamSecret, upsertUpstreamSecret } from "../../db/proxy";
+import { recomputeSigstorePull } from "../../db/sigstore";
 import { AUTH_CACHE_TTL_MS, TtlCache } from "../../core/ttl-cache";
 import { snakeKeys } from "../../core/event-shapes";
 
@@ -53,6 +54,9 @@ export type RepoInput = Pick<q.RepoRow, "slug" | "format"> &
     /** Write-only: the password or token an upstream repo presents (null removes it). */
     upstreamSecret?: string | null;
   };
+
+/** A repo as events show it: without the derived sigstore flag (the policies' events carry that). */
+const repoShape = ({ sigstorePull: _, ...row }: q.RepoRow) => snakeKeys(row);
 
 export type RepoPatch = Partial<Omit<RepoInput, "projectId" | "format">>;
 
@@ -157,6 +161,7 @@ export async function createRepo(scope: Scope, input: RepoInput, opts: { proxyab
     upstreamUrl: input.upstreamUrl ?? null,
     virtualMembers: input.virtualMembers ?? [],
     config: withSecretFlag(input.config ?? {}, input.upstreamSecret, false),
+    sigstorePull: null,
     createdAt: now,
     updatedAt: now,
   };
@@ -165,6 +170,8 @@ export async function createRepo(scope: Scope, input: RepoInput, opts: { proxyab
   try {
     await scope.db.batch([
       q.insertRepo(scope.db, row),
+      // Sigstore policies of its project (or every project) may already select it.
+      recomputeSigstorePull(scope.db, row.id),
       ...secretStatements(scope, row.id, input.upstreamSecret, now),
       ...granted.map((g) => insertPermissionQuery(scope, g)),
       auditQuery(scope, { action: "repo.create", resourceType: "repo", resourceId: row.id, projectId: project.id, after: granted.length ? { ...row, permissions: granted } : row }, now),
@@ -173,7 +180,7 @@ export async function createRepo(scope: Scope, input: RepoInput, opts: { proxyab
     if (isUniqueViolation(e)) throw conflict("RepoSlugInUse", `project '${project.slug}' already has a repo '${row.slug}'`);
     throw e;
   }
-  await emitEvent(scope, { type: "repo.created", project_id: project.id, data: { repo: snakeKeys(row) } });
+  await emitEvent(scope, { type: "repo.created", project_id: project.id, data: { repo: repoShape(row) } });
   return row;
 }
 
@@ -189,7 +196,8 @@ export async function updateRepo(scope: Scope, id: string, patch: RepoPatch) {
   const after: q.RepoRow = { ...merged, config: withSecretFlag(merged.config, upstreamSecret, before.config.upstream_secret_set === true), updatedAt: now };
   try {
     await scope.db.batch([
-      q.updateRepo(scope.db, id, after),
+      // The sigstore flag is the policies' to write (a concurrent policy change must not be undone).
+      q.updateRepo(scope.db, id, { ...after, sigstorePull: undefined }),
       ...secretStatements(scope, id, upstreamSecret, now),
       auditQuery(scope, { action: "repo.update", resourceType: "repo", resourceId: id, projectId: before.projectId, before, after }, now),
     ]);
@@ -197,7 +205,7 @@ export async function updateRepo(scope: Scope, id: string, patch: RepoPatch) {
     if (isUniqueViolation(e)) throw conflict("RepoSlugInUse", `the project already has a repo '${after.slug}'`);
     throw e;
   }
-  await emitEvent(scope, { type: "repo.updated", project_id: before.projectId, data: { before: snakeKeys(before), after: snakeKeys(after) } });
+  await emitEvent(scope, { type: "repo.updated", project_id: before.projectId, data: { before: repoShape(before), after: repoShape(after) } });
   return after;
 }
 
@@ -208,7 +216,7 @@ export async function deleteRepo(scope: Scope, id: string) {
     q.deleteRepo(scope.db, id),
     auditQuery(scope, { action: "repo.delete", resourceType: "repo", resourceId: id, projectId: before.projectId, before }),
   ]);
-  await emitEvent(scope, { type: "repo.deleted", project_id: before.projectId, data: { repo: snakeKeys(before) } });
+  await emitEvent(scope, { type: "repo.deleted", project_id: before.projectId, data: { repo: repoShape(before) } });
 }
 
 /** What each kind may configure (the rest of `config` must be unset). */

@@ -120,6 +120,7 @@ export async function validateProxyCache(scope: Scope, projectId: string, input:
       upstreamUrl: origin,
       virtualMembers: [],
       config: { upstream_auth: input.username ? "basic" : "none", upstream_username: input.username ?? null },
+      sigstorePull: null,
       createdAt: 0,
       updatedAt: 0,
     },

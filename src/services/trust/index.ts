@@ -28,3 +28,4 @@ export * from "./sigstore-policies";
 export * from "./sigstore";
 export * from "./provenance";
 export * from "./summary";
+export * from "./sigstore-pull";

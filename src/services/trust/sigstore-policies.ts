@@ -5,7 +5,9 @@
  * predicate types) and what a failure does at pull (`mode`).
  *
  *   change (create/update/delete) → validate (keys parse, the trusted root parses and names
- *   what the requirements need) → one batch: the row + audit → `policy.changed`
+ *   what the requirements need) → one batch: the row + every repo's `sigstore_pull` flag
+ *   recomputed + audit → `policy.changed` (which clears this isolate's repo cache, so the
+ *   new flag is read by its next pull; other isolates within AUTH_CACHE_TTL_MS)
  *
  * Invariants: the trusted root is stored as uploaded and never fetched (no network at
  * verify time); the audit row names the root by its sha256, not its text; a policy's
@@ -129,7 +131,7 @@ export async function createSigstorePolicy(scope: Scope, input: SigstorePolicyIn
   };
   await validate(scope, row, knownFormats);
   try {
-    await scope.db.batch([q.insertSigstorePolicy(scope.db, row), auditQuery(scope, { action: "sigstore_policy.create", resourceType: "sigstore_policy", resourceId: row.id, projectId: row.projectId, after: policySummary(row) }, now)]);
+    await scope.db.batch([q.insertSigstorePolicy(scope.db, row), q.recomputeSigstorePull(scope.db), auditQuery(scope, { action: "sigstore_policy.create", resourceType: "sigstore_policy", resourceId: row.id, projectId: row.projectId, after: policySummary(row) }, now)]);
   } catch (e) {
     if (isUniqueViolation(e)) throw conflict("SigstorePolicyNameInUse", `a sigstore policy named '${row.name}' exists`);
     throw e;
@@ -163,6 +165,7 @@ export async function updateSigstorePolicy(scope: Scope, id: string, patch: Part
   try {
     await scope.db.batch([
       q.updateSigstorePolicy(scope.db, id, { ...defined, updatedAt: now }),
+      q.recomputeSigstorePull(scope.db),
       auditQuery(scope, { action: "sigstore_policy.update", resourceType: "sigstore_policy", resourceId: id, projectId: before.projectId, before: policySummary(before), after: policySummary(after) }, now),
     ]);
   } catch (e) {
@@ -175,6 +178,6 @@ export async function updateSigstorePolicy(scope: Scope, id: string, patch: Part
 
 export async function deleteSigstorePolicy(scope: Scope, id: string) {
   const before = await policyOrThrow(scope, id);
-  await scope.db.batch([q.deleteSigstorePolicy(scope.db, id), auditQuery(scope, { action: "sigstore_policy.delete", resourceType: "sigstore_policy", resourceId: id, projectId: before.projectId, before: policySummary(before) })]);
+  await scope.db.batch([q.deleteSigstorePolicy(scope.db, id), q.recomputeSigstorePull(scope.db), auditQuery(scope, { action: "sigstore_policy.delete", resourceType: "sigstore_policy", resourceId: id, projectId: before.projectId, before: policySummary(before) })]);
   await changed(scope, "deleted", before);
 }

@@ -40,6 +40,8 @@ const MAX_CANDIDATES = 50;
 
 export interface PolicyResult extends PolicyVerdict {
   policy: { id: string; name: string; mode: q.SigstorePolicyRow["mode"] };
+  /** The policy judged against (its version and message, for pull-time refusals); not shown by the API. */
+  row: q.SigstorePolicyRow;
 }
 export interface Verification {
   artifact: ReturnType<typeof artifactOf>;
@@ -195,7 +197,7 @@ async function judge(scope: Scope, s: Subject, policies: q.SigstorePolicyRow[]):
       if (verdicts.size >= MAX_CACHED) verdicts.delete(verdicts.keys().next().value!);
       verdicts.set(key, v);
     }
-    out.push({ policy: { id: p.id, name: p.name, mode: p.mode }, ...v });
+    out.push({ policy: { id: p.id, name: p.name, mode: p.mode }, row: p, ...v });
   }
   return out;
 }

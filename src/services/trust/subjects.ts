@@ -81,7 +81,12 @@ export async function resolveSubject(scope: Scope, keyOf: PackageKeyOf, ref: Art
     return { type: "image", opened: img, manifest, tag: ref.digest ? null : reference };
   }
   if (!ref.version) throw invalid("ArtifactRef", "name the package's `version`");
-  const pkg = (await findPackage(scope, opened.repo.id, ref.name)) ?? (await findPackage(scope, opened.repo.id, keyOf(opened.repo.format, ref.name)));
+  return packageSubject(scope, opened, keyOf, { name: ref.name, version: ref.version, digest: ref.digest ?? null });
+}
+
+/** A package version of an opened repo (the caller checked its right there) as a subject; 404 when it is not there. */
+export async function packageSubject(scope: Scope, opened: OpenedRepo, keyOf: PackageKeyOf | null, ref: { name: string; version: string; digest: string | null }): Promise<PackageSubject> {
+  const pkg = (await findPackage(scope, opened.repo.id, ref.name)) ?? (keyOf ? await findPackage(scope, opened.repo.id, keyOf(opened.repo.format, ref.name)) : null);
   if (!pkg) throw notFound("Package", `no package named '${ref.name}' in this repository`);
   const version = await findVersion(scope, pkg.id, ref.version);
   if (!version) throw notFound("Version", `${pkg.displayName} has no version '${ref.version}'`);

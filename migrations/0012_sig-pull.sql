@@ -1,0 +1,1 @@
+ALTER TABLE `repos` ADD `sigstore_pull` text;
