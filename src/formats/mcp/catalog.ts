@@ -52,6 +52,7 @@ import { trashVersion } from "../../services/lifecycle";
 import { conflict, invalid, notFound } from "../../core/errors";
 import { parseServerJson, type ServerJson } from "./server-json";
 import { pinReferences, type Pins } from "./linkage";
+import { assertProvenanceClaim } from "./provenance";
 
 export const SERVER_FILE = "server.json";
 export const MAX_SERVER_JSON = 256 * 1024;
@@ -105,6 +106,7 @@ export async function publish(scope: Scope, opened: OpenedRepo, bytes: Uint8Arra
   const existing = await versionRow(scope, opened, server.name, server.version);
   if (existing) throw conflict("VersionExists", `${server.name} version ${server.version} is already published; versions are immutable`);
   const pins = await pinReferences(scope, server, localHosts);
+  await assertProvenanceClaim(scope, server, pins, localHosts);
   const blob = await ingestBlob(scope, opened.repo.id, new Blob([bytes]).stream(), { length: bytes.byteLength, mediaType: MEDIA_TYPE, contentType: MEDIA_TYPE });
   try {
     await publishVersion(scope, opened, {

@@ -27,6 +27,7 @@ import { downloadCount, findPackage, findVersion } from "../../services/artifact
 import { openRepo } from "../../services/projects";
 import { policyStateOf, type PolicyState } from "../../services/policy";
 import type { ServerJson, ServerPackage } from "./server-json";
+import { imageProvenance, type RefProvenance } from "./provenance";
 
 /** Digest pinned at publish, by the package's index in `packages`. */
 export type Pins = Record<string, { digest: string; tag: string | null }>;
@@ -48,6 +49,8 @@ export interface Reference {
   policy?: { code: PolicyState["code"]; message: string };
   /** The OrbitalReg repo holding it (`<project>/<repo>`). */
   repo?: string;
+  /** OCI, present and not refused: what sigstore verification under the trust policies found (provenance.ts). */
+  provenance?: RefProvenance;
 }
 
 interface OciRef {
@@ -116,6 +119,7 @@ export async function referenceState(scope: Scope, pkg: ServerPackage, pin: Pins
     const digest = pin?.digest ?? t.digest ?? tagNow;
     const row = digest ? (digest === tagNow ? tagRow : await manifestAt(scope, img, digest)) : null;
     const policy = row && img ? await policyStateOf(scope, img, { ...row, owner: row.pushedBy }, { package: t.image, version: digest!, digest: row.digest, license: row.annotations[LICENSE_ANNOTATION] ?? null }) : null;
+    const provenance = row && img && !policy ? await imageProvenance(scope, img, row) : null;
     return {
       ...base,
       local: true,
@@ -125,6 +129,7 @@ export async function referenceState(scope: Scope, pkg: ServerPackage, pin: Pins
       pinned: !!pin,
       ...(pin && tagNow !== pin.digest ? { tagNow } : {}),
       ...(policy ? { policy: { code: policy.code, message: policy.message } } : {}),
+      ...(provenance ? { provenance } : {}),
       pulls: img ? await downloadCount(scope, img.repo.id, t.image) : 0,
     };
   }

@@ -8,9 +8,10 @@
  *   beside it: the registry's own block under `_meta["io.modelcontextprotocol.registry/official"]`
  *   (exactly its four fields, the OpenAPI forbids others) and ours under
  *   `_meta["dev.orbitalreg/catalog"]` (reverse-DNS key, the registry's extension rule).
- * - Provenance is never invented: until OrbitalReg verifies signatures itself (trust
- *   domain), a `provenance` object comes from the publisher's `_meta` and is labelled
- *   `publisher-claimed`.
+ * - Provenance is never invented (provenance.ts): when a sigstore trust policy covers the
+ *   referenced image, `provenance` is what OrbitalReg's verification found (`verified`,
+ *   or `unverified` with the reason; a disagreeing claim is flagged `mismatch`); with no
+ *   policy it is the publisher's `_meta` claim, labelled `publisher-claimed`.
  * - A version a policy refuses (`entry.policy`: blocked by a security block or a licence
  *   policy, or held in quarantine for the readers who may see it) is never `verified`,
  *   carries the refusal under `policy`, and shows as deprecated in both shapes (the only
@@ -22,6 +23,7 @@
 import type { Entry } from "./catalog";
 import type { Reference } from "./linkage";
 import type { ServerPackage } from "./server-json";
+import { provenanceHolds, provenanceView } from "./provenance";
 
 export const OFFICIAL = "io.modelcontextprotocol.registry/official";
 export const PUBLISHER = "io.modelcontextprotocol.registry/publisher-provided";
@@ -37,20 +39,21 @@ const publisherProvided = (e: Entry): Obj => {
 const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : []);
 
 /** Verified: no policy refuses the version, and every package reference resolves to an artifact of this registry that is there. */
-export const verified = (e: Entry, refs: Reference[]) => !e.policy && refs.length > 0 && refs.every((r) => r.local && r.state === "ok");
+export const verified = (e: Entry, refs: Reference[]) =>
+  !e.policy && refs.length > 0 && refs.every((r) => r.local && r.state === "ok") && provenanceHolds(provenanceView(publisherProvided(e).provenance, refs));
 
 /** The registry's status as a reader should act on it: a refused active version reads as deprecated. */
 const statusOf = (e: Entry) => (e.policy && e.status === "active" ? "deprecated" : e.status);
 
 function ours(e: Entry, refs: Reference[]): Obj {
-  const provenance = publisherProvided(e).provenance;
+  const provenance = provenanceView(publisherProvided(e).provenance, refs);
   const message = e.statusMessage ?? e.policy?.message;
   return {
     ...(message ? { statusMessage: message } : {}),
     ...(e.policy ? { policy: e.policy } : {}),
     verified: verified(e, refs),
     references: refs,
-    ...(provenance && typeof provenance === "object" ? { provenance: { source: "publisher-claimed", claimed: provenance } } : {}),
+    ...(provenance ? { provenance } : {}),
   };
 }
 
@@ -91,7 +94,9 @@ export function toolhiveServer(e: Entry, refs: Reference[]) {
   const pkg = ociIndex >= 0 ? e.server.packages![ociIndex] : e.server.packages?.[0];
   const ociRef = ociIndex >= 0 ? refs[ociIndex] : undefined;
   const image = ociRef ? (ociRef.digest ? `${ociRef.identifier.replace(/@sha256:[a-f0-9]{64}$/, "")}@${ociRef.digest}` : ociRef.identifier) : undefined;
-  const provenance = pp.provenance && typeof pp.provenance === "object" ? pp.provenance : undefined;
+  // ToolHive's field: what verification found; the claim only where no policy applies.
+  const view = provenanceView(pp.provenance, refs);
+  const provenance = view?.source === "verified" ? view.verified : view?.source === "publisher-claimed" ? view.claimed : undefined;
   const port = targetPort(e);
   return {
     name: e.server.name,

@@ -13,7 +13,7 @@
 import { bundleFromJSON } from "@sigstore/bundle";
 import type { Scope } from "../scope";
 import type { Subject } from "./subjects";
-import { verifySubject } from "./sigstore";
+import { verifySubject, type Verification } from "./sigstore";
 import { INTOTO_PAYLOAD_TYPE } from "./sigstore-verify";
 import { invalid } from "../../core/errors";
 
@@ -80,7 +80,11 @@ export interface VerifiedProvenance {
  * it is stored) and passes; null when no policy selects it, none passes, or it is keyed.
  */
 export async function verifiedProvenance(scope: Scope, subject: Subject): Promise<VerifiedProvenance | null> {
-  const v = await verifySubject(scope, subject);
+  return provenanceOf(await verifySubject(scope, subject));
+}
+
+/** `verifiedProvenance` of a verification already made (callers that also want the failures' reasons). */
+export function provenanceOf(v: Verification): VerifiedProvenance | null {
   for (const p of v.policies) {
     if (!p.passed) continue;
     const s = p.signatures.find((x) => x.passed && x.signer?.type === "keyless");

@@ -24,6 +24,7 @@ import { getManifest, peekManifest, referrers, type OpenedImage } from "../oci";
 import { readBlob } from "../artifacts/blobs";
 import { globToRegExp } from "../../core/names";
 import { readCapped } from "../../core/byte-reader";
+import { AUTH_CACHE_TTL_MS, TtlCache } from "../../core/ttl-cache";
 import { RegistryError } from "../../core/errors";
 import * as q from "../../db/sigstore";
 import type { OpenedRepo } from "../projects/repos";
@@ -202,10 +203,22 @@ async function judge(scope: Scope, s: Subject, policies: q.SigstorePolicyRow[]):
   return out;
 }
 
+/**
+ * The enabled policies scoped to a repo, cached per isolate like repo lookups: a policy
+ * change emits `policy.changed`, which clears this isolate's caches at once; other
+ * isolates see it within AUTH_CACHE_TTL_MS. So a read that looks for a policy (the MCP
+ * catalog's provenance) costs no D1 round trip when warm, whether or not one applies.
+ */
+const policyLists = new TtlCache<string, q.SigstorePolicyRow[]>(AUTH_CACHE_TTL_MS, "auth", 2_000);
+async function policiesFor(scope: Scope, projectId: string, repoId: string) {
+  const key = `${projectId}/${repoId}`;
+  return policyLists.get(key) ?? policyLists.set(key, await q.sigstorePoliciesFor(scope.db, projectId, repoId));
+}
+
 /** Every policy that selects the subject where it is (or, for promotion, in `at`), with its verdict. */
 export async function verifySubject(scope: Scope, s: Subject, at?: OpenedRepo): Promise<Verification> {
   const where = at ?? s.opened;
-  const policies = await q.sigstorePoliciesFor(scope.db, where.project.id, where.repo.id);
+  const policies = await policiesFor(scope, where.project.id, where.repo.id);
   const results = await judge(scope, s, policies);
   return { artifact: artifactOf(s), passed: results.every((r) => r.passed), policies: results };
 }
