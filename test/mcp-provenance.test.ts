@@ -79,10 +79,11 @@ describe("mcp: provenance verified, not copied", () => {
   it("a claim that disagrees with verification is refused at publish, with the field path", async () => {
     const s = await setup({ signed: true, policy: "audit" });
     const res = await s.r.publish(s.doc("com.example/liar", { repository_uri: "https://github.com/evil/fork", signer_identity: workflow(), cert_issuer: "https://accounts.google.com" }));
-    const body = await jsonOf(res, 400);
-    expect(JSON.stringify(body)).toMatch(/repository_uri/);
-    expect(JSON.stringify(body)).toMatch(/cert_issuer/);
-    expect(JSON.stringify(body)).not.toMatch(/"signer_identity/);
+    const text = JSON.stringify(await jsonOf(res, 400));
+    const at = (f: string) => JSON.stringify(`body._meta["${PP}"].provenance.${f}`).slice(1, -1);
+    expect(text).toContain(at("repository_uri"));
+    expect(text).toContain(at("cert_issuer"));
+    expect(text).not.toContain(at("signer_identity"));
     expect((await s.r.call(`v0/servers/${enc("com.example/liar")}/versions/1.0.0`)).status).toBe(404);
   });
 
@@ -151,7 +152,7 @@ describe("mcp: provenance verified, not copied", () => {
     // Before provenance: 5 cold, 2 warm. Uncovered: +1 cold (the repo's policy list, then cached per isolate), +0 warm.
     expect(uncoveredCold.d1).toBe(6);
     expect(uncoveredWarm.d1).toBeLessThanOrEqual(2);
-    // Covered, cold: + the referrers list, the `.sig` and `.att` tag lookups, the referrer's manifest and its bundle layer's row (+6).
+    // Covered, cold: + the referrers list, the `.sig` and `.att` tag lookups, the referrer's manifest and its bundle (+6).
     expect(coveredCold.d1 - uncoveredCold.d1).toBe(6);
     // Warm: manifest lookups are cached, the referrers list is read again (the verdict's cache key needs it).
     expect(coveredWarm.d1 - uncoveredWarm.d1).toBeLessThanOrEqual(2);

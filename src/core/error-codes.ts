@@ -294,6 +294,7 @@ export const ERROR_CODES = {
 
   // --- MCP server catalogs ---
   InvalidServerJson: { description: "The server.json does not match the MCP registry's schema; `detail` lists each field (location, message)" },
+  InvalidServerProvenance: { description: "The server.json's claimed provenance (repository URI, signer identity or issuer) disagrees with the verified signature of the image it references; `detail` lists each field" },
   InvalidServerStatus: { description: "The status change is not `active`, `deprecated` or `deleted` with an optional statusMessage (none for `active`)" },
   NotFoundServer: { description: "No such MCP server, or no such version of it, in the catalog" },
 

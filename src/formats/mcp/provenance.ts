@@ -118,5 +118,5 @@ export async function assertProvenanceClaim(scope: Scope, server: ServerJson, pi
   const claimPath = `_meta["${PUBLISHER}"].provenance`;
   if (v?.source !== "verified" || !v.mismatch) return;
   const detail = v.mismatch.map((m) => ({ location: `body.${claimPath}.${m.field}`, message: `claims ${JSON.stringify(m.claimed)} but the image's verified signature says ${JSON.stringify(m.verified)} (policy ${v.policy})`, value: m.claimed }));
-  throw invalid("Provenance", `the claimed provenance disagrees with the referenced image's verified signature: ${v.mismatch.map((m) => m.field).join(", ")}`, { detail });
+  throw invalid("ServerProvenance", `the claimed provenance disagrees with the referenced image's verified signature: ${v.mismatch.map((m) => m.field).join(", ")}`, { detail });
 }
