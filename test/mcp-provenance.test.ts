@@ -8,14 +8,14 @@
  */
 import { describe, expect, it } from "vitest";
 import { createRepo, jsonOf, req, ADMIN } from "./helpers";
-import { OCI_MANIFEST, pushBlob, pushImage, putManifest } from "./oci-helpers";
+import { pushImage } from "./oci-helpers";
 import { GITHUB, sign, trustedRoot, workflow } from "./support/sigstore";
+import { attachReferrer } from "./support/sigstore-oci";
 import { catalogRepo, enc, ours, published, server } from "./support/mcp";
 import { measure } from "./support/calls";
 import { clearAllCaches } from "../src/core/ttl-cache";
 
 const PP = "io.modelcontextprotocol.registry/publisher-provided";
-const BUNDLE = "application/vnd.dev.sigstore.bundle.v0.3+json";
 const REPO_URI = "https://github.com/acme/app";
 const EXTENSIONS = { "1.3.6.1.4.1.57264.1.12": REPO_URI, "1.3.6.1.4.1.57264.1.14": "refs/heads/main", "1.3.6.1.4.1.57264.1.11": "github-hosted" };
 
@@ -33,17 +33,7 @@ async function setup(o: { signed: boolean; policy: "audit" | "enforce" | null; s
   if (o.policy) await policy(images.id, o.policy);
   if (o.signed) {
     const bundle = (await sign(new TextEncoder().encode(manifest.body), { identity: { san: workflow(), issuer: GITHUB, extensions: EXTENSIONS } })).bundle;
-    const layer = await pushBlob(name, r.token, JSON.stringify(bundle));
-    const empty = await pushBlob(name, r.token, "{}");
-    const put = await putManifest(name, r.token, "sig", {
-      schemaVersion: 2,
-      mediaType: OCI_MANIFEST,
-      artifactType: BUNDLE,
-      config: { mediaType: "application/vnd.oci.empty.v1+json", digest: empty.digest, size: empty.size },
-      layers: [{ mediaType: BUNDLE, digest: layer.digest, size: layer.size }],
-      subject: { mediaType: OCI_MANIFEST, digest: manifest.digest, size: manifest.size },
-    });
-    expect(put.res.status, await put.res.clone().text()).toBe(201);
+    await attachReferrer({ name, token: r.token }, manifest, bundle);
   }
   const doc = (serverName: string, claim?: Record<string, unknown>) =>
     server(serverName, "1.0.0", { packages: [{ registryType: "oci", identifier: `registry.test/${name}:v1`, transport: { type: "stdio" } }], ...(claim ? { _meta: { [PP]: { provenance: claim } } } : {}) });
