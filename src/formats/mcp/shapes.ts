@@ -38,7 +38,7 @@ const publisherProvided = (e: Entry): Obj => {
 };
 const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : []);
 
-/** Verified: no policy refuses the version, and every package reference resolves to an artifact of this registry that is there. */
+/** Verified: no policy refuses the version, every package reference resolves to an artifact of this registry that is there, and its provenance holds (provenance.ts: not unverified, no mismatch). */
 export const verified = (e: Entry, refs: Reference[]) =>
   !e.policy && refs.length > 0 && refs.every((r) => r.local && r.state === "ok") && provenanceHolds(provenanceView(publisherProvided(e).provenance, refs));
 
