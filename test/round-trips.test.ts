@@ -4,7 +4,9 @@
  * most one D1 round trip; a warm download of an artifact (a blob, a tarball, wheel, jar,
  * crate, module zip, .deb, .rpm) exactly one and no R2 operation: the bytes come from a
  * cache, but the row with the policy columns (services/policy: blocks, licence refusals,
- * quarantine) is read from D1 every time, so no cache can hide a block; a warm read of
+ * quarantine) is read from D1, unless the package document this isolate read within its
+ * 2 s window holds them (an npm install's tarball right after its packument: none, pinned
+ * below; services/artifacts reads.ts); a warm read of
  * immutable content no policy applies to (a by-hash index, a signing key) none at all.
  * The last test prints the table; `npm run bench:calls` runs just this file.
  *
@@ -264,5 +266,19 @@ describe("storage round trips per read", () => {
     const built = builds.map((b) => `| ${b.format} ${b.document}, first read after an upload (${b.visibility}) | ${fmt(b.calls)} |`);
     console.log(`${table(results)}\n${writes.join("\n")}\n\nBuilding a generated index (the first read after a change):\n| read | D1 round trips |\n| --- | --- |\n${built.join("\n")}`);
     expect(results.length).toBe(ROWS.length);
+  });
+
+  it("npm install: a tarball right after its packument costs no round trip (the document's 2 s window; bytes in memory)", async () => {
+    const f = await fixture(npm);
+    const auth = f.adapter.auth(f.token);
+    const packument = () => measure(`${f.private.base}/${f.private.name}`, { headers: { Authorization: auth, Accept: "application/vnd.npm.install-v1+json" } });
+    const tarball = () => measure(f.private.download, { headers: { Authorization: auth } });
+    clearAllCaches();
+    expect((await tarball()).calls.d1).toBe(1); // the bytes come into isolate memory
+    expect((await packument()).res.status).toBe(200);
+    const after = await tarball();
+    expect(after.res.status).toBe(200);
+    expect(after.calls).toMatchObject({ d1: 0, r2: 0 });
+    writes.push(`| npm tarball right after its packument (an install) | ${fmt(after.calls)} | – | – | – |`);
   });
 });

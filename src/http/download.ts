@@ -15,9 +15,11 @@
  * - Generated documents already in memory (repository indexes) answer through the same
  *   path (`sendBytes`), their ETag the digest of their bytes.
  * - Security blocks, licence refusals and quarantine holds are the caller's to check
- *   (services/policy enforceVersion / enforceDownload, on the policy columns of the row
- *   the download reads from D1 on every request) before `sendFile`: no cache in this
- *   path sits in front of that row, so no cached bytes can outlive a block.
+ *   (services/policy enforceVersion / enforceDownload, on the policy columns that came
+ *   with the file: from D1, or from the package document this isolate read within its
+ *   2 s window, services/artifacts reads.ts) before `sendFile`; bytes are only ever
+ *   looked up by digest after that check, so no cached bytes can outlive a block longer
+ *   than the row they came with.
  * - A package file's successful GET (200, or 206 from byte 0: a client's first range)
  *   is a download: `sendFile` hands it to the download log (services/artifacts
  *   recordDownload, a queue message sent after the response), unless the format says the
@@ -91,7 +93,7 @@ export async function sendFile(
   const res = await sendStored(c, { digest: file.digest, size: file.size, createdAt: file.createdAt }, {
     contentType: opts.contentType ?? file.mediaType ?? "application/octet-stream",
     headers: { ...(opts.mutable ? {} : { "Cache-Control": immutableCacheControl(repo) }), ...opts.headers },
-    open: (range) => openBytes(scope, { digest: file.digest, size: file.size, r2Key: stored.r2Key }, range),
+    open: async (range) => (stored.bytes ? bytesBody(stored.bytes, range) : openBytes(scope, { digest: file.digest, size: file.size, r2Key: stored.r2Key }, range)),
   });
   const whole = res.status === 200 || (res.status === 206 && res.headers.get("content-range")?.startsWith("bytes 0-"));
   if (c.req.method === "GET" && whole && opts.record !== false) {
@@ -108,9 +110,11 @@ export function sendBytes(
 ): Promise<Response> {
   return sendStored(c, { digest: `sha256:${doc.sha256}`, size: doc.bytes.byteLength, createdAt: doc.builtAt }, {
     ...opts,
-    open: async (range) => ({ body: new Blob([range ? doc.bytes.subarray(range.offset, range.offset + range.length) : doc.bytes]).stream() }),
+    open: async (range) => bytesBody(doc.bytes, range),
   });
 }
+
+const bytesBody = (bytes: Uint8Array, range?: { offset: number; length: number }) => ({ body: new Blob([range ? bytes.subarray(range.offset, range.offset + range.length) : bytes]).stream() });
 
 /** Content that never changes under its URL: cacheable for a year, by shared caches only when the repo is public. */
 export const immutableCacheControl = (repo: { visibility: string }) => `${repo.visibility === "public" ? "public" : "private"}, max-age=31536000, immutable`;

@@ -370,6 +370,41 @@ describe("overlapping blocks, hits and immediacy", () => {
     expectEnvelope(await jsonOf(await call(p.tarball, `Bearer ${w.token}`), 451), id);
   });
 
+  it("serves an install's tarball from the packument it just read: a block through the API stops it at once, one from another isolate within 2 s", async () => {
+    const w = await repoOf("npm");
+    const auth = `Bearer ${w.token}`;
+    const install = async () => {
+      expect((await call(p.packument, auth, { headers: { Accept: "application/vnd.npm.install-v1+json" } })).status).toBe(200);
+      return call(p.tarball, auth);
+    };
+    const name = unique("window");
+    const p = await npmPublish(w, name, "1.0.0");
+    await ok(p.res);
+    expect((await call(p.tarball, auth)).status).toBe(200); // its bytes are now in isolate memory
+    expect((await install()).status).toBe(200); // the packument's document is now in the window
+    // Another isolate's block (written behind the services' back: nothing here is cleared).
+    const id = crypto.randomUUID();
+    const now = Date.now();
+    await env.DB.batch([
+      env.DB.prepare("INSERT INTO security_blocks (id, format, package, package_key, versions, digests, reason, customer_message, origin, created_by_type, created_at, updated_at) VALUES (?, 'npm', ?, ?, '[]', '[]', ?, ?, 'security', 'instance_admin', ?, ?)").bind(id, name, name, REASON, MESSAGE, now, now),
+      env.DB.prepare("UPDATE versions SET blocked_by = ? WHERE id IN (SELECT v.id FROM versions v JOIN packages p ON p.id = v.package_id WHERE p.repo_id = ? AND p.name = ?)").bind(id, w.repo.id, name),
+    ]);
+    expect((await call(p.tarball, auth)).status).toBe(200); // the document read a moment ago: within its 2 s
+    vi.useFakeTimers({ toFake: ["Date"], now: Date.now() + 2_100 });
+    expectEnvelope(await jsonOf(await call(p.tarball, auth), 451), id);
+    vi.useRealTimers();
+
+    // A block made here, through the API, with the window warm: the very next download is refused.
+    const other = unique("window-api");
+    const q = await npmPublish(w, other, "1.0.0");
+    await ok(q.res);
+    expect((await call(q.tarball, auth)).status).toBe(200);
+    expect((await call(q.packument, auth, { headers: { Accept: "application/vnd.npm.install-v1+json" } })).status).toBe(200);
+    expect((await call(q.tarball, auth)).status).toBe(200);
+    const b = await block({ format: "npm", package: other, versions: ["1.0.0"] });
+    expectEnvelope(await jsonOf(await call(q.tarball, auth), 451), b.id as string);
+  });
+
   it("refuses an image's blobs at once with the manifest cache warm, and the cached manifest within its 2 s", async () => {
     const w = await repoOf("docker");
     const name = `${w.project.slug}/${w.repo.slug}/${unique("img")}`;

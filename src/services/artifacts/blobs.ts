@@ -295,6 +295,12 @@ export async function openBytes(scope: Scope, blob: { digest: string; size: numb
   return { body: served };
 }
 
+/** A small blob's bytes if this isolate holds them (the reference stays valid after eviction). */
+export function smallBytesInMemory(digest: string, size: number): Uint8Array | null {
+  const bytes = smallBlobs.get(digest);
+  return bytes && bytes.byteLength === size ? bytes : null;
+}
+
 /** A small blob, whole, from memory, the edge cache or R2 (then kept in both); served as a range when asked. */
 async function openSmall(scope: Scope, blob: { digest: string; size: number; r2Key: string }, range?: { offset: number; length: number }): Promise<{ body: ReadableStream } | null> {
   let bytes = smallBlobs.get(blob.digest);

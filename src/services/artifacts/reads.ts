@@ -12,11 +12,17 @@
  *   (http/prefetch.ts), with the repo found by its slugs in a subquery. The handler then
  *   finds the value in `scope.reads` under the same key and makes no query. Nothing read
  *   this way is served before the gate has checked the caller's right to read the repo.
- * - A stored file is never kept in isolate memory, however immutable its bytes: the same
- *   read brings its version's policy columns (services/policy), and a block, a licence
- *   refusal or a quarantine hold must stop the very next download on every isolate. So
- *   every download makes exactly one D1 round trip (the gate's batch when cold, this
- *   read when warm), and `enforceStoredFile` adds none to an unrestricted one.
+ * - A stored file's row is never kept in isolate memory on its own. A download reads it
+ *   from D1 (the gate's batch when cold, `storedFile` when warm) with its version's
+ *   policy columns (services/policy), unless the package document this isolate read
+ *   within its window (below) holds the version and the file, and the file's bytes are
+ *   in isolate memory (`recentStoredFile`): then the policy columns are the document's,
+ *   and the download makes no D1 round trip. That is npm's install (packument, then
+ *   its tarball a moment later) and Go's and Cargo's. So a block, a licence refusal or
+ *   a quarantine hold stops the next download in the isolate that made it at once
+ *   (every change clears the window there), and on every other isolate within the
+ *   window (TAG_CACHE_TTL_MS), as it already hides or marks the version in the
+ *   documents those isolates serve. `enforceStoredFile` adds no round trip either way.
  * - A read route may take a package document from isolate memory (`cached`): like a tag,
  *   it is at most TAG_CACHE_TTL_MS stale in other isolates, and every change to a package
  *   in this isolate clears it (an `artifact.*` event, or `clearCacheGroup` in the writes
@@ -27,9 +33,15 @@ import { runRead, type Read, type Ref } from "../../db/client";
 import * as q from "../../db/packages";
 import { TAG_CACHE_TTL_MS, TtlCache } from "../../core/ttl-cache";
 import { enforceVersion } from "../policy";
+import { smallBytesInMemory } from "./blobs";
 import type { OpenedRepo } from "../projects/repos";
 
-export type { PackageDocument, StoredFile } from "../../db/packages";
+export type { PackageDocument } from "../../db/packages";
+
+/** A file a download serves; `bytes` when it was found in isolate memory instead of D1 (`recentStoredFile`). */
+export interface StoredFile extends q.StoredFile {
+  bytes?: Uint8Array;
+}
 
 /** A repo as a read names it: its id, or (inside the gate's batch) a subquery finding it by slugs. */
 export type RepoKey = Ref;
@@ -69,9 +81,42 @@ export async function packageDocument(scope: Scope, repoId: string, name: string
   return doc;
 }
 
-/** A file the repo may read, with its blob's R2 key and its version's policy columns, or null: one round trip (none when the gate read it). */
-export function storedFile(scope: Scope, repoId: string, by: FileLookup): Promise<q.StoredFile | null> {
-  return readOnce(scope, fileKey(by), () => runRead(scope.db, q.storedFileRead(scope.db, repoId, by)));
+/**
+ * A file the repo may read, with its blob's R2 key and its version's policy columns, or
+ * null: one round trip (none when the gate read it, or when `recentStoredFile` finds it).
+ */
+export async function storedFile(scope: Scope, repoId: string, by: FileLookup): Promise<StoredFile | null> {
+  const key = fileKey(by);
+  if (!scope.reads?.has(key)) {
+    const recent = recentStoredFile(repoId, by);
+    if (recent) return recent;
+  }
+  return readOnce(scope, key, () => runRead(scope.db, q.storedFileRead(scope.db, repoId, by)));
+}
+
+/**
+ * A download's file from the package document this isolate read within its window (a
+ * packument, a Go version list, a Cargo index file just served), when the file's bytes
+ * are in isolate memory: no D1 round trip, and no R2 key needed. Only a lookup by
+ * package, version and file name can be answered so; anything else reads D1.
+ */
+function recentStoredFile(repoId: string, by: FileLookup): StoredFile | null {
+  if (by.packageName === undefined || by.version === undefined || by.name === undefined) return null;
+  const doc = documents.get(`${repoId}|${by.packageName}`);
+  const entry = doc?.versions.find((v) => v.version.version === by.version);
+  const file = entry?.files.find((f) => f.name === by.name);
+  const bytes = file && smallBytesInMemory(file.digest, file.size);
+  if (!doc || !entry || !file || !bytes) return null;
+  const v = entry.version;
+  return {
+    file,
+    r2Key: "",
+    bytes,
+    version: v.version,
+    versionMetadata: v.metadata,
+    packageDisplayName: doc.pkg.displayName,
+    policy: { version: v.version, blockedBy: v.blockedBy, licenseBlockedBy: v.licenseBlockedBy, heldUntil: v.heldUntil, publishedBy: v.publishedBy, license: v.license },
+  };
 }
 
 /**
