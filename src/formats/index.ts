@@ -90,7 +90,8 @@ export function planRequest(rawPath: string, method: string, query: URLSearchPar
   }
   const [project = "", repo = "", ...rest] = path.slice(1).split("/");
   if (!project || !repo || project === UNSCOPED) return null;
-  return { project: safeDecode(project), repo: safeDecode(repo), read: planned(() => f.planRead?.(rest.join("/"), method)) };
+  // Parsed only when the gate's batch will run (a warm request never asks: http/prefetch.ts).
+  return { project: safeDecode(project), repo: safeDecode(repo), get read() { return planned(() => f.planRead?.(rest.join("/"), method)); } };
 }
 
 /** A format's planned read; none when its grammar refuses the path (the handler will answer that). */

@@ -34,16 +34,19 @@ const COOKIE_SECONDS = 300;
 export const d1Sessions = createMiddleware<AppEnv>(async function d1Sessions(c, next) {
   const d1 = c.env.DB;
   if (typeof d1?.withSession !== "function") return next(); // config.ts answers 503 for a missing binding
-  const url = new URL(c.req.url);
-  const mode = cookieMode(url);
+  // The URL is parsed only when a cookie is read or may be set (package clients send none).
+  const cookies = c.req.header("cookie");
+  const safe = SAFE.has(c.req.method);
+  const url = cookies || !safe ? new URL(c.req.url) : null;
+  const mode = url ? cookieMode(url) : "refused";
   const cookieName = mode === "secure" ? BOOKMARK_COOKIE_SECURE : BOOKMARK_COOKIE_DEV;
-  const sent = c.req.header(BOOKMARK_HEADER) ?? (mode === "refused" ? null : readCookie(c.req.header("cookie"), cookieName));
-  const start: SessionStart = sent && BOOKMARK.test(sent) ? { bookmark: sent } : SAFE.has(c.req.method) ? "first-unconstrained" : "first-primary";
+  const sent = c.req.header(BOOKMARK_HEADER) ?? (mode === "refused" ? null : readCookie(cookies, cookieName));
+  const start: SessionStart = sent && BOOKMARK.test(sent) ? { bookmark: sent } : safe ? "first-unconstrained" : "first-primary";
   const { bookmark } = await inD1Session(d1, start, () => next());
   const after = bookmark();
   if (!after) return;
   c.res.headers.set(BOOKMARK_HEADER, after);
-  if (!SAFE.has(c.req.method) && mode !== "refused" && BROWSER_PATHS.test(url.pathname)) {
+  if (!safe && url && mode !== "refused" && BROWSER_PATHS.test(url.pathname)) {
     c.res.headers.append("Set-Cookie", setCookie(mode, cookieName, after, COOKIE_SECONDS));
   }
 });
