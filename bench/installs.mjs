@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // Install benchmark: `npm install` of a 60-package tree from OrbitalReg (under
 // `wrangler dev`) against Verdaccio (npm package, started here with JWT tokens and no
-// uplinks), and `pip install` of a 30-package tree from OrbitalReg against a static
+// uplinks) and against the Worker floor (bench/floor-worker: the same 60 packages served
+// from a Worker's memory under the same `wrangler dev`, no checks; BENCH_NPM_FLOOR=0 skips
+// it), and `pip install` of a 30-package tree from OrbitalReg against a static
 // PEP 503 directory served by bench/pep503-server.py (the floor). The same packages
 // are published to both sides first (timed, alternating, for npm). Every install starts
 // from an empty client cache and an empty target, and the targets take turns round by
@@ -16,7 +18,7 @@ import { fileURLToPath } from "node:url";
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { freePort, median, startProcess, treeCpuMs, waitFor } from "./lib.mjs";
-import { startOrbitalRegWith, startVerdaccio, withServers } from "./servers.mjs";
+import { startFloor, startOrbitalRegWith, startVerdaccio, withServers } from "./servers.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -69,6 +71,12 @@ async function npmSuite(start) {
     { label: "orbitalreg", registry: `${orb.target.base}/npm/bench/npm/`, token: orb.target.token, pid: orb.proc.child.pid },
     { ...ver.target, pid: ver.proc.child.pid },
   ];
+  // The Worker floor: an npm registry in a Worker's memory under the same `wrangler dev`
+  // (bench/floor-worker: no auth, no D1, no R2, no checks). What any Worker pays here.
+  if (process.env.BENCH_NPM_FLOOR !== "0") {
+    const floor = await start(startFloor);
+    targets.push({ label: "floor", registry: `${floor.base}/npm/`, token: "none", pid: floor.proc.child.pid });
+  }
   const tree = npmTree(join(work, "npm-tree"));
   const publishMs = new Map(targets.map((t) => [t.label, 0]));
   // Publish package by package, alternating which registry goes first.
@@ -103,6 +111,10 @@ async function npmSuite(start) {
   report("npm publish (60 packages, one npm publish each)", publishMs.get("orbitalreg"), publishMs.get("verdaccio"), "verdaccio");
   reportRounds("npm install (60 packages, empty cache)", installs.get("orbitalreg"), installs.get("verdaccio"), "verdaccio");
   reportCpu("npm install", cpu.get("orbitalreg"), cpu.get("verdaccio"), "verdaccio");
+  if (installs.has("floor")) {
+    reportRounds("npm install from the Worker floor (bench/floor-worker, same wrangler dev)", installs.get("floor"), installs.get("verdaccio"), "verdaccio", "floor");
+    reportCpu("npm install", cpu.get("floor"), cpu.get("verdaccio"), "verdaccio", "floor");
+  }
 }
 
 /** 30 wheels: bench_pkg_NN requires the next two; built with plain zip (no build backend needed). */
@@ -185,15 +197,15 @@ function report(what, ours, theirs, other) {
 }
 
 /** Server CPU (whole process tree) per install: what the server spent, whatever else ran on the machine. */
-function reportCpu(what, ours, theirs, other) {
-  console.log(`  ${what} server CPU: orbitalreg ${ours.join(" ")} ms (median ${median(ours)}); ${other} ${theirs.join(" ")} ms (median ${median(theirs)})`);
+function reportCpu(what, ours, theirs, other, mine = "orbitalreg") {
+  console.log(`  ${what} server CPU: ${mine} ${ours.join(" ")} ms (median ${median(ours)}); ${other} ${theirs.join(" ")} ms (median ${median(theirs)})`);
 }
 
-function reportRounds(what, ours, theirs, other) {
+function reportRounds(what, ours, theirs, other, mine = "orbitalreg") {
   const ratios = ours.map((ms, i) => theirs[i] / ms);
   const sorted = [...ratios].sort((a, b) => a - b);
   const s = (xs) => xs.map((x) => (x / 1000).toFixed(2)).join(" ");
-  console.log(`${what}: orbitalreg ${s(ours)} s (median ${(median(ours) / 1000).toFixed(2)}); ${other} ${s(theirs)} s (median ${(median(theirs) / 1000).toFixed(2)})`);
+  console.log(`${what}: ${mine} ${s(ours)} s (median ${(median(ours) / 1000).toFixed(2)}); ${other} ${s(theirs)} s (median ${(median(theirs) / 1000).toFixed(2)})`);
   console.log(`  speed vs ${other}, round by round ${ratios.map((r) => r.toFixed(2)).join(" ")}; median ${median(ratios).toFixed(2)}× (range ${sorted[0].toFixed(2)}–${sorted.at(-1).toFixed(2)})`);
 }
 

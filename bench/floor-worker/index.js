@@ -7,11 +7,41 @@
 //   POST /mpu/<key>/complete?uploadId=&parts=N  complete
 //   GET  /trivial                   "ok"
 //   GET  /d1                        one D1 query (`select 1`) → "ok": what a D1 round trip costs locally
+//   PUT  /npm/<name>                `npm publish`'s body → packument and tarball kept in isolate memory
+//   GET  /npm/<name>, /npm/<name>/-/<file>   the packument (JSON) and the tarball: the least an
+//                                   npm registry on Workers can do (no auth, no storage, no checks)
+const packuments = new Map();
+const tarballs = new Map();
+
+async function npmFloor(request, url, rest) {
+  const name = decodeURIComponent(rest[0] ?? "");
+  if (request.method === "PUT") {
+    const body = await request.json();
+    const doc = packuments.get(name) ?? { _id: name, name, "dist-tags": {}, versions: {}, time: {} };
+    for (const [v, m] of Object.entries(body.versions ?? {})) {
+      const file = `${name}-${v}.tgz`;
+      doc.versions[v] = { ...m, dist: { ...m.dist, tarball: `${url.origin}/npm/${name}/-/${file}` } };
+      doc.time[v] = new Date().toISOString();
+      tarballs.set(`${name}/${file}`, Uint8Array.from(atob(body._attachments[file].data), (c) => c.charCodeAt(0)));
+    }
+    Object.assign(doc["dist-tags"], body["dist-tags"]);
+    packuments.set(name, doc);
+    return Response.json({ ok: true }, { status: 201 });
+  }
+  if (rest[1] === "-") {
+    const bytes = tarballs.get(`${name}/${rest[2]}`);
+    return bytes ? new Response(bytes, { headers: { "content-type": "application/octet-stream" } }) : new Response("not found", { status: 404, headers: { "content-type": "text/plain" } });
+  }
+  const doc = packuments.get(name);
+  return doc ? Response.json(doc) : Response.json({ error: "not found" }, { status: 404 });
+}
+
 export default {
   async fetch(request, env) {
     const url = new URL(request.url);
     const [, kind, ...rest] = url.pathname.split("/");
     const key = rest.join("/");
+    if (kind === "npm") return npmFloor(request, url, rest);
     if (kind === "trivial") return new Response("ok", { headers: { "content-type": "text/plain" } });
     if (kind === "d1") {
       await env.DB.prepare("select 1 as one").first();
