@@ -43,6 +43,13 @@ describe("edge cache", () => {
     expect(part.res.status).toBe(206);
     expect(part.body).toEqual(t.bytes.subarray(5, 15));
     expect(part.calls).toMatchObject({ d1: 1, r2: 0 });
+
+    // Served from isolate memory as bytes: each answer is a copy, so none can change the kept bytes.
+    for (const range of [undefined, "bytes=0-9", undefined, "bytes=3-", undefined]) {
+      const again = await measure(t.download, { headers: { ...bearer(t.token), ...(range ? { Range: range } : {}) } });
+      expect(again.calls.r2).toBe(0);
+      expect(again.body).toEqual(range === "bytes=0-9" ? t.bytes.subarray(0, 10) : range ? t.bytes.subarray(3) : t.bytes);
+    }
   });
 
   it("answers with the digest as ETag and Cache-Control by the repo's visibility", async () => {

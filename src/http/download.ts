@@ -48,8 +48,8 @@ export interface DownloadOptions {
   contentType: string;
   /** Extra headers (checksums, Docker-Content-Digest, Cache-Control, …). */
   headers?: Record<string, string>;
-  /** Opens the stored object, or just the range asked for; null when it is gone. */
-  open: (range?: { offset: number; length: number }) => Promise<{ body: ReadableStream } | null>;
+  /** Opens the stored object, or just the range asked for (a stream, or bytes in memory); null when it is gone. */
+  open: (range?: { offset: number; length: number }) => Promise<{ body: ReadableStream | Uint8Array } | null>;
 }
 
 /** Conditional, ranged and HEAD answers over `open` (policy checks are the caller's, made before). */
@@ -114,7 +114,8 @@ export function sendBytes(
   });
 }
 
-const bytesBody = (bytes: Uint8Array, range?: { offset: number; length: number }) => ({ body: new Blob([range ? bytes.subarray(range.offset, range.offset + range.length) : bytes]).stream() });
+// Bytes in memory go out as bytes: no stream to set up, and the runtime knows their length.
+const bytesBody = (bytes: Uint8Array, range?: { offset: number; length: number }) => ({ body: range ? bytes.subarray(range.offset, range.offset + range.length) : bytes });
 
 /** Content that never changes under its URL: cacheable for a year, by shared caches only when the repo is public. */
 export const immutableCacheControl = (repo: { visibility: string }) => `${repo.visibility === "public" ? "public" : "private"}, max-age=31536000, immutable`;

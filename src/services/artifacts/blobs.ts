@@ -279,7 +279,7 @@ const SMALL_BLOB_MAX = 128 * 1024;
  * operation), else R2; a whole object up to the configured size is put in the edge cache
  * on the way out (storage/edge-cache.ts). Null when the object is gone.
  */
-export async function openBytes(scope: Scope, blob: { digest: string; size: number; r2Key: string }, range?: { offset: number; length: number }): Promise<{ body: ReadableStream } | null> {
+export async function openBytes(scope: Scope, blob: { digest: string; size: number; r2Key: string }, range?: { offset: number; length: number }): Promise<{ body: ReadableStream | Uint8Array } | null> {
   const max = config(scope.env).edgeCacheMaxBytes;
   if (blob.size > 0 && blob.size <= Math.min(SMALL_BLOB_MAX, max)) return openSmall(scope, blob, range);
   const cacheable = blob.size > 0 && blob.size <= max;
@@ -302,7 +302,7 @@ export function smallBytesInMemory(digest: string, size: number): Uint8Array | n
 }
 
 /** A small blob, whole, from memory, the edge cache or R2 (then kept in both); served as a range when asked. */
-async function openSmall(scope: Scope, blob: { digest: string; size: number; r2Key: string }, range?: { offset: number; length: number }): Promise<{ body: ReadableStream } | null> {
+async function openSmall(scope: Scope, blob: { digest: string; size: number; r2Key: string }, range?: { offset: number; length: number }): Promise<{ body: Uint8Array } | null> {
   let bytes = smallBlobs.get(blob.digest);
   if (!bytes) {
     const cached = await matchBytes(scope.baseUrl, blob.digest);
@@ -313,8 +313,7 @@ async function openSmall(scope: Scope, blob: { digest: string; size: number; r2K
     if (!cached) scope.waitUntil(storeBytes(scope.baseUrl, blob.digest, blob.size, new Blob([bytes]).stream()));
     smallBlobs.set(blob.digest, bytes);
   }
-  const part = range ? bytes.subarray(range.offset, range.offset + range.length) : bytes;
-  return { body: new Blob([part]).stream() };
+  return { body: range ? bytes.subarray(range.offset, range.offset + range.length) : bytes };
 }
 
 /** Opens a blob this repo may read, optionally a byte range of it. */
