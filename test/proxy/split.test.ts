@@ -59,12 +59,28 @@ const options = async (bytes: Uint8Array, extra: Partial<SplitOptions> = {}): Pr
   ...extra,
 });
 
+/** A ranged re-read of `bytes` (what `resume` does against an upstream), noting each offset asked for. */
+function resumable(bytes: Uint8Array) {
+  const resumedAt: number[] = [];
+  const resume = async (offset: number) => {
+    resumedAt.push(offset);
+    return bodyOf(bytes, offset);
+  };
+  return { resume, resumedAt };
+}
+
+/** Reads the client and the store side by side to their ends, with what the split reports. */
+async function drainBoth(split: ReturnType<typeof splitVerified>) {
+  const clock = { tick: 0 };
+  const [client, store, done] = await Promise.all([drain(split.client, clock), drain(split.store!, clock), split.done]);
+  return { client, store, done };
+}
+
 describe("the pull-through split", () => {
   it("serves the client first: the store gets its first byte only after the client has the whole body", async () => {
     const bytes = patterned(6 * MiB);
     const split = splitVerified(bodyOf(bytes), await options(bytes));
-    const clock = { tick: 0 };
-    const [client, store, done] = await Promise.all([drain(split.client, clock), drain(split.store!, clock), split.done]);
+    const { client, store, done } = await drainBoth(split);
     expect(client.bytes).toEqual(bytes);
     expect(store.bytes).toEqual(bytes);
     expect(done).toMatchObject({ verified: true, bytes: bytes.byteLength, detached: false });
@@ -75,7 +91,7 @@ describe("the pull-through split", () => {
     const bytes = patterned(6 * MiB);
     let resumeClient!: () => void;
     const clientPaused = new Promise<void>((r) => (resumeClient = r));
-    const resume = async (offset: number) => bodyOf(bytes, offset);
+    const { resume } = resumable(bytes);
     const split = splitVerified(bodyOf(bytes), await options(bytes, { storeDeferMs: 50, lagMax: 1 * MiB, resume }));
     const clock = { tick: 0 };
     const clientRead = drain(split.client, clock, { pauseAfter: 3 * MiB, pause: clientPaused });
@@ -91,19 +107,9 @@ describe("the pull-through split", () => {
 
   it("detaches a store whose queue is full, and the store reads the rest with a ranged read once the client is done", async () => {
     const bytes = patterned(8 * MiB);
-    const resumedAt: number[] = [];
-    const split = splitVerified(
-      bodyOf(bytes),
-      await options(bytes, {
-        lagMax: 2 * MiB,
-        resume: async (offset) => {
-          resumedAt.push(offset);
-          return bodyOf(bytes, offset);
-        },
-      }),
-    );
-    const clock = { tick: 0 };
-    const [client, store, done] = await Promise.all([drain(split.client, clock), drain(split.store!, clock), split.done]);
+    const { resume, resumedAt } = resumable(bytes);
+    const split = splitVerified(bodyOf(bytes), await options(bytes, { lagMax: 2 * MiB, resume }));
+    const { client, store, done } = await drainBoth(split);
     expect(client.bytes).toEqual(bytes);
     expect(store.bytes).toEqual(bytes);
     expect(done.detached).toBe(true);
@@ -115,20 +121,9 @@ describe("the pull-through split", () => {
 
   it("with no deferral (ORBITALREG_UPSTREAM_STORE_DEFER_MS=0) stores while streaming: one upstream pass, no ranged read", async () => {
     const bytes = patterned(8 * MiB);
-    const resumedAt: number[] = [];
-    const split = splitVerified(
-      bodyOf(bytes),
-      await options(bytes, {
-        storeDeferMs: 0,
-        lagMax: 2 * MiB,
-        resume: async (offset) => {
-          resumedAt.push(offset);
-          return bodyOf(bytes, offset);
-        },
-      }),
-    );
-    const clock = { tick: 0 };
-    const [client, store, done] = await Promise.all([drain(split.client, clock), drain(split.store!, clock), split.done]);
+    const { resume, resumedAt } = resumable(bytes);
+    const split = splitVerified(bodyOf(bytes), await options(bytes, { storeDeferMs: 0, lagMax: 2 * MiB, resume }));
+    const { client, store, done } = await drainBoth(split);
     expect(client.bytes).toEqual(bytes);
     expect(store.bytes).toEqual(bytes);
     expect(done).toMatchObject({ verified: true, detached: false });
