@@ -5,7 +5,7 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../http/types";
 import { apiRoute, json } from "./route";
-import { AuditEntry, AuditQuery, pageOf } from "./schemas";
+import { AuditEntry, AuditQuery, pageOf, timeWindowIn } from "./schemas";
 import { auditOut, page } from "./serialize";
 import { listAuditEntries } from "../services/events";
 
@@ -23,8 +23,7 @@ auditRoutes.openapi(
         action: q.action,
         resourceType: q.resource_type,
         resourceId: q.resource_id,
-        since: q.since ? Date.parse(q.since) : undefined,
-        until: q.until ? Date.parse(q.until) : undefined,
+        ...timeWindowIn(q),
       },
       q.cursor,
       q.limit,

@@ -12,7 +12,7 @@ import { OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../http/types";
 import { d, at, pathParam } from "./fields";
 import { apiRoute, json, jsonBody } from "./route";
-import { Id, PageQuery, idParam, iso, pageOf } from "./schemas";
+import { Id, PageQuery, idParam, iso, pageOf, timeWindowIn, timeWindowQuery } from "./schemas";
 import { page } from "./serialize";
 import * as trust from "../services/trust";
 import { packageKeyOf } from "../formats";
@@ -183,8 +183,7 @@ const ListQuery = PageQuery.extend({
   kind: csv(FINDING_KINDS, "Only these kinds"),
   scanner: z.string().optional().describe("Only this scanner's findings"),
   identifier: z.string().optional().describe("Only this CVE/GHSA/OSV/rule id"),
-  since: z.string().datetime().optional().describe("First reported at or after (RFC 3339)"),
-  until: z.string().datetime().optional().describe("First reported at or before (RFC 3339)"),
+  ...timeWindowQuery("First reported at or after (RFC 3339)", "First reported at or before (RFC 3339)"),
 });
 
 detectionRoutes.openapi(
@@ -205,8 +204,7 @@ detectionRoutes.openapi(
         kinds: q.kind,
         scanner: q.scanner,
         identifier: q.identifier,
-        since: q.since ? Date.parse(q.since) : undefined,
-        until: q.until ? Date.parse(q.until) : undefined,
+        ...timeWindowIn(q),
       },
       q.cursor,
       q.limit,

@@ -36,6 +36,18 @@ export const PageQuery = z.object({
     .openapi({ description: `Page size (default ${DEFAULT_LIMIT}, max ${MAX_LIMIT})` }),
 });
 
+/** A list's `since`/`until` query parameters (RFC 3339), each described as that list means it. */
+export const timeWindowQuery = (since: string, until: string) => ({
+  since: z.string().datetime().optional().describe(since),
+  until: z.string().datetime().optional().describe(until),
+});
+
+/** Those parameters as the services' time window (ms; an absent end stays open). */
+export const timeWindowIn = (q: { since?: string; until?: string }) => ({
+  since: q.since ? Date.parse(q.since) : undefined,
+  until: q.until ? Date.parse(q.until) : undefined,
+});
+
 export const pageOf = <T extends z.ZodTypeAny>(item: T, name: string) =>
   z
     .object({
@@ -250,8 +262,7 @@ export const AuditQuery = PageQuery.extend({
   action: z.string().optional().describe("Only this action (e.g. `repo.update`)"),
   resource_type: z.string().optional().describe("Only this kind of resource"),
   resource_id: z.string().optional().describe("Only this resource"),
-  since: z.string().datetime().optional().describe("Entries at or after this RFC 3339 time"),
-  until: z.string().datetime().optional().describe("Entries before this RFC 3339 time"),
+  ...timeWindowQuery("Entries at or after this RFC 3339 time", "Entries before this RFC 3339 time"),
 });
 
 // Packages (the shared package model of every language format)

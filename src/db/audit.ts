@@ -1,23 +1,21 @@
 /** Audit-log queries. Rows are only ever inserted, never updated or deleted. */
-import { and, eq, gte, lte, type SQL } from "drizzle-orm";
+import { eq, type SQL } from "drizzle-orm";
 import type { Db } from "./client";
 import { auditLog, healthChecks } from "./schema";
-import { pageWhere } from "./paging";
+import { keysetPage, timeWindow, type TimeWindow } from "./paging";
 import type { PageKey } from "../core/pagination";
 
 export type AuditRow = typeof auditLog.$inferSelect;
 
 export const insertAudit = (db: Db, row: AuditRow) => db.insert(auditLog).values(row);
 
-export interface AuditFilter {
+export interface AuditFilter extends TimeWindow {
   projectId?: string;
   projectIds?: string[];
   actorId?: string;
   action?: string;
   resourceType?: string;
   resourceId?: string;
-  since?: number;
-  until?: number;
 }
 
 export const listAudit = (db: Db, f: AuditFilter, after: PageKey | null, limit: number) => {
@@ -27,17 +25,9 @@ export const listAudit = (db: Db, f: AuditFilter, after: PageKey | null, limit: 
     f.action ? eq(auditLog.action, f.action) : undefined,
     f.resourceType ? eq(auditLog.resourceType, f.resourceType) : undefined,
     f.resourceId ? eq(auditLog.resourceId, f.resourceId) : undefined,
-    f.since !== undefined ? gte(auditLog.createdAt, f.since) : undefined,
-    f.until !== undefined ? lte(auditLog.createdAt, f.until) : undefined,
-    pageWhere(auditLog, after),
+    ...timeWindow(auditLog.createdAt, f),
   ];
-  return db
-    .select()
-    .from(auditLog)
-    .where(and(...conditions))
-    .orderBy(auditLog.createdAt, auditLog.id)
-    .limit(limit + 1)
-    .all();
+  return keysetPage(db, auditLog, conditions, after, limit);
 };
 
 export const recordHealth = (db: Db, name: string, ok: boolean, error: string | null, at: number) =>

@@ -1,8 +1,8 @@
 /** Queries over scan findings, per-project finding thresholds and per-repo promotion gates (schema/trust.ts). */
-import { and, eq, gt, gte, inArray, isNotNull, isNull, lte, or, sql, type SQL } from "drizzle-orm";
+import { and, eq, gt, inArray, isNotNull, isNull, lte, or, sql, type SQL } from "drizzle-orm";
 import type { Db } from "./client";
 import { findingThresholds, findings, promotionGates } from "./schema";
-import { pageWhere } from "./paging";
+import { keysetPage, timeWindow, type TimeWindow } from "./paging";
 import type { PageKey } from "../core/pagination";
 import type { FindingKind, FindingStatus, Severity } from "../core/vocabulary";
 
@@ -35,7 +35,7 @@ export const findFinding = (db: Db, id: string) => db.select().from(findings).wh
 export const insertFinding = (db: Db, row: FindingRow) => db.insert(findings).values(row);
 export const updateFinding = (db: Db, id: string, patch: Partial<FindingRow>) => db.update(findings).set(patch).where(eq(findings.id, id));
 
-export interface FindingFilter {
+export interface FindingFilter extends TimeWindow {
   projectId?: string;
   repoId?: string;
   subjectType?: "package" | "image";
@@ -47,8 +47,6 @@ export interface FindingFilter {
   kinds?: FindingKind[];
   scanner?: string;
   identifier?: string;
-  since?: number;
-  until?: number;
   now: number;
 }
 
@@ -71,17 +69,9 @@ export const listFindings = (db: Db, f: FindingFilter, after: PageKey | null, li
     f.kinds?.length ? inArray(findings.kind, f.kinds) : undefined,
     f.scanner ? eq(findings.scannerName, f.scanner) : undefined,
     f.identifier ? eq(findings.identifier, f.identifier) : undefined,
-    f.since !== undefined ? gte(findings.createdAt, f.since) : undefined,
-    f.until !== undefined ? lte(findings.createdAt, f.until) : undefined,
-    pageWhere(findings, after),
+    ...timeWindow(findings.createdAt, f),
   ];
-  return db
-    .select()
-    .from(findings)
-    .where(and(...conditions))
-    .orderBy(findings.createdAt, findings.id)
-    .limit(limit + 1)
-    .all();
+  return keysetPage(db, findings, conditions, after, limit);
 };
 
 // Thresholds

@@ -1,6 +1,7 @@
-/** Keyset condition shared by every list query: rows strictly after (created_at, id). */
-import { and, eq, gt, or, type SQL } from "drizzle-orm";
-import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
+/** Keyset paging and time windows shared by every list query: rows strictly after (created_at, id), oldest first. */
+import { and, eq, gt, gte, lte, or, type SQL } from "drizzle-orm";
+import type { SQLiteColumn, SQLiteTable } from "drizzle-orm/sqlite-core";
+import type { Db } from "./client";
 import type { PageKey } from "../core/pagination";
 
 export function pageWhere(
@@ -9,6 +10,32 @@ export function pageWhere(
 ): SQL | undefined {
   if (!after) return undefined;
   return or(gt(table.createdAt, after.createdAt), and(eq(table.createdAt, after.createdAt), gt(table.id, after.id)));
+}
+
+/** A time filter on a created-at column, in ms, both ends included, either end open. */
+export interface TimeWindow {
+  since?: number;
+  until?: number;
+}
+
+/** The window's conditions, to spread among a list's others (an open end is `undefined`, which `and` skips). */
+export const timeWindow = (column: SQLiteColumn, w: TimeWindow): (SQL | undefined)[] => [
+  w.since !== undefined ? gte(column, w.since) : undefined,
+  w.until !== undefined ? lte(column, w.until) : undefined,
+];
+
+/**
+ * One keyset page of a table's rows matching every condition, oldest first: `limit + 1`
+ * rows, so core/pagination's toPage knows whether another page follows.
+ */
+export function keysetPage<T extends SQLiteTable & { createdAt: SQLiteColumn; id: SQLiteColumn }>(db: Db, table: T, conditions: (SQL | undefined)[], after: PageKey | null, limit: number) {
+  return db
+    .select()
+    .from(table)
+    .where(and(...conditions, pageWhere(table, after)))
+    .orderBy(table.createdAt, table.id)
+    .limit(limit + 1)
+    .all();
 }
 
 /** D1 binds at most 100 parameters per statement: rows of `width` parameters each go in slices. */

@@ -93,6 +93,8 @@ describe("listing findings", () => {
     expect(ids(await list(token, { repo_id: repo.id, scanner: "grype" }))).toEqual([low.identifier]);
     expect(ids(await list(token, { repo_id: repo.id, identifier: high.identifier }))).toEqual([high.identifier]);
     expect(await list(token, { repo_id: repo.id, until: t0 })).toEqual([]);
+    expect(ids(await list(token, { repo_id: repo.id, since: t0 }))).toHaveLength(3);
+    expect(await list(token, { repo_id: repo.id, since: new Date(Date.now() + 3_600_000).toISOString() })).toEqual([]);
     expect(await list(token, { repo_id: repo.id, severity: "low", min_severity: "high" })).toEqual([]);
     expect(ids(await list(token, { repo_id: repo.id, name: "left-pad", version: "1.0.0", status: "open" }))).toHaveLength(3);
     await expectError(await req("/api/v1/detection/findings", { token }), 400, "InvalidFindingsScopeRequired");
