@@ -7,7 +7,7 @@
 import { and, asc, desc, eq, gt, inArray, isNotNull, isNull, lte, or, sql, type SQL } from "drizzle-orm";
 import { runRead, type Db, type Read } from "./client";
 import { blockHits, licensePolicies, ociManifestRefs, ociManifests, ociTags, packages, quarantinePolicies, repos, securityBlocks, versions } from "./schema";
-import { pageWhere } from "./paging";
+import { keysetPage, pageWhere } from "./paging";
 import type { PageKey } from "../core/pagination";
 
 export type BlockRow = typeof securityBlocks.$inferSelect;
@@ -137,13 +137,7 @@ export const updateQuarantinePolicy = (db: Db, id: string, patch: Partial<Quaran
 export const deleteQuarantinePolicy = (db: Db, id: string) => db.delete(quarantinePolicies).where(eq(quarantinePolicies.id, id));
 export const findQuarantinePolicy = (db: Db, id: string) => db.select().from(quarantinePolicies).where(eq(quarantinePolicies.id, id)).get();
 export const listQuarantinePolicies = (db: Db, projectId: string | undefined, after: PageKey | null, limit: number) =>
-  db
-    .select()
-    .from(quarantinePolicies)
-    .where(and(projectId ? eq(quarantinePolicies.projectId, projectId) : undefined, pageWhere(quarantinePolicies, after)))
-    .orderBy(quarantinePolicies.createdAt, quarantinePolicies.id)
-    .limit(limit + 1)
-    .all();
+  keysetPage(db, quarantinePolicies, [projectId ? eq(quarantinePolicies.projectId, projectId) : undefined], after, limit);
 
 /** The policy that applies to a repo: its own, else its project's (one query). */
 export const quarantinePolicyFor = (db: Db, projectId: string, repoId: string) =>
@@ -163,8 +157,7 @@ export const deleteLicensePolicy = (db: Db, id: string) => db.delete(licensePoli
 export const findLicensePolicy = (db: Db, id: string) => db.select().from(licensePolicies).where(eq(licensePolicies.id, id)).get();
 export const findLicensePolicies = (db: Db, ids: string[]) =>
   ids.length ? db.select().from(licensePolicies).where(inArray(licensePolicies.id, ids)).all() : Promise.resolve([] as LicensePolicyRow[]);
-export const listLicensePolicies = (db: Db, after: PageKey | null, limit: number) =>
-  db.select().from(licensePolicies).where(pageWhere(licensePolicies, after)).orderBy(licensePolicies.createdAt, licensePolicies.id).limit(limit + 1).all();
+export const listLicensePolicies = (db: Db, after: PageKey | null, limit: number) => keysetPage(db, licensePolicies, [], after, limit);
 
 /** Enabled licence policies whose scope takes in this repo (of this project). */
 const licensePoliciesOfRepo = (projectId: string, repoId: string) =>

@@ -5,7 +5,7 @@
 import { and, eq, isNull, or, sql } from "drizzle-orm";
 import type { Db } from "./client";
 import { repos, sigstorePolicies } from "./schema";
-import { pageWhere } from "./paging";
+import { keysetPage } from "./paging";
 import type { PageKey } from "../core/pagination";
 
 export type SigstorePolicyRow = typeof sigstorePolicies.$inferSelect;
@@ -15,8 +15,7 @@ export const insertSigstorePolicy = (db: Db, row: SigstorePolicyRow) => db.inser
 export const updateSigstorePolicy = (db: Db, id: string, patch: Partial<SigstorePolicyRow>) => db.update(sigstorePolicies).set(patch).where(eq(sigstorePolicies.id, id));
 export const deleteSigstorePolicy = (db: Db, id: string) => db.delete(sigstorePolicies).where(eq(sigstorePolicies.id, id));
 export const findSigstorePolicy = (db: Db, id: string) => db.select().from(sigstorePolicies).where(eq(sigstorePolicies.id, id)).get();
-export const listSigstorePolicies = (db: Db, after: PageKey | null, limit: number) =>
-  db.select().from(sigstorePolicies).where(pageWhere(sigstorePolicies, after)).orderBy(sigstorePolicies.createdAt, sigstorePolicies.id).limit(limit + 1).all();
+export const listSigstorePolicies = (db: Db, after: PageKey | null, limit: number) => keysetPage(db, sigstorePolicies, [], after, limit);
 
 /** Enabled policies whose project and repo scope include this repo (formats and names are judged by the caller). */
 export const sigstorePoliciesFor = (db: Db, projectId: string, repoId: string) =>

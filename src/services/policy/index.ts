@@ -27,6 +27,7 @@ export * from "./admission";
 export * from "./license-rules";
 export * from "./held-ids";
 export * from "./quarantine";
+export * from "./admin-store";
 export * from "./licenses";
 export * from "./who-pulled";
 export * from "./promotion-check";

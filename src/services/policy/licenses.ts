@@ -15,19 +15,15 @@
  * `block_id` of the envelope and `/blocked/<id>` shows its lists.
  */
 import type { Scope } from "../scope";
-import { auditQuery, emitEvent } from "../events/audit";
-import { findProject, findRepo } from "../../db/projects";
 import * as q from "../../db/policy";
 import { runBatch, type Statement } from "../../db/client";
-import { isUniqueViolation } from "../../db/errors";
-import { conflict, invalid, notFound } from "../../core/errors";
-import { newPublicId } from "../../core/ids";
-import { clampLimit, decodeCursor, toPage } from "../../core/pagination";
+import { conflict } from "../../core/errors";
 import { isLicenseGlob } from "../../core/spdx";
 import { snakeKeys } from "../../core/event-shapes";
 import type { LicenseAction, UnknownLicenseAction } from "../../core/vocabulary";
 import { knownFormats, licensedFormats } from "./format-rules";
 import { blockingPolicy } from "./license-rules";
+import { policyStore } from "./admin-store";
 
 export type { LicensePolicyRow } from "../../db/policy";
 
@@ -45,22 +41,23 @@ export interface LicensePolicyInput {
 }
 
 async function validate(scope: Scope, p: q.LicensePolicyRow) {
-  const bad = (why: string) => invalid("LicensePolicy", why);
-  if (!/^[a-z0-9][a-z0-9._-]{0,63}$/.test(p.name)) throw bad("name must be 1–64 lowercase letters, digits, '.', '_' or '-'");
-  const unknown = p.formats.filter((f) => !knownFormats().includes(f));
-  if (unknown.length) throw bad(`unknown formats: ${unknown.join(", ")}`);
+  const bad = store.bad;
+  store.checkName(p, knownFormats());
   const ids = [...p.allow, ...p.deny].filter((id) => !isLicenseGlob(id));
   if (ids.length) throw bad(`not SPDX identifiers (or globs of them): ${ids.join(", ")}`);
   if (!p.allow.length && !p.deny.length && p.unknownAction === "allow") throw bad("a policy needs allow or deny identifiers, or an unknown_action other than allow");
-  if (p.projectId && !(await findProject(scope.db, p.projectId))) throw bad(`project ${p.projectId} does not exist`);
-  if (p.repoId) {
-    const repo = await findRepo(scope.db, p.repoId);
-    if (!repo || (p.projectId && repo.projectId !== p.projectId)) throw bad(`repository ${p.repoId} does not exist${p.projectId ? " in that project" : ""}`);
-    p.projectId ??= repo.projectId;
-  }
+  await store.checkScope(scope, p);
 }
 
-const view = (p: q.LicensePolicyRow) => snakeKeys(p);
+// A change re-evaluates what the policy judged or judges (`then`); the event says how many rows that changed.
+const store = policyStore<q.LicensePolicyRow, number>({
+  code: "LicensePolicy",
+  label: "licence policy",
+  resourceType: "license_policy",
+  find: q.findLicensePolicy,
+  inUse: (p) => conflict("LicensePolicyNameInUse", `a licence policy named '${p.name}' exists`),
+  event: (change, p, reevaluated) => ({ policy_type: "license", change, policy: snakeKeys(p), reevaluated }),
+});
 
 /**
  * Recomputes `license_blocked_by` of stored versions and manifests in these scopes from
@@ -107,12 +104,7 @@ export async function createLicensePolicy(scope: Scope, input: LicensePolicyInpu
   scope.access.requireInstanceAdmin();
   const now = Date.now();
   const row: q.LicensePolicyRow = {
-    id: newPublicId(),
-    name: input.name,
-    description: input.description ?? "",
-    projectId: input.projectId ?? null,
-    repoId: input.repoId ?? null,
-    formats: [...new Set(input.formats ?? [])],
+    ...store.named(input),
     allow: [...new Set(input.allow ?? [])],
     deny: [...new Set(input.deny ?? [])],
     action: input.action,
@@ -122,55 +114,25 @@ export async function createLicensePolicy(scope: Scope, input: LicensePolicyInpu
     updatedAt: now,
   };
   await validate(scope, row);
-  try {
-    await scope.db.batch([q.insertLicensePolicy(scope.db, row), auditQuery(scope, { action: "license_policy.create", resourceType: "license_policy", resourceId: row.id, projectId: row.projectId, after: row }, now)]);
-  } catch (e) {
-    if (isUniqueViolation(e)) throw conflict("LicensePolicyNameInUse", `a licence policy named '${row.name}' exists`);
-    throw e;
-  }
-  const reevaluated = await reevaluate(scope, [row]);
-  await emitEvent(scope, { type: "policy.changed", project_id: row.projectId, data: { policy_type: "license", change: "created", policy: view(row), reevaluated } });
+  await store.change(scope, "created", { after: row, statements: [q.insertLicensePolicy(scope.db, row)], at: now, then: () => reevaluate(scope, [row]) });
   return row;
 }
 
-async function policyOrThrow(scope: Scope, id: string) {
-  scope.access.requireInstanceAdmin();
-  const row = await q.findLicensePolicy(scope.db, id);
-  if (!row) throw notFound("LicensePolicy", `licence policy ${id} not found`);
-  return row;
-}
+export const getLicensePolicy = (scope: Scope, id: string) => store.get(scope, id);
 
-export const getLicensePolicy = policyOrThrow;
-
-export async function listLicensePolicies(scope: Scope, cursor?: string, limit?: number) {
-  scope.access.requireInstanceAdmin();
-  const n = clampLimit(limit);
-  return toPage(await q.listLicensePolicies(scope.db, decodeCursor(cursor), n), n);
-}
+export const listLicensePolicies = (scope: Scope, cursor?: string, limit?: number) => store.list(scope, q.listLicensePolicies, cursor, limit);
 
 export async function updateLicensePolicy(scope: Scope, id: string, patch: Partial<Omit<LicensePolicyInput, "projectId" | "repoId">>) {
-  const before = await policyOrThrow(scope, id);
+  const before = await store.get(scope, id);
   const now = Date.now();
   const defined = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
   const after: q.LicensePolicyRow = { ...before, ...defined, updatedAt: now };
   await validate(scope, after);
-  try {
-    await scope.db.batch([
-      q.updateLicensePolicy(scope.db, id, { ...defined, updatedAt: now }),
-      auditQuery(scope, { action: "license_policy.update", resourceType: "license_policy", resourceId: id, projectId: before.projectId, before, after }, now),
-    ]);
-  } catch (e) {
-    if (isUniqueViolation(e)) throw conflict("LicensePolicyNameInUse", `a licence policy named '${after.name}' exists`);
-    throw e;
-  }
-  const reevaluated = await reevaluate(scope, [before, after]);
-  await emitEvent(scope, { type: "policy.changed", project_id: before.projectId, data: { policy_type: "license", change: "updated", policy: view(after), reevaluated } });
+  await store.change(scope, "updated", { before, after, statements: [q.updateLicensePolicy(scope.db, id, { ...defined, updatedAt: now })], at: now, then: () => reevaluate(scope, [before, after]) });
   return after;
 }
 
 export async function deleteLicensePolicy(scope: Scope, id: string) {
-  const before = await policyOrThrow(scope, id);
-  await scope.db.batch([q.deleteLicensePolicy(scope.db, id), auditQuery(scope, { action: "license_policy.delete", resourceType: "license_policy", resourceId: id, projectId: before.projectId, before })]);
-  const reevaluated = await reevaluate(scope, [before]);
-  await emitEvent(scope, { type: "policy.changed", project_id: before.projectId, data: { policy_type: "license", change: "deleted", policy: view(before), reevaluated } });
+  const before = await store.get(scope, id);
+  await store.change(scope, "deleted", { before, statements: [q.deleteLicensePolicy(scope.db, id)], then: () => reevaluate(scope, [before]) });
 }

@@ -21,11 +21,11 @@ import type { Scope } from "../scope";
 import { auditQuery, emitEvent } from "../events/audit";
 import { findProject, findRepo } from "../../db/projects";
 import * as q from "../../db/policy";
-import { isUniqueViolation } from "../../db/errors";
 import { RegistryError, invalid, notFound } from "../../core/errors";
 import { newId } from "../../core/ids";
 import { clampLimit, decodeCursor, encodeCursor } from "../../core/pagination";
 import { snakeKeys } from "../../core/event-shapes";
+import { policyStore } from "./admin-store";
 import { createBlock } from "./blocks";
 import { heldIdOfManifest, parseHeldId } from "./held-ids";
 import { HELD_UNTIL_RELEASED } from "./restrictions";
@@ -44,10 +44,15 @@ function check(p: { cooldownHours: number; requireApproval: boolean }) {
   if (p.cooldownHours === 0 && !p.requireApproval) throw invalid("QuarantinePolicy", "a quarantine policy needs cooldown_hours > 0 or require_approval");
 }
 
-function changed(scope: Scope, change: "created" | "updated" | "deleted", p: q.QuarantinePolicyRow) {
-  const { scopeKey: _key, ...policy } = p;
-  return emitEvent(scope, { type: "policy.changed", project_id: p.projectId, data: { policy_type: "quarantine", change, policy: snakeKeys(policy) } });
-}
+// One policy per scope (the unique `scope_key`): a second one for the same scope is refused as invalid, not as a name conflict.
+const store = policyStore<q.QuarantinePolicyRow>({
+  code: "QuarantinePolicy",
+  label: "quarantine policy",
+  resourceType: "quarantine_policy",
+  find: q.findQuarantinePolicy,
+  inUse: (p) => new RegistryError("InvalidQuarantinePolicy", `${p.repoId ? "the repository" : "the project"} has a quarantine policy already: change that one`),
+  event: (change, { scopeKey: _key, ...policy }) => ({ policy_type: "quarantine", change, policy: snakeKeys(policy) }),
+});
 
 export async function createQuarantinePolicy(scope: Scope, input: QuarantineInput) {
   scope.access.requireInstanceAdmin();
@@ -68,49 +73,27 @@ export async function createQuarantinePolicy(scope: Scope, input: QuarantineInpu
     updatedAt: now,
   };
   check(row);
-  try {
-    await scope.db.batch([q.insertQuarantinePolicy(scope.db, row), auditQuery(scope, { action: "quarantine_policy.create", resourceType: "quarantine_policy", resourceId: row.id, projectId: row.projectId, after: row }, now)]);
-  } catch (e) {
-    if (isUniqueViolation(e)) throw new RegistryError("InvalidQuarantinePolicy", `${input.repoId ? "the repository" : "the project"} has a quarantine policy already: change that one`);
-    throw e;
-  }
-  await changed(scope, "created", row);
+  await store.change(scope, "created", { after: row, statements: [q.insertQuarantinePolicy(scope.db, row)], at: now });
   return row;
 }
 
-async function policyOrThrow(scope: Scope, id: string) {
-  scope.access.requireInstanceAdmin();
-  const row = await q.findQuarantinePolicy(scope.db, id);
-  if (!row) throw notFound("QuarantinePolicy", `quarantine policy ${id} not found`);
-  return row;
-}
+export const getQuarantinePolicy = (scope: Scope, id: string) => store.get(scope, id);
 
-export const getQuarantinePolicy = policyOrThrow;
-
-export async function listQuarantinePolicies(scope: Scope, projectId: string | undefined, cursor?: string, limit?: number) {
-  scope.access.requireInstanceAdmin();
-  const n = clampLimit(limit);
-  const rows = await q.listQuarantinePolicies(scope.db, projectId, decodeCursor(cursor), n);
-  return { items: rows.slice(0, n), nextCursor: rows.length > n ? encodeCursor(rows[n - 1]!) : null };
-}
+export const listQuarantinePolicies = (scope: Scope, projectId: string | undefined, cursor?: string, limit?: number) =>
+  store.list(scope, (db, after, n) => q.listQuarantinePolicies(db, projectId, after, n), cursor, limit);
 
 export async function updateQuarantinePolicy(scope: Scope, id: string, patch: { cooldownHours?: number; requireApproval?: boolean }) {
-  const before = await policyOrThrow(scope, id);
+  const before = await store.get(scope, id);
   const now = Date.now();
   const after: q.QuarantinePolicyRow = { ...before, cooldownHours: patch.cooldownHours ?? before.cooldownHours, requireApproval: patch.requireApproval ?? before.requireApproval, updatedAt: now };
   check(after);
-  await scope.db.batch([
-    q.updateQuarantinePolicy(scope.db, id, { cooldownHours: after.cooldownHours, requireApproval: after.requireApproval, updatedAt: now }),
-    auditQuery(scope, { action: "quarantine_policy.update", resourceType: "quarantine_policy", resourceId: id, projectId: before.projectId, before, after }, now),
-  ]);
-  await changed(scope, "updated", after);
+  await store.change(scope, "updated", { before, after, statements: [q.updateQuarantinePolicy(scope.db, id, { cooldownHours: after.cooldownHours, requireApproval: after.requireApproval, updatedAt: now })], at: now });
   return after;
 }
 
 export async function deleteQuarantinePolicy(scope: Scope, id: string) {
-  const before = await policyOrThrow(scope, id);
-  await scope.db.batch([q.deleteQuarantinePolicy(scope.db, id), auditQuery(scope, { action: "quarantine_policy.delete", resourceType: "quarantine_policy", resourceId: id, projectId: before.projectId, before })]);
-  await changed(scope, "deleted", before);
+  const before = await store.get(scope, id);
+  await store.change(scope, "deleted", { before, statements: [q.deleteQuarantinePolicy(scope.db, id)] });
 }
 
 // ---- held artifacts ----

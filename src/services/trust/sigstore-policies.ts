@@ -14,13 +14,9 @@
  * `updated_at` changes with every change, so verdicts cached under it die with it.
  */
 import type { Scope } from "../scope";
-import { auditQuery, emitEvent } from "../events/audit";
-import { findProject, findRepo } from "../../db/projects";
+import { policyStore } from "../policy";
 import * as q from "../../db/sigstore";
-import { isUniqueViolation } from "../../db/errors";
-import { conflict, invalid, notFound } from "../../core/errors";
-import { newPublicId } from "../../core/ids";
-import { clampLimit, decodeCursor, toPage } from "../../core/pagination";
+import { conflict } from "../../core/errors";
 import type { SigstoreMode, SigstoreRekor } from "../../core/vocabulary";
 import { parsePublicKey, parseTrustedRoot, sha256Hex } from "./sigstore-crypto";
 
@@ -44,10 +40,8 @@ export interface SigstorePolicyInput {
 }
 
 async function validate(scope: Scope, p: q.SigstorePolicyRow, knownFormats: readonly string[]) {
-  const bad = (why: string) => invalid("SigstorePolicy", why);
-  if (!/^[a-z0-9][a-z0-9._-]{0,63}$/.test(p.name)) throw bad("name must be 1–64 lowercase letters, digits, '.', '_' or '-'");
-  const unknown = p.formats.filter((f) => !knownFormats.includes(f));
-  if (unknown.length) throw bad(`unknown formats: ${unknown.join(", ")}`);
+  const bad = store.bad;
+  store.checkName(p, knownFormats);
   if (!p.keys.length && !p.identities.length) throw bad("a policy needs trusted `keys` or keyless `identities`");
   for (const k of p.keys) {
     try {
@@ -78,12 +72,7 @@ async function validate(scope: Scope, p: q.SigstorePolicyRow, knownFormats: read
     if (p.identities.length && !root.certificateAuthorities.length) throw bad("trusted_root names no certificate authority (Fulcio), which keyless identities need");
     if (needsRoot && !root.tlogs.length) throw bad("trusted_root names no transparency log (Rekor)");
   }
-  if (p.projectId && !(await findProject(scope.db, p.projectId))) throw bad(`project ${p.projectId} does not exist`);
-  if (p.repoId) {
-    const repo = await findRepo(scope.db, p.repoId);
-    if (!repo || (p.projectId && repo.projectId !== p.projectId)) throw bad(`repository ${p.repoId} does not exist${p.projectId ? " in that project" : ""}`);
-    p.projectId ??= repo.projectId;
-  }
+  await store.checkScope(scope, p);
 }
 
 /** The policy as audit rows and events show it: its root named by digest. */
@@ -104,19 +93,22 @@ export const policySummary = (p: q.SigstorePolicyRow) => ({
   enabled: p.enabled,
 });
 
-const changed = (scope: Scope, change: "created" | "updated" | "deleted", p: q.SigstorePolicyRow) =>
-  emitEvent(scope, { type: "policy.changed", project_id: p.projectId, data: { policy_type: "sigstore", change, policy_id: p.id, name: p.name, mode: p.mode } });
+// Every change also recomputes each repo's `sigstore_pull` flag in its batch.
+const store = policyStore<q.SigstorePolicyRow>({
+  code: "SigstorePolicy",
+  label: "sigstore policy",
+  resourceType: "sigstore_policy",
+  find: q.findSigstorePolicy,
+  audited: policySummary,
+  inUse: (p) => conflict("SigstorePolicyNameInUse", `a sigstore policy named '${p.name}' exists`),
+  event: (change, p) => ({ policy_type: "sigstore", change, policy_id: p.id, name: p.name, mode: p.mode }),
+});
 
 export async function createSigstorePolicy(scope: Scope, input: SigstorePolicyInput, knownFormats: readonly string[]) {
   scope.access.requireInstanceAdmin();
   const now = Date.now();
   const row: q.SigstorePolicyRow = {
-    id: newPublicId(),
-    name: input.name,
-    description: input.description ?? "",
-    projectId: input.projectId ?? null,
-    repoId: input.repoId ?? null,
-    formats: [...new Set(input.formats ?? [])],
+    ...store.named(input),
     names: [...new Set(input.names ?? [])],
     mode: input.mode,
     keys: input.keys ?? [],
@@ -130,54 +122,26 @@ export async function createSigstorePolicy(scope: Scope, input: SigstorePolicyIn
     updatedAt: now,
   };
   await validate(scope, row, knownFormats);
-  try {
-    await scope.db.batch([q.insertSigstorePolicy(scope.db, row), q.recomputeSigstorePull(scope.db), auditQuery(scope, { action: "sigstore_policy.create", resourceType: "sigstore_policy", resourceId: row.id, projectId: row.projectId, after: policySummary(row) }, now)]);
-  } catch (e) {
-    if (isUniqueViolation(e)) throw conflict("SigstorePolicyNameInUse", `a sigstore policy named '${row.name}' exists`);
-    throw e;
-  }
-  await changed(scope, "created", row);
+  await store.change(scope, "created", { after: row, statements: [q.insertSigstorePolicy(scope.db, row), q.recomputeSigstorePull(scope.db)], at: now });
   return row;
 }
 
-async function policyOrThrow(scope: Scope, id: string) {
-  scope.access.requireInstanceAdmin();
-  const row = await q.findSigstorePolicy(scope.db, id);
-  if (!row) throw notFound("SigstorePolicy", `sigstore policy ${id} not found`);
-  return row;
-}
+export const getSigstorePolicy = (scope: Scope, id: string) => store.get(scope, id);
 
-export const getSigstorePolicy = policyOrThrow;
-
-export async function listSigstorePolicies(scope: Scope, cursor?: string, limit?: number) {
-  scope.access.requireInstanceAdmin();
-  const n = clampLimit(limit);
-  return toPage(await q.listSigstorePolicies(scope.db, decodeCursor(cursor), n), n);
-}
+export const listSigstorePolicies = (scope: Scope, cursor?: string, limit?: number) => store.list(scope, q.listSigstorePolicies, cursor, limit);
 
 export async function updateSigstorePolicy(scope: Scope, id: string, patch: Partial<Omit<SigstorePolicyInput, "projectId" | "repoId">>, knownFormats: readonly string[]) {
-  const before = await policyOrThrow(scope, id);
+  const before = await store.get(scope, id);
   // Strictly later than before, so a verdict cached under the old `updated_at` is never reused.
   const now = Math.max(Date.now(), before.updatedAt + 1);
   const defined = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) as Partial<q.SigstorePolicyRow>;
   const after: q.SigstorePolicyRow = { ...before, ...defined, updatedAt: now };
   await validate(scope, after, knownFormats);
-  try {
-    await scope.db.batch([
-      q.updateSigstorePolicy(scope.db, id, { ...defined, updatedAt: now }),
-      q.recomputeSigstorePull(scope.db),
-      auditQuery(scope, { action: "sigstore_policy.update", resourceType: "sigstore_policy", resourceId: id, projectId: before.projectId, before: policySummary(before), after: policySummary(after) }, now),
-    ]);
-  } catch (e) {
-    if (isUniqueViolation(e)) throw conflict("SigstorePolicyNameInUse", `a sigstore policy named '${after.name}' exists`);
-    throw e;
-  }
-  await changed(scope, "updated", after);
+  await store.change(scope, "updated", { before, after, statements: [q.updateSigstorePolicy(scope.db, id, { ...defined, updatedAt: now }), q.recomputeSigstorePull(scope.db)], at: now });
   return after;
 }
 
 export async function deleteSigstorePolicy(scope: Scope, id: string) {
-  const before = await policyOrThrow(scope, id);
-  await scope.db.batch([q.deleteSigstorePolicy(scope.db, id), q.recomputeSigstorePull(scope.db), auditQuery(scope, { action: "sigstore_policy.delete", resourceType: "sigstore_policy", resourceId: id, projectId: before.projectId, before: policySummary(before) })]);
-  await changed(scope, "deleted", before);
+  const before = await store.get(scope, id);
+  await store.change(scope, "deleted", { before, statements: [q.deleteSigstorePolicy(scope.db, id), q.recomputeSigstorePull(scope.db)] });
 }
