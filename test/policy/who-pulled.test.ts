@@ -41,7 +41,7 @@ describe("who pulled", () => {
     expect((await pull(w.token, { method: "HEAD" })).status).toBe(200);
     expect((await pull(w.token, { headers: { "If-None-Match": `"${p.digest}"` } })).status).toBe(304);
     expect((await call(blocked.tarball, `Bearer ${w.token}`)).status).toBe(451);
-    expect(log.messages()).toHaveLength(3);
+    expect(await log.messages()).toHaveLength(3);
     await log.consume();
     log.restore();
 
@@ -76,7 +76,7 @@ describe("who pulled", () => {
     await ok(await call(path, `Bearer ${w.token}`, { method: "PUT", body: "bytes" }));
     const log = downloadLog();
     expect((await call(path, `Bearer ${w.token}`)).status).toBe(200);
-    const [message] = log.messages();
+    const [message] = await log.messages();
     await log.consume();
     await worker.queue(createMessageBatch("orbitalreg-downloads", [{ id: "again", timestamp: new Date(), attempts: 2, body: message }]), env);
     log.restore();

@@ -88,7 +88,7 @@ describe("a cache miss of an upstream repo", () => {
       const hit = await req(s.tarball("4.0.0"), { token: s.reader, headers: { "User-Agent": "npm/11.0.0 hit" } });
       expect(hit.headers.get("x-orbitalreg-cache")).toBeNull();
       await readAll(hit);
-      const messages = log.messages();
+      const messages = await log.messages();
       expect(messages.map((m) => m.user_agent).sort()).toEqual(["npm/11.0.0 hit", "npm/11.0.0 miss"]);
       const [fromMiss, fromHit] = ["npm/11.0.0 miss", "npm/11.0.0 hit"].map((ua) => messages.find((m) => m.user_agent === ua)!);
       expect(fromMiss).toMatchObject({ repo_id: s.repo.id, file: fromHit!.file, version_id: fromHit!.version_id, digest: fromHit!.digest });
