@@ -157,7 +157,7 @@ export const SETTINGS = {
   JOBS: { kind: "binding", schema: binding("queue producer", "send"), description: "Queue producer: background jobs (retention runs, trash expiry, garbage collection, mirror syncs)" },
   DELIVERIES: { kind: "binding", schema: binding("queue producer", "send", "sendBatch"), description: "Queue producer: one message per webhook delivery" },
   DELIVERIES_DLQ: { kind: "binding", schema: binding("queue producer", "send"), description: "Queue producer: deliveries whose last attempt failed" },
-  DOWNLOADS: { kind: "binding", schema: binding("queue producer", "send"), description: "Queue producer: the download log (who pulled what), one message per successful download" },
+  DOWNLOADS: { kind: "binding", schema: binding("queue producer", "sendBatch"), description: "Queue producer: the download log (who pulled what), one message per successful download, sent in batches per isolate" },
 } satisfies Record<string, Setting>;
 
 /**
