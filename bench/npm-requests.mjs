@@ -8,9 +8,13 @@
 // server's CPU (whole process tree, /proc) and its wall time. Prints medians per request.
 //
 //   node bench/npm-requests.mjs        (BENCH_N=300, BENCH_ROUNDS=5; BENCH_ONLY=<regexp of labels>)
+//
+// BENCH_BASE=<another checkout, installed> also starts OrbitalReg from that tree (label
+// "base"): a change measured against its base, both servers up at once and their blocks
+// taking turns, so the machine's load hits both alike.
 import { mkdtempSync, mkdirSync, writeFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { spawnSync } from "node:child_process";
 import { median, request, treeCpuMs } from "./lib.mjs";
 import { startFloor, startOrbitalRegWith, startVerdaccio, withServers } from "./servers.mjs";
@@ -50,10 +54,13 @@ async function block(url, headers, pid) {
 
 await withServers(work, async (start) => {
   const orb = await start((w) => startOrbitalRegWith(w, { format: "npm", slug: "npm", state: "orbitalreg-npm-state" }));
+  const base = process.env.BENCH_BASE ? await import(join(resolve(process.env.BENCH_BASE), "bench", "servers.mjs")) : null;
+  const other = base ? await start((w) => base.startOrbitalRegWith(w, { format: "npm", slug: "npm", state: "orbitalreg-base-state" })) : null;
   const ver = await start(startVerdaccio);
   const floor = await start(startFloor);
   const targets = [
     { label: "orbitalreg", registry: `${orb.target.base}/npm/bench/npm/`, token: orb.target.token, pid: orb.proc.child.pid },
+    ...(other ? [{ label: "base", registry: `${other.target.base}/npm/bench/npm/`, token: other.target.token, pid: other.proc.child.pid }] : []),
     { ...ver.target, pid: ver.proc.child.pid },
   ];
   const dir = join(work, "pkg");
