@@ -7,7 +7,8 @@
 // turns in blocks of BENCH_N requests (A B C, then A C B, ...); each block is charged its
 // server's CPU (whole process tree, /proc) and its wall time. Prints medians per request.
 //
-//   node bench/npm-requests.mjs        (BENCH_N=300, BENCH_ROUNDS=5; BENCH_ONLY=<regexp of labels>)
+//   node bench/npm-requests.mjs        (BENCH_N=300, BENCH_ROUNDS=5; BENCH_ONLY=<regexp of labels>;
+//                                       BENCH_VERBOSE=1: each round's wall/CPU too)
 //
 // BENCH_BASE=<another checkout, installed> also starts OrbitalReg from that tree (label
 // "base"): a change measured against its base, both servers up at once and their blocks
@@ -86,6 +87,6 @@ await withServers(work, async (start) => {
   console.log(`${N} sequential requests per block, ${ROUNDS} rounds; medians per request (range of the wall time)`);
   for (const [label, rs] of results) {
     const ms = rs.map((r) => r.ms);
-    console.log(`${label.padEnd(24)} ${median(ms).toFixed(2)} ms wall (${Math.min(...ms).toFixed(2)}–${Math.max(...ms).toFixed(2)}), ${median(rs.map((r) => r.cpu)).toFixed(2)} ms server CPU`);
+    console.log(`${label.padEnd(24)} ${median(ms).toFixed(2)} ms wall (${Math.min(...ms).toFixed(2)}–${Math.max(...ms).toFixed(2)}), ${median(rs.map((r) => r.cpu)).toFixed(2)} ms server CPU${process.env.BENCH_VERBOSE ? ` [${rs.map((r) => `${r.ms.toFixed(2)}/${r.cpu.toFixed(2)}`).join(" ")}]` : ""}`);
   }
 });

@@ -25,8 +25,9 @@
  *                      buffer.push(m)
  *                      if buffer.length = MAX_MESSAGES: scope.waitUntil(send(take()))
  *                      if no window (or its flush is overdue, STALE_MS: its request died):
- *                        window = mine
- *                        scope.waitUntil(wait(WINDOW_MS) → if window = mine: window = none; send(take()))
+ *                        open = mine
+ *                        scope.waitUntil(wait(WINDOW_MS) → if open = mine: open = none; send(take()))
+ *   flushDownloadLog:  open = none; send(take())   (tests: ends a window from their own context)
  *   take():            the buffer's messages; the buffer is empty again
  *
  * Invariants:
@@ -124,7 +125,8 @@ interface Buffered {
 }
 let buffer: Buffered[] = [];
 let bufferBytes = 0;
-let window: { since: number } | null = null;
+/** The open window: its flush is pending in the waitUntil of the request that opened it. */
+let open: { since: number } | null = null;
 const utf8 = new TextEncoder();
 
 function enqueue(scope: Scope, message: DownloadMessage): void {
@@ -134,12 +136,12 @@ function enqueue(scope: Scope, message: DownloadMessage): void {
   bufferBytes += size;
   if (buffer.length >= MAX_MESSAGES) scope.waitUntil(send(scope.env, take()));
   const now = Date.now();
-  if (window && now - window.since < STALE_MS) return;
-  const mine = (window = { since: now });
+  if (open && now - open.since < STALE_MS) return;
+  const mine = (open = { since: now });
   scope.waitUntil(
     new Promise((resolve) => setTimeout(resolve, WINDOW_MS)).then(() => {
-      if (window !== mine) return; // taken over: the buffer is another window's now
-      window = null;
+      if (open !== mine) return; // taken over: the buffer is another window's now
+      open = null;
       return send(scope.env, take());
     }),
   );
@@ -153,8 +155,9 @@ function take(): Buffered[] {
 }
 
 /**
- * Sends messages in as few sendBatch calls as Queues allows; never rejects. Every call is
- * made before the first await, so once `send` returns, its messages are with the binding.
+ * Sends messages in as few sendBatch calls as Queues allows; never rejects (a binding that
+ * throws is a rejection here). Every call is made before the first await, so once `send`
+ * returns, its messages are with the binding.
  */
 async function send(env: Env, messages: Buffered[]): Promise<void> {
   if (messages.length === 0) return;
@@ -166,7 +169,7 @@ async function send(env: Env, messages: Buffered[]): Promise<void> {
     last.push({ body, contentType: "json" });
     bytes += size;
   }
-  const results = await Promise.allSettled(batches.map((b) => env.DOWNLOADS.sendBatch(b)));
+  const results = await Promise.allSettled(batches.map(async (b) => env.DOWNLOADS.sendBatch(b)));
   const failed = results.flatMap((r, i) => (r.status === "rejected" ? [{ n: batches[i]!.length, why: r.reason }] : []));
   if (failed.length > 0) console.error(`download log: ${failed.reduce((n, f) => n + f.n, 0)} of ${messages.length} downloads not queued: ${String(failed[0]!.why)}`);
 }
@@ -176,7 +179,7 @@ async function send(env: Env, messages: Buffered[]): Promise<void> {
  * context (tests: a deterministic end to a window; its timer then does nothing).
  */
 export function flushDownloadLog(env: Env): Promise<void> {
-  window = null;
+  open = null;
   return send(env, take());
 }
 
