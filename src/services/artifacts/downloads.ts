@@ -49,7 +49,6 @@
  *   OIDC-exchanged token's kept claims, the client's address and user agent; names are
  *   copied in, so the log still says what was pulled after a delete.
  */
-import type { Env } from "../../env";
 import type { Scope } from "../scope";
 import type { Db } from "../../db/client";
 import { runBatch, type Statement } from "../../db/client";
@@ -159,7 +158,7 @@ function take(): Buffered[] {
  * throws is a rejection here). Every call is made before the first await, so once `send`
  * returns, its messages are with the binding.
  */
-async function send(env: Env, messages: Buffered[]): Promise<void> {
+async function send(env: Scope["env"], messages: Buffered[]): Promise<void> {
   if (messages.length === 0) return;
   const batches: MessageSendRequest<DownloadMessage>[][] = [[]];
   let bytes = 0;
@@ -178,7 +177,7 @@ async function send(env: Env, messages: Buffered[]): Promise<void> {
  * Ends the current window now and sends what the buffer holds from the caller's own
  * context (tests: a deterministic end to a window; its timer then does nothing).
  */
-export function flushDownloadLog(env: Env): Promise<void> {
+export function flushDownloadLog(env: Scope["env"]): Promise<void> {
   open = null;
   return send(env, take());
 }
