@@ -262,7 +262,7 @@ export const AuditQuery = PageQuery.extend({
   action: z.string().optional().describe("Only this action (e.g. `repo.update`)"),
   resource_type: z.string().optional().describe("Only this kind of resource"),
   resource_id: z.string().optional().describe("Only this resource"),
-  ...timeWindowQuery("Entries at or after this RFC 3339 time", "Entries before this RFC 3339 time"),
+  ...timeWindowQuery("Entries at or after this RFC 3339 time", "Entries at or before this RFC 3339 time"),
 });
 
 // Packages (the shared package model of every language format)
