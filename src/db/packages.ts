@@ -1,5 +1,5 @@
 /** Queries over the shared package model: packages → versions → files. */
-import { and, asc, eq, inArray, like, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, like, sql, type SQL } from "drizzle-orm";
 import { aliased, templateItem, type Db, type Read, type Ref } from "./client";
 import { blobs, files, packages, repoBlobs, versions } from "./schema";
 import { pageWhere } from "./paging";
@@ -88,14 +88,19 @@ export const versionsOfRepo = (db: Db, repoId: string) =>
 export const filesOfRepo = (db: Db, repoId: string) => db.select().from(files).where(eq(files.repoId, repoId)).all();
 
 /** A version a policy column restricts (blocked, licence-refused or held), with what a refusal message names. */
-export interface RestrictedVersion {
+/** The version columns a download's policy check reads (services/policy enforceVersion). */
+const POLICY_FIELDS = ["version", "blockedBy", "licenseBlockedBy", "heldUntil", "publishedBy", "license"] as const;
+export type VersionPolicy = Pick<VersionRow, (typeof POLICY_FIELDS)[number]>;
+
+/** A version's policy columns, from its row. */
+export const policyOf = (v: VersionRow): VersionPolicy => Object.fromEntries(POLICY_FIELDS.map((f) => [f, v[f]])) as VersionPolicy;
+
+/** The policy columns selected under unique aliases (`<prefix><field>`), decoded as the columns are. */
+const policyColumns = (prefix: string) =>
+  Object.fromEntries(POLICY_FIELDS.map((f) => [f, sql`${versions[f]}`.mapWith(versions[f]).as(`${prefix}${f}`)])) as { [K in keyof VersionPolicy]: SQL.Aliased<VersionPolicy[K]> };
+
+export interface RestrictedVersion extends VersionPolicy {
   packageName: string;
-  version: string;
-  blockedBy: string | null;
-  licenseBlockedBy: string | null;
-  heldUntil: number | null;
-  publishedBy: string | null;
-  license: string | null;
 }
 
 /** The repo's versions that carry a policy column: usually none, so this read is cheap beside a generated index. */
@@ -103,12 +108,7 @@ export function restrictedVersionsRead(db: Db, repoId: Ref): Read<RestrictedVers
   const item = db
     .select({
       packageName: sql<string>`${packages.displayName}`.as("r_package"),
-      version: sql<string>`${versions.version}`.as("r_version"),
-      blockedBy: sql`${versions.blockedBy}`.mapWith(versions.blockedBy).as("r_blocked_by"),
-      licenseBlockedBy: sql`${versions.licenseBlockedBy}`.mapWith(versions.licenseBlockedBy).as("r_license_blocked_by"),
-      heldUntil: sql`${versions.heldUntil}`.mapWith(versions.heldUntil).as("r_held_until"),
-      publishedBy: sql`${versions.publishedBy}`.mapWith(versions.publishedBy).as("r_published_by"),
-      license: sql`${versions.license}`.mapWith(versions.license).as("r_license"),
+      ...policyColumns("r_"),
     })
     .from(versions)
     .innerJoin(packages, eq(packages.id, versions.packageId))
@@ -167,7 +167,7 @@ export interface StoredFile {
   versionMetadata: Record<string, unknown>;
   packageDisplayName: string;
   /** The version's policy columns, read fresh with the file on every download (services/policy enforceVersion). */
-  policy: Pick<VersionRow, "version" | "blockedBy" | "licenseBlockedBy" | "heldUntil" | "publishedBy" | "license">;
+  policy: VersionPolicy;
 }
 
 /**
@@ -198,14 +198,7 @@ function storedFileQuery(db: Db, repoId: Param, by: { name?: Param; packageName?
       version: sql`${versions.version}`.mapWith(versions.version).as("v_version"),
       versionMetadata: sql`${versions.metadata}`.mapWith(versions.metadata).as("v_metadata"),
       packageDisplayName: sql`${packages.displayName}`.mapWith(packages.displayName).as("p_display"),
-      policy: {
-        version: sql`${versions.version}`.mapWith(versions.version).as("v_pversion"),
-        blockedBy: sql`${versions.blockedBy}`.mapWith(versions.blockedBy).as("v_blocked_by"),
-        licenseBlockedBy: sql`${versions.licenseBlockedBy}`.mapWith(versions.licenseBlockedBy).as("v_license_blocked_by"),
-        heldUntil: sql`${versions.heldUntil}`.mapWith(versions.heldUntil).as("v_held_until"),
-        publishedBy: sql`${versions.publishedBy}`.mapWith(versions.publishedBy).as("v_published_by"),
-        license: sql`${versions.license}`.mapWith(versions.license).as("v_license"),
-      },
+      policy: policyColumns("vp_"),
     })
     .from(files)
     .innerJoin(repoBlobs, and(eq(repoBlobs.repoId, files.repoId), eq(repoBlobs.digest, files.digest)))

@@ -115,7 +115,7 @@ function recentStoredFile(repoId: string, by: FileLookup): StoredFile | null {
     version: v.version,
     versionMetadata: v.metadata,
     packageDisplayName: doc.pkg.displayName,
-    policy: { version: v.version, blockedBy: v.blockedBy, licenseBlockedBy: v.licenseBlockedBy, heldUntil: v.heldUntil, publishedBy: v.publishedBy, license: v.license },
+    policy: q.policyOf(v),
   };
 }
 
