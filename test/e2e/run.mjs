@@ -78,12 +78,29 @@ const files = readdirSync(join(root, "test", "e2e"))
   .sort()
   .map((f) => join("test", "e2e", f));
 
+// The tests run in their own process group, so that a file which never exits (a browser or a
+// server left open) can be stopped with everything it started. The watchdog turns such a hang
+// into a failure with a message, well inside CI's limit, instead of a run that never ends.
 const tests = spawn(process.execPath, ["--test", "--test-concurrency=1", "--test-reporter=spec", ...files], {
   cwd: root,
   stdio: "inherit",
+  detached: true,
   env: { ...process.env, ORBITALREG_URL: url, ORBITALREG_ADMIN_TOKEN: admin, E2E_WORK: work, ORBITALREG_SERVER_LOG: serverLogFile, ORBITALREG_INTERNAL_JWT_SECRET: internalSecret },
 });
+const killTests = () => {
+  try {
+    process.kill(-tests.pid, "SIGKILL");
+  } catch {}
+};
+const limitMinutes = Number(process.env.E2E_TIMEOUT_MINUTES) || 30;
+const watchdog = setTimeout(() => {
+  console.error(`\ne2e: the tests did not finish within ${limitMinutes} minutes (E2E_TIMEOUT_MINUTES); stopping them and everything they started`);
+  killTests();
+}, limitMinutes * 60_000);
+for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => (killTests(), stop(), process.exit(130)));
 const code = await new Promise((r) => tests.on("exit", (c) => r(c ?? 1)));
+clearTimeout(watchdog);
+killTests(); // anything a passing file left running
 stop();
 if (code !== 0) {
   console.error("---- registry log (last 8000 chars) ----");

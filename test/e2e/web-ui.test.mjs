@@ -113,8 +113,31 @@ async function visit(page, label, width) {
   await shot(page, label, width);
 }
 
+/**
+ * Clicks a `data-api` button and waits for its API call's answer and then for the reload the
+ * page script does on success. Waiting for "load" alone would resolve on the old page, and the
+ * next step would race the click's request.
+ */
+async function clickAndReload(page, button, apiPath) {
+  const answered = page.waitForResponse((r) => r.request().method() !== "GET" && apiPath.test(new URL(r.url()).pathname));
+  const reloaded = page.waitForEvent("load");
+  await button.click();
+  const res = await answered;
+  assert.ok(res.ok(), `${res.request().method()} ${res.url()} answered ${res.status()}`);
+  await reloaded;
+}
+
+/** One walk in its own browser, which is closed however the walk ends (an open one keeps the test file from exiting). */
 async function walk(width) {
   const context = await launch(width);
+  try {
+    await walkIn(context, width);
+  } finally {
+    await context.close();
+  }
+}
+
+async function walkIn(context, width) {
   await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: URL_ });
   const page = await context.newPage();
   const cspErrors = [];
@@ -205,9 +228,7 @@ async function walk(width) {
   const repoId = new URL(repoUrl).pathname.split("/").pop();
   const before = await api(`/api/v1/repos/${repoId}/images/app/tags`);
   assert.equal(before.items[0].digest, images.b.digest);
-  await page.getByRole("button", { name: `Restore v1 to ${images.a.digest.slice(7, 19)}…` }).click();
-  await page.waitForLoadState("load");
-  await page.waitForFunction(() => document.querySelectorAll("tbody tr").length > 0);
+  await clickAndReload(page, page.getByRole("button", { name: `Restore v1 to ${images.a.digest.slice(7, 19)}…` }), /\/tags\/v1\/restore$/);
   const afterRestore = await api(`/api/v1/repos/${repoId}/images/app/tags`);
   assert.equal(afterRestore.items[0].digest, images.a.digest);
 
@@ -227,8 +248,7 @@ async function walk(width) {
 
   // Revoke the token: skopeo is refused from now on.
   await page.goto("/ui/tokens");
-  await page.getByRole("button", { name: "Revoke token skopeo" }).click();
-  await page.waitForLoadState("load");
+  await clickAndReload(page, page.getByRole("button", { name: "Revoke token skopeo" }), /\/api\/v1\/user\/apptoken\/[^/]+$/);
   await page.getByRole("cell", { name: "revoked" }).waitFor();
   assert.throws(() => skopeo("inspect", "--tls-verify=false", "--creds", `${user}:${token}`, dest), /401|unauthorized|authentication/i);
 
@@ -239,8 +259,7 @@ async function walk(width) {
   await page.goto("/ui/webhooks");
   await visit(page, "webhooks", width);
   await page.goto(`/ui/webhooks/${hook.id}`);
-  await page.getByRole("button", { name: "Send a ping" }).click();
-  await page.waitForLoadState("load");
+  await clickAndReload(page, page.getByRole("button", { name: "Send a ping" }), /\/ping$/);
   await page.getByRole("button", { name: /^Redeliver ping/ }).first().waitFor();
   await visit(page, "webhook", width);
 
@@ -250,7 +269,6 @@ async function walk(width) {
   await page.goto("/ui");
   assert.match(page.url(), /\/ui\/login/);
   assert.deepEqual(cspErrors, []);
-  await context.close();
 }
 
 test("the web UI walk at 1280 px", { timeout: 300_000 }, () => walk(1280));
