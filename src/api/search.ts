@@ -11,7 +11,7 @@ import * as search from "../services/search";
 const tags = ["Search"];
 const Kind = z.enum(search.SEARCH_KINDS);
 const Query = z.object({
-  q: z.string().min(2).max(200).describe("What to look for: a substring of names and descriptions; typos still match on shared trigrams"),
+  q: z.string().min(2).max(200).describe("What to look for: a substring of names, descriptions and package keywords; typos still match on shared trigrams"),
   kind: z
     .union([Kind, z.array(Kind)])
     .optional()
@@ -23,7 +23,7 @@ const Hit = z
   .object({
     kind: Kind.describe("What was found"),
     name: z.string().describe("Its name: a slug, a package, `package@version`, an image, `image:tag`"),
-    description: z.string().describe("The text it was found by besides its name (description, display name)"),
+    description: z.string().describe("The text it was found by besides its name (description, display name, a package's keywords)"),
     project_id: z.string().describe("Its project"),
     project_slug: z.string().describe("Its project's slug"),
     repo_id: z.string().nullable().describe("Its repository (null for a project)"),

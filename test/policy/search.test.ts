@@ -6,7 +6,9 @@
 import { describe, expect, it } from "vitest";
 import { ADMIN, createProject, createRepo, createServiceAccount, expectError, jsonOf, mintToken, req, unique } from "../helpers";
 import { pushImage } from "../oci-helpers";
-import { npmPublish, ok, repoOf, type Where } from "./publish";
+import { basicAuth, call, cargoPublish, npmPublish, ok, pypiUpload, repoOf, type Where } from "./publish";
+import { buildChart } from "../support/archives";
+import { catalogRepo, published, server } from "../support/mcp";
 import searchIndexSql from "../../scripts/search-index.sql?raw";
 
 // The one migration that creates search_docs, whatever its number after a rebase.
@@ -61,6 +63,41 @@ describe("search", () => {
     expect((await req(`/api/v1/repos/${repo.id}`, { method: "DELETE", token: ADMIN })).status).toBe(204);
     expect(names(await find(`${tag}-gateway`, ADMIN, "&kind=image&kind=tag"))).toEqual([]);
     expect(names(await find(`${tag}-images`, ADMIN, "&kind=repo"))).toEqual([]);
+  });
+
+  it("finds packages by their keywords: npm's, PyPI's and Helm's, Cargo's keywords and categories, an MCP server's tools and tags", async () => {
+    // Keywords that share no trigram with anything else here, so each finds exactly its package.
+    const word = () => Array.from(crypto.getRandomValues(new Uint8Array(12)), (b) => "abcdefghijklmnopqrstuvwxyz"[b % 26]).join("");
+    const [npmWord, pypiWord, crateWord, categoryWord, chartWord, toolWord, tagWord, laterWord] = [word(), word(), word(), word(), word(), word(), word(), word()];
+    const tag = unique("kw").replace(/-/g, "");
+    const npm = await repoOf("npm");
+    await ok((await npmPublish(npm, `${tag}-pad`, "1.0.0", { keywords: [npmWord, "padding"] })).res);
+    const pypi = await repoOf("pypi");
+    await ok((await pypiUpload(pypi, `${tag}-colours`, "1.0.0", { keywords: `${pypiWord}, ansi` })).res);
+    const cargo = await repoOf("cargo");
+    await ok((await cargoPublish(cargo, `${tag}-serde`, "1.0.0", { keywords: [crateWord], categories: [categoryWord] })).res);
+    const helm = await repoOf("helm-classic");
+    const chartYaml = `apiVersion: v2\nname: ${tag}-web\nversion: 1.0.0\ndescription: a chart\nkeywords:\n  - ${chartWord}\n`;
+    const chart = await buildChart({ name: `${tag}-web`, version: "1.0.0", chartYaml });
+    await ok(await call(`/helm/${helm.project.slug}/${helm.repo.slug}/api/charts`, basicAuth(helm.token), { method: "POST", body: chart }));
+    const mcp = await catalogRepo();
+    const toolhive = (meta: Record<string, string[]>) => ({ _meta: { "io.modelcontextprotocol.registry/publisher-provided": meta } });
+    await published(mcp, server(`io.example/${tag}-weather`, "1.0.0", toolhive({ tools: [`get_${toolWord}`], tags: [tagWord] })));
+
+    const packagesFound = async (q: string) => names(await find(q, ADMIN, "&kind=package"));
+    expect(await packagesFound(npmWord)).toEqual([`${tag}-pad`]);
+    expect(await packagesFound(pypiWord)).toEqual([`${tag}-colours`]);
+    expect(await packagesFound(crateWord)).toEqual([`${tag}-serde`]);
+    expect(await packagesFound(categoryWord)).toEqual([`${tag}-serde`]);
+    expect(await packagesFound(chartWord)).toEqual([`${tag}-web`]);
+    expect(await packagesFound(`get_${toolWord}`)).toEqual([`io.example/${tag}-weather`]);
+    expect(await packagesFound(tagWord)).toEqual([`io.example/${tag}-weather`]);
+    expect((await find(tagWord, ADMIN, "&kind=package")).items[0]).toMatchObject({ format: "mcp", description: expect.stringContaining(`get_${toolWord}`) });
+
+    // A later version's keywords replace the package's: the old ones no longer find it.
+    await published(mcp, server(`io.example/${tag}-weather`, "1.1.0", toolhive({ tools: [laterWord] })));
+    expect(await packagesFound(laterWord)).toEqual([`io.example/${tag}-weather`]);
+    expect(await packagesFound(tagWord)).toEqual([]);
   });
 
   it("refuses a query shorter than two characters", async () => {

@@ -25,6 +25,7 @@ import * as packages from "../../services/artifacts";
 import { ByteReader, exactLength } from "../../core/byte-reader";
 import { crateOfIndexPath, indexEntry, normalizeCrateName, parsePublishMetadata, type IndexEntry } from "./crate";
 import { highest, withoutBuild } from "../../core/semver";
+import { keywordList } from "../../core/keywords";
 import { RegistryError, conflict, invalid, notFound } from "../../core/errors";
 import { describe } from "../../auth/principal";
 import { enforceVersion, versionsView } from "../../services/policy";
@@ -78,6 +79,7 @@ export async function publishCrate(scope: Scope, opened: OpenedRepo, body: Reada
       license: typeof meta.license === "string" && meta.license.trim() ? meta.license.replace(/\s*\/\s*/g, " OR ") : null,
       packageMetadata: {
         description: meta.description ?? null,
+        keywords: keywordList(meta.keywords, meta.categories) ?? null,
         ...(pkg ? {} : { owners: [{ login: publisher.actorName ?? "anonymous", kind: publisher.actorType }] }),
       },
       files: [{ name: crateFileName(meta.name, meta.vers), digest: blob.digest, size: blob.size, mediaType: "application/gzip" }],

@@ -23,6 +23,7 @@ import { blobReader, ingestBlob, plannedIndexFile, plannedStoredFile, publishVer
 import { conflict, invalid, notFound } from "../../core/errors";
 import { trashVersion } from "../../services/lifecycle";
 import { chartFileName, readChart, readProvenance, type ChartMetadata } from "./chart";
+import { keywordList } from "../../core/keywords";
 
 export const MAX_CHART_BYTES = 20 * 1024 * 1024;
 const MAX_PROV_BYTES = 1024 * 1024;
@@ -91,7 +92,10 @@ export async function upload(scope: Scope, opened: OpenedRepo, input: UploadInpu
   }
 }
 
-const descriptionOf = (chart?: ChartMetadata) => (chart && typeof chart.description === "string" ? { description: chart.description } : {});
+const descriptionOf = (chart?: ChartMetadata) => ({
+  ...(chart && typeof chart.description === "string" ? { description: chart.description } : {}),
+  ...(keywordList(chart?.keywords) ? { keywords: keywordList(chart?.keywords) } : {}),
+});
 
 async function versionRow(scope: Scope, opened: OpenedRepo, name: string, version: string) {
   const pkg = await packages.findPackage(scope, opened.repo.id, name);

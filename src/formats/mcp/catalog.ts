@@ -53,6 +53,7 @@ import { conflict, invalid, notFound } from "../../core/errors";
 import { parseServerJson, type ServerJson } from "./server-json";
 import { pinReferences, type Pins } from "./linkage";
 import { assertProvenanceClaim } from "./provenance";
+import { searchKeywords } from "./shapes";
 
 export const SERVER_FILE = "server.json";
 export const MAX_SERVER_JSON = 256 * 1024;
@@ -114,7 +115,7 @@ export async function publish(scope: Scope, opened: OpenedRepo, bytes: Uint8Arra
       version: server.version,
       files: [{ name: SERVER_FILE, digest: blob.digest, size: blob.size, mediaType: MEDIA_TYPE, metadata: { server } }],
       versionMetadata: { pins },
-      packageMetadata: { description: server.description, ...(server.title ? { title: server.title } : {}) },
+      packageMetadata: { description: server.description, ...(server.title ? { title: server.title } : {}), keywords: searchKeywords(server) ?? null },
     });
   } catch (e) {
     await releaseUnusedBlobs(scope, opened.repo.id, [blob.digest]);

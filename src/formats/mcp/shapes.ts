@@ -22,7 +22,8 @@
  */
 import type { Entry } from "./catalog";
 import type { Reference } from "./linkage";
-import type { ServerPackage } from "./server-json";
+import type { ServerJson, ServerPackage } from "./server-json";
+import { keywordList } from "../../core/keywords";
 import { provenanceHolds, provenanceView } from "./provenance";
 
 export const OFFICIAL = "io.modelcontextprotocol.registry/official";
@@ -32,11 +33,15 @@ export const OURS = "dev.orbitalreg/catalog";
 const iso = (ms: number) => new Date(ms).toISOString();
 
 type Obj = Record<string, unknown>;
-const publisherProvided = (e: Entry): Obj => {
-  const p = e.server._meta?.[PUBLISHER];
+const publisherProvidedOf = (server: ServerJson): Obj => {
+  const p = server._meta?.[PUBLISHER];
   return p && typeof p === "object" && !Array.isArray(p) ? (p as Obj) : {};
 };
+const publisherProvided = (e: Entry): Obj => publisherProvidedOf(e.server);
 const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : []);
+
+/** What `/api/v1/search` indexes of a server besides its name and description: its tools and tags (the package's `keywords`). */
+export const searchKeywords = (server: ServerJson) => keywordList(publisherProvidedOf(server).tools, publisherProvidedOf(server).tags);
 
 /** Verified: no policy refuses the version, every package reference resolves to an artifact of this registry that is there, and its provenance holds (provenance.ts: not unverified, no mismatch). */
 export const verified = (e: Entry, refs: Reference[]) =>

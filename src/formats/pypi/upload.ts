@@ -31,6 +31,7 @@ import { MultipartReader, boundaryOf } from "./multipart";
 import { assertDistFilename, assertProjectName, assertVersion, normalizeName } from "./names";
 import { inspectDistribution, type StoredFile } from "./distribution";
 import { licenseOfUpload } from "./licenses";
+import { keywordList } from "../../core/keywords";
 
 export const MAX_DIST_BYTES = 1024 * 1024 * 1024;
 const MAX_FIELD = 1024 * 1024;
@@ -194,7 +195,7 @@ async function upload(scope: Scope, opened: OpenedRepo, request: Request, ingest
       displayName: name,
       version,
       versionMetadata,
-      packageMetadata: field(fields, "summary") ? { summary: field(fields, "summary") } : {},
+      packageMetadata: { ...(field(fields, "summary") ? { summary: field(fields, "summary") } : {}), ...(keywordList(field(fields, "keywords")) ? { keywords: keywordList(field(fields, "keywords")) } : {}) },
       files: core ? [dist, core] : [dist],
       appendToExisting: true,
       license: licenseOfUpload({ licenseExpression: field(fields, "license_expression"), license: fields.get("license")?.[0], classifiers: fields.get("classifiers") }),

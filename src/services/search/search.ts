@@ -1,6 +1,7 @@
 /**
  * Global search (`/api/v1/search`): projects, repositories, packages, versions, images
- * and tags, by name and description, across everything the caller may read.
+ * and tags, by name and description (a package's also by its keywords: migration 0013),
+ * across everything the caller may read.
  *
  *   text (2–200 chars, lower-cased) → its trigrams → FTS5 `"t1" OR "t2" OR …` (so a
  *   typo still shares most trigrams with the word meant), or for 2 characters a LIKE on
