@@ -1,8 +1,8 @@
 /** Queries over the download log (who pulled what) and the last-downloaded times it keeps. */
-import { and, asc, eq, getTableColumns, gte, inArray, lt, sql, type SQL } from "drizzle-orm";
+import { and, eq, getTableColumns, gte, inArray, lt, sql, type SQL } from "drizzle-orm";
 import { templateItem, type Db } from "./client";
 import { downloads, ociManifests, packages, versions } from "./schema";
-import { pageWhere } from "./paging";
+import { keysetPage } from "./paging";
 import type { PageKey } from "../core/pagination";
 
 export type DownloadRow = typeof downloads.$inferSelect;
@@ -92,8 +92,8 @@ function where(f: DownloadFilter): SQL | undefined {
   );
 }
 
-export const listDownloads = (db: Db, f: DownloadFilter, after: PageKey | null, limit: number) =>
-  db.select().from(downloads).where(and(where(f), pageWhere(downloads, after))).orderBy(asc(downloads.createdAt), asc(downloads.id)).limit(limit + 1).all();
+/** One keyset page of downloads; `until` is exclusive here (who-pulled's documented "before"), unlike paging.ts timeWindow. */
+export const listDownloads = (db: Db, f: DownloadFilter, after: PageKey | null, limit: number) => keysetPage(db, downloads, [where(f)], after, limit);
 
 /** Per principal and token: how many downloads, the first and the last (at most 100 of them). */
 export const downloadSummary = (db: Db, f: DownloadFilter) =>
