@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { ADMIN, createRepo, createServiceAccount, jsonOf, mintToken, projectWithToken, req } from "./helpers";
 import { coreMetadata, sdistTarGz, wheelZip } from "./pypi-fixtures";
+import { fromBase64 } from "./fixtures/os-packages";
+import { ZIP64_METADATA, ZIP64_WHEEL_MARKED } from "./fixtures/zip64";
 
 const hexOf = (b: ArrayBuffer) => [...new Uint8Array(b)].map((x) => x.toString(16).padStart(2, "0")).join("");
 const digest = async (alg: string, bytes: Uint8Array) => hexOf(await crypto.subtle.digest(alg, bytes));
@@ -103,6 +105,17 @@ describe("pypi upload and simple API", () => {
     expect((await req(`${base}/simple/nope/`, { headers: basic(token) })).status).toBe(404);
     expect((await req(`${base}/files/nope.whl`, { headers: basic(token) })).status).toBe(404);
     expect((await req(`${base}/simple/demo-pkg/`, { headers: { ...basic(token), Accept: "application/xml" } })).status).toBe(406);
+  });
+
+  it("takes a wheel in ZIP64 form (as CPython's zipfile writes one past 4 GiB or 65,535 entries) and serves its core metadata", async () => {
+    const { token, base } = await pypiRepo();
+    const bytes = fromBase64(ZIP64_WHEEL_MARKED);
+    const filename = "zsixty-1.0.0-py3-none-any.whl";
+    expect((await upload(base, token, { name: "zsixty", filename, bytes })).status).toBe(200);
+    const page = await jsonOf(await req(`${base}/simple/zsixty/`, { headers: { ...basic(token), Accept: JSON_ACCEPT } }), 200);
+    expect(page.files[0]).toMatchObject({ filename, "core-metadata": { sha256: await digest("SHA-256", new TextEncoder().encode(ZIP64_METADATA)) } });
+    expect(await (await req(`${base}/files/${filename}.metadata`, { headers: basic(token) })).text()).toBe(ZIP64_METADATA);
+    expect(new Uint8Array(await (await req(`${base}/files/${filename}`, { headers: basic(token) })).arrayBuffer())).toEqual(bytes);
   });
 
   it("accepts the same file again, refuses other content under the same name (409 'already exists')", async () => {
