@@ -134,6 +134,13 @@ describe("cargo sparse registry", () => {
     await r.publish(meta("other", "1.0.0"), crateBytes("c"));
     const out = await jsonOf(await r.call("/api/v1/crates?q=search_me&per_page=5"), 200);
     expect(out).toEqual({ crates: [{ name: "search-me", max_version: "1.2.0", description: "the search-me crate" }], meta: { total: 1 } });
+    // As crates.io: names first, then descriptions and keywords.
+    await r.publish(meta("json-tools", "0.1.0", { description: "Helpers for search_me documents", keywords: ["parsing"] }), crateBytes("d"));
+    const both = await jsonOf(await r.call("/api/v1/crates?q=search_me&per_page=5"), 200);
+    expect(both.crates.map((c: { name: string }) => c.name)).toEqual(["search-me", "json-tools"]);
+    expect(both.meta.total).toBe(2);
+    const byKeyword = await jsonOf(await r.call("/api/v1/crates?q=parsing&per_page=5"), 200);
+    expect(byKeyword.crates.map((c: { name: string }) => c.name)).toEqual(["json-tools"]);
   });
 
   it("denies pushes without write: other project's token, reader token, bad token", async () => {

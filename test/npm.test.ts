@@ -195,6 +195,35 @@ describe("npm dist-tags, deprecate, unpublish, whoami, search", () => {
     expect((await req(`${base}/gone/-/gone-1.0.0.tgz`, { token })).status).toBe(404);
   });
 
+  it("searches names, descriptions and keywords as npm search asks: every word, keywords: and scope: qualifiers, the others ignored", async () => {
+    const { token, base } = await npmRepo();
+    const put = async (name: string, description: string, keywords: string[]) => {
+      const { body } = await publishBody(name, "1.0.0");
+      const manifest = body.versions["1.0.0"] as Record<string, unknown>;
+      Object.assign(manifest, { description, keywords });
+      await jsonOf(await req(`${base}/${esc(name)}`, { method: "PUT", token, json: { ...body, description } }), 201);
+    };
+    await put("left-pad", "Pads strings on the left", ["string", "padding"]);
+    await put("right-pad", "Pads strings on the right", ["string"]);
+    await put("@acme/colours", "Terminal colours", ["ansi", "terminal"]);
+    const search = async (text: string) => jsonOf(await req(`${base}/-/v1/search?text=${encodeURIComponent(text)}&size=20`, { token }), 200);
+    const names = async (text: string) => (await search(text)).objects.map((o: any) => o.package.name);
+
+    expect(await names("pads")).toEqual(["left-pad", "right-pad"]); // in the description
+    expect(await names("padding")).toEqual(["left-pad"]); // a keyword
+    expect(await names("strings RIGHT")).toEqual(["right-pad"]); // every word, any case
+    expect(await names("keywords:ansi,nothing")).toEqual(["@acme/colours"]);
+    expect(await names("keywords:STRING")).toEqual(["left-pad", "right-pad"]);
+    expect(await names("scope:acme")).toEqual(["@acme/colours"]);
+    expect(await names("colours author:someone not:deprecated is:unstable")).toEqual(["@acme/colours"]);
+    expect(await names("%")).toEqual([]); // LIKE's wildcards are text here
+    expect(await names("_")).toEqual([]);
+    const found = await search("string");
+    expect(found.total).toBe(2);
+    expect(found.objects[0].package).toMatchObject({ name: "left-pad", description: "Pads strings on the left", keywords: ["string", "padding"], version: "1.0.0" });
+    expect((await jsonOf(await req(`${base}/-/v1/search?text=string&size=1&from=1`, { token }), 200)).objects.map((o: any) => o.package.name)).toEqual(["right-pad"]);
+  });
+
   it("answers whoami, ping and search", async () => {
     const { sa, token, base } = await npmRepo();
     expect(await jsonOf(await req(`${base}/-/whoami`, { token }), 200)).toEqual({ username: sa.name });

@@ -23,6 +23,35 @@ export const listPackages = (db: Db, repoId: string, search: string | undefined,
     .limit(limit + 1)
     .all();
 
+/** What a format's own search asks of one repository's packages (services/artifacts searchPackages). */
+export interface PackageQuery {
+  /** Each must be found, case-insensitively, in the name, the description (or summary) or a keyword. */
+  terms: string[];
+  /** When any: one of them must equal one of the package's keywords, case-insensitively. */
+  keywords: string[];
+}
+
+const likeText = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+const description = sql`coalesce(json_extract(${packages.metadata}, '$.description'), json_extract(${packages.metadata}, '$.summary'), '')`;
+const keywordWhere = (condition: SQL) => sql`EXISTS (SELECT 1 FROM json_each(${packages.metadata}, '$.keywords') k WHERE k.type = 'text' AND ${condition})`;
+
+/** At most `limit` of a repository's packages matching `q`: names that contain the first term first, then by name. One query. */
+export function searchRepoPackages(db: Db, repoId: string, q: PackageQuery, limit: number) {
+  const termWhere = (term: string) => {
+    const pattern = likeText(term);
+    return sql`(${packages.name} LIKE ${pattern} ESCAPE '\\' OR ${packages.displayName} LIKE ${pattern} ESCAPE '\\' OR ${description} LIKE ${pattern} ESCAPE '\\' OR ${keywordWhere(sql`k.value LIKE ${pattern} ESCAPE '\\'`)})`;
+  };
+  const keywords = q.keywords.map((k) => k.toLowerCase());
+  const first = q.terms[0] ?? q.keywords[0] ?? "";
+  return db
+    .select()
+    .from(packages)
+    .where(and(eq(packages.repoId, repoId), ...q.terms.map(termWhere), keywords.length ? keywordWhere(sql`lower(k.value) IN (${sql.join(keywords.map((k) => sql`${k}`), sql`, `)})`) : undefined))
+    .orderBy(sql`${packages.name} LIKE ${likeText(first)} ESCAPE '\\' DESC`, packages.name)
+    .limit(limit)
+    .all();
+}
+
 export const insertPackage = (db: Db, row: PackageRow) => db.insert(packages).values(row).onConflictDoNothing();
 export const updatePackage = (db: Db, id: string, patch: Partial<PackageRow>) => db.update(packages).set(patch).where(eq(packages.id, id));
 export const deletePackage = (db: Db, id: string) => db.delete(packages).where(eq(packages.id, id));

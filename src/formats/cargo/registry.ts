@@ -144,7 +144,10 @@ export async function searchCrates(scope: Scope, opened: OpenedRepo, query: stri
   const q = normalizeCrateName(query.trim());
   const fragment = q.split("_").sort((a, b) => b.length - a.length)[0] ?? "";
   const page = await packages.listPackages(scope, opened.repo.id, fragment || undefined, undefined, 500);
-  const matches = page.items.filter((p) => p.name.includes(q));
+  // As crates.io: names first (`-` and `_` alike), then crates whose description or keywords hold the query.
+  const byName = page.items.filter((p) => p.name.includes(q));
+  const byText = query.trim() ? await packages.searchPackages(scope, opened.repo.id, { terms: [query.trim()], keywords: [] }, 500) : [];
+  const matches = [...byName, ...byText.filter((p) => !byName.some((n) => n.id === p.id))];
   const crates = [];
   for (const p of matches.slice(0, perPage)) {
     const versions = (await packages.versionsWithFiles(scope, p.id)).filter((v) => v.version.yanked === null).map((v) => v.version.version);

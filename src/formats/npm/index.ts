@@ -24,7 +24,8 @@ import { whyBlocked, withHeaders } from "../../http/errors";
 import { readJsonCapped } from "../../http/body";
 import { sendFile } from "../../http/download";
 import type { OpenedRepo } from "../../services/projects";
-import { enforceStoredFile, listPackages, plannedPackageDocument, plannedStoredFile, readBlob, storedFile, type PlannedRead } from "../../services/artifacts";
+import { enforceStoredFile, plannedPackageDocument, plannedStoredFile, readBlob, searchPackages, storedFile, type PlannedRead } from "../../services/artifacts";
+import { parseSearchText } from "./search-text";
 import { enforceVersion, versionsView } from "../../services/policy";
 import { enforceSignaturesAtPull, packageSubject } from "../../services/trust";
 import { RegistryError, invalid, notFound } from "../../core/errors";
@@ -221,11 +222,10 @@ function planRead(rest: string, method: string): PlannedRead | null {
 
 async function search({ c, open }: Req) {
   const opened = await open("read");
-  const text = (c.req.query("text") ?? "").trim();
   const size = Math.min(Math.max(Number(c.req.query("size") ?? 20) || 20, 1), 250);
-  const from = Math.max(Number(c.req.query("from") ?? 0) || 0, 0);
-  const page = await listPackages(c.var.scope, opened.repo.id, text || undefined, undefined, Math.min(from + size, 500));
-  const objects = page.items.slice(from, from + size).map((pkg) => {
+  const from = Math.min(Math.max(Number(c.req.query("from") ?? 0) || 0, 0), 500);
+  const found = await searchPackages(c.var.scope, opened.repo.id, parseSearchText(c.req.query("text") ?? ""), Math.min(from + size, 500));
+  const objects = found.slice(from, from + size).map((pkg) => {
     const meta = packageMeta(pkg);
     return {
       package: {
@@ -243,7 +243,7 @@ async function search({ c, open }: Req) {
       searchScore: 1,
     };
   });
-  return c.json({ objects, total: Math.min(page.items.length, from + size), time: new Date().toISOString() }, 200);
+  return c.json({ objects, total: found.length, time: new Date().toISOString() }, 200);
 }
 
 const throwInvalidSpec = (spec: string): never => {

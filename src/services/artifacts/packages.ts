@@ -269,6 +269,22 @@ export async function listPackages(scope: Scope, repoId: string, search?: string
   return toPage(await q.listPackages(scope.db, repoId, search, decodeCursor(cursor), n), n);
 }
 
+export type { PackageQuery } from "../../db/packages";
+const MAX_SEARCH_TERMS = 10;
+const MAX_SEARCH_KEYWORDS = 20;
+
+/**
+ * A format's own search over one repository (npm's `/-/v1/search`, `cargo search`): the
+ * packages whose name, description or keywords hold every term (and one of `keywords`,
+ * when given), in one D1 query. Past MAX_SEARCH_TERMS terms and MAX_SEARCH_KEYWORDS
+ * keywords the rest are ignored (D1 binds at most 100 parameters).
+ */
+export async function searchPackages(scope: Scope, repoId: string, query: q.PackageQuery, limit: number) {
+  const terms = query.terms.map((t) => t.trim()).filter(Boolean).slice(0, MAX_SEARCH_TERMS);
+  const keywords = query.keywords.map((k) => k.trim()).filter(Boolean).slice(0, MAX_SEARCH_KEYWORDS);
+  return q.searchRepoPackages(scope.db, repoId, { terms, keywords }, Math.min(Math.max(limit, 1), 500));
+}
+
 /** Changes a package's metadata (npm dist-tags); emits no event, so it clears the cached documents itself. */
 export async function updatePackageMetadata(scope: Scope, pkg: q.PackageRow, metadata: Record<string, unknown>) {
   await q.updatePackage(scope.db, pkg.id, { metadata, updatedAt: Date.now() }).run();
