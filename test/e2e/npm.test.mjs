@@ -34,7 +34,7 @@ test("npm publish, install, dist-tag, deprecate, unpublish", async () => {
   writeFileSync(join(lib, ".npmrc"), npmrc);
   writeFileSync(join(lib, "index.js"), "module.exports = (who) => `hello ${who}`;\n");
   const writePkg = (version) =>
-    writeFileSync(join(lib, "package.json"), JSON.stringify({ name: "@e2e/hello", version, description: "says hello", main: "index.js", license: "MIT" }, null, 2));
+    writeFileSync(join(lib, "package.json"), JSON.stringify({ name: "@e2e/hello", version, description: "says hello", keywords: ["greeting"], main: "index.js", license: "MIT" }, null, 2));
   writePkg("1.0.0");
   npm(lib, "publish");
   writePkg("1.1.0");
@@ -55,6 +55,11 @@ test("npm publish, install, dist-tag, deprecate, unpublish", async () => {
   assert.equal(view["dist-tags"].latest, "1.1.0");
   assert.ok(view.dist.tarball.startsWith(registry), view.dist.tarball);
   assert.match(npm(lib, "search", "hello", "--json"), /"@e2e\/hello"/);
+  // npm search by a description word and by the keywords: qualifier, as npm sends them.
+  const searched = (...text) => JSON.parse(npm(lib, "search", ...text, "--json")).map((p) => p.name);
+  assert.deepEqual(searched("says"), ["@e2e/hello"]);
+  assert.deepEqual(searched("keywords:greeting"), ["@e2e/hello"]);
+  assert.deepEqual(searched("keywords:nothing-such"), []);
 
   // Install into a fresh project, pulling the dependency chain from the registry.
   const consumer = join(work, "consumer");

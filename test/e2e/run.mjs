@@ -85,7 +85,8 @@ const tests = spawn(process.execPath, ["--test", "--test-concurrency=1", "--test
   cwd: root,
   stdio: "inherit",
   detached: true,
-  env: { ...process.env, ORBITALREG_URL: url, ORBITALREG_ADMIN_TOKEN: admin, E2E_WORK: work, ORBITALREG_SERVER_LOG: serverLogFile, ORBITALREG_INTERNAL_JWT_SECRET: internalSecret },
+  // `npm run -s` would pass its silence on to every npm the tests run, and they read npm's messages.
+  env: { ...process.env, npm_config_loglevel: undefined, ORBITALREG_URL: url, ORBITALREG_ADMIN_TOKEN: admin, E2E_WORK: work, ORBITALREG_SERVER_LOG: serverLogFile, ORBITALREG_INTERNAL_JWT_SECRET: internalSecret },
 });
 const killTests = () => {
   try {
