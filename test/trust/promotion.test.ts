@@ -5,6 +5,7 @@
  * policy's say (a blocked artifact, a licence the target's policy blocks).
  */
 import { describe, expect, it } from "vitest";
+import { env } from "cloudflare:test";
 import { ADMIN, audit, captureEvents, createProject, createRepo, expectError, jsonOf, mintToken, projectWithToken, req, unique } from "../helpers";
 import { npmPublish, ok, repoOf } from "../policy/publish";
 import { esc, publishBody } from "../npm-fixtures";
@@ -135,6 +136,43 @@ describe("promoting", () => {
     expect(refs.manifests.map((m: any) => m.digest)).toEqual([referrer.digest]);
     // Promoting an image that is already there is idempotent (manifests are content-addressed).
     expect((await promote(prodRepo.id, { artifact })).status).toBe(201);
+  });
+});
+
+describe("a promotion and its audit row", () => {
+  /** Runs `body` while D1 refuses every `artifact.promote` audit row (a trigger, as a failing write would). */
+  async function whileAuditRefused(body: () => Promise<void>) {
+    await env.DB.prepare("CREATE TRIGGER refuse_promotion_audit BEFORE INSERT ON audit_log WHEN NEW.action = 'artifact.promote' BEGIN SELECT RAISE(ABORT, 'refused by the test'); END").run();
+    try {
+      await body();
+    } finally {
+      await env.DB.prepare("DROP TRIGGER refuse_promotion_audit").run();
+    }
+  }
+
+  it("land together or not at all: with the audit row refused, the target gets no version and no image, and the same promotion then lands audited", async () => {
+    const { prodProject, prod, artifact } = await npmStaging();
+    const staging = await ociRepo("writer");
+    const { manifest } = await pushImage(staging.name, staging.token, "1.0");
+    const prodImages = await createRepo(staging.project.id, "docker");
+    const image = { repo_id: staging.repo.id, name: "app", digest: manifest.digest };
+    const prodName = `${staging.project.slug}/${prodImages.slug}/app`;
+
+    await whileAuditRefused(async () => {
+      expect((await promote(prod.id, { artifact })).status).toBe(500);
+      expect((await promote(prodImages.id, { artifact: image, tag: "prod" })).status).toBe(500);
+    });
+    expect((await req(`/npm/${prodProject.slug}/${prod.slug}/left-pad`, { token: ADMIN })).status).toBe(404);
+    expect((await oci(`/v2/${prodName}/manifests/prod`, { auth: staging.token, headers: { Accept: OCI_MANIFEST } })).status).toBe(404);
+    expect((await oci(`/v2/${prodName}/manifests/${manifest.digest}`, { auth: staging.token, headers: { Accept: OCI_MANIFEST } })).status).toBe(404);
+    expect(await audit({ action: "artifact.promote", project_id: prodProject.id })).toEqual([]);
+
+    await jsonOf(await promote(prod.id, { artifact }), 201);
+    await jsonOf(await promote(prodImages.id, { artifact: image, tag: "prod" }), 201);
+    expect((await req(`/npm/${prodProject.slug}/${prod.slug}/left-pad`, { token: ADMIN })).status).toBe(200);
+    expect((await oci(`/v2/${prodName}/manifests/prod`, { auth: staging.token, headers: { Accept: OCI_MANIFEST } })).status).toBe(200);
+    expect((await audit({ action: "artifact.promote", project_id: prodProject.id })).map((e: any) => e.after.to.repo_id)).toEqual([prod.id]);
+    expect((await audit({ action: "artifact.promote", project_id: staging.project.id })).map((e: any) => [e.after.to.repo_id, e.after.referrers])).toEqual([[prodImages.id, 0]]);
   });
 });
 

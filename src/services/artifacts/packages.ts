@@ -71,6 +71,8 @@ export interface PublishInput {
   license?: string | null;
   /** The package and version as the caller just read them (`findPackageAndVersion`): the first attempt reads nothing again. */
   known?: PackageAndVersion;
+  /** Written in the publish's own D1 batch (a promotion's audit row): they land with the version or not at all. */
+  alsoInBatch?: Statement[];
 }
 
 export interface PackageAndVersion {
@@ -201,6 +203,7 @@ async function attemptPublish(scope: Scope, opened: OpenedRepo, input: PublishIn
     ...(admission?.statements ?? []),
     ...(learnt?.statements ?? []),
     bumpRevision(scope.db, repoId, now),
+    ...(input.alsoInBatch ?? []),
   ];
   try {
     await runBatch(scope.db, statements);

@@ -32,7 +32,7 @@ import { hex, newId } from "../../core/ids";
 import { accepts, LICENSE_ANNOTATION, MAX_MANIFEST_BYTES, parseManifest, type ParsedManifest } from "./manifest-document";
 import { admitManifest, enforceDownload, heldIdOfManifest } from "../policy";
 import { isTag, parseReference } from "./names";
-import { runBatch } from "../../db/client";
+import { runBatch, type Statement } from "../../db/client";
 import { gcRefusal } from "../../db/errors";
 
 /** Annotations become labels only within these bounds (the manifest itself keeps them all). */
@@ -83,6 +83,8 @@ export interface PutManifestInput {
    * the upstream's, whatever the repo's immutable tags say.
    */
   fromUpstream?: boolean;
+  /** Written in the manifest's own D1 batch (a promotion's audit row): they land with it or not at all. */
+  alsoInBatch?: Statement[];
 }
 
 export async function putManifest(scope: Scope, img: OpenedImage, input: PutManifestInput) {
@@ -145,6 +147,7 @@ export async function putManifest(scope: Scope, img: OpenedImage, input: PutMani
           ...labelsOf(scope, img, digest, parsed, now),
         ]),
     ...changes.flatMap((c) => tagChange(scope, img, c, now)),
+    ...(input.alsoInBatch ?? []),
   ];
   try {
     await runBatch(scope.db, stmts);

@@ -10,8 +10,9 @@
  *   if any gate failed → ForbiddenPromotionGates listing EVERY gate's verdict; nothing changes
  *   link blobs (charging the target's project quota: services/artifacts quotas)
  *   write rows through the formats' own paths (putManifest / publishVersion), so the
- *   target's indexes, tags and `artifact.uploaded` behave as for a push
- *   audit (with the gate results), then emit `artifact.promoted`
+ *   target's indexes, tags and `artifact.uploaded` behave as for a push; the audit row
+ *   (with the gate results) rides in the batch of the last rows written
+ *   emit `artifact.promoted`
  *
  * Invariants:
  * - A package version already in the target is refused before any link is made; a
@@ -19,11 +20,16 @@
  * - Image children (index → manifests) are promoted before their parent, referrers
  *   (signatures, SBOMs, attestations) after their subject, so every manifest the target
  *   accepts has its references in place.
- * - Not one D1 batch: a crash between the links and the rows leaves linked, charged
- *   blobs in the target that nothing names (garbage collection's to find), never a row
- *   without its blob. The audit row is written after the rows, not with them.
+ * - A promotion that landed is audited: its audit row is in the same D1 batch as the
+ *   package version, or as the image's last manifest (its last referrer, else the
+ *   subject), so the two land together or not at all.
+ * - Not one D1 batch as a whole: a crash between the links and the rows, or between an
+ *   image's manifests, leaves linked, charged blobs (and manifests) in the target that
+ *   nothing audited names: garbage collection's and a retry's to find, never a row
+ *   without its blob.
  */
 import type { Scope } from "../scope";
+import type { Statement } from "../../db/client";
 import { auditQuery, emitEvent } from "../events/audit";
 import { findRepoBlob, linkExistingBlob, publishVersion, releaseUnusedBlobs, findPackage, findVersion } from "../artifacts";
 import { getManifest, openImage, parseManifest, putManifest, referrers, type OpenedImage } from "../oci";
@@ -58,26 +64,26 @@ async function manifestBytes(scope: Scope, img: OpenedImage, digest: string) {
   return { meta, bytes };
 }
 
-/** One manifest and everything below it; returns how many referrers came along. */
-async function promoteManifest(scope: Scope, from: OpenedImage, to: OpenedImage, digest: string, tags: string[], withReferrers: boolean): Promise<number> {
+/** One manifest and the manifests below it (an index's); `alsoInBatch` goes in this manifest's own batch. */
+async function promoteManifest(scope: Scope, from: OpenedImage, to: OpenedImage, digest: string, tags: string[], alsoInBatch: Statement[] = []) {
   const { meta, bytes } = await manifestBytes(scope, from, digest);
   const parsed = parseManifest(bytes, meta.mediaType);
-  for (const child of parsed.manifests) await promoteManifest(scope, from, to, child.digest, [], false);
+  for (const child of parsed.manifests) await promoteManifest(scope, from, to, child.digest, []);
   await linkAll(scope, to.repo.id, parsed.blobs.map((b) => b.digest));
-  await putManifest(scope, to, { reference: digest, contentType: meta.mediaType, bytes, tags });
-  if (!withReferrers) return 0;
-  const refs = (await referrers(scope, from, digest, undefined)).manifests;
-  for (const r of refs) await promoteManifest(scope, from, to, r.digest, [], false);
-  return refs.length;
+  await putManifest(scope, to, { reference: digest, contentType: meta.mediaType, bytes, tags, alsoInBatch });
 }
 
-async function promoteImage(scope: Scope, s: ImageSubject, target: OpenedRepo, tag: string | null) {
+/** The subject, then its referrers; the audit row goes with the last manifest written. */
+async function promoteImage(scope: Scope, s: ImageSubject, target: OpenedRepo, tag: string | null, audit: (referrers: number) => Statement) {
   const to = await openImage(scope, `${target.project.slug}/${target.repo.slug}/${s.opened.name.image}`, "write");
-  const referrerCount = await promoteManifest(scope, s.opened, to, s.manifest.digest, tag ? [tag] : [], true);
-  return { referrers: referrerCount };
+  const refs = (await referrers(scope, s.opened, s.manifest.digest, undefined)).manifests;
+  const last = audit(refs.length);
+  await promoteManifest(scope, s.opened, to, s.manifest.digest, tag ? [tag] : [], refs.length === 0 ? [last] : []);
+  for (const [i, r] of refs.entries()) await promoteManifest(scope, s.opened, to, r.digest, [], i === refs.length - 1 ? [last] : []);
+  return { referrers: refs.length };
 }
 
-async function promotePackage(scope: Scope, s: PackageSubject, target: OpenedRepo) {
+async function promotePackage(scope: Scope, s: PackageSubject, target: OpenedRepo, audit: (referrers: number) => Statement) {
   const existing = await findPackage(scope, target.repo.id, s.pkg.name);
   if (existing && (await findVersion(scope, existing.id, s.version.version))) {
     throw conflict("VersionExists", `${s.pkg.displayName}@${s.version.version} is already in the target repository`);
@@ -91,6 +97,7 @@ async function promotePackage(scope: Scope, s: PackageSubject, target: OpenedRep
       versionMetadata: s.version.metadata,
       packageMetadata: s.pkg.metadata,
       files: s.files.map((f) => ({ name: f.name, digest: f.digest, size: f.size, mediaType: f.mediaType, metadata: f.metadata })),
+      alsoInBatch: [audit(0)],
     });
   } catch (e) {
     await releaseUnusedBlobs(scope, target.repo.id, linked);
@@ -111,22 +118,22 @@ export async function promote(scope: Scope, keyOf: PackageKeyOf, input: PromoteI
   if (failed.length > 0) {
     throw new RegistryError("ForbiddenPromotionGates", `promotion refused by ${failed.length} gate(s): ${failed.map((g) => `${g.gate} (${g.reason})`).join("; ")}`, { detail: { gates } });
   }
-  const { referrers: referrerCount } = subject.type === "image" ? await promoteImage(scope, subject, target, input.tag ?? null) : await promotePackage(scope, subject, target);
-
   const a = artifactOf(subject);
-  const data = {
+  const dataWith = (referrers: number) => ({
     format: a.format,
     name: a.package,
     version: subject.type === "image" ? (input.tag ?? a.version) : a.version,
     digest: a.digest,
     mode: "link" as const,
     tag: input.tag ?? null,
-    referrers: referrerCount,
+    referrers,
     from: { repo_id: subject.opened.repo.id, repo: subject.opened.repo.slug, project_id: subject.opened.project.id },
     to: { repo_id: target.repo.id, repo: target.repo.slug, project_id: target.project.id },
     gates,
-  };
-  await scope.db.batch([auditQuery(scope, { action: "artifact.promote", resourceType: "artifact", resourceId: `${a.package}@${a.digest || a.version}`, projectId: target.project.id, after: data })]);
+  });
+  const audit = (referrers: number) => auditQuery(scope, { action: "artifact.promote", resourceType: "artifact", resourceId: `${a.package}@${a.digest || a.version}`, projectId: target.project.id, after: dataWith(referrers) });
+  const { referrers } = subject.type === "image" ? await promoteImage(scope, subject, target, input.tag ?? null, audit) : await promotePackage(scope, subject, target, audit);
+  const data = dataWith(referrers);
   await emitEvent(scope, { type: "artifact.promoted", project_id: target.project.id, data });
   return data;
 }
