@@ -62,6 +62,7 @@ ${f.csrf ? html`<meta name="csrf-token" content="${f.csrf}">` : ""}
     ? html`<nav aria-label="Main"><ul>
         <li><a href="/ui">Projects</a></li>
         <li><a href="/ui/tokens">Tokens</a></li>
+        <li><a href="/ui/search">Search</a></li>
         ${f.viewer.isAdmin ? html`<li><a href="/ui/audit">Audit</a></li><li><a href="/ui/webhooks">Webhooks</a></li>` : ""}
       </ul></nav>
       <div class="who"><span>${f.viewer.username}</span>

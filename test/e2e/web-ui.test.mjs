@@ -2,7 +2,7 @@
 // `npm run dev`, signing in through a real OpenID provider (the oidc-provider package)
 // on 127.0.0.1. The walk: sign in, create a project and a repo, mint a token, push an
 // image with skopeo using it, find the image, copy its pull command, restore a tag from
-// history, revoke the token, sign out; then the same walk at 390 px wide. axe-core runs
+// history, search for it, revoke the token, sign out; then the same walk at 390 px wide. axe-core runs
 // on every page (0 serious or critical violations); screenshots land in
 // test/e2e/.work/screenshots (E2E_SCREENSHOTS overrides).
 import { test, before, after } from "node:test";
@@ -231,6 +231,16 @@ async function walkIn(context, width) {
   await clickAndReload(page, page.getByRole("button", { name: `Restore v1 to ${images.a.digest.slice(7, 19)}…` }), /\/tags\/v1\/restore$/);
   const afterRestore = await api(`/api/v1/repos/${repoId}/images/app/tags`);
   assert.equal(afterRestore.items[0].digest, images.a.digest);
+
+  // Search finds the image from any page; its result opens the image's page.
+  await page.getByRole("link", { name: "Search", exact: true }).click();
+  await page.waitForURL(/\/ui\/search$/);
+  await page.getByLabel("Name, description or keyword").fill("app");
+  await page.getByRole("button", { name: "Search", exact: true }).click();
+  await page.waitForURL(/\/ui\/search\?q=app/);
+  await visit(page, "search", width);
+  await page.locator(`a[href="/ui/repos/${repoId}/images/app"]`).first().click();
+  await page.waitForURL(new RegExp(`/ui/repos/${repoId}/images/app$`));
 
   // Why can this user write here? The transitive view explains it.
   await page.goto(repoUrl);

@@ -57,6 +57,8 @@ describe("web UI", () => {
       `/ui/repos/${ociRepo.id}/access?user=${b.me.username}`,
       `/ui/audit?project_id=${project.id}`,
       "/ui/tokens",
+      "/ui/search",
+      "/ui/search?q=web%2Fapp",
     ];
     for (const path of paths) {
       const { res, text } = await page(path);
@@ -95,6 +97,26 @@ describe("web UI", () => {
     const { text } = await page(`/ui/repos/${ociRepo.id}?search=web&sort=-updated`);
     expect(text).toContain(">web/app</a>");
     expect((await page(`/ui/repos/${ociRepo.id}?search=zzz`)).text).toContain("Nothing matches.");
+  });
+
+  it("searches everything the viewer may read, each result linking to its page; not what they may not", async () => {
+    const { text } = await page(`/ui/search?q=${encodeURIComponent("web/app")}`);
+    const repo = `/ui/repos/${ociRepo.id}`;
+    expect(text).toContain(`<a href="${repo}/images/${encodeURIComponent("web/app")}">web/app</a>`);
+    expect(text).toContain(`<a href="${repo}/images/${encodeURIComponent("web/app")}">web/app:v1</a>`); // a tag, on its image's page
+    const files = await page(`/ui/search?q=${encodeURIComponent("tools/cli")}&kind=version`);
+    expect(files.text).toContain(`<a href="/ui/repos/${npmRepo.id}/packages/${encodeURIComponent("tools/cli.bin")}">tools/cli.bin@current</a>`);
+    expect(files.text).toContain('<option value="version" selected>');
+    // Another project's private image is not found; a one-letter query is explained, not a 500.
+    const other = await createProject();
+    const hidden = await createRepo(other.id, "docker");
+    const sa = await jsonOf(await req(`/api/v1/projects/${other.id}/service_accounts`, { method: "POST", token: ADMIN, json: { name: unique("ci"), role: "writer" } }), 201);
+    const token = (await jsonOf(await req(`/api/v1/projects/${other.id}/service_accounts/${sa.id}/tokens`, { method: "POST", token: ADMIN, json: { name: "t" } }), 201)).token;
+    await pushImage(`${other.slug}/${hidden.slug}/web/app`, token, "v1");
+    expect((await page(`/ui/search?q=${encodeURIComponent("web/app")}`)).text).not.toContain(hidden.id);
+    const short = await page("/ui/search?q=a");
+    expect(short.res.status).toBe(200);
+    expect(short.text).toContain('role="alert"');
   });
 
   it("sends the anonymous to sign-in, keeping where they were going", async () => {

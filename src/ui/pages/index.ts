@@ -11,6 +11,7 @@ import { packagePage } from "./package";
 import { auditPage } from "./audit";
 import { webhookPage, webhooksPage } from "./webhooks";
 import { tokensPage } from "./tokens";
+import { searchPage } from "./search";
 
 export function registerPages(ui: Hono<AppEnv>) {
   ui.get("/ui", page(homePage));
@@ -24,4 +25,5 @@ export function registerPages(ui: Hono<AppEnv>) {
   ui.get("/ui/webhooks", page(webhooksPage));
   ui.get("/ui/webhooks/:id", page(webhookPage));
   ui.get("/ui/tokens", page(tokensPage));
+  ui.get("/ui/search", page(searchPage));
 }
