@@ -218,6 +218,10 @@ describe("npm dist-tags, deprecate, unpublish, whoami, search", () => {
     expect(await names("colours author:someone not:deprecated is:unstable")).toEqual(["@acme/colours"]);
     expect(await names("%")).toEqual([]); // LIKE's wildcards are text here
     expect(await names("_")).toEqual([]);
+    // Long or many words are cut to what one D1 query may bind, not refused with a 5xx.
+    expect(await names("x".repeat(5000))).toEqual([]);
+    expect(await names(Array(50).fill("pads").join(" "))).toEqual(["left-pad", "right-pad"]);
+    expect(await names(`keywords:${Array(50).fill("padding").join(",")}`)).toEqual(["left-pad"]);
     const found = await search("string");
     expect(found.total).toBe(2);
     expect(found.objects[0].package).toMatchObject({ name: "left-pad", description: "Pads strings on the left", keywords: ["string", "padding"], version: "1.0.0" });

@@ -46,6 +46,10 @@ describe("package listing API", () => {
     expect(second.items.map((p: any) => p.name)).toEqual(["gamma-alpha"]);
     const found = await jsonOf(await req(`/api/v1/repos/${repo.id}/packages?search=alpha`, { token }), 200);
     expect(found.items.map((p: any) => p.name)).toEqual(["@s/alpha", "gamma-alpha"]);
+    // Any case; `_` and `%` are text, not wildcards; a search of the longest length allowed is answered, not a 5xx (D1 refuses LIKE patterns past 50 bytes).
+    expect((await jsonOf(await req(`/api/v1/repos/${repo.id}/packages?search=ALPHA`, { token }), 200)).items).toHaveLength(2);
+    expect((await jsonOf(await req(`/api/v1/repos/${repo.id}/packages?search=%25`, { token }), 200)).items).toEqual([]);
+    expect((await jsonOf(await req(`/api/v1/repos/${repo.id}/packages?search=${"a".repeat(200)}`, { token }), 200)).items).toEqual([]);
     expect((await req(`/api/v1/repos/${repo.id}/packages?cursor=garbage`, { token })).status).toBe(400);
 
     const versions = await jsonOf(await req(`/api/v1/repos/${repo.id}/packages/%40s%2Falpha/versions`, { token }), 200);

@@ -5,6 +5,7 @@
 import { and, eq, inArray, sql } from "drizzle-orm";
 import type { Db } from "./client";
 import { ociManifests, ociTags } from "./schema";
+import { contains } from "./paging";
 
 export interface ImageSummary {
   name: string;
@@ -17,7 +18,6 @@ export type ImageSort = "name" | "-name" | "-updated";
 
 /** Images of a repo (names containing `search`), one page after the cursor key, sorted. */
 export async function listImages(db: Db, repoId: string, search: string | undefined, sort: ImageSort, after: { v: string | number; name: string } | null, limit: number) {
-  const like = search ? `%${search.replace(/[\\%_]/g, (m) => `\\${m}`)}%` : null;
   const order = sort === "name" ? sql`name ASC` : sort === "-name" ? sql`name DESC` : sql`updated_at DESC, name ASC`;
   const cursor = !after
     ? sql`1`
@@ -32,7 +32,7 @@ export async function listImages(db: Db, repoId: string, search: string | undefi
         (SELECT COUNT(*) FROM oci_tags t WHERE t.repo_id = m.repo_id AND t.image = m.image) AS tags,
         MAX(MAX(m.created_at), COALESCE((SELECT MAX(t.updated_at) FROM oci_tags t WHERE t.repo_id = m.repo_id AND t.image = m.image), 0)) AS updated_at
       FROM oci_manifests m
-      WHERE m.repo_id = ${repoId} AND (${like} IS NULL OR m.image LIKE ${like} ESCAPE '\\')
+      WHERE m.repo_id = ${repoId} AND ${search ? contains(sql`m.image`, search) : sql`1`}
       GROUP BY m.image)
     WHERE ${cursor}
     ORDER BY ${order}

@@ -1,8 +1,8 @@
 /** Queries over the shared package model: packages → versions → files. */
-import { and, asc, eq, inArray, like, sql, type SQL } from "drizzle-orm";
+import { and, asc, eq, inArray, sql, type SQL } from "drizzle-orm";
 import { aliased, templateItem, type Db, type Read, type Ref } from "./client";
 import { blobs, files, packages, repoBlobs, versions } from "./schema";
-import { pageWhere } from "./paging";
+import { contains, pageWhere } from "./paging";
 import type { PageKey } from "../core/pagination";
 
 export type PackageRow = typeof packages.$inferSelect;
@@ -18,7 +18,7 @@ export const listPackages = (db: Db, repoId: string, search: string | undefined,
   db
     .select()
     .from(packages)
-    .where(and(eq(packages.repoId, repoId), search ? like(packages.name, `%${search.replace(/[%_]/g, "")}%`) : undefined, pageWhere(packages, after)))
+    .where(and(eq(packages.repoId, repoId), search ? contains(packages.name, search) : undefined, pageWhere(packages, after)))
     .orderBy(packages.createdAt, packages.id)
     .limit(limit + 1)
     .all();
@@ -31,23 +31,20 @@ export interface PackageQuery {
   keywords: string[];
 }
 
-const likeText = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 const description = sql`coalesce(json_extract(${packages.metadata}, '$.description'), json_extract(${packages.metadata}, '$.summary'), '')`;
 const keywordWhere = (condition: SQL) => sql`EXISTS (SELECT 1 FROM json_each(${packages.metadata}, '$.keywords') k WHERE k.type = 'text' AND ${condition})`;
 
-/** At most `limit` of a repository's packages matching `q`: names that contain the first term first, then by name. One query. */
+/** At most `limit` of a repository's packages matching `q`: names that contain the first term first, then by name. One query; each term binds 4 parameters. */
 export function searchRepoPackages(db: Db, repoId: string, q: PackageQuery, limit: number) {
-  const termWhere = (term: string) => {
-    const pattern = likeText(term);
-    return sql`(${packages.name} LIKE ${pattern} ESCAPE '\\' OR ${packages.displayName} LIKE ${pattern} ESCAPE '\\' OR ${description} LIKE ${pattern} ESCAPE '\\' OR ${keywordWhere(sql`k.value LIKE ${pattern} ESCAPE '\\'`)})`;
-  };
-  const keywords = q.keywords.map((k) => k.toLowerCase());
+  const termWhere = (term: string) =>
+    sql`(${contains(packages.name, term)} OR ${contains(packages.displayName, term)} OR ${contains(description, term)} OR ${keywordWhere(contains(sql`k.value`, term))})`;
+  const keywords = q.keywords;
   const first = q.terms[0] ?? q.keywords[0] ?? "";
   return db
     .select()
     .from(packages)
-    .where(and(eq(packages.repoId, repoId), ...q.terms.map(termWhere), keywords.length ? keywordWhere(sql`lower(k.value) IN (${sql.join(keywords.map((k) => sql`${k}`), sql`, `)})`) : undefined))
-    .orderBy(sql`${packages.name} LIKE ${likeText(first)} ESCAPE '\\' DESC`, packages.name)
+    .where(and(eq(packages.repoId, repoId), ...q.terms.map(termWhere), keywords.length ? keywordWhere(sql`lower(k.value) IN (${sql.join(keywords.map((k) => sql`lower(${k})`), sql`, `)})`) : undefined))
+    .orderBy(sql`${contains(packages.displayName, first)} DESC`, packages.name)
     .limit(limit)
     .all();
 }

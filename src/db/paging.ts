@@ -1,5 +1,5 @@
-/** Keyset paging and time windows shared by every list query: rows strictly after (created_at, id), oldest first. */
-import { and, eq, gt, gte, lte, or, type SQL } from "drizzle-orm";
+/** Keyset paging, time windows and substring filters shared by every list query: rows strictly after (created_at, id), oldest first. */
+import { and, eq, gt, gte, lte, or, sql, type SQL } from "drizzle-orm";
 import type { SQLiteColumn, SQLiteTable } from "drizzle-orm/sqlite-core";
 import type { Db } from "./client";
 import type { PageKey } from "../core/pagination";
@@ -52,3 +52,11 @@ export async function inSlices<T, R>(items: readonly T[], query: (slice: T[]) =>
   for (const slice of slices([...new Set(items)])) out.push(...(await query(slice)));
   return out;
 }
+
+/**
+ * `value` holds `text`, ASCII letters compared case-insensitively (as LIKE compares them).
+ * Not LIKE: D1 refuses a LIKE pattern past 50 bytes (measured: 51 is "LIKE or GLOB
+ * pattern too complex"), and the lists take searches of up to 200 characters; instr has no
+ * such limit and no wildcards to escape.
+ */
+export const contains = (value: SQL | SQLiteColumn, text: string): SQL => sql`instr(lower(${value}), lower(${text})) > 0`;

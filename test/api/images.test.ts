@@ -61,6 +61,8 @@ describe("images", () => {
     expect(all.items[0]).toMatchObject({ name: "app", tags: 3, manifests: 3 });
     const found = await jsonOf(await req(v1(`/repos/${repoId}/images?search=team`), { token }), 200);
     expect(found.items.map((i: { name: string }) => i.name)).toEqual(["team/api"]);
+    expect((await jsonOf(await req(v1(`/repos/${repoId}/images?search=TEAM%2F`), { token }), 200)).items.map((i: { name: string }) => i.name)).toEqual(["team/api"]);
+    expect((await jsonOf(await req(v1(`/repos/${repoId}/images?search=${"t".repeat(200)}`), { token }), 200)).items).toEqual([]); // past D1's 50-byte LIKE limit
     const desc = await jsonOf(await req(v1(`/repos/${repoId}/images?sort=-name`), { token }), 200);
     expect(desc.items.map((i: { name: string }) => i.name)).toEqual(["team/api", "multi", "app"]);
     const first = await jsonOf(await req(v1(`/repos/${repoId}/images?limit=2&sort=-updated`), { token }), 200);

@@ -275,16 +275,19 @@ export async function listPackages(scope: Scope, repoId: string, search?: string
 export type { PackageQuery } from "../../db/packages";
 const MAX_SEARCH_TERMS = 10;
 const MAX_SEARCH_KEYWORDS = 20;
+const MAX_SEARCH_TERM_CHARS = 200;
 
 /**
  * A format's own search over one repository (npm's `/-/v1/search`, `cargo search`): the
  * packages whose name, description or keywords hold every term (and one of `keywords`,
  * when given), in one D1 query. Past MAX_SEARCH_TERMS terms and MAX_SEARCH_KEYWORDS
- * keywords the rest are ignored (D1 binds at most 100 parameters).
+ * keywords the rest are ignored (D1 binds at most 100 parameters), and each is cut to
+ * MAX_SEARCH_TERM_CHARS.
  */
 export async function searchPackages(scope: Scope, repoId: string, query: q.PackageQuery, limit: number) {
-  const terms = query.terms.map((t) => t.trim()).filter(Boolean).slice(0, MAX_SEARCH_TERMS);
-  const keywords = query.keywords.map((k) => k.trim()).filter(Boolean).slice(0, MAX_SEARCH_KEYWORDS);
+  const clean = (words: string[], max: number) => words.map((w) => w.trim().slice(0, MAX_SEARCH_TERM_CHARS)).filter(Boolean).slice(0, max);
+  const terms = clean(query.terms, MAX_SEARCH_TERMS);
+  const keywords = clean(query.keywords, MAX_SEARCH_KEYWORDS);
   return q.searchRepoPackages(scope.db, repoId, { terms, keywords }, Math.min(Math.max(limit, 1), 500));
 }
 
