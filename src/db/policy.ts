@@ -9,6 +9,7 @@ import { runRead, type Db, type Read } from "./client";
 import { blockHits, licensePolicies, ociManifestRefs, ociManifests, ociTags, packages, quarantinePolicies, repos, securityBlocks, versions } from "./schema";
 import { keysetPage, pageWhere } from "./paging";
 import type { PageKey } from "../core/pagination";
+import { globToRegExp } from "../core/names";
 
 export type BlockRow = typeof securityBlocks.$inferSelect;
 export type QuarantinePolicyRow = typeof quarantinePolicies.$inferSelect;
@@ -23,8 +24,26 @@ export const chunks = <T>(items: readonly T[], size = ID_CHUNK): T[][] => {
 
 /** Our globs (`*`, `?`) as an SQLite GLOB pattern: only `[` needs escaping. */
 const globPattern = (glob: string) => glob.replace(/\[/g, "[[]");
-const nameMatch = (column: SQL | typeof packages.name | typeof ociManifests.image | typeof ociTags.image, key: string, glob: boolean) =>
-  glob ? sql`${column} GLOB ${globPattern(key)}` : sql`${column} = ${key}`;
+/** D1 refuses a LIKE or GLOB pattern past 50 bytes (measured: 51 is "pattern too complex"); a block's glob may be longer. */
+const D1_MAX_PATTERN_BYTES = 50;
+const longGlob = (key: string, glob: boolean) => glob && new TextEncoder().encode(globPattern(key)).byteLength > D1_MAX_PATTERN_BYTES;
+
+/**
+ * The names a block's key selects, in SQL: equal, or GLOB; a glob too long for D1 narrows
+ * by its literal prefix here and is matched whole by `matchedWhole` on the rows.
+ */
+const nameMatch = (column: SQL | typeof packages.name | typeof ociManifests.image | typeof ociTags.image, key: string, glob: boolean) => {
+  if (!glob) return sql`${column} = ${key}`;
+  if (!longGlob(key, glob)) return sql`${column} GLOB ${globPattern(key)}`;
+  const prefix = key.slice(0, key.search(/[*?]/) === -1 ? key.length : key.search(/[*?]/));
+  return prefix ? sql`instr(${column}, ${prefix}) = 1` : undefined;
+};
+/** The rows whose name a long glob matches (the rest were matched in SQL already). */
+const matchedWhole = <T extends { name: string }>(rows: T[], s: { key: string; glob: boolean }) => {
+  if (!longGlob(s.key, s.glob)) return rows;
+  const re = globToRegExp(s.key);
+  return rows.filter((r) => re.test(r.name));
+};
 
 // ---- blocks ----
 
@@ -87,23 +106,29 @@ const inScope = (s: Scoped) =>
   and(inArray(repos.format, s.formats), s.projectId ? eq(repos.projectId, s.projectId) : undefined, s.repoId ? eq(repos.id, s.repoId) : undefined);
 
 /** Package versions whose package key is `key` (or matches the glob) in repos of the scope. */
-export const versionCandidates = (db: Db, s: Scoped & { key: string; glob: boolean }) =>
-  db
-    .select({ id: versions.id, version: versions.version, blockedBy: versions.blockedBy, repoId: packages.repoId, projectId: repos.projectId, format: repos.format })
-    .from(versions)
-    .innerJoin(packages, eq(packages.id, versions.packageId))
-    .innerJoin(repos, eq(repos.id, packages.repoId))
-    .where(and(inScope(s), nameMatch(packages.name, s.key, s.glob)))
-    .all();
+export const versionCandidates = async (db: Db, s: Scoped & { key: string; glob: boolean }) =>
+  matchedWhole(
+    await db
+      .select({ id: versions.id, version: versions.version, blockedBy: versions.blockedBy, repoId: packages.repoId, projectId: repos.projectId, format: repos.format, name: packages.name })
+      .from(versions)
+      .innerJoin(packages, eq(packages.id, versions.packageId))
+      .innerJoin(repos, eq(repos.id, packages.repoId))
+      .where(and(inScope(s), nameMatch(packages.name, s.key, s.glob)))
+      .all(),
+    s,
+  );
 
 /** Image manifests whose image is `key` (or matches the glob) in repos of the scope. */
-export const manifestCandidates = (db: Db, s: Scoped & { key: string; glob: boolean }) =>
-  db
-    .select({ repoId: ociManifests.repoId, image: ociManifests.image, digest: ociManifests.digest, blockedBy: ociManifests.blockedBy, projectId: repos.projectId })
-    .from(ociManifests)
-    .innerJoin(repos, eq(repos.id, ociManifests.repoId))
-    .where(and(inScope(s), nameMatch(ociManifests.image, s.key, s.glob)))
-    .all();
+export const manifestCandidates = async (db: Db, s: Scoped & { key: string; glob: boolean }) =>
+  matchedWhole(
+    await db
+      .select({ repoId: ociManifests.repoId, image: ociManifests.image, digest: ociManifests.digest, blockedBy: ociManifests.blockedBy, projectId: repos.projectId, name: ociManifests.image })
+      .from(ociManifests)
+      .innerJoin(repos, eq(repos.id, ociManifests.repoId))
+      .where(and(inScope(s), nameMatch(ociManifests.image, s.key, s.glob)))
+      .all(),
+    s,
+  );
 
 export const setVersionsBlockedBy = (db: Db, ids: string[], blockId: string) =>
   db.update(versions).set({ blockedBy: blockId }).where(and(inArray(versions.id, ids), isNull(versions.blockedBy)));
@@ -179,15 +204,18 @@ export const licensePoliciesFor = (db: Db, projectId: string, repoId: string) =>
 // ---- OCI helpers for blocks: tags to digests, index children ----
 
 /** Tags among `tags` of images matching `key` in the scope, with the digest each points at. */
-export const tagsMatching = (db: Db, s: Scoped & { key: string; glob: boolean }, tags: string[]) =>
+export const tagsMatching = async (db: Db, s: Scoped & { key: string; glob: boolean }, tags: string[]) =>
   tags.length === 0
-    ? Promise.resolve([] as { repoId: string; image: string; digest: string }[])
-    : db
-        .select({ repoId: ociTags.repoId, image: ociTags.image, digest: ociTags.digest })
-        .from(ociTags)
-        .innerJoin(repos, eq(repos.id, ociTags.repoId))
-        .where(and(inScope(s), nameMatch(ociTags.image, s.key, s.glob), inArray(ociTags.tag, tags)))
-        .all();
+    ? []
+    : matchedWhole(
+        await db
+          .select({ repoId: ociTags.repoId, image: ociTags.image, digest: ociTags.digest, name: ociTags.image })
+          .from(ociTags)
+          .innerJoin(repos, eq(repos.id, ociTags.repoId))
+          .where(and(inScope(s), nameMatch(ociTags.image, s.key, s.glob), inArray(ociTags.tag, tags)))
+          .all(),
+        s,
+      );
 
 /** Manifests an index (or indexes) of one image references. */
 export const childManifests = (db: Db, repoId: string, image: string, parents: string[]) =>

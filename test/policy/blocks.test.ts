@@ -221,6 +221,33 @@ describe("generic", () => {
   });
 });
 
+describe("long globs", () => {
+  // D1 refuses a GLOB pattern past 50 bytes; a block's glob may have up to 300 characters.
+  it("a block whose glob is past 50 bytes refuses what it matches (files and images), and only that", async () => {
+    const w = await repoOf("generic");
+    const dir = `${unique("tools")}/${"nested-directory/".repeat(4)}`;
+    const bad = await genericPut(w, `${dir}evil.bin`);
+    const good = await genericPut(w, `${dir}sub/fine.txt`);
+    await ok(bad.res);
+    await ok(good.res);
+    const glob = `${dir}*.bin`;
+    expect(new TextEncoder().encode(glob).byteLength).toBeGreaterThan(50);
+    const b = await block({ format: "generic", package: glob });
+    expect(b.affected).toEqual({ versions: 1, manifests: 0 });
+    await expectPlain451(await call(bad.url, `Bearer ${w.token}`), b.id);
+    expect((await call(good.url, `Bearer ${w.token}`)).status).toBe(200);
+
+    const img = await repoOf("docker");
+    const image = `${unique("team")}/${"very-long-image-path-segment/".repeat(2)}app`;
+    await pushImage(`${img.project.slug}/${img.repo.slug}/${image}`, img.token, "v1");
+    await pushImage(`${img.project.slug}/${img.repo.slug}/${image}-other`, img.token, "v1", 2);
+    const ib = await block({ format: "docker", package: `${image.slice(0, -3)}?pp`, versions: ["v1"] });
+    expect(ib.affected).toEqual({ versions: 0, manifests: 1 });
+    expect((await oci(`/v2/${img.project.slug}/${img.repo.slug}/${image}/manifests/v1`, { auth: img.token, headers: { Accept: OCI_MANIFEST } })).status).toBe(451);
+    expect((await oci(`/v2/${img.project.slug}/${img.repo.slug}/${image}-other/manifests/v1`, { auth: img.token, headers: { Accept: OCI_MANIFEST } })).status).toBe(200);
+  });
+});
+
 describe("deb, rpm, classic Helm", () => {
   // apt, dnf and helm read their generated indexes (which still list the version: the
   // index is signed and cached by clients) and then fail on the package download with
