@@ -228,6 +228,26 @@ describe("npm dist-tags, deprecate, unpublish, whoami, search", () => {
     expect((await jsonOf(await req(`${base}/-/v1/search?text=string&size=1&from=1`, { token }), 200)).objects.map((o: any) => o.package.name)).toEqual(["right-pad"]);
   });
 
+  it("cuts a README past 128 Ki characters, and refuses (413, keeping nothing) a version whose metadata no database row would hold", async () => {
+    const { project, token, base } = await npmRepo();
+    const big = await publishBody("big-readme", "1.0.0");
+    (big.body.versions["1.0.0"] as Record<string, unknown>).readme = "r".repeat(300_000);
+    await jsonOf(await req(`${base}/big-readme`, { method: "PUT", token, json: big.body }), 201);
+    const doc = await jsonOf(await req(`${base}/big-readme`, { token }), 200);
+    expect(doc.readme.startsWith("r".repeat(128 * 1024))).toBe(true);
+    expect(doc.readme).toMatch(/\(README cut to 131072 characters by the registry\)$/);
+
+    const usage = async () => (await jsonOf(await req(`/api/v1/projects/${project.id}/quota`, { token: ADMIN }), 200)).usage.used_bytes;
+    const before = await usage();
+    const huge = await publishBody("huge-meta", "1.0.0");
+    Object.assign(huge.body.versions["1.0.0"] as Record<string, unknown>, { description: "d".repeat(1_100_000) });
+    const refused = await req(`${base}/huge-meta`, { method: "PUT", token, json: huge.body });
+    expect(refused.status).toBe(413);
+    expect(((await refused.json()) as { error: string }).error).toMatch(/metadata is \d+ bytes of JSON; at most 1000000 are kept/);
+    expect((await req(`${base}/huge-meta`, { token })).status).toBe(404);
+    expect(await usage()).toBe(before);
+  });
+
   it("answers whoami, ping and search", async () => {
     const { sa, token, base } = await npmRepo();
     expect(await jsonOf(await req(`${base}/-/whoami`, { token }), 200)).toEqual({ username: sa.name });

@@ -50,6 +50,7 @@ export const ERROR_CODES = {
   UnsupportedMediaType: { description: "The request's Content-Type is not one this endpoint reads" },
   MethodNotAllowed: { description: "The path exists but not with this method" },
   PayloadTooLarge: { description: "The body is too large" },
+  PayloadTooLargeMetadata: { description: "A package's or version's metadata is larger than one database row holds (1 MB of JSON): docs/limits.md" },
   RangeNotSatisfiable: { description: "The requested range lies outside the content" },
   NotFoundRoute: { description: "No route matches the path", oci: "UNSUPPORTED" },
   InternalError: { description: "An unexpected error; quote the request id when reporting it" },

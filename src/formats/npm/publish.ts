@@ -42,6 +42,9 @@ export type Packument = Record<string, unknown> & {
   _attachments?: unknown;
 };
 
+/** The latest version's README kept in the package document: cut past this, so it always fits the package's metadata row (services/artifacts MAX_METADATA_BYTES). */
+export const MAX_README_CHARS = 128 * 1024;
+
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
 export const hasAttachments = (doc: Packument) => isObject(doc._attachments) && Object.keys(doc._attachments).length > 0;
@@ -175,7 +178,7 @@ export async function publishPackument(scope: Scope, opened: OpenedRepo, urlName
   if (isLatest) {
     packageMetadata.description = typeof manifest.description === "string" ? manifest.description : undefined;
     packageMetadata.keywords = Array.isArray(manifest.keywords) ? manifest.keywords : undefined;
-    if (readme !== undefined) packageMetadata.readme = readme;
+    if (readme !== undefined) packageMetadata.readme = readme.length > MAX_README_CHARS ? `${readme.slice(0, MAX_README_CHARS)}\n\n(README cut to ${MAX_README_CHARS} characters by the registry)` : readme;
   }
   try {
     return await publishVersion(scope, opened, {

@@ -113,6 +113,18 @@ export function assertNameAllowed(opened: OpenedRepo, name: string) {
   }
 }
 
+/**
+ * The most JSON a package's or a version's metadata may take. D1 refuses a row past
+ * 2,000,000 bytes (its documented limit; `wrangler dev` does not enforce it), and the row
+ * has other columns: a publish past this is refused, never half-written.
+ */
+export const MAX_METADATA_BYTES = 1_000_000;
+
+function assertMetadataFits(what: string, metadata: Record<string, unknown>) {
+  const bytes = new TextEncoder().encode(JSON.stringify(metadata)).byteLength;
+  if (bytes > MAX_METADATA_BYTES) throw new RegistryError("PayloadTooLargeMetadata", `${what}'s metadata is ${bytes} bytes of JSON; at most ${MAX_METADATA_BYTES} are kept`);
+}
+
 /** A concurrent publish to the same package/version committed between our reads and our batch. */
 class RaceLost extends Error {}
 const PUBLISH_ATTEMPTS = 3;
@@ -176,6 +188,8 @@ async function attemptPublish(scope: Scope, opened: OpenedRepo, input: PublishIn
         updatedAt: now,
       };
 
+  assertMetadataFits(pkg.displayName, pkg.metadata);
+  assertMetadataFits(`${pkg.displayName}@${version.version}`, version.metadata);
   const newFiles: q.FileRow[] = [];
   for (const f of input.files) {
     const existing = existingVersion ? await q.findFileInVersion(scope.db, version.id, f.name) : undefined;
