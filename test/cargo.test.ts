@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { measure } from "./support/calls";
 import { audit, captureEvents, createRepo, createServiceAccount, jsonOf, mintToken, projectWithToken, req } from "./helpers";
 
 const enc = new TextEncoder();
@@ -141,6 +142,18 @@ describe("cargo sparse registry", () => {
     expect(both.meta.total).toBe(2);
     const byKeyword = await jsonOf(await r.call("/api/v1/crates?q=parsing&per_page=5"), 200);
     expect(byKeyword.crates.map((c: { name: string }) => c.name)).toEqual(["json-tools"]);
+  });
+
+  it("answers a search page in the same D1 round trips for 2 crates or 12 (no query per crate)", async () => {
+    const r = await cargoRepo();
+    for (let i = 0; i < 12; i++) await r.publish(meta(`many-${i}`, "1.0.0"), crateBytes(`m${i}`));
+    const cost = async (perPage: number) => {
+      const m = await measure(`/cargo/${r.project.slug}/${r.repo.slug}/api/v1/crates?q=many&per_page=${perPage}`, { headers: { Authorization: r.token } });
+      expect(m.res.status).toBe(200);
+      expect(JSON.parse(new TextDecoder().decode(m.body)).crates).toHaveLength(perPage);
+      return m.calls.d1;
+    };
+    expect(await cost(12)).toBe(await cost(2));
   });
 
   it("denies pushes without write: other project's token, reader token, bad token", async () => {

@@ -2,7 +2,7 @@
 import { and, asc, eq, inArray, sql, type SQL } from "drizzle-orm";
 import { aliased, templateItem, type Db, type Read, type Ref } from "./client";
 import { blobs, files, packages, repoBlobs, versions } from "./schema";
-import { contains, pageWhere } from "./paging";
+import { contains, inSlices, pageWhere } from "./paging";
 import type { PageKey } from "../core/pagination";
 
 export type PackageRow = typeof packages.$inferSelect;
@@ -57,6 +57,10 @@ export const findVersion = (db: Db, packageId: string, version: string) =>
   db.select().from(versions).where(and(eq(versions.packageId, packageId), eq(versions.version, version))).get();
 
 export const findVersionById = (db: Db, id: string) => db.select().from(versions).where(eq(versions.id, id)).get();
+
+/** Every version number (with its yank) of these packages, in slices of D1's parameter limit: one query per 90 packages. */
+export const versionNumbersOf = (db: Db, packageIds: string[]) =>
+  inSlices(packageIds, (ids) => db.select({ packageId: versions.packageId, version: versions.version, yanked: versions.yanked }).from(versions).where(inArray(versions.packageId, ids)).all());
 
 export const listVersions = (db: Db, packageId: string) =>
   db.select().from(versions).where(eq(versions.packageId, packageId)).orderBy(asc(versions.createdAt), asc(versions.id)).all();

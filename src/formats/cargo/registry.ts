@@ -148,10 +148,11 @@ export async function searchCrates(scope: Scope, opened: OpenedRepo, query: stri
   const byName = page.items.filter((p) => p.name.includes(q));
   const byText = query.trim() ? await packages.searchPackages(scope, opened.repo.id, { terms: [query.trim()], keywords: [] }, 500) : [];
   const matches = [...byName, ...byText.filter((p) => !byName.some((n) => n.id === p.id))];
-  const crates = [];
-  for (const p of matches.slice(0, perPage)) {
-    const versions = (await packages.versionsWithFiles(scope, p.id)).filter((v) => v.version.yanked === null).map((v) => v.version.version);
-    crates.push({ name: p.displayName, max_version: highest(versions) ?? "0.0.0", description: (p.metadata.description as string | null) ?? "" });
-  }
+  const shown = matches.slice(0, perPage);
+  const numbers = await packages.versionNumbersOf(scope, shown.map((p) => p.id));
+  const crates = shown.map((p) => {
+    const versions = numbers.filter((v) => v.packageId === p.id && v.yanked === null).map((v) => v.version);
+    return { name: p.displayName, max_version: highest(versions) ?? "0.0.0", description: (p.metadata.description as string | null) ?? "" };
+  });
   return { crates, meta: { total: matches.length } };
 }

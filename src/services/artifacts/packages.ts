@@ -305,6 +305,9 @@ export async function searchPackages(scope: Scope, repoId: string, query: q.Pack
   return q.searchRepoPackages(scope.db, repoId, { terms, keywords }, Math.min(Math.max(limit, 1), 500));
 }
 
+/** Version numbers (and yanks) of many packages at once: a search page's `max_version` without a query per package. */
+export const versionNumbersOf = (scope: Scope, packageIds: string[]) => q.versionNumbersOf(scope.db, packageIds);
+
 /** Changes a package's metadata (npm dist-tags); emits no event, so it clears the cached documents itself. */
 export async function updatePackageMetadata(scope: Scope, pkg: q.PackageRow, metadata: Record<string, unknown>) {
   await q.updatePackage(scope.db, pkg.id, { metadata, updatedAt: Date.now() }).run();
