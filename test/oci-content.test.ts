@@ -37,6 +37,37 @@ describe("OCI indexes (multi-arch)", () => {
   });
 });
 
+describe("OCI: many references in one manifest", () => {
+  // Docker allows 127 layers; D1 binds at most 100 parameters per statement.
+  it("takes an image of 120 layers and an index of 120 manifests, and serves them back", async () => {
+    const { name, token } = await ociRepo();
+    const config = await pushBlob(name, token, JSON.stringify({ architecture: "amd64", os: "linux" }));
+    const layers = [];
+    for (let i = 0; i < 120; i++) layers.push(await pushBlob(name, token, `layer ${i}`));
+    const image = {
+      schemaVersion: 2,
+      mediaType: OCI_MANIFEST,
+      config: { mediaType: "application/vnd.oci.image.config.v1+json", digest: config.digest, size: config.size },
+      layers: layers.map((l) => ({ mediaType: "application/vnd.oci.image.layer.v1.tar", digest: l.digest, size: l.size })),
+    };
+    const put = await putManifest(name, token, "tall", image);
+    expect(put.res.status, await put.res.clone().text()).toBe(201);
+    const children = [];
+    for (let i = 0; i < 120; i++) {
+      const child = await putManifest(name, token, `sha256-${i}`, { ...image, layers: image.layers.slice(0, 1), annotations: { n: String(i) } });
+      expect(child.res.status).toBe(201);
+      children.push({ mediaType: OCI_MANIFEST, digest: child.digest, size: child.size, platform: { architecture: "amd64", os: "linux", variant: `v${i}` } });
+    }
+    const index = await putManifest(name, token, "wide", { schemaVersion: 2, mediaType: OCI_INDEX, manifests: children }, OCI_INDEX);
+    expect(index.res.status, await index.res.clone().text()).toBe(201);
+    for (const [tag, digest, type] of [["tall", put.digest, OCI_MANIFEST], ["wide", index.digest, OCI_INDEX]] as const) {
+      const got = await oci(`/v2/${name}/manifests/${tag}`, { auth: token, headers: { Accept: type } });
+      expect(got.status).toBe(200);
+      expect(await sha256(new Uint8Array(await got.arrayBuffer()))).toBe(digest);
+    }
+  });
+});
+
 describe("OCI 1.1 referrers", () => {
   it("indexes manifests with a subject (even before the subject exists) and filters by artifactType", async () => {
     const r = await ociRepo();

@@ -52,21 +52,20 @@ export const manifestRead = (db: Db, repoId: Ref, image: string, ref: { digest: 
   decode: ([rows]) => ((rows as ManifestRow[])[0] ?? null),
 });
 
+/** An index's children among the image's manifests; in slices, as an index may name more than D1 binds in one statement. */
 export const manifestsIn = (db: Db, repoId: string, image: string, digests: string[]) =>
-  digests.length === 0
-    ? Promise.resolve([] as ManifestMeta[])
-    : db.select(meta).from(ociManifests).where(and(inImage(repoId, image), inArray(ociManifests.digest, digests))).all();
+  inSlices(digests, (slice) => db.select(meta).from(ociManifests).where(and(inImage(repoId, image), inArray(ociManifests.digest, slice))).all());
 
-/** Blobs (digest, size) this repo may read among `digests`. */
+/** Blobs (digest, size) this repo may read among `digests` (a manifest's layers: up to 127 in Docker), in slices. */
 export const linkedBlobsIn = (db: Db, repoId: string, digests: string[]) =>
-  digests.length === 0
-    ? Promise.resolve([] as { digest: string; size: number }[])
-    : db
-        .select({ digest: blobs.digest, size: blobs.size })
-        .from(repoBlobs)
-        .innerJoin(blobs, eq(repoBlobs.digest, blobs.digest))
-        .where(and(eq(repoBlobs.repoId, repoId), inArray(repoBlobs.digest, digests)))
-        .all();
+  inSlices(digests, (slice) =>
+    db
+      .select({ digest: blobs.digest, size: blobs.size })
+      .from(repoBlobs)
+      .innerJoin(blobs, eq(repoBlobs.digest, blobs.digest))
+      .where(and(eq(repoBlobs.repoId, repoId), inArray(repoBlobs.digest, slice)))
+      .all(),
+  );
 
 export const insertManifest = (db: Db, row: ManifestRow) => db.insert(ociManifests).values(row).onConflictDoNothing();
 export const insertRefs = (db: Db, rows: ManifestRefRow[]) => db.insert(ociManifestRefs).values(rows).onConflictDoNothing();

@@ -204,18 +204,21 @@ export const licensePoliciesFor = (db: Db, projectId: string, repoId: string) =>
 // ---- OCI helpers for blocks: tags to digests, index children ----
 
 /** Tags among `tags` of images matching `key` in the scope, with the digest each points at. */
-export const tagsMatching = async (db: Db, s: Scoped & { key: string; glob: boolean }, tags: string[]) =>
-  tags.length === 0
-    ? []
-    : matchedWhole(
-        await db
-          .select({ repoId: ociTags.repoId, image: ociTags.image, digest: ociTags.digest, name: ociTags.image })
-          .from(ociTags)
-          .innerJoin(repos, eq(repos.id, ociTags.repoId))
-          .where(and(inScope(s), nameMatch(ociTags.image, s.key, s.glob), inArray(ociTags.tag, tags)))
-          .all(),
-        s,
-      );
+export const tagsMatching = async (db: Db, s: Scoped & { key: string; glob: boolean }, tags: string[]) => {
+  const rows = [];
+  // A block names up to 100 tags; with the scope's parameters one statement would pass D1's 100.
+  for (const part of chunks(tags, 80)) {
+    rows.push(
+      ...(await db
+        .select({ repoId: ociTags.repoId, image: ociTags.image, digest: ociTags.digest, name: ociTags.image })
+        .from(ociTags)
+        .innerJoin(repos, eq(repos.id, ociTags.repoId))
+        .where(and(inScope(s), nameMatch(ociTags.image, s.key, s.glob), inArray(ociTags.tag, part)))
+        .all()),
+    );
+  }
+  return matchedWhole(rows, s);
+};
 
 /** Manifests an index (or indexes) of one image references. */
 export const childManifests = (db: Db, repoId: string, image: string, parents: string[]) =>

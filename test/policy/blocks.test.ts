@@ -248,6 +248,18 @@ describe("long globs", () => {
   });
 });
 
+describe("many versions", () => {
+  it("a block naming 100 tags (the most it takes) of an image is made, and refuses the tags it names", async () => {
+    const img = await repoOf("docker");
+    const image = unique("many");
+    await pushImage(`${img.project.slug}/${img.repo.slug}/${image}`, img.token, "v1");
+    const tags = ["v1", ...Array.from({ length: 99 }, (_, i) => `t${i}`)];
+    const b = await block({ format: "docker", package: image, versions: tags, project_id: img.project.id, repo_id: img.repo.id });
+    expect(b.affected).toEqual({ versions: 0, manifests: 1 });
+    expect((await oci(`/v2/${img.project.slug}/${img.repo.slug}/${image}/manifests/v1`, { auth: img.token, headers: { Accept: OCI_MANIFEST } })).status).toBe(451);
+  });
+});
+
 describe("deb, rpm, classic Helm", () => {
   // apt, dnf and helm read their generated indexes (which still list the version: the
   // index is signed and cached by clients) and then fail on the package download with
