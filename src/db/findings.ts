@@ -2,7 +2,7 @@
 import { and, eq, gt, inArray, isNotNull, isNull, lte, or, sql, type SQL } from "drizzle-orm";
 import type { Db } from "./client";
 import { findingThresholds, findings, promotionGates } from "./schema";
-import { keysetPage, timeWindow, type TimeWindow } from "./paging";
+import { inIdList, keysetPage, timeWindow, type TimeWindow } from "./paging";
 import type { PageKey } from "../core/pagination";
 import type { FindingKind, FindingStatus, Severity } from "../core/vocabulary";
 
@@ -27,7 +27,7 @@ export const findingsOfArtifact = (db: Db, repoIds: string[], s: Omit<SubjectKey
   db
     .select()
     .from(findings)
-    .where(and(inArray(findings.repoId, repoIds), eq(findings.subjectType, s.subjectType), eq(findings.subjectName, s.subjectName), eq(findings.subjectVersion, s.subjectVersion)))
+    .where(and(inIdList(findings.repoId, repoIds), eq(findings.subjectType, s.subjectType), eq(findings.subjectName, s.subjectName), eq(findings.subjectVersion, s.subjectVersion)))
     .all();
 
 export const findFinding = (db: Db, id: string) => db.select().from(findings).where(eq(findings.id, id)).get();

@@ -6,7 +6,7 @@
 import { and, asc, eq, gt, gte, inArray, lt, sql } from "drizzle-orm";
 import type { Db } from "./client";
 import { legalHolds, repos, retentionPolicies, retentionRunItems, retentionRuns } from "./schema";
-import { inSlices, pageWhere, slices } from "./paging";
+import { inIdList, inSlices, pageWhere, slices } from "./paging";
 import type { PageKey } from "../core/pagination";
 import type { ArtifactKind } from "../core/vocabulary";
 
@@ -19,7 +19,7 @@ export type HoldRow = typeof legalHolds.$inferSelect;
 export const listPolicies = (db: Db, repoId: string) =>
   db.select().from(retentionPolicies).where(eq(retentionPolicies.repoId, repoId)).orderBy(asc(retentionPolicies.createdAt), asc(retentionPolicies.id)).all();
 export const policiesOfRepos = (db: Db, repoIds: string[]) =>
-  repoIds.length === 0 ? Promise.resolve([] as PolicyRow[]) : db.select().from(retentionPolicies).where(inArray(retentionPolicies.repoId, repoIds)).all();
+  repoIds.length === 0 ? Promise.resolve([] as PolicyRow[]) : db.select().from(retentionPolicies).where(inIdList(retentionPolicies.repoId, repoIds)).all();
 export const findPolicy = (db: Db, repoId: string, id: string) =>
   db.select().from(retentionPolicies).where(and(eq(retentionPolicies.repoId, repoId), eq(retentionPolicies.id, id))).get();
 export const insertPolicy = (db: Db, row: PolicyRow) => db.insert(retentionPolicies).values(row);

@@ -1,7 +1,7 @@
 /** Queries over OCI manifests, tags, tag history, manifest references and labels. */
 import { and, asc, desc, eq, gt, gte, inArray, isNotNull, or, sql, type SQL } from "drizzle-orm";
 import type { Db, Read, Ref } from "./client";
-import { inSlices, slices } from "./paging";
+import { inIdList, inSlices, slices } from "./paging";
 import { blobs, ociLabels, ociManifestRefs, ociManifests, ociPendingRefs, ociTagHistory, ociTags, projects, repoBlobs, repos } from "./schema";
 
 export type ManifestRow = typeof ociManifests.$inferSelect;
@@ -180,7 +180,7 @@ export function catalog(db: Db, visible: { projectIds: string[] | null }, last: 
     visible.projectIds === null
       ? undefined
       : visible.projectIds.length
-        ? or(inArray(repos.projectId, visible.projectIds), eq(repos.visibility, "public"))
+        ? or(inIdList(repos.projectId, visible.projectIds), eq(repos.visibility, "public"))
         : eq(repos.visibility, "public"),
     last !== undefined ? sql`${full} > ${last}` : undefined,
   ];

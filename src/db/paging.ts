@@ -60,3 +60,11 @@ export async function inSlices<T, R>(items: readonly T[], query: (slice: T[]) =>
  * such limit and no wildcards to escape.
  */
 export const contains = (value: SQL | SQLiteColumn, text: string): SQL => sql`instr(lower(${value}), lower(${text})) > 0`;
+
+/**
+ * `column IN ids` with the ids bound as ONE parameter (a JSON array read by json_each), for
+ * lists whose length the caller does not bound (the projects and repositories a principal
+ * reaches): D1 binds at most 100 parameters per statement, one per id with inArray.
+ */
+export const inIdList = (column: SQL | SQLiteColumn, ids: readonly string[]): SQL =>
+  ids.length ? sql`${column} IN (SELECT value FROM json_each(${JSON.stringify(ids)}))` : sql`0`;

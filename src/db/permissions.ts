@@ -3,10 +3,10 @@
  * and stars, and `grantsOf`: the one query that finds every role a principal holds in a
  * project (and on one repo of it) with where each comes from.
  */
-import { and, eq, inArray, or, sql } from "drizzle-orm";
+import { and, eq, or, sql } from "drizzle-orm";
 import type { Db, Read, Ref } from "./client";
 import { permissionPrototypes, repoPermissions, repos, starredRepos, teamMembers, teams, users } from "./schema";
-import { pageWhere } from "./paging";
+import { inIdList, pageWhere } from "./paging";
 import type { PageKey } from "../core/pagination";
 import type { DelegateType, PrincipalType, Role, TeamMemberSource } from "../core/vocabulary";
 
@@ -89,7 +89,7 @@ export const findTeam = (db: Db, projectId: string, idOrName: string) =>
     .where(and(eq(teams.projectId, projectId), or(eq(teams.id, idOrName), eq(teams.name, idOrName))))
     .get();
 export const findTeamById = (db: Db, id: string) => db.select().from(teams).where(eq(teams.id, id)).get();
-export const findTeamsByIds = (db: Db, ids: string[]) => (ids.length ? db.select().from(teams).where(inArray(teams.id, ids)).all() : Promise.resolve([] as TeamRow[]));
+export const findTeamsByIds = (db: Db, ids: string[]) => (ids.length ? db.select().from(teams).where(inIdList(teams.id, ids)).all() : Promise.resolve([] as TeamRow[]));
 export const listTeams = (db: Db, projectId: string, after: PageKey | null, limit: number) =>
   db
     .select()
@@ -124,7 +124,7 @@ export const deleteTeamMember = (db: Db, teamId: string, userId: string) =>
 /** The teams a user belongs to among `teamIds`, with how they joined. */
 export const membershipsOf = (db: Db, userId: string, teamIds: string[]) =>
   teamIds.length
-    ? db.select().from(teamMembers).where(and(eq(teamMembers.userId, userId), inArray(teamMembers.teamId, teamIds))).all()
+    ? db.select().from(teamMembers).where(and(eq(teamMembers.userId, userId), inIdList(teamMembers.teamId, teamIds))).all()
     : Promise.resolve([] as TeamMemberRow[]);
 
 // Repo permissions

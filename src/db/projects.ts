@@ -1,8 +1,8 @@
 /** Queries over projects and repos. */
-import { and, eq, inArray, sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { aliased, type Db, type Read } from "./client";
 import { projects, repos } from "./schema";
-import { pageWhere } from "./paging";
+import { inIdList, pageWhere } from "./paging";
 import type { PageKey } from "../core/pagination";
 
 export type ProjectRow = typeof projects.$inferSelect;
@@ -16,7 +16,7 @@ export const listProjects = (db: Db, onlyIds: string[] | null, after: PageKey | 
   db
     .select()
     .from(projects)
-    .where(and(onlyIds ? inArray(projects.id, onlyIds) : undefined, pageWhere(projects, after)))
+    .where(and(onlyIds ? inIdList(projects.id, onlyIds) : undefined, pageWhere(projects, after)))
     .orderBy(projects.createdAt, projects.id)
     .limit(limit + 1)
     .all();
@@ -71,8 +71,8 @@ export interface RepoFilter {
 }
 
 export const listRepos = (db: Db, f: RepoFilter, after: PageKey | null, limit: number) => {
-  const inProjects = f.projectIds?.length ? inArray(repos.projectId, f.projectIds) : sql`0`;
-  const granted = f.repoIds?.length ? inArray(repos.id, f.repoIds) : sql`0`;
+  const inProjects = inIdList(repos.projectId, f.projectIds ?? []);
+  const granted = inIdList(repos.id, f.repoIds ?? []);
   const visible =
     f.projectIds == null
       ? undefined

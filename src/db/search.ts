@@ -7,6 +7,7 @@
  */
 import { sql, type SQL } from "drizzle-orm";
 import type { Db } from "./client";
+import { inIdList } from "./paging";
 
 export interface SearchRow {
   kind: "project" | "repo" | "package" | "version" | "image" | "tag";
@@ -30,8 +31,8 @@ const list = (ids: string[]) => (ids.length ? sql.join(ids.map((id) => sql`${id}
 
 function visible(v: SearchVisibility): SQL {
   if (v.projectIds === null) return sql`1`;
-  return sql`((d.repo_id IS NOT NULL AND (r.visibility = 'public' OR r.project_id IN (${list(v.projectIds)}) OR r.id IN (${list(v.repoIds)})))
-    OR (d.repo_id IS NULL AND d.project_id IN (${list(v.projectIds)})))`;
+  return sql`((d.repo_id IS NOT NULL AND (r.visibility = 'public' OR ${inIdList(sql`r.project_id`, v.projectIds)} OR ${inIdList(sql`r.id`, v.repoIds)}))
+    OR (d.repo_id IS NULL AND ${inIdList(sql`d.project_id`, v.projectIds)}))`;
 }
 
 const kinds = (k: string[] | undefined) => (k?.length ? sql`AND d.kind IN (${list(k)})` : sql``);
