@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createRepo, projectWithToken } from "./helpers";
+import { createRepo, projectWithToken, req } from "./helpers";
 import { DOCKER_LIST, OCI_INDEX, OCI_MANIFEST, bytesOf, errorsOf, oci, ociRepo, pushBlob, pushImage, putManifest, sha256 } from "./oci-helpers";
 
 const EMPTY_JSON = "{}";
@@ -39,8 +39,8 @@ describe("OCI indexes (multi-arch)", () => {
 
 describe("OCI: many references in one manifest", () => {
   // Docker allows 127 layers; D1 binds at most 100 parameters per statement.
-  it("takes an image of 120 layers and an index of 120 manifests, and serves them back", async () => {
-    const { name, token } = await ociRepo();
+  it("takes an image of 120 layers and an index of 120 manifests, serves them back, and lists the index's tag with its size", async () => {
+    const { name, token, repo } = await ociRepo();
     const config = await pushBlob(name, token, JSON.stringify({ architecture: "amd64", os: "linux" }));
     const layers = [];
     for (let i = 0; i < 120; i++) layers.push(await pushBlob(name, token, `layer ${i}`));
@@ -65,6 +65,10 @@ describe("OCI: many references in one manifest", () => {
       expect(got.status).toBe(200);
       expect(await sha256(new Uint8Array(await got.arrayBuffer()))).toBe(digest);
     }
+    const tags = await req(`/api/v1/repos/${repo.id}/images/app/tags`, { token });
+    expect(tags.status, await tags.clone().text()).toBe(200);
+    const wide = ((await tags.json()) as { items: { tag: string; size: number }[] }).items.find((t) => t.tag === "wide")!;
+    expect(wide.size).toBeGreaterThan(120 * children[0]!.size);
   });
 });
 

@@ -5,7 +5,7 @@
 import { and, eq, inArray, sql } from "drizzle-orm";
 import type { Db } from "./client";
 import { ociManifests, ociTags } from "./schema";
-import { contains } from "./paging";
+import { contains, inSlices } from "./paging";
 
 export interface ImageSummary {
   name: string;
@@ -59,43 +59,28 @@ export const tagsWithManifests = (db: Db, repoId: string, image: string, limit: 
     .limit(limit)
     .all();
 
-/** Manifests of an image by digest, with their bodies (index children, for sizes). */
+/** Manifests of one image among `digests` (a tags page's index children: 200 tags of 4 platforms each are 800), in slices of D1's parameter limit. */
 export const manifestBodies = (db: Db, repoId: string, image: string, digests: string[]) =>
-  digests.length === 0
-    ? Promise.resolve(
-        [] as {
-          digest: string;
-          mediaType: string;
-          size: number;
-          body: string | null;
-          annotations: Record<string, string>;
-          artifactType: string | null;
-          subjectDigest: string | null;
-          blockedBy: string | null;
-          licenseBlockedBy: string | null;
-          heldUntil: number | null;
-          lastDownloadedAt: number | null;
-          createdAt: number;
-        }[],
-      )
-    : db
-        .select({
-          digest: ociManifests.digest,
-          mediaType: ociManifests.mediaType,
-          size: ociManifests.size,
-          body: ociManifests.body,
-          annotations: ociManifests.annotations,
-          artifactType: ociManifests.artifactType,
-          subjectDigest: ociManifests.subjectDigest,
-          blockedBy: ociManifests.blockedBy,
-          licenseBlockedBy: ociManifests.licenseBlockedBy,
-          heldUntil: ociManifests.heldUntil,
-          lastDownloadedAt: ociManifests.lastDownloadedAt,
-          createdAt: ociManifests.createdAt,
-        })
-        .from(ociManifests)
-        .where(and(eq(ociManifests.repoId, repoId), eq(ociManifests.image, image), inArray(ociManifests.digest, digests)))
-        .all();
+  inSlices(digests, (slice) =>
+    db
+      .select({
+        digest: ociManifests.digest,
+        mediaType: ociManifests.mediaType,
+        size: ociManifests.size,
+        body: ociManifests.body,
+        annotations: ociManifests.annotations,
+        artifactType: ociManifests.artifactType,
+        subjectDigest: ociManifests.subjectDigest,
+        blockedBy: ociManifests.blockedBy,
+        licenseBlockedBy: ociManifests.licenseBlockedBy,
+        heldUntil: ociManifests.heldUntil,
+        lastDownloadedAt: ociManifests.lastDownloadedAt,
+        createdAt: ociManifests.createdAt,
+      })
+      .from(ociManifests)
+      .where(and(eq(ociManifests.repoId, repoId), eq(ociManifests.image, image), inArray(ociManifests.digest, slice)))
+      .all(),
+  );
 
 /** Tags pointing at a digest in an image. */
 export const tagNamesOf = async (db: Db, repoId: string, image: string, digest: string) =>
